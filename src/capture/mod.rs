@@ -1,1 +1,564 @@
-//! stub
+//! Capture sources: classic pcap and pcapng files or streams (stdin), read
+//! with the pure-Rust `pcap-parser` crate, streaming, so memory stays flat
+//! whatever the size of the capture.
+//!
+//! The format is recognised by its magic number, never by the file name.
+//! Live capture lives in `live.rs` behind the `live` feature.
+
+pub mod linktype;
+
+use pcap_parser::pcapng::Block;
+use pcap_parser::traits::PcapReaderIterator;
+use pcap_parser::{PcapBlockOwned, PcapError};
+use std::fmt;
+use std::fs::File;
+use std::io::{self, Cursor, Read};
+use std::path::Path;
+
+/// First buffer size; grown on demand for larger blocks.
+const INITIAL_BUFFER: usize = 1 << 20;
+/// The largest block accepted. Real frames are at most 256 KiB (Linux's
+/// maximum snap length); a length beyond this is a corrupt or hostile file.
+pub const MAX_BLOCK: usize = 16 << 20;
+/// How many leading bytes are read to recognise the format.
+const SNIFF_LEN: usize = 64 << 10;
+
+/// One captured frame, borrowed from the reader until the next call.
+#[derive(Debug, Clone, Copy)]
+pub struct Frame<'a> {
+    /// 1-based frame number, counted across all sections and interfaces.
+    pub index: u64,
+    /// Seconds since the Unix epoch.
+    pub ts_sec: i64,
+    /// Nanoseconds within the second.
+    pub ts_nsec: u32,
+    /// pcapng interface id within its section (0 for classic pcap).
+    pub interface: u32,
+    /// LINKTYPE_* value of the interface.
+    pub linktype: u32,
+    /// Bytes captured.
+    pub caplen: u32,
+    /// Bytes on the wire.
+    pub len: u32,
+    pub data: &'a [u8],
+}
+
+impl Frame<'_> {
+    /// Epoch seconds as a float (microsecond precision at today's dates).
+    pub fn ts(&self) -> f64 {
+        self.ts_sec as f64 + f64::from(self.ts_nsec) / 1e9
+    }
+}
+
+/// What kind of capture is being read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Pcap {
+        nanosecond: bool,
+        big_endian: bool,
+    },
+    PcapNg,
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Format::Pcap {
+                nanosecond,
+                big_endian,
+            } => write!(
+                f,
+                "pcap ({}-endian, {}second timestamps)",
+                if *big_endian { "big" } else { "little" },
+                if *nanosecond { "nano" } else { "micro" }
+            ),
+            Format::PcapNg => f.write_str("pcapng"),
+        }
+    }
+}
+
+/// An interface described by a pcapng IDB (or the single one of a pcap).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Interface {
+    pub section: u32,
+    pub linktype: u32,
+    pub snaplen: u32,
+    pub name: Option<String>,
+    /// Timestamp units per second.
+    pub ts_resolution: u64,
+    /// Seconds added to every timestamp (if_tsoffset).
+    pub ts_offset: i64,
+}
+
+/// Failures while reading a capture. Each names the byte offset in the
+/// input where the problem starts; the caller adds the file name.
+#[derive(Debug, thiserror::Error)]
+pub enum CaptureError {
+    #[error("cannot read: {0}")]
+    Io(#[from] io::Error),
+    #[error("the input is empty (0 bytes)")]
+    Empty,
+    #[error("{what}-compressed data; decompress it first (for example `{hint}`)")]
+    Compressed {
+        what: &'static str,
+        hint: &'static str,
+    },
+    #[error("not a pcap or pcapng capture: the first bytes are {magic} ({guess})")]
+    NotACapture { magic: String, guess: &'static str },
+    #[error("the capture ends in the middle of a block at byte offset {offset} (the file is truncated)")]
+    Truncated { offset: u64 },
+    #[error("corrupt block at byte offset {offset}: {reason}")]
+    Corrupt { offset: u64, reason: String },
+}
+
+/// Counters for what the reader skipped rather than failed on.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReaderStats {
+    /// pcapng blocks that carry no packet (name resolution, statistics,
+    /// custom, unknown types), skipped.
+    pub skipped_blocks: u64,
+    /// Packets naming an interface that no IDB described; skipped.
+    pub orphan_packets: u64,
+    /// Sections (pcapng SHBs) seen.
+    pub sections: u32,
+}
+
+/// A streaming reader of pcap or pcapng data.
+pub struct CaptureReader {
+    inner: Box<dyn PcapReaderIterator + Send>,
+    buffer_size: usize,
+    state: ReaderState,
+}
+
+struct ReaderState {
+    format: Format,
+    /// All interfaces seen, across sections.
+    interfaces: Vec<Interface>,
+    /// Index in `interfaces` where the current section's IDBs start.
+    section_start: usize,
+    /// The pcap header's link type and timestamp scale.
+    legacy: Option<(u32, u32)>,
+    frames: u64,
+    buf: Vec<u8>,
+    stats: ReaderStats,
+    /// Metadata of the frame now in `buf`.
+    pending: Option<PendingFrame>,
+}
+
+#[derive(Clone, Copy)]
+struct PendingFrame {
+    ts_sec: i64,
+    ts_nsec: u32,
+    interface: u32,
+    linktype: u32,
+    caplen: u32,
+    len: u32,
+}
+
+impl CaptureReader {
+    /// Opens a file, or standard input when `path` is `-`.
+    pub fn open(path: &Path) -> Result<CaptureReader, CaptureError> {
+        if path.as_os_str() == "-" {
+            return CaptureReader::new(io::stdin());
+        }
+        if path.is_dir() {
+            return Err(CaptureError::Io(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "it is a directory, not a capture file",
+            )));
+        }
+        CaptureReader::new(File::open(path)?)
+    }
+
+    /// Reads a capture from any byte stream.
+    pub fn new<R: Read + Send + 'static>(mut reader: R) -> Result<CaptureReader, CaptureError> {
+        let mut head = Vec::with_capacity(SNIFF_LEN);
+        (&mut reader)
+            .take(SNIFF_LEN as u64)
+            .read_to_end(&mut head)?;
+        if head.is_empty() {
+            return Err(CaptureError::Empty);
+        }
+        sniff(&head)?;
+        let stream = Cursor::new(head).chain(reader);
+        let inner = match pcap_parser::create_reader(INITIAL_BUFFER, stream) {
+            Ok(r) => r,
+            Err(PcapError::Incomplete(_)) | Err(PcapError::Eof) => {
+                return Err(CaptureError::Truncated { offset: 0 })
+            }
+            Err(e) => {
+                return Err(CaptureError::Corrupt {
+                    offset: 0,
+                    reason: format!("file header: {e}"),
+                })
+            }
+        };
+        Ok(CaptureReader {
+            inner,
+            buffer_size: INITIAL_BUFFER,
+            state: ReaderState {
+                format: Format::PcapNg,
+                interfaces: Vec::new(),
+                section_start: 0,
+                legacy: None,
+                frames: 0,
+                buf: Vec::new(),
+                stats: ReaderStats::default(),
+                pending: None,
+            },
+        })
+    }
+
+    pub fn format(&self) -> Format {
+        self.state.format
+    }
+
+    pub fn interfaces(&self) -> &[Interface] {
+        &self.state.interfaces
+    }
+
+    pub fn stats(&self) -> &ReaderStats {
+        &self.state.stats
+    }
+
+    /// Bytes of input consumed so far.
+    pub fn offset(&self) -> u64 {
+        self.inner.consumed() as u64
+    }
+
+    /// The next frame, `None` at the end of the input.
+    pub fn next_frame(&mut self) -> Result<Option<Frame<'_>>, CaptureError> {
+        loop {
+            let offset = self.inner.consumed() as u64;
+            match self.inner.next() {
+                Ok((size, block)) => {
+                    let got = self.state.take_block(block, offset)?;
+                    self.inner.consume(size);
+                    if got {
+                        break;
+                    }
+                }
+                Err(PcapError::Eof) => return Ok(None),
+                Err(PcapError::Incomplete(_)) => {
+                    self.refill(offset)?;
+                }
+                Err(PcapError::BufferTooSmall) => {
+                    let grown = self.buffer_size * 2;
+                    if grown > MAX_BLOCK * 2 || !self.inner.grow(grown) {
+                        return Err(CaptureError::Corrupt {
+                            offset,
+                            reason: format!(
+                                "the block claims more than {} MiB, more than any real frame",
+                                MAX_BLOCK >> 20
+                            ),
+                        });
+                    }
+                    self.buffer_size = grown;
+                    self.refill(offset)?;
+                }
+                Err(PcapError::UnexpectedEof) => return Err(CaptureError::Truncated { offset }),
+                Err(PcapError::ReadError) => {
+                    return Err(CaptureError::Io(io::Error::other(format!(
+                        "read error at byte offset {offset}"
+                    ))))
+                }
+                Err(e) => {
+                    return Err(CaptureError::Corrupt {
+                        offset,
+                        reason: describe_parse_error(&e),
+                    })
+                }
+            }
+        }
+        let p = self.state.pending.expect("a frame was just stored");
+        self.state.frames += 1;
+        Ok(Some(Frame {
+            index: self.state.frames,
+            ts_sec: p.ts_sec,
+            ts_nsec: p.ts_nsec,
+            interface: p.interface,
+            linktype: p.linktype,
+            caplen: p.caplen,
+            len: p.len,
+            data: &self.state.buf,
+        }))
+    }
+
+    fn refill(&mut self, offset: u64) -> Result<(), CaptureError> {
+        self.inner.refill().map_err(|e| match e {
+            PcapError::ReadError => CaptureError::Io(io::Error::other(format!(
+                "read error after byte offset {offset}"
+            ))),
+            other => CaptureError::Corrupt {
+                offset,
+                reason: describe_parse_error(&other),
+            },
+        })
+    }
+}
+
+fn describe_parse_error(e: &PcapError<&[u8]>) -> String {
+    match e {
+        PcapError::NomError(_, kind) | PcapError::OwnedNomError(_, kind) => {
+            format!("malformed block ({kind:?})")
+        }
+        PcapError::HeaderNotRecognized => "unrecognised block header".to_string(),
+        other => other.to_string(),
+    }
+}
+
+impl ReaderState {
+    /// Takes one block; returns true when it held a frame, now in `buf`.
+    fn take_block(&mut self, block: PcapBlockOwned<'_>, offset: u64) -> Result<bool, CaptureError> {
+        match block {
+            PcapBlockOwned::LegacyHeader(h) => {
+                let nanosecond = h.is_nanosecond_precision();
+                self.format = Format::Pcap {
+                    nanosecond,
+                    big_endian: h.is_bigendian(),
+                };
+                let linktype = h.network.0 as u32;
+                self.legacy = Some((linktype, if nanosecond { 1 } else { 1000 }));
+                self.interfaces.push(Interface {
+                    section: 0,
+                    linktype,
+                    snaplen: h.snaplen,
+                    name: None,
+                    ts_resolution: if nanosecond { 1_000_000_000 } else { 1_000_000 },
+                    ts_offset: 0,
+                });
+                Ok(false)
+            }
+            PcapBlockOwned::Legacy(b) => {
+                let (linktype, scale) = self.legacy.unwrap_or((1, 1000));
+                // The fraction field counts micro- or nanoseconds; a value
+                // beyond one second is carried into the seconds.
+                let frac_ns = u64::from(b.ts_usec) * u64::from(scale);
+                self.store(
+                    PendingFrame {
+                        ts_sec: i64::from(b.ts_sec) + (frac_ns / 1_000_000_000) as i64,
+                        ts_nsec: (frac_ns % 1_000_000_000) as u32,
+                        interface: 0,
+                        linktype,
+                        caplen: b.caplen,
+                        len: b.origlen,
+                    },
+                    b.data,
+                );
+                Ok(true)
+            }
+            PcapBlockOwned::NG(block) => self.take_ng_block(block, offset),
+        }
+    }
+
+    fn take_ng_block(&mut self, block: Block<'_>, offset: u64) -> Result<bool, CaptureError> {
+        match block {
+            Block::SectionHeader(_) => {
+                self.format = Format::PcapNg;
+                self.stats.sections += 1;
+                self.section_start = self.interfaces.len();
+                Ok(false)
+            }
+            Block::InterfaceDescription(idb) => {
+                let ts_resolution = idb.ts_resolution().ok_or(CaptureError::Corrupt {
+                    offset,
+                    reason: format!("interface timestamp resolution {:#x} is invalid", idb.if_tsresol),
+                })?;
+                self.interfaces.push(Interface {
+                    section: self.stats.sections.saturating_sub(1),
+                    linktype: idb.linktype.0 as u32,
+                    snaplen: idb.snaplen,
+                    name: idb.if_name().and_then(|r| r.ok()).map(str::to_owned),
+                    ts_resolution,
+                    ts_offset: idb.ts_offset(),
+                });
+                Ok(false)
+            }
+            Block::EnhancedPacket(epb) => {
+                let Some(iface) = self.interfaces[self.section_start..].get(epb.if_id as usize)
+                else {
+                    self.stats.orphan_packets += 1;
+                    return Err(CaptureError::Corrupt {
+                        offset,
+                        reason: format!(
+                            "packet block names interface {} but the section describes {}",
+                            epb.if_id,
+                            self.interfaces.len() - self.section_start
+                        ),
+                    });
+                };
+                let units = (u64::from(epb.ts_high) << 32) | u64::from(epb.ts_low);
+                let res = iface.ts_resolution.max(1);
+                let secs = (units / res) as i64 + iface.ts_offset;
+                let frac_ns = ((u128::from(units % res) * 1_000_000_000) / u128::from(res)) as u32;
+                let pending = PendingFrame {
+                    ts_sec: secs,
+                    ts_nsec: frac_ns,
+                    interface: epb.if_id,
+                    linktype: iface.linktype,
+                    caplen: epb.caplen,
+                    len: epb.origlen,
+                };
+                self.store(pending, epb.data);
+                Ok(true)
+            }
+            Block::SimplePacket(spb) => {
+                // An SPB belongs to the section's first interface and has
+                // no timestamp (pcapng §4.4).
+                let Some(iface) = self.interfaces.get(self.section_start) else {
+                    self.stats.orphan_packets += 1;
+                    return Err(CaptureError::Corrupt {
+                        offset,
+                        reason: "simple packet block before any interface description".into(),
+                    });
+                };
+                let caplen = (spb.data.len() as u32).min(spb.origlen);
+                let pending = PendingFrame {
+                    ts_sec: 0,
+                    ts_nsec: 0,
+                    interface: 0,
+                    linktype: iface.linktype,
+                    caplen,
+                    len: spb.origlen,
+                };
+                let data = &spb.data[..caplen as usize];
+                self.store(pending, data);
+                Ok(true)
+            }
+            _ => {
+                self.stats.skipped_blocks += 1;
+                Ok(false)
+            }
+        }
+    }
+
+    fn store(&mut self, meta: PendingFrame, data: &[u8]) {
+        // pcapng pads packet data to 32 bits; keep only what caplen says.
+        let keep = data.len().min(meta.caplen as usize);
+        self.buf.clear();
+        self.buf.extend_from_slice(&data[..keep]);
+        self.pending = Some(PendingFrame {
+            caplen: keep as u32,
+            ..meta
+        });
+    }
+}
+
+/// Recognises the format from the first bytes, or says what they look like.
+fn sniff(head: &[u8]) -> Result<(), CaptureError> {
+    const PCAP_MAGICS: [[u8; 4]; 6] = [
+        [0xd4, 0xc3, 0xb2, 0xa1], // microsecond, little-endian
+        [0xa1, 0xb2, 0xc3, 0xd4], // microsecond, big-endian
+        [0x4d, 0x3c, 0xb2, 0xa1], // nanosecond, little-endian
+        [0xa1, 0xb2, 0x3c, 0x4d], // nanosecond, big-endian
+        [0x34, 0xcd, 0xb2, 0xa1], // Kuznetzov's modified pcap
+        [0x0a, 0x0d, 0x0d, 0x0a], // pcapng section header block
+    ];
+    if head.len() >= 4 && PCAP_MAGICS.iter().any(|m| head.starts_with(m)) {
+        return Ok(());
+    }
+    if head.len() < 4 {
+        return Err(CaptureError::Truncated { offset: 0 });
+    }
+    let compressed = [
+        (&[0x1f, 0x8b][..], "gzip", "gunzip -k FILE"),
+        (&[0x28, 0xb5, 0x2f, 0xfd][..], "zstd", "zstd -d FILE"),
+        (&[0xfd, b'7', b'z', b'X', b'Z'][..], "xz", "xz -dk FILE"),
+        (&[b'B', b'Z', b'h'][..], "bzip2", "bunzip2 -k FILE"),
+        (&[0x04, 0x22, 0x4d, 0x18][..], "lz4", "lz4 -d FILE"),
+    ];
+    for (magic, what, hint) in compressed {
+        if head.starts_with(magic) {
+            return Err(CaptureError::Compressed { what, hint });
+        }
+    }
+    let guess = if head.starts_with(b"PK\x03\x04") {
+        "a zip archive"
+    } else if head.starts_with(b"\x7fELF") {
+        "an executable"
+    } else if head.starts_with(b"%PDF") {
+        "a PDF document"
+    } else if head.starts_with(b"\x89PNG") {
+        "a PNG image"
+    } else if head.starts_with(b"ERF") || head.starts_with(b"\x00\x00\x00\x00") {
+        "unknown binary data"
+    } else if head.iter().take(256).all(|b| b.is_ascii_graphic() || b.is_ascii_whitespace()) {
+        "text, perhaps tcpdump or tshark output rather than a capture written with -w"
+    } else {
+        "unknown binary data"
+    };
+    let magic = head
+        .iter()
+        .take(4)
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    Err(CaptureError::NotACapture { magic, guess })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pcap_header(magic: [u8; 4], linktype: u32) -> Vec<u8> {
+        let mut h = magic.to_vec();
+        h.extend_from_slice(&2u16.to_le_bytes());
+        h.extend_from_slice(&4u16.to_le_bytes());
+        h.extend_from_slice(&[0; 8]);
+        h.extend_from_slice(&65535u32.to_le_bytes());
+        h.extend_from_slice(&linktype.to_le_bytes());
+        h
+    }
+
+    #[test]
+    fn empty_input_is_an_error() {
+        assert!(matches!(
+            CaptureReader::new(Cursor::new(Vec::new())),
+            Err(CaptureError::Empty)
+        ));
+    }
+
+    #[test]
+    fn gzip_is_named() {
+        let e = CaptureReader::new(Cursor::new(vec![0x1f, 0x8b, 8, 0, 0, 0])).err().unwrap();
+        assert!(e.to_string().contains("gzip"), "{e}");
+    }
+
+    #[test]
+    fn text_is_named() {
+        let e = CaptureReader::new(Cursor::new(b"12:00:01.000 IP 192.0.2.1 > 192.0.2.2".to_vec()))
+            .err()
+            .unwrap();
+        let s = e.to_string();
+        assert!(s.contains("31 32 3a 30") && s.contains("text"), "{s}");
+    }
+
+    #[test]
+    fn header_only_pcap_has_no_frames() {
+        let h = pcap_header([0xd4, 0xc3, 0xb2, 0xa1], 1);
+        let mut r = CaptureReader::new(Cursor::new(h)).unwrap();
+        assert!(r.next_frame().unwrap().is_none());
+        assert_eq!(
+            r.format(),
+            Format::Pcap {
+                nanosecond: false,
+                big_endian: false
+            }
+        );
+    }
+
+    #[test]
+    fn frame_length_beyond_any_real_frame_is_corrupt_not_an_allocation() {
+        let mut f = pcap_header([0xd4, 0xc3, 0xb2, 0xa1], 1);
+        f.extend_from_slice(&[1, 0, 0, 0, 0, 0, 0, 0]);
+        f.extend_from_slice(&u32::MAX.to_le_bytes());
+        f.extend_from_slice(&u32::MAX.to_le_bytes());
+        f.extend_from_slice(&[0u8; 64]);
+        let mut r = CaptureReader::new(Cursor::new(f)).unwrap();
+        let e = r.next_frame().err().expect("an error");
+        assert!(
+            matches!(e, CaptureError::Corrupt { offset: 24, .. } | CaptureError::Truncated { offset: 24 }),
+            "{e}"
+        );
+    }
+}

@@ -1,6 +1,100 @@
-//! stub
-use crate::decode::Mac;
+//! ARP (RFC 826) for Ethernet and IPv4, with the RFC 5227 special cases
+//! named: probes (sender IP 0.0.0.0) and gratuitous announcements (sender IP
+//! equals target IP).
+
+use super::Mac;
 use serde::Serialize;
 use std::net::Ipv4Addr;
-#[derive(Debug, Clone, Serialize)]
-pub struct ArpInfo { pub op: &'static str, pub sender_mac: Mac, pub sender_ip: Ipv4Addr, pub target_mac: Mac, pub target_ip: Ipv4Addr }
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ArpInfo {
+    /// "request", "reply", or "op N" for anything else (RARP, InARP, …).
+    pub op: String,
+    pub sender_mac: Mac,
+    pub sender_ip: Ipv4Addr,
+    pub target_mac: Mac,
+    pub target_ip: Ipv4Addr,
+    /// "gratuitous" or "probe" where RFC 5227 gives the packet that role.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<&'static str>,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ArpError {
+    #[error("ARP header needs 8 bytes, got {0}")]
+    Short(usize),
+    #[error("ARP with hardware type {htype}, protocol {ptype:#06x}, address sizes {hlen}/{plen} is not Ethernet/IPv4")]
+    NotEthernetIpv4 {
+        htype: u16,
+        ptype: u16,
+        hlen: u8,
+        plen: u8,
+    },
+    #[error("ARP body needs {need} bytes, got {have}")]
+    ShortBody { need: usize, have: usize },
+}
+
+/// Decodes an ARP packet (the bytes after the link header).
+pub fn parse(b: &[u8]) -> Result<ArpInfo, ArpError> {
+    if b.len() < 8 {
+        return Err(ArpError::Short(b.len()));
+    }
+    let htype = u16::from_be_bytes([b[0], b[1]]);
+    let ptype = u16::from_be_bytes([b[2], b[3]]);
+    let (hlen, plen) = (b[4], b[5]);
+    // Hardware type 1 is Ethernet; 6 (IEEE 802) is used by some stacks.
+    if !matches!(htype, 1 | 6) || ptype != 0x0800 || hlen != 6 || plen != 4 {
+        return Err(ArpError::NotEthernetIpv4 {
+            htype,
+            ptype,
+            hlen,
+            plen,
+        });
+    }
+    let need = 8 + 2 * (6 + 4);
+    if b.len() < need {
+        return Err(ArpError::ShortBody {
+            need,
+            have: b.len(),
+        });
+    }
+    let op_code = u16::from_be_bytes([b[6], b[7]]);
+    let ip = |at: usize| Ipv4Addr::new(b[at], b[at + 1], b[at + 2], b[at + 3]);
+    let sender_ip = ip(14);
+    let target_ip = ip(24);
+    let op = match op_code {
+        1 => "request".to_string(),
+        2 => "reply".to_string(),
+        n => format!("op {n}"),
+    };
+    let kind = if op_code == 1 && sender_ip.is_unspecified() {
+        Some("probe")
+    } else if sender_ip == target_ip && matches!(op_code, 1 | 2) {
+        Some("gratuitous")
+    } else {
+        None
+    };
+    Ok(ArpInfo {
+        op,
+        sender_mac: Mac::from_slice(&b[8..14]).unwrap_or_default(),
+        sender_ip,
+        target_mac: Mac::from_slice(&b[18..24]).unwrap_or_default(),
+        target_ip,
+        kind,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn odd_sizes_are_refused_not_misread() {
+        let b = [0, 1, 8, 0, 8, 4, 0, 1];
+        assert!(matches!(parse(&b), Err(ArpError::NotEthernetIpv4 { hlen: 8, .. })));
+        assert_eq!(parse(&[0, 1]), Err(ArpError::Short(2)));
+        let mut b = vec![0, 1, 8, 0, 6, 4, 0, 1];
+        b.extend_from_slice(&[0; 10]);
+        assert_eq!(parse(&b), Err(ArpError::ShortBody { need: 28, have: 18 }));
+    }
+}

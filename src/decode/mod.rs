@@ -162,3 +162,254 @@ pub struct IcmpInfo {
     pub code: u8,
     pub summary: String,
 }
+
+/// A decoded frame: the summary, and the transport payload bytes that
+/// stream-level decoders (DNS over TCP, TLS, HTTP) still need.
+#[derive(Debug)]
+pub struct Decoded<'a> {
+    pub packet: Packet,
+    /// TCP or UDP payload as captured (may be shorter than on the wire).
+    pub payload: &'a [u8],
+}
+
+/// Decodes one frame from the link layer to the transport layer, plus the
+/// protocols that fit in one datagram (ARP, neighbour discovery, DNS over
+/// UDP). Never panics; problems go to `packet.errors`.
+pub fn decode_frame<'a>(frame: &crate::capture::Frame<'a>) -> Decoded<'a> {
+    let mut packet = Packet {
+        frame: frame.index,
+        ts: frame.ts(),
+        caplen: frame.caplen,
+        len: frame.len,
+        interface: frame.interface,
+        linktype: frame.linktype,
+        truncated: frame.caplen < frame.len,
+        ..Packet::default()
+    };
+    let link = link::parse(frame.linktype, frame.data);
+    packet.eth = link.eth;
+    packet.vlan = link.vlan;
+    packet.sll = link.sll;
+    if let Some(e) = link.error {
+        packet.errors.push(e);
+    }
+    let payload = match link.ether_type {
+        Some(link::ETHERTYPE_ARP) => {
+            match arp::parse(link.payload) {
+                Ok(a) => packet.arp = Some(a),
+                Err(e) => packet.errors.push(e.to_string()),
+            }
+            &[][..]
+        }
+        Some(et @ (link::ETHERTYPE_IPV4 | link::ETHERTYPE_IPV6)) => {
+            ip::decode(et, link.payload, &mut packet)
+        }
+        _ => &[][..],
+    };
+    if let (Some(udp), false) = (&packet.udp, payload.is_empty()) {
+        let proto = dns::is_dns_port(udp.src_port).or_else(|| dns::is_dns_port(udp.dst_port));
+        if let Some(proto) = proto {
+            match dns::parse_message(payload, proto) {
+                Ok(m) => packet.dns = Some(m),
+                Err(e) => packet.errors.push(format!("{proto}: {e}")),
+            }
+        }
+    }
+    Decoded { packet, payload }
+}
+
+mod ip {
+    //! IP and transport through etherparse's lax slicing, which decodes as
+    //! far as a truncated frame's bytes go.
+    use super::*;
+    use etherparse::{EtherType, LaxNetSlice, LaxSlicedPacket, TransportSlice};
+
+    pub(super) fn decode<'a>(ether_type: u16, bytes: &'a [u8], p: &mut Packet) -> &'a [u8] {
+        let sliced = LaxSlicedPacket::from_ether_type(EtherType(ether_type), bytes);
+        if let Some((err, layer)) = &sliced.stop_err {
+            p.errors.push(format!("{layer}: {err}"));
+            if matches!(err, etherparse::err::packet::SliceError::Len(_)) {
+                p.truncated = true;
+            }
+        }
+        // Bytes of IP payload on the wire, from the IP header's own length.
+        let mut wire_payload: Option<usize> = None;
+        match &sliced.net {
+            Some(LaxNetSlice::Ipv4(v4)) => {
+                let h = v4.header();
+                let pl = v4.payload();
+                if pl.incomplete {
+                    p.truncated = true;
+                }
+                wire_payload = usize::from(h.total_len()).checked_sub(h.slice().len());
+                p.ip = Some(IpInfo {
+                    version: 4,
+                    src: h.source_addr().into(),
+                    dst: h.destination_addr().into(),
+                    ttl: h.ttl(),
+                    proto: pl.ip_number.0,
+                    id: Some(h.identification()),
+                    fragment: pl.fragmented,
+                    ext_headers: Vec::new(),
+                });
+            }
+            Some(LaxNetSlice::Ipv6(v6)) => {
+                let h = v6.header();
+                let pl = v6.payload();
+                if pl.incomplete {
+                    p.truncated = true;
+                }
+                let exts = v6.extensions();
+                use etherparse::Ipv6ExtensionSlice as X;
+                let ext_headers = exts
+                    .clone()
+                    .into_iter()
+                    .map(|ext| match ext {
+                        X::HopByHop(_) => 0,
+                        X::Routing(_) => 43,
+                        X::Fragment(_) => 44,
+                        X::DestinationOptions(_) => 60,
+                        X::Authentication(_) => 51,
+                    })
+                    .collect();
+                wire_payload =
+                    usize::from(h.payload_length()).checked_sub(exts.slice().len());
+                p.ip = Some(IpInfo {
+                    version: 6,
+                    src: h.source_addr().into(),
+                    dst: h.destination_addr().into(),
+                    ttl: h.hop_limit(),
+                    proto: pl.ip_number.0,
+                    id: None,
+                    fragment: pl.fragmented,
+                    ext_headers,
+                });
+            }
+            Some(LaxNetSlice::Arp(_)) | None => {}
+        }
+        if p.ip.as_ref().is_some_and(|ip| ip.fragment) {
+            p.errors
+                .push("IP fragment: fragments are not reassembled".to_string());
+        }
+        match &sliced.transport {
+            Some(TransportSlice::Tcp(t)) => {
+                let header_len = usize::from(t.data_offset()) * 4;
+                let (options, opt_err) = tcp::parse_options(t.options());
+                if let Some(e) = opt_err {
+                    p.errors.push(e);
+                }
+                let captured = t.payload().len();
+                let on_wire = wire_payload
+                    .and_then(|n| n.checked_sub(header_len))
+                    .unwrap_or(captured)
+                    .max(captured);
+                let bits = t.header_slice().get(13).copied().unwrap_or(0);
+                p.tcp = Some(tcp::TcpInfo {
+                    src_port: t.source_port(),
+                    dst_port: t.destination_port(),
+                    flags: tcp::flag_names(bits),
+                    flag_bits: bits,
+                    seq: t.sequence_number(),
+                    ack: t.acknowledgment_number(),
+                    window: t.window_size(),
+                    payload_len: on_wire as u32,
+                    options,
+                    ..tcp::TcpInfo::default()
+                });
+                if captured < on_wire {
+                    p.truncated = true;
+                }
+                t.payload()
+            }
+            Some(TransportSlice::Udp(u)) => {
+                p.udp = Some(UdpInfo {
+                    src_port: u.source_port(),
+                    dst_port: u.destination_port(),
+                    length: u.length(),
+                });
+                u.payload()
+            }
+            Some(TransportSlice::Icmpv4(i)) => {
+                p.icmp = Some(IcmpInfo {
+                    version: 4,
+                    icmp_type: i.type_u8(),
+                    code: i.code_u8(),
+                    summary: icmp::summary_v4(i.type_u8(), i.code_u8(), i.bytes5to8()),
+                });
+                &[]
+            }
+            Some(TransportSlice::Icmpv6(i)) => {
+                let (t, c) = (i.type_u8(), i.code_u8());
+                p.icmp = Some(IcmpInfo {
+                    version: 6,
+                    icmp_type: t,
+                    code: c,
+                    summary: icmp::summary_v6(t, c, i.bytes5to8()),
+                });
+                match ndp::parse(i.slice()) {
+                    Some(Ok(n)) => p.ndp = Some(n),
+                    Some(Err(e)) => p.errors.push(e.to_string()),
+                    None => {}
+                }
+                &[]
+            }
+            Some(TransportSlice::Igmp(_)) | None => &[],
+        }
+    }
+}
+
+pub mod icmp {
+    //! Names of ICMP (RFC 792) and ICMPv6 (RFC 4443, RFC 4861) messages.
+
+    pub fn summary_v4(t: u8, code: u8, rest: [u8; 4]) -> String {
+        let id_seq = || {
+            format!(
+                "id {:#06x}, seq {}",
+                u16::from_be_bytes([rest[0], rest[1]]),
+                u16::from_be_bytes([rest[2], rest[3]])
+            )
+        };
+        match (t, code) {
+            (0, _) => format!("echo reply, {}", id_seq()),
+            (8, _) => format!("echo request, {}", id_seq()),
+            (3, 0) => "destination unreachable: network unreachable".into(),
+            (3, 1) => "destination unreachable: host unreachable".into(),
+            (3, 2) => "destination unreachable: protocol unreachable".into(),
+            (3, 3) => "destination unreachable: port unreachable".into(),
+            (3, 4) => format!(
+                "destination unreachable: fragmentation needed, next-hop MTU {}",
+                u16::from_be_bytes([rest[2], rest[3]])
+            ),
+            (3, 13) => "destination unreachable: administratively prohibited".into(),
+            (3, c) => format!("destination unreachable (code {c})"),
+            (5, _) => "redirect".into(),
+            (11, 0) => "time exceeded: TTL expired in transit".into(),
+            (11, 1) => "time exceeded: fragment reassembly".into(),
+            (12, _) => "parameter problem".into(),
+            (t, c) => format!("type {t} code {c}"),
+        }
+    }
+
+    pub fn summary_v6(t: u8, code: u8, rest: [u8; 4]) -> String {
+        match (t, code) {
+            (1, 0) => "destination unreachable: no route".into(),
+            (1, 1) => "destination unreachable: administratively prohibited".into(),
+            (1, 3) => "destination unreachable: address unreachable".into(),
+            (1, 4) => "destination unreachable: port unreachable".into(),
+            (1, c) => format!("destination unreachable (code {c})"),
+            (2, _) => format!("packet too big, MTU {}", u32::from_be_bytes(rest)),
+            (3, 0) => "time exceeded: hop limit exceeded in transit".into(),
+            (3, _) => "time exceeded: fragment reassembly".into(),
+            (4, _) => "parameter problem".into(),
+            (128, _) => "echo request".into(),
+            (129, _) => "echo reply".into(),
+            (133, _) => "router solicitation".into(),
+            (134, _) => "router advertisement".into(),
+            (135, _) => "neighbor solicitation".into(),
+            (136, _) => "neighbor advertisement".into(),
+            (137, _) => "redirect".into(),
+            (143, _) => "multicast listener report v2".into(),
+            (t, c) => format!("type {t} code {c}"),
+        }
+    }
+}

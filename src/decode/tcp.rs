@@ -1,4 +1,205 @@
-//! stub
+//! TCP header summary and options (RFC 9293 §3.1–3.2, RFC 7323 window
+//! scale and timestamps, RFC 2018 SACK, RFC 7413 Fast Open).
+
 use serde::Serialize;
-#[derive(Debug, Clone, Serialize)]
-pub struct TcpInfo { pub src_port: u16, pub dst_port: u16 }
+
+/// Flag names in bit order, as Wireshark lists them ("[SYN, ACK]").
+const FLAG_NAMES: [(u8, &str); 8] = [
+    (0x01, "FIN"),
+    (0x02, "SYN"),
+    (0x04, "RST"),
+    (0x08, "PSH"),
+    (0x10, "ACK"),
+    (0x20, "URG"),
+    (0x40, "ECE"),
+    (0x80, "CWR"),
+];
+
+pub const FIN: u8 = 0x01;
+pub const SYN: u8 = 0x02;
+pub const RST: u8 = 0x04;
+pub const ACK: u8 = 0x10;
+
+#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+pub struct TcpInfo {
+    pub src_port: u16,
+    pub dst_port: u16,
+    pub flags: Vec<&'static str>,
+    /// The raw flag byte, for code that tests bits.
+    #[serde(skip)]
+    pub flag_bits: u8,
+    pub seq: u32,
+    pub ack: u32,
+    /// Sequence number relative to the sender's ISN (0 on the SYN).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rel_seq: Option<u32>,
+    /// Acknowledgement number relative to the peer's ISN.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rel_ack: Option<u32>,
+    /// The window field as sent (not scaled).
+    pub window: u16,
+    /// Payload bytes on the wire (which may be more than were captured).
+    pub payload_len: u32,
+    pub options: TcpOptions,
+    /// Conversation index, 0-based, in order of first appearance.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stream: Option<u64>,
+    /// Which end sent this segment: "client" (the side that sent the
+    /// first SYN, or the first segment seen) or "server".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<&'static str>,
+    /// The segment's part in the connection's life: "handshake 1/3",
+    /// "handshake 2/3", "handshake 3/3", "syn retransmission",
+    /// "close (first FIN)", "close (second FIN)", "close (last ACK)", "reset".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<&'static str>,
+}
+
+impl TcpInfo {
+    pub fn has(&self, bit: u8) -> bool {
+        self.flag_bits & bit == bit
+    }
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, Default)]
+pub struct Timestamps {
+    pub tsval: u32,
+    pub tsecr: u32,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, Default)]
+pub struct TcpOptions {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mss: Option<u16>,
+    /// Window scale shift count.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wscale: Option<u8>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub sack_permitted: bool,
+    /// SACK blocks as [left edge, right edge] (raw sequence numbers).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sack: Vec<[u32; 2]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timestamps: Option<Timestamps>,
+    /// TCP Fast Open: "request" for an empty cookie, else the cookie in hex.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tfo: Option<String>,
+    /// Kinds of other options, in wire order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub other: Vec<u8>,
+}
+
+/// Names the flags set in a flag byte.
+pub fn flag_names(bits: u8) -> Vec<&'static str> {
+    FLAG_NAMES
+        .iter()
+        .filter(|(b, _)| bits & b != 0)
+        .map(|(_, n)| *n)
+        .collect()
+}
+
+/// Parses the options area of a TCP header. Malformed options stop the
+/// walk; what was read so far is kept and the problem is returned.
+pub fn parse_options(mut b: &[u8]) -> (TcpOptions, Option<String>) {
+    let mut o = TcpOptions::default();
+    let mut at = 0usize;
+    while let Some(&kind) = b.first() {
+        match kind {
+            0 => break,
+            1 => {
+                b = &b[1..];
+                at += 1;
+                continue;
+            }
+            _ => {}
+        }
+        let Some(&len) = b.get(1) else {
+            return (o, Some(format!("TCP option {kind} at byte {at} has no length")));
+        };
+        let len = usize::from(len);
+        if len < 2 {
+            return (o, Some(format!("TCP option {kind} at byte {at} has length {len}")));
+        }
+        if len > b.len() {
+            return (
+                o,
+                Some(format!(
+                    "TCP option {kind} at byte {at} claims {len} bytes, {} left",
+                    b.len()
+                )),
+            );
+        }
+        let v = &b[2..len];
+        match (kind, v.len()) {
+            (2, 2) => o.mss = Some(u16::from_be_bytes([v[0], v[1]])),
+            (3, 1) => o.wscale = Some(v[0]),
+            (4, 0) => o.sack_permitted = true,
+            (5, n) if n % 8 == 0 => {
+                o.sack = v
+                    .chunks_exact(8)
+                    .map(|c| {
+                        [
+                            u32::from_be_bytes([c[0], c[1], c[2], c[3]]),
+                            u32::from_be_bytes([c[4], c[5], c[6], c[7]]),
+                        ]
+                    })
+                    .collect()
+            }
+            (8, 8) => {
+                o.timestamps = Some(Timestamps {
+                    tsval: u32::from_be_bytes([v[0], v[1], v[2], v[3]]),
+                    tsecr: u32::from_be_bytes([v[4], v[5], v[6], v[7]]),
+                })
+            }
+            (34, 0) => o.tfo = Some("request".into()),
+            (34, _) => o.tfo = Some(v.iter().map(|x| format!("{x:02x}")).collect()),
+            (2 | 3 | 4 | 5 | 8, n) => {
+                return (
+                    o,
+                    Some(format!("TCP option {kind} at byte {at} has {n} value bytes")),
+                )
+            }
+            _ => o.other.push(kind),
+        }
+        b = &b[len..];
+        at += len;
+    }
+    (o, None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn linux_syn_options() {
+        // Options of a Linux SYN: MSS 1460, SACK permitted, timestamps,
+        // NOP, window scale 7.
+        let b = [
+            2, 4, 5, 0xb4, 4, 2, 8, 10, 0x9a, 0x2b, 0x3c, 0x4d, 0, 0, 0, 0, 1, 3, 3, 7,
+        ];
+        let (o, err) = parse_options(&b);
+        assert_eq!(err, None);
+        assert_eq!(o.mss, Some(1460));
+        assert!(o.sack_permitted);
+        assert_eq!(o.wscale, Some(7));
+        assert_eq!(o.timestamps.unwrap().tsval, 0x9a2b3c4d);
+    }
+
+    #[test]
+    fn lengths_zero_and_one_stop_the_walk() {
+        for bad in [[2u8, 0, 0, 0], [2, 1, 0, 0]] {
+            let (_, err) = parse_options(&bad);
+            assert!(err.unwrap().contains("length"));
+        }
+        let (o, err) = parse_options(&[1, 1, 3, 3, 7, 5, 40]);
+        assert_eq!(o.wscale, Some(7));
+        assert!(err.unwrap().contains("claims 40"));
+    }
+
+    #[test]
+    fn flags_in_wireshark_order() {
+        assert_eq!(flag_names(0x12), vec!["SYN", "ACK"]);
+        assert_eq!(flag_names(0x19), vec!["FIN", "PSH", "ACK"]);
+    }
+}
