@@ -1,1 +1,175 @@
-fn main() {}
+//! The `netexplain` command line.
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use netexplain::capture::CaptureReader;
+use netexplain::flow::Tracker;
+use netexplain::pipeline::{self, RunError};
+use netexplain::render::{json, text};
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "netexplain",
+    version,
+    about = "Reads packet captures and explains what happens when a page loads"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Show every packet with its meaning in the page-load story.
+    Packets {
+        /// Capture file (pcap or pcapng, recognised by content); `-` reads standard input.
+        #[arg(value_name = "FILE", required_unless_present = "read")]
+        file: Option<PathBuf>,
+        /// Capture file, as with tcpdump -r.
+        #[arg(
+            short = 'r',
+            long = "read",
+            value_name = "FILE",
+            conflicts_with = "file"
+        )]
+        read: Option<PathBuf>,
+        /// Print every decoded field, layer by layer.
+        #[arg(short, long)]
+        verbose: bool,
+        /// Output format: text lines, or NDJSON (one object per frame).
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Colour: auto (when standard output is a terminal and NO_COLOR is unset), always, never.
+        #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+        color: ColorChoice,
+        /// Stop after this many frames.
+        #[arg(short = 'c', long = "count", value_name = "COUNT")]
+        count: Option<u64>,
+        /// Leave out the closing summary.
+        #[arg(long)]
+        no_summary: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("netexplain: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn set_color(choice: ColorChoice) {
+    let on = match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    colored::control::set_override(on);
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Packets {
+            file,
+            read,
+            verbose,
+            format,
+            color,
+            count,
+            no_summary,
+        } => {
+            let path = file.or(read).context("no capture file given")?;
+            set_color(if format == Format::Json {
+                ColorChoice::Never
+            } else {
+                color
+            });
+            packets(&path, verbose, format, count, no_summary)
+        }
+    }
+}
+
+fn shown(path: &std::path::Path) -> String {
+    if path.as_os_str() == "-" {
+        "standard input".into()
+    } else {
+        path.display().to_string()
+    }
+}
+
+fn packets(
+    path: &std::path::Path,
+    verbose: bool,
+    format: Format,
+    count: Option<u64>,
+    no_summary: bool,
+) -> Result<ExitCode> {
+    let mut reader = CaptureReader::open(path).with_context(|| shown(path))?;
+    let mut tracker = Tracker::default();
+    let stdout = io::stdout();
+    let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
+    let mut line = String::with_capacity(512);
+    let mut t0: Option<f64> = None;
+    let (summary, failure) = pipeline::run(&mut reader, &mut tracker, count, |p| match format {
+        Format::Json => json::packet(p, &mut out),
+        Format::Text => {
+            line.clear();
+            let start = *t0.get_or_insert(p.ts);
+            text::packet_line(p, start, &mut line);
+            if verbose {
+                text::packet_verbose(p, &mut line);
+            }
+            out.write_all(line.as_bytes())
+        }
+    });
+    let mut code = ExitCode::SUCCESS;
+    match failure {
+        Some(RunError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => {
+            return Ok(ExitCode::SUCCESS)
+        }
+        Some(RunError::Output(e)) => return Err(e).context("writing output"),
+        Some(RunError::Capture(e)) => {
+            out.flush().ok();
+            eprintln!(
+                "netexplain: {}: {e}; the {} frame(s) before it were decoded",
+                shown(path),
+                summary.frames
+            );
+            code = ExitCode::FAILURE;
+        }
+        None => {}
+    }
+    if !no_summary {
+        let mut s = String::new();
+        text::summary(&summary, &mut s);
+        if format == Format::Json {
+            out.flush().ok();
+            eprint!("{s}");
+        } else {
+            out.write_all(b"\n").ok();
+            out.write_all(s.as_bytes()).ok();
+        }
+    }
+    out.flush().ok();
+    Ok(code)
+}

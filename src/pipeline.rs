@@ -1,1 +1,115 @@
-//! stub
+//! Capture → decode → flow, frame by frame, into a sink; and the counts
+//! that make the closing summary.
+
+use crate::capture::{linktype, CaptureError, CaptureReader, Format, ReaderStats};
+use crate::decode::{decode_frame, Packet};
+use crate::flow::{FlowStats, Tracker};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// What a run read, for the closing summary.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    /// "pcap (…)" or "pcapng".
+    pub format: String,
+    pub frames: u64,
+    /// Bytes on the wire, summed.
+    pub bytes: u64,
+    pub first_ts: Option<f64>,
+    pub last_ts: Option<f64>,
+    /// Frames per link type name.
+    pub linktypes: BTreeMap<String, u64>,
+    /// Frames of link types that are not decoded, per link type name.
+    pub unsupported_linktypes: BTreeMap<String, u64>,
+    pub frames_with_errors: u64,
+    pub truncated_frames: u64,
+    pub interfaces: usize,
+    pub skipped_blocks: u64,
+    pub flow: FlowStats,
+    /// Set when reading stopped at damaged input.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl Summary {
+    pub fn duration(&self) -> f64 {
+        match (self.first_ts, self.last_ts) {
+            (Some(a), Some(b)) => (b - a).max(0.0),
+            _ => 0.0,
+        }
+    }
+}
+
+/// What stopped a run early.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The input is damaged; frames before the damage were delivered.
+    #[error("{0}")]
+    Capture(#[from] CaptureError),
+    /// The sink refused a packet (for example, a closed pipe).
+    #[error("writing output: {0}")]
+    Output(#[from] std::io::Error),
+}
+
+/// Reads every frame (or the first `count`), decodes it, runs it through
+/// the tracker and hands it to `sink`. The summary is returned even when
+/// reading stopped at damaged input; the error says where.
+pub fn run<F>(
+    reader: &mut CaptureReader,
+    tracker: &mut Tracker,
+    count: Option<u64>,
+    mut sink: F,
+) -> (Summary, Option<RunError>)
+where
+    F: FnMut(&Packet) -> std::io::Result<()>,
+{
+    let mut s = Summary::default();
+    let mut failure = None;
+    loop {
+        if count.is_some_and(|c| s.frames >= c) {
+            break;
+        }
+        let frame = match reader.next_frame() {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => {
+                s.error = Some(e.to_string());
+                failure = Some(RunError::Capture(e));
+                break;
+            }
+        };
+        let decoded = decode_frame(&frame);
+        let mut packet = decoded.packet;
+        tracker.process(&mut packet, decoded.payload);
+        s.frames += 1;
+        s.bytes += u64::from(packet.len);
+        if frame.ts_sec != 0 || frame.ts_nsec != 0 {
+            s.first_ts.get_or_insert(packet.ts);
+            s.last_ts = Some(s.last_ts.map_or(packet.ts, |t: f64| t.max(packet.ts)));
+        }
+        let name = linktype::name(packet.linktype);
+        if !linktype::is_supported(packet.linktype) {
+            *s.unsupported_linktypes.entry(name.clone()).or_default() += 1;
+        }
+        *s.linktypes.entry(name).or_default() += 1;
+        if !packet.errors.is_empty() {
+            s.frames_with_errors += 1;
+        }
+        if packet.truncated {
+            s.truncated_frames += 1;
+        }
+        if let Err(e) = sink(&packet) {
+            failure = Some(RunError::Output(e));
+            break;
+        }
+    }
+    s.format = match reader.format() {
+        Format::PcapNg => "pcapng".to_string(),
+        f => f.to_string(),
+    };
+    let ReaderStats { skipped_blocks, .. } = reader.stats().clone();
+    s.skipped_blocks = skipped_blocks;
+    s.interfaces = reader.interfaces().len();
+    s.flow = tracker.stats().clone();
+    (s, failure)
+}

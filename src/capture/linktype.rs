@@ -32,6 +32,14 @@ pub fn name(linktype: u32) -> String {
 pub fn is_supported(linktype: u32) -> bool {
     matches!(
         linktype,
-        NULL | ETHERNET | RAW | RAW_BSD_12 | RAW_BSD_14 | LOOP | LINUX_SLL | IPV4 | IPV6 | LINUX_SLL2
+        NULL | ETHERNET
+            | RAW
+            | RAW_BSD_12
+            | RAW_BSD_14
+            | LOOP
+            | LINUX_SLL
+            | IPV4
+            | IPV6
+            | LINUX_SLL2
     )
 }

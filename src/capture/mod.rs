@@ -53,10 +53,7 @@ impl Frame<'_> {
 /// What kind of capture is being read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
-    Pcap {
-        nanosecond: bool,
-        big_endian: bool,
-    },
+    Pcap { nanosecond: bool, big_endian: bool },
     PcapNg,
 }
 
@@ -105,7 +102,9 @@ pub enum CaptureError {
     },
     #[error("not a pcap or pcapng capture: the first bytes are {magic} ({guess})")]
     NotACapture { magic: String, guess: &'static str },
-    #[error("the capture ends in the middle of a block at byte offset {offset} (the file is truncated)")]
+    #[error(
+        "the capture ends in the middle of a block at byte offset {offset} (the file is truncated)"
+    )]
     Truncated { offset: u64 },
     #[error("corrupt block at byte offset {offset}: {reason}")]
     Corrupt { offset: u64, reason: String },
@@ -362,7 +361,10 @@ impl ReaderState {
             Block::InterfaceDescription(idb) => {
                 let ts_resolution = idb.ts_resolution().ok_or(CaptureError::Corrupt {
                     offset,
-                    reason: format!("interface timestamp resolution {:#x} is invalid", idb.if_tsresol),
+                    reason: format!(
+                        "interface timestamp resolution {:#x} is invalid",
+                        idb.if_tsresol
+                    ),
                 })?;
                 self.interfaces.push(Interface {
                     section: self.stats.sections.saturating_sub(1),
@@ -482,7 +484,11 @@ fn sniff(head: &[u8]) -> Result<(), CaptureError> {
         "a PNG image"
     } else if head.starts_with(b"ERF") || head.starts_with(b"\x00\x00\x00\x00") {
         "unknown binary data"
-    } else if head.iter().take(256).all(|b| b.is_ascii_graphic() || b.is_ascii_whitespace()) {
+    } else if head
+        .iter()
+        .take(256)
+        .all(|b| b.is_ascii_graphic() || b.is_ascii_whitespace())
+    {
         "text, perhaps tcpdump or tshark output rather than a capture written with -w"
     } else {
         "unknown binary data"
@@ -520,15 +526,19 @@ mod tests {
 
     #[test]
     fn gzip_is_named() {
-        let e = CaptureReader::new(Cursor::new(vec![0x1f, 0x8b, 8, 0, 0, 0])).err().unwrap();
+        let e = CaptureReader::new(Cursor::new(vec![0x1f, 0x8b, 8, 0, 0, 0]))
+            .err()
+            .unwrap();
         assert!(e.to_string().contains("gzip"), "{e}");
     }
 
     #[test]
     fn text_is_named() {
-        let e = CaptureReader::new(Cursor::new(b"12:00:01.000 IP 192.0.2.1 > 192.0.2.2".to_vec()))
-            .err()
-            .unwrap();
+        let e = CaptureReader::new(Cursor::new(
+            b"12:00:01.000 IP 192.0.2.1 > 192.0.2.2".to_vec(),
+        ))
+        .err()
+        .unwrap();
         let s = e.to_string();
         assert!(s.contains("31 32 3a 30") && s.contains("text"), "{s}");
     }
@@ -557,7 +567,10 @@ mod tests {
         let mut r = CaptureReader::new(Cursor::new(f)).unwrap();
         let e = r.next_frame().err().expect("an error");
         assert!(
-            matches!(e, CaptureError::Corrupt { offset: 24, .. } | CaptureError::Truncated { offset: 24 }),
+            matches!(
+                e,
+                CaptureError::Corrupt { offset: 24, .. } | CaptureError::Truncated { offset: 24 }
+            ),
             "{e}"
         );
     }

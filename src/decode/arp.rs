@@ -91,7 +91,10 @@ mod tests {
     #[test]
     fn odd_sizes_are_refused_not_misread() {
         let b = [0, 1, 8, 0, 8, 4, 0, 1];
-        assert!(matches!(parse(&b), Err(ArpError::NotEthernetIpv4 { hlen: 8, .. })));
+        assert!(matches!(
+            parse(&b),
+            Err(ArpError::NotEthernetIpv4 { hlen: 8, .. })
+        ));
         assert_eq!(parse(&[0, 1]), Err(ArpError::Short(2)));
         let mut b = vec![0, 1, 8, 0, 6, 4, 0, 1];
         b.extend_from_slice(&[0; 10]);

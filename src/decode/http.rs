@@ -32,3 +32,395 @@ pub struct HttpMessage {
     /// Frames the head was reassembled from.
     pub frames: Vec<u64>,
 }
+
+use std::collections::VecDeque;
+
+/// The largest message head kept while waiting for its end.
+pub const MAX_HEAD: usize = 64 << 10;
+const MAX_HEADERS: usize = 128;
+
+/// Whether the first bytes of a stream look like an HTTP/1.x request or
+/// response line.
+pub fn looks_like_http(first: &[u8]) -> bool {
+    const STARTS: [&[u8]; 10] = [
+        b"GET ",
+        b"POST ",
+        b"HEAD ",
+        b"PUT ",
+        b"DELETE ",
+        b"OPTIONS ",
+        b"CONNECT ",
+        b"TRACE ",
+        b"PATCH ",
+        b"HTTP/1.",
+    ];
+    STARTS.iter().any(|s| {
+        let n = s.len().min(first.len());
+        n >= 4 && first[..n] == s[..n]
+    })
+}
+
+/// Where a direction of an HTTP/1.x connection is.
+#[derive(Debug)]
+enum State {
+    /// Collecting a message head until the blank line.
+    Head,
+    /// Skipping a body of known length (RFC 9112 §6.3 rule 6).
+    Body(u64),
+    /// Reading chunk-size lines and skipping chunks (RFC 9112 §7.1).
+    ChunkSize,
+    ChunkData(u64),
+    /// The CRLF after a chunk's data.
+    ChunkEnd,
+    /// Trailer section after the last chunk, up to a blank line.
+    Trailers,
+    /// The body runs until the connection closes (§6.3 rule 8), or the
+    /// connection switched protocols (101): nothing more to parse.
+    Opaque,
+}
+
+/// One direction of an HTTP/1.x connection, fed in-order bytes. Requests
+/// push their method on the connection's queue; responses pop it to know
+/// whether a body follows (a response to HEAD has none).
+#[derive(Debug)]
+pub struct HttpStream {
+    state: State,
+    buf: Vec<u8>,
+    frames: Vec<u64>,
+    stopped: bool,
+}
+
+impl Default for HttpStream {
+    fn default() -> Self {
+        HttpStream::new()
+    }
+}
+
+impl HttpStream {
+    pub fn new() -> HttpStream {
+        HttpStream {
+            state: State::Head,
+            buf: Vec::new(),
+            frames: Vec::new(),
+            stopped: false,
+        }
+    }
+
+    pub fn buffered(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// Bytes were lost: framing cannot be trusted any more.
+    pub fn gap(&mut self, errors: &mut Vec<String>) {
+        if !self.stopped && !matches!(self.state, State::Opaque) {
+            errors.push(
+                "HTTP: bytes missing from the stream; stopped decoding this direction".into(),
+            );
+        }
+        self.stop();
+    }
+
+    fn stop(&mut self) {
+        self.stopped = true;
+        self.state = State::Opaque;
+        self.buf = Vec::new();
+        self.frames.clear();
+    }
+
+    pub fn feed(
+        &mut self,
+        mut data: &[u8],
+        frame: u64,
+        methods: &mut VecDeque<String>,
+        out: &mut Vec<HttpMessage>,
+        errors: &mut Vec<String>,
+    ) {
+        while !data.is_empty() && !self.stopped {
+            match self.state {
+                State::Opaque => return,
+                State::Head | State::Trailers => {
+                    let trailers = matches!(self.state, State::Trailers);
+                    let before = self.buf.len();
+                    let take = data.len().min(MAX_HEAD + 4 - before);
+                    self.buf.extend_from_slice(&data[..take]);
+                    if self.frames.last() != Some(&frame) {
+                        self.frames.push(frame);
+                    }
+                    // Search from a little before the new bytes so a blank
+                    // line split across segments is found.
+                    let from = before.saturating_sub(3);
+                    let Some(end) = find_blank_line(&self.buf, from) else {
+                        if self.buf.len() > MAX_HEAD {
+                            errors.push(format!(
+                                "HTTP: message head longer than {MAX_HEAD} bytes; stopped decoding this direction"
+                            ));
+                            self.stop();
+                        }
+                        return;
+                    };
+                    let used_new = end - before;
+                    data = &data[used_new..];
+                    if trailers {
+                        self.state = State::Head;
+                    } else {
+                        let head = std::mem::take(&mut self.buf);
+                        let frames = std::mem::take(&mut self.frames);
+                        self.take_head(&head[..end], frames, methods, out, errors);
+                    }
+                    self.buf.clear();
+                    self.frames.clear();
+                }
+                State::Body(left) => {
+                    let n = (data.len() as u64).min(left);
+                    data = &data[n as usize..];
+                    self.state = if left == n {
+                        State::Head
+                    } else {
+                        State::Body(left - n)
+                    };
+                }
+                State::ChunkSize | State::ChunkEnd => {
+                    let Some(nl) = data.iter().position(|&b| b == b'\n') else {
+                        self.buf.extend_from_slice(data);
+                        if self.buf.len() > 1024 {
+                            errors.push(
+                                "HTTP: chunk-size line too long; stopped decoding this direction"
+                                    .into(),
+                            );
+                            self.stop();
+                        }
+                        return;
+                    };
+                    self.buf.extend_from_slice(&data[..nl]);
+                    data = &data[nl + 1..];
+                    let line = std::mem::take(&mut self.buf);
+                    if matches!(self.state, State::ChunkEnd) {
+                        self.state = State::ChunkSize;
+                        continue;
+                    }
+                    let text = String::from_utf8_lossy(&line);
+                    let size = text.split(';').next().unwrap_or("").trim();
+                    match u64::from_str_radix(size, 16) {
+                        Ok(0) => self.state = State::Trailers,
+                        Ok(n) => self.state = State::ChunkData(n),
+                        Err(_) => {
+                            errors.push(format!(
+                                "HTTP: bad chunk size {:?}",
+                                crate::render::escape(size)
+                            ));
+                            self.stop();
+                        }
+                    }
+                }
+                State::ChunkData(left) => {
+                    let n = (data.len() as u64).min(left);
+                    data = &data[n as usize..];
+                    self.state = if left == n {
+                        State::ChunkEnd
+                    } else {
+                        State::ChunkData(left - n)
+                    };
+                }
+            }
+        }
+    }
+
+    fn take_head(
+        &mut self,
+        head: &[u8],
+        frames: Vec<u64>,
+        methods: &mut VecDeque<String>,
+        out: &mut Vec<HttpMessage>,
+        errors: &mut Vec<String>,
+    ) {
+        let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+        let parsed = if head.starts_with(b"HTTP/") {
+            let mut res = httparse::Response::new(&mut headers);
+            res.parse(head).map(|_| {
+                let mut m = message(res.version, res.headers, frames);
+                m.status = res.code;
+                m.reason = res.reason.map(str::to_owned);
+                m
+            })
+        } else {
+            let mut req = httparse::Request::new(&mut headers);
+            req.parse(head).map(|_| {
+                let mut m = message(req.version, req.headers, frames);
+                m.method = req.method.map(str::to_owned);
+                m.target = req.path.map(str::to_owned);
+                m
+            })
+        };
+        let m = match parsed {
+            Ok(m) => m,
+            Err(e) => {
+                errors.push(format!(
+                    "HTTP: malformed message head ({e}); stopped decoding this direction"
+                ));
+                self.stop();
+                return;
+            }
+        };
+        self.state = match (&m.method, m.status) {
+            (Some(method), _) => {
+                methods.push_back(method.clone());
+                body_state(&m, false)
+            }
+            (None, Some(status)) => {
+                // 1xx are interim: the real response to the request follows.
+                let request_method = if (100..200).contains(&status) && status != 101 {
+                    methods.front().cloned()
+                } else {
+                    methods.pop_front()
+                };
+                // RFC 9112 §6.3: no body for HEAD, 1xx, 204 and 304.
+                let bodiless = request_method.as_deref() == Some("HEAD")
+                    || (100..200).contains(&status)
+                    || status == 204
+                    || status == 304;
+                if status == 101
+                    || (request_method.as_deref() == Some("CONNECT")
+                        && (200..300).contains(&status))
+                {
+                    State::Opaque
+                } else if bodiless {
+                    State::Head
+                } else {
+                    body_state(&m, true)
+                }
+            }
+            (None, None) => State::Head,
+        };
+        out.push(m);
+    }
+}
+
+fn body_state(m: &HttpMessage, response: bool) -> State {
+    if m.chunked {
+        State::ChunkSize
+    } else if let Some(n) = m.content_length {
+        if n == 0 {
+            State::Head
+        } else {
+            State::Body(n)
+        }
+    } else if response {
+        State::Opaque
+    } else {
+        // A request without a length has no body (RFC 9112 §6.3 rule 7).
+        State::Head
+    }
+}
+
+fn message(version: Option<u8>, headers: &[httparse::Header<'_>], frames: Vec<u64>) -> HttpMessage {
+    let get = |name: &str| {
+        headers
+            .iter()
+            .find(|h| h.name.eq_ignore_ascii_case(name))
+            .map(|h| String::from_utf8_lossy(h.value).into_owned())
+    };
+    let chunked =
+        get("transfer-encoding").is_some_and(|v| v.to_ascii_lowercase().contains("chunked"));
+    HttpMessage {
+        host: get("host"),
+        user_agent: get("user-agent"),
+        location: get("location"),
+        version: format!("HTTP/1.{}", version.unwrap_or(1)),
+        content_length: get("content-length").and_then(|v| v.trim().parse().ok()),
+        chunked,
+        upgrade: get("upgrade"),
+        connection: get("connection"),
+        frames,
+        ..HttpMessage::default()
+    }
+}
+
+/// Index just past the first CRLF CRLF (or LF LF) at or after `from`.
+fn find_blank_line(buf: &[u8], from: usize) -> Option<usize> {
+    let mut i = from;
+    while i + 1 < buf.len() {
+        if buf[i] == b'\n' {
+            if buf[i + 1] == b'\n' {
+                return Some(i + 2);
+            }
+            if buf[i + 1] == b'\r' && buf.get(i + 2) == Some(&b'\n') {
+                return Some(i + 3);
+            }
+        }
+        i += 1;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(streams: &[(&[u8], bool)]) -> (Vec<HttpMessage>, Vec<String>) {
+        let mut client = HttpStream::new();
+        let mut server = HttpStream::new();
+        let mut methods = VecDeque::new();
+        let (mut out, mut errors) = (Vec::new(), Vec::new());
+        for (i, (bytes, from_client)) in streams.iter().enumerate() {
+            let s = if *from_client {
+                &mut client
+            } else {
+                &mut server
+            };
+            s.feed(bytes, i as u64 + 1, &mut methods, &mut out, &mut errors);
+        }
+        (out, errors)
+    }
+
+    #[test]
+    fn keep_alive_bodies_are_skipped() {
+        let (out, errors) = run(&[
+            (b"GET /a HTTP/1.1\r\nHost: www.google.com\r\n\r\nGET /b HTTP/1.1\r\nHost: www.google.com\r\n\r\n", true),
+            (b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhel", false),
+            (b"loHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n", false),
+        ]);
+        assert!(errors.is_empty(), "{errors:?}");
+        let kinds: Vec<_> = out
+            .iter()
+            .map(|m| {
+                (
+                    m.method.clone(),
+                    m.target.clone(),
+                    m.status,
+                    m.frames.clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            vec![
+                (Some("GET".into()), Some("/a".into()), None, vec![1]),
+                (Some("GET".into()), Some("/b".into()), None, vec![1]),
+                (None, None, Some(200), vec![2]),
+                (None, None, Some(200), vec![3]),
+            ]
+        );
+    }
+
+    #[test]
+    fn head_response_has_no_body_and_split_heads_join() {
+        let (out, _) = run(&[
+            (b"HEAD / HTTP/1.1\r\nHost: x\r\n\r\n", true),
+            (b"HTTP/1.1 200 OK\r\nContent-Length: 100\r", false),
+            (b"\n\r\nHTTP/1.1 301 Moved\r\nLocation: https://www.google.com/\r\nContent-Length: 0\r\n\r\n", false),
+        ]);
+        assert_eq!(out.len(), 3);
+        assert_eq!(out[1].frames, vec![2, 3]);
+        assert_eq!(out[2].status, Some(301));
+        assert_eq!(out[2].location.as_deref(), Some("https://www.google.com/"));
+    }
+
+    #[test]
+    fn garbage_stops_cleanly() {
+        let (out, errors) = run(&[(b"GET / HTTP/1.1\r\nBad Header\r\n\r\n", true)]);
+        assert!(out.is_empty());
+        assert_eq!(errors.len(), 1);
+        assert!(looks_like_http(b"GET /"));
+        assert!(!looks_like_http(b"\x16\x03\x01"));
+    }
+}

@@ -54,7 +54,9 @@ fn with_type(ether_type: u16, payload: &[u8]) -> Link<'_> {
 
 fn short(what: &str, need: usize, have: usize) -> Link<'static> {
     Link {
-        error: Some(format!("{what} header needs {need} bytes, frame has {have}")),
+        error: Some(format!(
+            "{what} header needs {need} bytes, frame has {have}"
+        )),
         ..Link::default()
     }
 }
@@ -76,7 +78,10 @@ fn ethernet(data: &[u8]) -> Link<'_> {
     let mut vlan = Vec::new();
     // 802.1Q (0x8100) and 802.1ad (0x88a8, and the pre-standard 0x9100)
     // tags: TCI (PCP 3 bits, DEI 1 bit, VID 12 bits) then the next type.
-    while matches!(ether_type, ETHERTYPE_VLAN | ETHERTYPE_QINQ | ETHERTYPE_QINQ_OLD) {
+    while matches!(
+        ether_type,
+        ETHERTYPE_VLAN | ETHERTYPE_QINQ | ETHERTYPE_QINQ_OLD
+    ) {
         if rest.len() < 4 || vlan.len() == MAX_VLAN_TAGS {
             return Link {
                 eth: Some(eth),

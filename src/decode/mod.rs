@@ -272,8 +272,7 @@ mod ip {
                         X::Authentication(_) => 51,
                     })
                     .collect();
-                wire_payload =
-                    usize::from(h.payload_length()).checked_sub(exts.slice().len());
+                wire_payload = usize::from(h.payload_length()).checked_sub(exts.slice().len());
                 p.ip = Some(IpInfo {
                     version: 6,
                     src: h.source_addr().into(),

@@ -118,7 +118,8 @@ fn parse_options(mut opts: &[u8], mut offset: usize, info: &mut NdpInfo) -> Resu
             1 | 2 => info.lladdr = Mac::from_slice(&body[2..]),
             3 if len >= 32 => {
                 let p: [u8; 16] = body[16..32].try_into().unwrap_or_default();
-                info.prefixes.push(format!("{}/{}", Ipv6Addr::from(p), body[2]));
+                info.prefixes
+                    .push(format!("{}/{}", Ipv6Addr::from(p), body[2]));
             }
             5 if len >= 8 => {
                 info.mtu = Some(u32::from_be_bytes([body[4], body[5], body[6], body[7]]));
@@ -151,6 +152,9 @@ mod tests {
             Some(Err(NdpError::ZeroLengthOption { offset: 24 }))
         );
         assert!(parse(&[128, 0]).is_none());
-        assert!(matches!(parse(&[136, 0, 0]), Some(Err(NdpError::Short { .. }))));
+        assert!(matches!(
+            parse(&[136, 0, 0]),
+            Some(Err(NdpError::Short { .. }))
+        ));
     }
 }

@@ -114,11 +114,17 @@ pub fn parse_options(mut b: &[u8]) -> (TcpOptions, Option<String>) {
             _ => {}
         }
         let Some(&len) = b.get(1) else {
-            return (o, Some(format!("TCP option {kind} at byte {at} has no length")));
+            return (
+                o,
+                Some(format!("TCP option {kind} at byte {at} has no length")),
+            );
         };
         let len = usize::from(len);
         if len < 2 {
-            return (o, Some(format!("TCP option {kind} at byte {at} has length {len}")));
+            return (
+                o,
+                Some(format!("TCP option {kind} at byte {at} has length {len}")),
+            );
         }
         if len > b.len() {
             return (
@@ -156,7 +162,9 @@ pub fn parse_options(mut b: &[u8]) -> (TcpOptions, Option<String>) {
             (2 | 3 | 4 | 5 | 8, n) => {
                 return (
                     o,
-                    Some(format!("TCP option {kind} at byte {at} has {n} value bytes")),
+                    Some(format!(
+                        "TCP option {kind} at byte {at} has {n} value bytes"
+                    )),
                 )
             }
             _ => o.other.push(kind),

@@ -1,0 +1,580 @@
+//! The per-packet terminal view: one line per frame with what it means in
+//! the page-load story, `-v` for every decoded field, and the closing
+//! summary.
+
+use super::escape;
+use crate::decode::dns::{DnsMessage, DnsRecord};
+use crate::decode::tls::{self, TlsHandshake};
+use crate::decode::{http::HttpMessage, Packet};
+use crate::pipeline::Summary;
+use colored::Colorize;
+use std::fmt::Write as _;
+
+/// Writes the one-line view of a packet. `t0` is the first frame's time.
+pub fn packet_line(p: &Packet, t0: f64, out: &mut String) {
+    let (src, dst) = endpoints(p);
+    let (proto, summary, meaning) = describe(p);
+    let _ = write!(
+        out,
+        "{:>6} {:>10.6} {} → {} {} {}",
+        p.frame,
+        (p.ts - t0).max(0.0),
+        src,
+        dst,
+        proto.bold(),
+        summary
+    );
+    if let Some(m) = meaning {
+        let _ = write!(out, " {}", format!("— {m}").cyan());
+    }
+    if p.truncated {
+        let _ = write!(out, " {}", "[truncated]".yellow());
+    }
+    if !p.errors.is_empty() {
+        let _ = write!(out, " {}", format!("[{} problem(s)]", p.errors.len()).red());
+    }
+    out.push('\n');
+}
+
+fn endpoints(p: &Packet) -> (String, String) {
+    if let Some(ip) = &p.ip {
+        return match p.ports() {
+            Some((s, d)) if ip.version == 6 => {
+                (format!("[{}]:{}", ip.src, s), format!("[{}]:{}", ip.dst, d))
+            }
+            Some((s, d)) => (format!("{}:{}", ip.src, s), format!("{}:{}", ip.dst, d)),
+            None => (ip.src.to_string(), ip.dst.to_string()),
+        };
+    }
+    if let Some(e) = &p.eth {
+        return (e.src.to_string(), e.dst.to_string());
+    }
+    ("?".into(), "?".into())
+}
+
+/// Protocol label, summary of the top layer, and its meaning in the story.
+fn describe(p: &Packet) -> (&'static str, String, Option<String>) {
+    if let Some(d) = &p.dns {
+        let mut s = dns_summary(d);
+        for more in &p.dns_more {
+            s.push_str("; ");
+            s.push_str(&dns_summary(more));
+        }
+        let label = match d.protocol {
+            "mdns" => "MDNS",
+            "llmnr" => "LLMNR",
+            _ => "DNS",
+        };
+        return (label, s, dns_meaning(d));
+    }
+    if let Some(t) = &p.tls {
+        if !t.handshakes.is_empty() || !t.alerts.is_empty() {
+            let mut parts: Vec<String> = t.handshakes.iter().map(handshake_summary).collect();
+            parts.extend(
+                t.alerts
+                    .iter()
+                    .map(|a| format!("Alert {} {}", escape(&a.level), escape(&a.description))),
+            );
+            return ("TLS", parts.join("; "), tls_meaning(t));
+        }
+        if !t.records.is_empty() {
+            let kinds: Vec<String> = t
+                .records
+                .iter()
+                .map(|r| format!("{} ({} bytes)", r.content_type.replace('_', " "), r.length))
+                .collect();
+            return ("TLS", kinds.join(", "), tls_meaning(t));
+        }
+    }
+    if let Some(h) = p.http.first() {
+        let parts: Vec<String> = p.http.iter().map(http_summary).collect();
+        return ("HTTP", parts.join("; "), http_meaning(h));
+    }
+    if let Some(t) = &p.tcp {
+        let mut s = format!("[{}]", t.flags.join(", "));
+        if let Some(r) = t.rel_seq {
+            let _ = write!(s, " seq={r}");
+        } else {
+            let _ = write!(s, " seq={}", t.seq);
+        }
+        if let Some(a) = t.rel_ack {
+            let _ = write!(s, " ack={a}");
+        }
+        let _ = write!(s, " win={} len={}", t.window, t.payload_len);
+        let o = &t.options;
+        if let Some(m) = o.mss {
+            let _ = write!(s, " MSS={m}");
+        }
+        if let Some(w) = o.wscale {
+            let _ = write!(s, " WS={}", 1u32 << w.min(14));
+        }
+        if o.sack_permitted {
+            s.push_str(" SACK_PERM");
+        }
+        if !o.sack.is_empty() {
+            let _ = write!(s, " SACK×{}", o.sack.len());
+        }
+        if o.timestamps.is_some() {
+            s.push_str(" TS");
+        }
+        if o.tfo.is_some() {
+            s.push_str(" TFO");
+        }
+        return ("TCP", s, tcp_meaning(p));
+    }
+    if let Some(n) = &p.ndp {
+        return ("NDP", ndp_summary(n), Some(ndp_meaning(n)));
+    }
+    if let Some(i) = &p.icmp {
+        return (
+            if i.version == 6 { "ICMPv6" } else { "ICMP" },
+            i.summary.clone(),
+            None,
+        );
+    }
+    if let Some(u) = &p.udp {
+        return ("UDP", format!("len={}", u.length), None);
+    }
+    if let Some(a) = &p.arp {
+        return ("ARP", arp_summary(a), arp_meaning(a));
+    }
+    if let Some(ip) = &p.ip {
+        return ("IP", format!("protocol {}", ip.proto), None);
+    }
+    ("?", format!("{} bytes", p.caplen), None)
+}
+
+fn arp_summary(a: &crate::decode::arp::ArpInfo) -> String {
+    match a.op.as_str() {
+        "request" => format!("who-has {}? tell {}", a.target_ip, a.sender_ip),
+        "reply" => format!("{} is-at {}", a.sender_ip, a.sender_mac),
+        other => format!("{other} {} → {}", a.sender_ip, a.target_ip),
+    }
+}
+
+fn arp_meaning(a: &crate::decode::arp::ArpInfo) -> Option<String> {
+    Some(match (a.kind, a.op.as_str()) {
+        (Some("probe"), _) => "address conflict probe: is anyone using this IP?".into(),
+        (Some("gratuitous"), _) => "gratuitous ARP: announces its own address".into(),
+        (_, "request") => "next-hop lookup: which MAC address has this IP?".into(),
+        (_, "reply") => "next-hop answer: frames for this IP go to this MAC".into(),
+        _ => return None,
+    })
+}
+
+fn ndp_summary(n: &crate::decode::ndp::NdpInfo) -> String {
+    let target = n.target.map(|t| t.to_string()).unwrap_or_default();
+    let ll = n.lladdr.map(|m| format!(" ({m})")).unwrap_or_default();
+    match n.kind {
+        "neighbor_solicitation" => format!("who has {target}?{ll}"),
+        "neighbor_advertisement" => {
+            let flags = if n.flags.is_empty() {
+                String::new()
+            } else {
+                format!(" [{}]", n.flags.join(", "))
+            };
+            format!("{target} is at{ll}{flags}")
+        }
+        "router_solicitation" => format!("router solicitation{ll}"),
+        _ => {
+            let mut s = format!("router advertisement{ll}");
+            if !n.prefixes.is_empty() {
+                let _ = write!(s, " prefixes {}", n.prefixes.join(", "));
+            }
+            s
+        }
+    }
+}
+
+fn ndp_meaning(n: &crate::decode::ndp::NdpInfo) -> String {
+    match n.kind {
+        "neighbor_solicitation" => "IPv6 next-hop lookup (the IPv6 ARP request)".into(),
+        "neighbor_advertisement" => "IPv6 next-hop answer (the IPv6 ARP reply)".into(),
+        "router_solicitation" => "asks routers on the link to announce themselves".into(),
+        _ => "a router announces itself and the link's prefixes".into(),
+    }
+}
+
+fn record_data(r: &DnsRecord) -> String {
+    format!("{} {}", r.rtype, escape(&r.data))
+}
+
+fn dns_summary(d: &DnsMessage) -> String {
+    let q = d
+        .questions
+        .first()
+        .map(|q| format!("{} {}", q.qtype, escape(&q.name)))
+        .unwrap_or_else(|| "(no question)".into());
+    if !d.response {
+        return format!("query {q} (id {:#06x})", d.id);
+    }
+    let mut s = format!("response {q}");
+    if d.rcode != "NOERROR" {
+        let _ = write!(s, " {}", d.rcode.red());
+    }
+    let answers: Vec<String> = d.answers.iter().map(record_data).collect();
+    if !answers.is_empty() {
+        let _ = write!(s, " → {}", answers.join(", "));
+    } else if d.rcode == "NOERROR" {
+        s.push_str(" → no answer records");
+    }
+    if d.flags.contains(&"TC") {
+        s.push_str(" [truncated: retry over TCP]");
+    }
+    if let Some(ms) = d.latency_ms {
+        let _ = write!(s, " in {ms:.1} ms");
+    }
+    let _ = write!(s, " (id {:#06x})", d.id);
+    s
+}
+
+fn dns_meaning(d: &DnsMessage) -> Option<String> {
+    if d.protocol != "dns" {
+        return Some("local-link name discovery, not part of a page load".into());
+    }
+    if !d.response {
+        return Some(if d.flags.contains(&"RD") {
+            "name lookup: asks the resolver to do the whole search (recursion desired)".into()
+        } else {
+            "name lookup without recursion: a resolver walking the hierarchy".into()
+        });
+    }
+    Some(match d.rcode.as_str() {
+        "NXDOMAIN" => "the name does not exist".into(),
+        "NOERROR" if d.answers.is_empty() => {
+            "the name exists but has no record of this type".into()
+        }
+        "NOERROR" => {
+            let cname = d.answers.iter().any(|r| r.rtype == "CNAME");
+            let min_ttl = d.answers.iter().map(|r| r.ttl).min().unwrap_or(0);
+            format!(
+                "name resolved{}; cacheable for {min_ttl} s",
+                if cname {
+                    " through an alias (CNAME)"
+                } else {
+                    ""
+                }
+            )
+        }
+        other => format!("lookup failed ({other})"),
+    })
+}
+
+fn tcp_meaning(p: &Packet) -> Option<String> {
+    let t = p.tcp.as_ref()?;
+    let role = t.role?;
+    Some(match role {
+        "handshake 1/3" => format!("handshake 1/3: client opens, ISN {}", t.seq),
+        "handshake 2/3" => format!(
+            "handshake 2/3: server accepts, ISN {}, ack = client ISN + 1",
+            t.seq
+        ),
+        "handshake 3/3" => "handshake 3/3: connection established".into(),
+        "syn retransmission" => "SYN sent again: no answer yet".into(),
+        "syn-ack retransmission" => "SYN-ACK sent again".into(),
+        "close (first FIN)" => format!("teardown: {} closes first", t.from.unwrap_or("one side")),
+        "close (second FIN)" => format!(
+            "teardown: {} closes too",
+            t.from.unwrap_or("the other side")
+        ),
+        "close (last ACK)" => format!(
+            "teardown: last ACK; the {} waits in TIME_WAIT",
+            t.from.unwrap_or("first closer")
+        ),
+        "fin retransmission" => "FIN sent again".into(),
+        "reset" => format!(
+            "{} aborts the connection (RST)",
+            t.from.unwrap_or("one side")
+        ),
+        other => other.to_string(),
+    })
+}
+
+fn version_list(h: &TlsHandshake) -> String {
+    h.supported_versions.join(", ")
+}
+
+fn frames_span(frames: &[u64]) -> Option<String> {
+    match frames {
+        [] | [_] => None,
+        [first, .., last] => Some(format!("reassembled from frames {first}–{last}")),
+    }
+}
+
+fn handshake_summary(h: &TlsHandshake) -> String {
+    let mut s = match h.kind.as_str() {
+        "client_hello" => "ClientHello".to_string(),
+        "server_hello" => "ServerHello".to_string(),
+        "hello_retry_request" => "HelloRetryRequest".to_string(),
+        other => other.replace('_', " "),
+    };
+    if let Some(sni) = &h.sni {
+        let _ = write!(s, " SNI={}", escape(sni));
+    }
+    if !h.alpn.is_empty() {
+        let alpn: Vec<String> = h.alpn.iter().map(|a| escape(a).into_owned()).collect();
+        let _ = write!(s, " ALPN={}", alpn.join(","));
+    }
+    match h.kind.as_str() {
+        "client_hello" => {
+            if !h.supported_versions.is_empty() {
+                let _ = write!(s, ", offers {}", version_list(h));
+            } else if let Some(v) = &h.version {
+                let _ = write!(s, ", offers up to {v}");
+            }
+            let pq: Vec<&str> = h
+                .key_share_groups
+                .iter()
+                .filter(|g| tls::is_post_quantum_group(**g))
+                .filter_map(|g| tls::group_name(*g))
+                .collect();
+            if !pq.is_empty() {
+                let _ = write!(s, ", post-quantum key share {}", pq.join(","));
+            }
+        }
+        "server_hello" | "hello_retry_request" => {
+            let version = h
+                .supported_versions
+                .first()
+                .cloned()
+                .or_else(|| h.version.clone())
+                .unwrap_or_default();
+            let _ = write!(s, " chooses {version}");
+            if let Some(cs) = h.cipher_suite {
+                match tls::cipher_suite_name(cs) {
+                    Some(n) => {
+                        let _ = write!(s, ", {n}");
+                    }
+                    None => {
+                        let _ = write!(s, ", suite {cs:#06x}");
+                    }
+                }
+            }
+            if let Some(g) = h.key_share_groups.first() {
+                let name = tls::group_name(*g).map_or_else(|| format!("{g:#06x}"), str::to_owned);
+                let _ = write!(s, ", key share {name}");
+            }
+        }
+        _ => {}
+    }
+    if let Some(span) = frames_span(&h.frames) {
+        let _ = write!(s, " ({span})");
+    }
+    s
+}
+
+fn tls_meaning(t: &crate::decode::tls::TlsInfo) -> Option<String> {
+    if let Some(h) = t.handshakes.first() {
+        return Some(match h.kind.as_str() {
+            "client_hello" => "TLS handshake starts: the client names the site (SNI) and offers what it supports".into(),
+            "server_hello" if h.supported_versions.iter().any(|v| v == "TLS 1.3") => {
+                "server picks TLS 1.3: keys come from the key shares; everything after this is encrypted".into()
+            }
+            "server_hello" => "server picks version and cipher suite".into(),
+            "hello_retry_request" => "server asks the client to retry with another key share group".into(),
+            "certificate" => "server proves its identity with a certificate (public key inside)".into(),
+            "server_key_exchange" => "server's (EC)DHE key share, signed with its certificate's key".into(),
+            "client_key_exchange" => "client's key share: both sides can now derive the session keys".into(),
+            "encrypted_handshake_message" => "Finished, encrypted: the handshake is verified".into(),
+            "new_session_ticket" => "a ticket for resuming the session later".into(),
+            _ => return None,
+        });
+    }
+    if let Some(a) = t.alerts.first() {
+        return Some(if a.description == "close_notify" {
+            "TLS session closes cleanly".into()
+        } else {
+            "TLS alert".into()
+        });
+    }
+    if t.records
+        .iter()
+        .any(|r| r.content_type == "application_data")
+    {
+        return Some("encrypted data: only sizes and timing are visible".into());
+    }
+    if t.records
+        .iter()
+        .any(|r| r.content_type == "change_cipher_spec")
+    {
+        return Some("switches to the negotiated keys".into());
+    }
+    None
+}
+
+fn http_summary(h: &HttpMessage) -> String {
+    if let Some(method) = &h.method {
+        let mut s = format!(
+            "{} {}",
+            escape(method),
+            escape(h.target.as_deref().unwrap_or(""))
+        );
+        if let Some(host) = &h.host {
+            let _ = write!(s, " Host: {}", escape(host));
+        }
+        s
+    } else {
+        let mut s = format!(
+            "{} {}",
+            h.status.unwrap_or(0),
+            escape(h.reason.as_deref().unwrap_or(""))
+        );
+        if let Some(loc) = &h.location {
+            let _ = write!(s, " → {}", escape(loc));
+        }
+        s
+    }
+}
+
+fn http_meaning(h: &HttpMessage) -> Option<String> {
+    if let Some(m) = &h.method {
+        return Some(match m.as_str() {
+            "GET" => "asks for a resource (safe, idempotent)".into(),
+            "HEAD" => "asks for the headers only".into(),
+            "POST" => "sends data to be processed (not idempotent)".into(),
+            _ => format!("{} request", escape(m)),
+        });
+    }
+    let status = h.status?;
+    Some(match status {
+        101 => "switches protocols (e.g. to WebSocket)".into(),
+        200..=299 => "success".into(),
+        301 | 308 => "moved permanently: the client follows the new location".into(),
+        302 | 303 | 307 => "moved temporarily: the client follows the new location".into(),
+        304 => "not modified: the cached copy is still good".into(),
+        400..=499 => "client error".into(),
+        500..=599 => "server error".into(),
+        _ => return None,
+    })
+}
+
+/// Writes every decoded field, layer by layer.
+pub fn packet_verbose(p: &Packet, out: &mut String) {
+    let Ok(serde_json::Value::Object(map)) = serde_json::to_value(p) else {
+        return;
+    };
+    for (key, value) in &map {
+        if value.is_object() || value.is_array() {
+            let _ = writeln!(out, "    {}", layer_title(key).bold());
+            write_value(value, 3, out);
+        }
+    }
+}
+
+fn layer_title(key: &str) -> String {
+    match key {
+        "eth" => "Ethernet".into(),
+        "vlan" => "VLAN tags".into(),
+        "sll" => "Linux cooked header".into(),
+        "ip" => "IP".into(),
+        "dns" => "DNS".into(),
+        "dns_more" => "More DNS messages".into(),
+        "errors" => "Problems".into(),
+        other => other.to_uppercase(),
+    }
+}
+
+fn write_value(v: &serde_json::Value, depth: usize, out: &mut String) {
+    let pad = "  ".repeat(depth);
+    match v {
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                if v.is_object()
+                    || (v.is_array()
+                        && v.as_array()
+                            .is_some_and(|a| a.iter().any(|x| x.is_object())))
+                {
+                    let _ = writeln!(out, "{pad}{k}:");
+                    write_value(v, depth + 1, out);
+                } else {
+                    let _ = writeln!(out, "{pad}{k}: {}", scalar(v));
+                }
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                if item.is_object() {
+                    let _ = writeln!(out, "{pad}[{i}]");
+                    write_value(item, depth + 1, out);
+                } else {
+                    let _ = writeln!(out, "{pad}- {}", scalar(item));
+                }
+            }
+        }
+        other => {
+            let _ = writeln!(out, "{pad}{}", scalar(other));
+        }
+    }
+}
+
+fn scalar(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => escape(s).into_owned(),
+        serde_json::Value::Array(a) => a.iter().map(scalar).collect::<Vec<_>>().join(", "),
+        other => other.to_string(),
+    }
+}
+
+/// The closing summary.
+pub fn summary(s: &Summary, out: &mut String) {
+    let _ = writeln!(out, "{}", "Summary".bold());
+    if s.frames == 0 {
+        let _ = writeln!(out, "  the capture holds no frames");
+    }
+    let _ = writeln!(
+        out,
+        "  {} frames, {} bytes, {:.3} s, {}",
+        s.frames,
+        s.bytes,
+        s.duration(),
+        s.format
+    );
+    let lt: Vec<String> = s
+        .linktypes
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}"))
+        .collect();
+    if !lt.is_empty() {
+        let _ = writeln!(out, "  link types: {}", lt.join(", "));
+    }
+    for (k, v) in &s.unsupported_linktypes {
+        let _ = writeln!(out, "  {v} frames of link type {k} were not decoded");
+    }
+    if s.frames_with_errors > 0 || s.truncated_frames > 0 {
+        let _ = writeln!(
+            out,
+            "  frames with problems: {}, cut short by the snap length: {}",
+            s.frames_with_errors, s.truncated_frames
+        );
+    }
+    let f = &s.flow;
+    let _ = writeln!(
+        out,
+        "  TCP conversations: {}, DNS queries: {} ({} answered)",
+        f.tcp_conversations, f.dns_queries, f.dns_responses_matched
+    );
+    if f.bytes_dropped_at_bounds > 0 || f.conversations_evicted > 0 || f.dns_pending_dropped > 0 {
+        let _ = writeln!(
+            out,
+            "  {} bounds reached: {} bytes not reassembled, {} conversations evicted, {} DNS queries not remembered",
+            "!".yellow(),
+            f.bytes_dropped_at_bounds,
+            f.conversations_evicted,
+            f.dns_pending_dropped
+        );
+    }
+    if f.stream_gaps > 0 {
+        let _ = writeln!(
+            out,
+            "  {} stream(s) with bytes the capture does not hold",
+            f.stream_gaps
+        );
+    }
+    if s.skipped_blocks > 0 {
+        let _ = writeln!(
+            out,
+            "  {} pcapng blocks without packets skipped",
+            s.skipped_blocks
+        );
+    }
+}
