@@ -565,7 +565,7 @@ mod tests {
         f.extend_from_slice(&u32::MAX.to_le_bytes());
         f.extend_from_slice(&[0u8; 64]);
         let mut r = CaptureReader::new(Cursor::new(f)).unwrap();
-        let e = r.next_frame().err().expect("an error");
+        let e = r.next_frame().expect_err("an error");
         assert!(
             matches!(
                 e,

@@ -458,11 +458,10 @@ fn held_by(conn: &Conn) -> usize {
 /// port, else the first sender.
 fn guess_client(src: Endpoint, dst: Endpoint, flags: u8) -> Endpoint {
     let has = |b: u8| flags & b == b;
+    let syn_ack = has(SYN) && has(ACK);
     if has(SYN) && !has(ACK) {
         src
-    } else if has(SYN) && has(ACK) {
-        dst
-    } else if src.1 < 1024 && dst.1 >= 1024 {
+    } else if syn_ack || (src.1 < 1024 && dst.1 >= 1024) {
         dst
     } else {
         src
