@@ -3,10 +3,13 @@
 //!
 //! Data flows one way:
 //! `capture` (frames) → `decode` (per-frame summaries) → `flow` (conversations,
-//! reassembly, matching) → `render` (text, JSON).
+//! reassembly, matching) → `explain` (page loads, steps, notes) → `render`
+//! (text, JSON, Markdown, HTML).
 
 pub mod capture;
 pub mod decode;
+pub mod explain;
 pub mod flow;
+pub mod notes;
 pub mod pipeline;
 pub mod render;

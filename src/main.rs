@@ -3,9 +3,11 @@
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use netexplain::capture::CaptureReader;
+use netexplain::explain::{Explainer, Options};
 use netexplain::flow::Tracker;
+use netexplain::notes::{Lang, Notes};
 use netexplain::pipeline::{self, RunError};
-use netexplain::render::{json, text};
+use netexplain::render::{html, json, story, text};
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -25,6 +27,20 @@ struct Cli {
 enum Format {
     Text,
     Json,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum StoryFormat {
+    Text,
+    Json,
+    Md,
+    Html,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum LangChoice {
+    En,
+    Zh,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -64,6 +80,46 @@ enum Command {
         /// Leave out the closing summary.
         #[arg(long)]
         no_summary: bool,
+    },
+    /// Tell the story of each page load, step by step, against the notes.
+    Explain {
+        /// Capture file (pcap or pcapng, recognised by content); `-` reads standard input.
+        #[arg(value_name = "FILE", required_unless_present = "read")]
+        file: Option<PathBuf>,
+        /// Capture file, as with tcpdump -r.
+        #[arg(
+            short = 'r',
+            long = "read",
+            value_name = "FILE",
+            conflicts_with = "file"
+        )]
+        read: Option<PathBuf>,
+        /// Only the page loads of this name (or a name under it, or this address).
+        #[arg(long, value_name = "NAME")]
+        host: Option<String>,
+        /// Language of the story and the built-in notes (default: from LC_ALL / LANG).
+        #[arg(long, value_enum)]
+        lang: Option<LangChoice>,
+        /// Cite your own Markdown notes (`## NN - title` sections) instead of the built-in ones.
+        #[arg(long, value_name = "FILE")]
+        notes: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = StoryFormat::Text)]
+        format: StoryFormat,
+        /// One line per step.
+        #[arg(long)]
+        brief: bool,
+        /// Write the output to this file instead of standard output.
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Colour: auto (when standard output is a terminal and NO_COLOR is unset), always, never.
+        #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+        color: ColorChoice,
+    },
+    /// Print the built-in notes the story cites.
+    Notes {
+        #[arg(long, value_enum)]
+        lang: Option<LangChoice>,
     },
 }
 
@@ -106,7 +162,98 @@ fn run(cli: Cli) -> Result<ExitCode> {
             });
             packets(&path, verbose, format, count, no_summary)
         }
+        Command::Explain {
+            file,
+            read,
+            host,
+            lang,
+            notes,
+            format,
+            brief,
+            output,
+            color,
+        } => {
+            let path = file.or(read).context("no capture file given")?;
+            let lang = pick_lang(lang);
+            let notes = match notes {
+                Some(p) => Notes::load(&p)?,
+                None => Notes::builtin(lang),
+            };
+            set_color(if format == StoryFormat::Text && output.is_none() {
+                color
+            } else {
+                ColorChoice::Never
+            });
+            explain(&path, Options { host, lang }, notes, format, brief, output)
+        }
+        Command::Notes { lang } => {
+            let notes = Notes::builtin(pick_lang(lang));
+            let mut out = String::new();
+            for s in &notes.sections {
+                out.push_str(&format!("## {:02} - {}\n{}\n\n", s.number, s.title, s.body));
+            }
+            io::stdout().write_all(out.as_bytes()).ok();
+            Ok(ExitCode::SUCCESS)
+        }
     }
+}
+
+fn pick_lang(choice: Option<LangChoice>) -> Lang {
+    match choice {
+        Some(LangChoice::En) => Lang::En,
+        Some(LangChoice::Zh) => Lang::Zh,
+        None => Lang::from_env(),
+    }
+}
+
+fn explain(
+    path: &std::path::Path,
+    options: Options,
+    notes: Notes,
+    format: StoryFormat,
+    brief: bool,
+    output: Option<PathBuf>,
+) -> Result<ExitCode> {
+    let mut reader = CaptureReader::open(path).with_context(|| shown(path))?;
+    let mut tracker = Tracker::default();
+    let mut explainer = Explainer::new(options, notes);
+    let (summary, failure) = pipeline::run(&mut reader, &mut tracker, None, |p| {
+        explainer.observe(p);
+        Ok(())
+    });
+    let story = explainer.story();
+    let mut text = String::new();
+    match format {
+        StoryFormat::Text => story::text(&story, brief, &mut text),
+        StoryFormat::Md => story::markdown(&story, &mut text),
+        StoryFormat::Json => {
+            text = serde_json::to_string_pretty(&story).context("serialising the story")?;
+            text.push('\n');
+        }
+        StoryFormat::Html => {
+            let title = format!("netexplain — {}", shown(path));
+            html::report(&story, &title, &mut text);
+        }
+    }
+    match &output {
+        Some(o) => std::fs::write(o, text.as_bytes()).with_context(|| o.display().to_string())?,
+        None => {
+            let mut out = io::stdout().lock();
+            match out.write_all(text.as_bytes()) {
+                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(ExitCode::SUCCESS),
+                r => r.context("writing output")?,
+            }
+        }
+    }
+    if let Some(RunError::Capture(e)) = failure {
+        eprintln!(
+            "netexplain: {}: {e}; the story covers the {} frame(s) before it",
+            shown(path),
+            summary.frames
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn shown(path: &std::path::Path) -> String {

@@ -2,7 +2,9 @@
 //! string that came from a packet passes through [`escape`] before it
 //! reaches a terminal.
 
+pub mod html;
 pub mod json;
+pub mod story;
 pub mod text;
 
 use std::borrow::Cow;

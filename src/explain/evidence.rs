@@ -1,0 +1,560 @@
+//! What the story needs from the decoded packets, gathered frame by frame:
+//! DNS exchanges, ARP and neighbour discovery, TCP connections with their
+//! handshake, TLS hellos, HTTP messages and teardown, and a short label
+//! per frame for the ladder diagram. Everything kept here is bounded.
+
+use crate::decode::dns::DnsMessage;
+use crate::decode::http::HttpMessage;
+use crate::decode::tcp::{self, TcpOptions};
+use crate::decode::tls::TlsHandshake;
+use crate::decode::{Mac, Packet};
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+/// At most this many frames are remembered for the ladder diagram.
+pub const MAX_FRAMES: usize = 200_000;
+/// At most this many DNS messages, ARP/NDP packets or connections.
+pub const MAX_ITEMS: usize = 100_000;
+/// Per connection, at most this many HTTP messages and TLS handshakes.
+pub const MAX_PER_CONN: usize = 1_000;
+
+/// One frame as the ladder draws it.
+#[derive(Debug, Clone)]
+pub struct FrameRec {
+    pub frame: u64,
+    pub ts: f64,
+    pub src: Option<IpAddr>,
+    pub dst: Option<IpAddr>,
+    pub src_mac: Option<Mac>,
+    pub dst_mac: Option<Mac>,
+    /// "arp", "ndp", "dns", "tcp", "tls", "http", "quic", "udp", "icmp", "other".
+    pub proto: &'static str,
+    pub label: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct DnsRec {
+    pub frame: u64,
+    pub ts: f64,
+    pub src: IpAddr,
+    pub dst: IpAddr,
+    /// "udp" or "tcp".
+    pub transport: &'static str,
+    pub dst_mac: Option<Mac>,
+    pub msg: DnsMessage,
+}
+
+#[derive(Debug, Clone)]
+pub struct ArpRec {
+    pub frame: u64,
+    pub ts: f64,
+    pub reply: bool,
+    pub sender_mac: Mac,
+    pub sender_ip: IpAddr,
+    pub target_ip: IpAddr,
+    /// "probe", "gratuitous" or none.
+    pub kind: Option<&'static str>,
+    /// True for IPv6 neighbour discovery (NS/NA), false for ARP.
+    pub ndp: bool,
+}
+
+/// A TCP segment's place in the story.
+#[derive(Debug, Clone, Copy)]
+pub struct Seg {
+    pub frame: u64,
+    pub ts: f64,
+    /// Sent by the client.
+    pub from_client: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct TlsRec {
+    pub seg: Seg,
+    pub hs: TlsHandshake,
+}
+
+#[derive(Debug, Clone)]
+pub struct HttpRec {
+    pub seg: Seg,
+    pub msg: HttpMessage,
+}
+
+/// One TCP connection (or, with `quic`, one UDP 443 flow).
+#[derive(Debug, Clone)]
+pub struct Conn {
+    pub stream: u64,
+    pub quic: bool,
+    pub client: (IpAddr, u16),
+    pub server: (IpAddr, u16),
+    pub client_mac: Option<Mac>,
+    /// Destination MAC of the client's first packet: the next hop.
+    pub next_hop_mac: Option<Mac>,
+    pub first: Seg,
+    pub last_ts: f64,
+    pub syns: Vec<Seg>,
+    pub syn_ack: Option<Seg>,
+    pub handshake_ack: Option<Seg>,
+    pub client_isn: Option<u32>,
+    pub server_isn: Option<u32>,
+    /// Acknowledgement numbers of the SYN-ACK and of the third segment.
+    pub syn_ack_ack: Option<u32>,
+    pub third_ack: Option<u32>,
+    pub syn_options: Option<TcpOptions>,
+    pub syn_ack_options: Option<TcpOptions>,
+    pub syn_window: u16,
+    pub syn_ack_window: u16,
+    pub packets: [u64; 2],
+    pub payload_bytes: [u64; 2],
+    /// First segment carrying payload, per direction (client, server).
+    pub first_data: [Option<Seg>; 2],
+    pub tls: Vec<TlsRec>,
+    /// Frames of TLS application-data records, per direction (first few).
+    pub app_data: [Vec<Seg>; 2],
+    pub app_data_count: [u64; 2],
+    pub ccs: [Option<Seg>; 2],
+    pub alerts: Vec<(Seg, String)>,
+    pub http: Vec<HttpRec>,
+    pub fins: Vec<Seg>,
+    pub rsts: Vec<Seg>,
+    /// The first segment from the other side after the first FIN: its
+    /// acknowledgement, alone or together with that side's own FIN.
+    pub fin_answer: Option<Seg>,
+    /// The side that did not close first sent data after the first FIN.
+    pub half_close_data: bool,
+    /// The ACK that completed the close.
+    pub last_ack: Option<Seg>,
+    /// Frames the ladder should draw for this connection (bounded).
+    pub frames: Vec<u64>,
+}
+
+impl Conn {
+    fn new(stream: u64, quic: bool, client: (IpAddr, u16), server: (IpAddr, u16), s: Seg) -> Conn {
+        Conn {
+            stream,
+            quic,
+            client,
+            server,
+            client_mac: None,
+            next_hop_mac: None,
+            first: s,
+            last_ts: s.ts,
+            syns: Vec::new(),
+            syn_ack: None,
+            handshake_ack: None,
+            client_isn: None,
+            server_isn: None,
+            syn_ack_ack: None,
+            third_ack: None,
+            syn_options: None,
+            syn_ack_options: None,
+            syn_window: 0,
+            syn_ack_window: 0,
+            packets: [0; 2],
+            payload_bytes: [0; 2],
+            first_data: [None; 2],
+            tls: Vec::new(),
+            app_data: [Vec::new(), Vec::new()],
+            app_data_count: [0; 2],
+            ccs: [None; 2],
+            alerts: Vec::new(),
+            http: Vec::new(),
+            fins: Vec::new(),
+            rsts: Vec::new(),
+            fin_answer: None,
+            half_close_data: false,
+            last_ack: None,
+            frames: Vec::new(),
+        }
+    }
+
+    pub fn client_hello(&self) -> Option<&TlsRec> {
+        self.tls.iter().find(|t| t.hs.kind == "client_hello")
+    }
+
+    pub fn server_hello(&self) -> Option<&TlsRec> {
+        self.tls.iter().find(|t| t.hs.kind == "server_hello")
+    }
+
+    pub fn sni(&self) -> Option<&str> {
+        self.client_hello().and_then(|c| c.hs.sni.as_deref())
+    }
+
+    pub fn first_request(&self) -> Option<&HttpRec> {
+        self.http.iter().find(|h| h.msg.method.is_some())
+    }
+
+    pub fn is_tls(&self) -> bool {
+        !self.tls.is_empty() || (!self.quic && self.server.1 == 443)
+    }
+}
+
+/// Everything gathered from a capture for the story.
+#[derive(Debug, Default)]
+pub struct Evidence {
+    pub frames: Vec<FrameRec>,
+    pub frames_dropped: u64,
+    pub dns: Vec<DnsRec>,
+    pub arp: Vec<ArpRec>,
+    pub conns: BTreeMap<u64, Conn>,
+    /// UDP flows to port 443 by (client, server), indexing `conns` with
+    /// stream numbers above `QUIC_BASE`.
+    quic_flows: BTreeMap<(Endpoint, Endpoint), u64>,
+    pub items_dropped: u64,
+    pub first_ts: Option<f64>,
+    pub last_ts: Option<f64>,
+    pub total_frames: u64,
+}
+
+/// An address and port.
+type Endpoint = (IpAddr, u16);
+
+/// QUIC flows are numbered from here so they never meet TCP stream ids.
+const QUIC_BASE: u64 = 1 << 48;
+
+impl Evidence {
+    pub fn observe(&mut self, p: &Packet) {
+        self.total_frames += 1;
+        if p.ts > 0.0 {
+            self.first_ts.get_or_insert(p.ts);
+            self.last_ts = Some(self.last_ts.map_or(p.ts, |t| t.max(p.ts)));
+        }
+        let src = p.ip.as_ref().map(|i| i.src);
+        let dst = p.ip.as_ref().map(|i| i.dst);
+        let dst_mac = p.eth.as_ref().map(|e| e.dst);
+        let (proto, label) = label(p);
+        if self.frames.len() < MAX_FRAMES {
+            self.frames.push(FrameRec {
+                frame: p.frame,
+                ts: p.ts,
+                src: src.or_else(|| p.arp.as_ref().map(|a| IpAddr::V4(a.sender_ip))),
+                dst: dst.or_else(|| p.arp.as_ref().map(|a| IpAddr::V4(a.target_ip))),
+                src_mac: p.eth.as_ref().map(|e| e.src),
+                dst_mac,
+                proto,
+                label,
+            });
+        } else {
+            self.frames_dropped += 1;
+        }
+        let room = self.dns.len() + self.arp.len() + self.conns.len() < MAX_ITEMS;
+        if let Some(a) = &p.arp {
+            if room {
+                self.arp.push(ArpRec {
+                    frame: p.frame,
+                    ts: p.ts,
+                    reply: a.op == "reply",
+                    sender_mac: a.sender_mac,
+                    sender_ip: IpAddr::V4(a.sender_ip),
+                    target_ip: IpAddr::V4(a.target_ip),
+                    kind: a.kind,
+                    ndp: false,
+                });
+            } else {
+                self.items_dropped += 1;
+            }
+        }
+        if let (Some(n), Some(s)) = (&p.ndp, src) {
+            // RFC 4861 §4.3/§4.4: a solicitation names its target; an
+            // advertisement names itself as the target.
+            let reply = n.kind == "neighbor_advertisement";
+            if n.kind == "neighbor_solicitation" || reply {
+                if room {
+                    let sender_mac = n
+                        .lladdr
+                        .or_else(|| p.eth.as_ref().map(|e| e.src))
+                        .unwrap_or(Mac::ZERO);
+                    self.arp.push(ArpRec {
+                        frame: p.frame,
+                        ts: p.ts,
+                        reply,
+                        sender_mac,
+                        sender_ip: if reply {
+                            n.target.map_or(s, IpAddr::V6)
+                        } else {
+                            s
+                        },
+                        target_ip: n.target.map_or(s, IpAddr::V6),
+                        kind: None,
+                        ndp: true,
+                    });
+                } else {
+                    self.items_dropped += 1;
+                }
+            }
+        }
+        if let (Some(s), Some(d)) = (src, dst) {
+            let transport = if p.tcp.is_some() { "tcp" } else { "udp" };
+            for m in p.dns.iter().chain(&p.dns_more) {
+                if m.protocol != "dns" {
+                    continue;
+                }
+                if room {
+                    self.dns.push(DnsRec {
+                        frame: p.frame,
+                        ts: p.ts,
+                        src: s,
+                        dst: d,
+                        transport,
+                        dst_mac,
+                        msg: m.clone(),
+                    });
+                } else {
+                    self.items_dropped += 1;
+                }
+            }
+            if let Some(t) = &p.tcp {
+                self.tcp(p, t, s, d, room);
+            } else if let Some(u) = &p.udp {
+                // RFC 9000 runs over UDP; HTTP/3 (RFC 9114) uses port 443.
+                if u.dst_port == 443 || u.src_port == 443 {
+                    self.quic(p, (s, u.src_port), (d, u.dst_port), room);
+                }
+            }
+        }
+    }
+
+    fn tcp(&mut self, p: &Packet, t: &tcp::TcpInfo, s: IpAddr, d: IpAddr, room: bool) {
+        let Some(stream) = t.stream else { return };
+        let from_client = t.from != Some("server");
+        let seg = Seg {
+            frame: p.frame,
+            ts: p.ts,
+            from_client,
+        };
+        let (client, server) = if from_client {
+            ((s, t.src_port), (d, t.dst_port))
+        } else {
+            ((d, t.dst_port), (s, t.src_port))
+        };
+        if !self.conns.contains_key(&stream) {
+            if !room {
+                self.items_dropped += 1;
+                return;
+            }
+            self.conns
+                .insert(stream, Conn::new(stream, false, client, server, seg));
+        }
+        let Some(c) = self.conns.get_mut(&stream) else {
+            return;
+        };
+        let dir = usize::from(!from_client);
+        c.last_ts = c.last_ts.max(p.ts);
+        c.packets[dir] += 1;
+        c.payload_bytes[dir] += u64::from(t.payload_len);
+        if c.frames.len() < MAX_PER_CONN {
+            c.frames.push(p.frame);
+        }
+        if let Some(e) = &p.eth {
+            if from_client {
+                c.client_mac.get_or_insert(e.src);
+                c.next_hop_mac.get_or_insert(e.dst);
+            }
+        }
+        if t.payload_len > 0 && c.first_data[dir].is_none() {
+            c.first_data[dir] = Some(seg);
+        }
+        // RFC 9293 §3.5: the three-way handshake.
+        if t.has(tcp::SYN) && !t.has(tcp::ACK) {
+            c.syns.push(seg);
+            c.client_isn.get_or_insert(t.seq);
+            if c.syn_options.is_none() {
+                c.syn_options = Some(t.options.clone());
+                c.syn_window = t.window;
+            }
+        } else if t.has(tcp::SYN) && t.has(tcp::ACK) {
+            if c.syn_ack.is_none() {
+                c.syn_ack = Some(seg);
+                c.server_isn = Some(t.seq);
+                c.syn_ack_ack = Some(t.ack);
+                c.syn_ack_options = Some(t.options.clone());
+                c.syn_ack_window = t.window;
+            }
+        } else if t.role == Some("handshake 3/3") && c.handshake_ack.is_none() {
+            c.handshake_ack = Some(seg);
+            c.third_ack = Some(t.ack);
+        }
+        // RFC 9293 §3.6: closing, each direction by its own FIN.
+        if let Some(first_fin) = c.fins.first() {
+            if first_fin.from_client != from_client {
+                c.fin_answer.get_or_insert(seg);
+                if t.payload_len > 0 {
+                    c.half_close_data = true;
+                }
+            }
+        }
+        if t.has(tcp::FIN) {
+            c.fins.push(seg);
+        }
+        if t.has(tcp::RST) {
+            c.rsts.push(seg);
+        }
+        if t.role == Some("close (last ACK)") {
+            c.last_ack = Some(seg);
+        }
+        if let Some(tls) = &p.tls {
+            for r in &tls.records {
+                match r.content_type.as_str() {
+                    "application_data" => {
+                        c.app_data_count[dir] += 1;
+                        if c.app_data[dir].len() < 64 {
+                            c.app_data[dir].push(seg);
+                        }
+                    }
+                    "change_cipher_spec" => {
+                        c.ccs[dir].get_or_insert(seg);
+                    }
+                    _ => {}
+                }
+            }
+            for h in &tls.handshakes {
+                if c.tls.len() < MAX_PER_CONN {
+                    c.tls.push(TlsRec { seg, hs: h.clone() });
+                }
+            }
+            for a in &tls.alerts {
+                if c.alerts.len() < MAX_PER_CONN {
+                    c.alerts
+                        .push((seg, format!("{} {}", a.level, a.description)));
+                }
+            }
+        }
+        for h in &p.http {
+            if c.http.len() < MAX_PER_CONN {
+                c.http.push(HttpRec {
+                    seg,
+                    msg: h.clone(),
+                });
+            }
+        }
+    }
+
+    fn quic(&mut self, p: &Packet, src: (IpAddr, u16), dst: (IpAddr, u16), room: bool) {
+        let from_client = dst.1 == 443;
+        let (client, server) = if from_client { (src, dst) } else { (dst, src) };
+        let seg = Seg {
+            frame: p.frame,
+            ts: p.ts,
+            from_client,
+        };
+        let next = QUIC_BASE + self.quic_flows.len() as u64;
+        let id = match self.quic_flows.get(&(client, server)) {
+            Some(id) => *id,
+            None if room => {
+                self.quic_flows.insert((client, server), next);
+                self.conns
+                    .insert(next, Conn::new(next, true, client, server, seg));
+                next
+            }
+            None => {
+                self.items_dropped += 1;
+                return;
+            }
+        };
+        if let Some(c) = self.conns.get_mut(&id) {
+            let dir = usize::from(!from_client);
+            c.last_ts = c.last_ts.max(p.ts);
+            c.packets[dir] += 1;
+            c.payload_bytes[dir] +=
+                u64::from(p.udp.as_ref().map_or(0, |u| u.length)).saturating_sub(8);
+            if c.frames.len() < MAX_PER_CONN {
+                c.frames.push(p.frame);
+            }
+            if from_client {
+                if let Some(e) = &p.eth {
+                    c.client_mac.get_or_insert(e.src);
+                    c.next_hop_mac.get_or_insert(e.dst);
+                }
+            }
+            if c.first_data[dir].is_none() {
+                c.first_data[dir] = Some(seg);
+            }
+        }
+    }
+
+    pub fn frame(&self, n: u64) -> Option<&FrameRec> {
+        let i = self.frames.partition_point(|f| f.frame < n);
+        self.frames.get(i).filter(|f| f.frame == n)
+    }
+}
+
+/// A short label for the ladder, and the protocol it belongs to. Labels
+/// use protocol terms, the same in every language.
+fn label(p: &Packet) -> (&'static str, String) {
+    if let Some(a) = &p.arp {
+        return if a.op == "reply" {
+            ("arp", format!("ARP {} is-at {}", a.sender_ip, a.sender_mac))
+        } else {
+            ("arp", format!("ARP who-has {}", a.target_ip))
+        };
+    }
+    if let Some(n) = &p.ndp {
+        let what = match n.kind {
+            "neighbor_solicitation" => "NS",
+            "neighbor_advertisement" => "NA",
+            "router_solicitation" => "RS",
+            "router_advertisement" => "RA",
+            other => other,
+        };
+        let target = n.target.map(|t| format!(" {t}")).unwrap_or_default();
+        return ("ndp", format!("{what}{target}"));
+    }
+    if let Some(d) = &p.dns {
+        let q = d
+            .questions
+            .first()
+            .map(|q| format!("{} {}", q.qtype, q.name))
+            .unwrap_or_default();
+        let text = if d.response {
+            let first = d
+                .answers
+                .iter()
+                .find(|a| a.rtype == "A" || a.rtype == "AAAA")
+                .or(d.answers.first())
+                .map(|a| format!(" {} {}", a.rtype, a.data))
+                .unwrap_or_default();
+            format!("DNS {} {q}{first}", d.rcode)
+        } else {
+            format!("DNS query {q}")
+        };
+        return ("dns", text);
+    }
+    if let Some(h) = p.http.first() {
+        let text = match (&h.method, h.status) {
+            (Some(m), _) => format!("{m} {}", h.target.as_deref().unwrap_or("")),
+            (None, Some(s)) => format!("{} {s} {}", h.version, h.reason.as_deref().unwrap_or("")),
+            _ => "HTTP".to_string(),
+        };
+        return ("http", text);
+    }
+    if let Some(t) = &p.tls {
+        let names: Vec<String> = if t.handshakes.is_empty() {
+            t.records.iter().map(|r| r.content_type.clone()).collect()
+        } else {
+            t.handshakes.iter().map(|h| h.kind.clone()).collect()
+        };
+        if !names.is_empty() {
+            let mut text = format!("TLS {}", names.join(", "));
+            if let Some(sni) = t.handshakes.iter().find_map(|h| h.sni.as_ref()) {
+                text.push_str(&format!(" SNI={sni}"));
+            }
+            return ("tls", text);
+        }
+    }
+    if let Some(t) = &p.tcp {
+        let mut text = format!("[{}]", t.flags.join(", "));
+        if t.payload_len > 0 {
+            text.push_str(&format!(" {} B", t.payload_len));
+        }
+        return ("tcp", text);
+    }
+    if let Some(u) = &p.udp {
+        if u.dst_port == 443 || u.src_port == 443 {
+            return ("quic", format!("UDP {} B", u.length.saturating_sub(8)));
+        }
+        return ("udp", format!("UDP {}→{}", u.src_port, u.dst_port));
+    }
+    if let Some(i) = &p.icmp {
+        return ("icmp", i.summary.clone());
+    }
+    ("other", String::new())
+}

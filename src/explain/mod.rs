@@ -1,0 +1,538 @@
+//! The page-load story: which connections make up each page load, and the
+//! steps of "type the URL and press Enter" that the capture shows, infers
+//! or cannot show, each citing the notes it illustrates.
+//!
+//! The explainer reads decoded packet summaries (never raw bytes): the
+//! flow tracker has already put TCP streams back in order and decoded the
+//! DNS, TLS and HTTP they carry.
+
+pub mod evidence;
+mod steps;
+
+use crate::decode::Packet;
+use crate::notes::{Lang, Notes};
+use evidence::{Conn, Evidence};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::IpAddr;
+
+/// How sure a step is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// The wire shows it.
+    Observed,
+    /// Deduced from what the wire shows; `reason` says how.
+    Inferred,
+    /// Happens inside a host; `reason` says why no packet can show it.
+    NotVisible,
+}
+
+/// A notes section a step illustrates.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NoteRef {
+    /// Two-digit section number, e.g. "12".
+    pub section: String,
+    pub title: String,
+}
+
+/// Where the capture contradicts a common claim, with the frames that
+/// prove it.
+#[derive(Debug, Clone, Serialize)]
+pub struct NotesCheck {
+    /// The notes section that makes the claim.
+    pub section: String,
+    pub claim: String,
+    pub observed: String,
+    pub frames: Vec<u64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Step {
+    /// "url", "cache", "dns", "arp", "tcp_handshake", "tls_handshake",
+    /// "http", "render", "tcp_teardown", "websocket".
+    pub id: &'static str,
+    pub title: String,
+    pub status: Status,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub frames: Vec<u64>,
+    /// Seconds from the start of the page load to the step's first frame.
+    pub start: Option<f64>,
+    pub duration_ms: Option<f64>,
+    /// Language-neutral facts, keyed by name.
+    pub facts: serde_json::Map<String, serde_json::Value>,
+    /// The facts told in the story's language.
+    pub lines: Vec<String>,
+    pub notes: Vec<NoteRef>,
+    pub notes_check: Vec<NotesCheck>,
+    /// Section numbers the step would cite (resolved into `notes`).
+    #[serde(skip)]
+    cites: Vec<u8>,
+    /// First and last timestamp of the step's frames.
+    #[serde(skip)]
+    span: Option<(f64, f64)>,
+}
+
+/// One participant drawn as a lane in the ladder diagram.
+#[derive(Debug, Clone, Serialize)]
+pub struct Lane {
+    /// "client", "gateway", "resolver" or "server".
+    pub role: &'static str,
+    pub addr: String,
+    /// Names the participant is known by (server names, "gateway", …).
+    pub label: String,
+}
+
+/// One packet as an arrow between two lanes.
+#[derive(Debug, Clone, Serialize)]
+pub struct Arrow {
+    pub frame: u64,
+    /// Seconds since the page load started.
+    pub t: f64,
+    pub from: usize,
+    pub to: usize,
+    pub label: String,
+    /// The steps whose frames include this one.
+    pub steps: Vec<&'static str>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Ladder {
+    pub lanes: Vec<Lane>,
+    pub arrows: Vec<Arrow>,
+    /// Arrows left out because the page load had more packets than the
+    /// diagram draws.
+    pub omitted: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PageLoad {
+    /// The name the user asked for (the first name resolved), or the
+    /// server's SNI, Host or address when no DNS was seen.
+    pub host: String,
+    pub client: String,
+    pub server: String,
+    /// Epoch seconds of the first frame.
+    pub start: f64,
+    pub duration_ms: f64,
+    /// Every name seen for this page load (questions, CNAME targets, SNI,
+    /// Host, redirect targets).
+    pub names: Vec<String>,
+    pub steps: Vec<Step>,
+    pub ladder: Ladder,
+    #[serde(skip)]
+    frames: BTreeSet<u64>,
+}
+
+impl PageLoad {
+    pub fn step(&self, id: &str) -> Option<&Step> {
+        self.steps.iter().find(|s| s.id == id)
+    }
+
+    fn observed(&self) -> usize {
+        self.steps
+            .iter()
+            .filter(|s| s.status == Status::Observed)
+            .count()
+    }
+}
+
+/// A step for which the notes in use have no section.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct MissingSection {
+    pub step: &'static str,
+    pub section: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Story {
+    pub lang: Lang,
+    /// Where the cited notes come from.
+    pub notes_source: String,
+    pub page_loads: Vec<PageLoad>,
+    /// Frames outside every page load shown, counted by protocol.
+    pub left_out: BTreeMap<&'static str, u64>,
+    /// Sections of the notes that no step cites.
+    pub uncited_sections: Vec<NoteRef>,
+    /// Sections steps would cite that the notes do not have.
+    pub missing_sections: Vec<MissingSection>,
+    pub frames: u64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Only page loads that involve this name (or address).
+    pub host: Option<String>,
+    pub lang: Lang,
+}
+
+/// Gathers evidence packet by packet and tells the story on demand.
+pub struct Explainer {
+    evidence: Evidence,
+    options: Options,
+    notes: Notes,
+}
+
+impl Explainer {
+    pub fn new(options: Options, notes: Notes) -> Explainer {
+        Explainer {
+            evidence: Evidence::default(),
+            options,
+            notes,
+        }
+    }
+
+    pub fn observe(&mut self, p: &Packet) {
+        self.evidence.observe(p);
+    }
+
+    pub fn evidence(&self) -> &Evidence {
+        &self.evidence
+    }
+
+    /// The story of everything observed so far.
+    pub fn story(&self) -> Story {
+        tell(&self.evidence, &self.options, &self.notes)
+    }
+}
+
+/// A page load while it is being assembled.
+pub(crate) struct Load {
+    pub client: IpAddr,
+    /// Connections in order of their first packet.
+    pub conns: Vec<u64>,
+    pub names: BTreeSet<String>,
+    /// Hosts named by redirects (Location) from this page load.
+    pub redirects: BTreeSet<String>,
+    pub sites: BTreeSet<String>,
+    pub servers: BTreeSet<IpAddr>,
+    /// Indices into `Evidence::dns` of this page load's DNS messages.
+    pub dns: Vec<usize>,
+    /// Indices into `Evidence::arp`.
+    pub arp: Vec<usize>,
+    pub start: f64,
+    pub end: f64,
+    pub first_request_ts: f64,
+    pub host: String,
+}
+
+/// How long before its first connection a DNS exchange may be counted as
+/// part of a page load, and how long after the page load's last packet a
+/// new connection to the same site still belongs to it.
+const DNS_LEAD_SECS: f64 = 10.0;
+const JOIN_SECS: f64 = 2.0;
+
+fn tell(ev: &Evidence, options: &Options, notes: &Notes) -> Story {
+    let mut loads = group(ev);
+    if let Some(h) = &options.host {
+        loads.retain(|l| {
+            l.names.iter().any(|n| name_matches(n, h))
+                || l.servers.iter().any(|s| s.to_string() == *h)
+        });
+    }
+    let mut page_loads: Vec<PageLoad> = loads
+        .iter()
+        .map(|l| steps::page_load(ev, l, options.lang, notes))
+        .collect();
+    // Most complete first; ties in time order.
+    page_loads.sort_by(|a, b| {
+        b.observed()
+            .cmp(&a.observed())
+            .then(a.start.total_cmp(&b.start))
+    });
+    let shown: BTreeSet<u64> = page_loads
+        .iter()
+        .flat_map(|p| p.frames.iter().copied())
+        .collect();
+    let mut left_out = BTreeMap::new();
+    for f in &ev.frames {
+        if !shown.contains(&f.frame) {
+            *left_out.entry(f.proto).or_insert(0) += 1;
+        }
+    }
+    let cited: BTreeSet<u8> = page_loads
+        .iter()
+        .flat_map(|p| p.steps.iter().flat_map(|s| s.cites.iter().copied()))
+        .collect();
+    let uncited_sections = notes
+        .sections
+        .iter()
+        .filter(|s| !cited.contains(&s.number))
+        .map(|s| NoteRef {
+            section: format!("{:02}", s.number),
+            title: s.title.clone(),
+        })
+        .collect();
+    let mut missing_sections = Vec::new();
+    for p in &page_loads {
+        for s in &p.steps {
+            for n in &s.cites {
+                let m = MissingSection {
+                    step: s.id,
+                    section: format!("{n:02}"),
+                };
+                if notes.section(*n).is_none() && !missing_sections.contains(&m) {
+                    missing_sections.push(m);
+                }
+            }
+        }
+    }
+    Story {
+        lang: options.lang,
+        notes_source: notes.source.clone(),
+        page_loads,
+        left_out,
+        uncited_sections,
+        missing_sections,
+        frames: ev.total_frames,
+    }
+}
+
+/// `name` is `wanted` or a name under it (www.google.com under google.com).
+fn name_matches(name: &str, wanted: &str) -> bool {
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    let wanted = wanted.trim_end_matches('.').to_ascii_lowercase();
+    name == wanted || name.ends_with(&format!(".{wanted}"))
+}
+
+/// The last two labels of a name: a rough "site" that groups
+/// www.google.com with static.google.com.
+fn site(name: &str) -> String {
+    let labels: Vec<&str> = name.trim_end_matches('.').rsplitn(3, '.').collect();
+    match labels.as_slice() {
+        [tld, second, ..] => format!("{second}.{tld}"),
+        _ => name.to_string(),
+    }
+}
+
+/// Host of an absolute URL (`https://www.google.com:443/x` → www.google.com).
+pub(crate) fn url_host(url: &str) -> Option<String> {
+    let rest = url.split_once("://")?.1;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = if let Some(v6) = host.strip_prefix('[') {
+        v6.split(']').next()?
+    } else {
+        host.split(':').next()?
+    };
+    (!host.is_empty()).then(|| host.to_ascii_lowercase())
+}
+
+/// The DNS response that gave the client this connection's server address
+/// most recently before the connection opened (RFC 1034 §5: the stub asks,
+/// the resolver answers).
+fn resolving_response(ev: &Evidence, c: &Conn) -> Option<usize> {
+    let server = c.server.0.to_string();
+    ev.dns
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| {
+            d.msg.response
+                && d.dst == c.client.0
+                && d.ts <= c.first.ts
+                && d.msg.answers.iter().any(|a| a.data == server)
+        })
+        .map(|(i, _)| i)
+        .next_back()
+}
+
+/// Names a connection is known by, the most telling first.
+fn conn_names(ev: &Evidence, c: &Conn) -> Vec<String> {
+    let mut names = Vec::new();
+    if let Some(i) = resolving_response(ev, c) {
+        let m = &ev.dns[i].msg;
+        names.extend(m.questions.iter().map(|q| q.name.to_ascii_lowercase()));
+        for a in &m.answers {
+            names.push(a.name.to_ascii_lowercase());
+            if a.rtype == "CNAME" {
+                names.push(a.data.to_ascii_lowercase());
+            }
+        }
+    }
+    if let Some(s) = c.sni() {
+        names.push(s.to_ascii_lowercase());
+    }
+    if let Some(h) = c.first_request().and_then(|r| r.msg.host.as_deref()) {
+        names.push(strip_port(h).to_ascii_lowercase());
+    }
+    let mut seen = BTreeSet::new();
+    names.retain(|n| seen.insert(n.clone()));
+    names
+}
+
+pub(crate) fn strip_port(host: &str) -> &str {
+    if host.starts_with('[') {
+        return host
+            .trim_start_matches('[')
+            .split(']')
+            .next()
+            .unwrap_or(host);
+    }
+    match host.rsplit_once(':') {
+        Some((h, p)) if !h.contains(':') && p.bytes().all(|b| b.is_ascii_digit()) => h,
+        _ => host,
+    }
+}
+
+/// Whether a connection can be the start of a page load (RFC 9110 §4.2:
+/// http and https default to ports 80 and 443; RFC 9114: HTTP/3 on UDP).
+fn is_web(c: &Conn) -> bool {
+    matches!(c.server.1, 80 | 443) || !c.tls.is_empty() || !c.http.is_empty()
+}
+
+fn group(ev: &Evidence) -> Vec<Load> {
+    let mut conns: Vec<&Conn> = ev.conns.values().filter(|c| is_web(c)).collect();
+    conns.sort_by(|a, b| {
+        a.first
+            .ts
+            .total_cmp(&b.first.ts)
+            .then(a.first.frame.cmp(&b.first.frame))
+    });
+    let mut loads: Vec<Load> = Vec::new();
+    for c in conns {
+        let names = conn_names(ev, c);
+        let joined = loads.iter_mut().find(|l| {
+            l.client == c.client.0
+                && (names.iter().any(|n| l.redirects.contains(n))
+                    || (c.first.ts >= l.first_request_ts
+                        && c.first.ts <= l.end + JOIN_SECS
+                        && (l.servers.contains(&c.server.0)
+                            || names.iter().any(|n| l.sites.contains(&site(n))))))
+        });
+        let load = match joined {
+            Some(l) => l,
+            None => {
+                loads.push(Load {
+                    client: c.client.0,
+                    conns: Vec::new(),
+                    names: BTreeSet::new(),
+                    redirects: BTreeSet::new(),
+                    sites: BTreeSet::new(),
+                    servers: BTreeSet::new(),
+                    dns: Vec::new(),
+                    arp: Vec::new(),
+                    start: c.first.ts,
+                    end: c.last_ts,
+                    first_request_ts: f64::INFINITY,
+                    host: names
+                        .first()
+                        .cloned()
+                        .unwrap_or_else(|| c.server.0.to_string()),
+                });
+                loads.last_mut().expect("just pushed")
+            }
+        };
+        load.conns.push(c.stream);
+        load.servers.insert(c.server.0);
+        load.end = load.end.max(c.last_ts);
+        for n in &names {
+            load.sites.insert(site(n));
+        }
+        load.names.extend(names);
+        // The first thing sent on the connection is the request (or the
+        // ClientHello that carries it).
+        if let Some(d) = c.first_data[0] {
+            load.first_request_ts = load.first_request_ts.min(d.ts);
+        }
+        for h in &c.http {
+            if let Some(host) = h.msg.location.as_deref().and_then(url_host) {
+                load.redirects.insert(host);
+            }
+        }
+    }
+    for l in &mut loads {
+        attach_dns(ev, l);
+        attach_arp(ev, l);
+    }
+    loads
+}
+
+/// The DNS exchanges of a page load: the client's queries for its names
+/// in the lead-up to and during the load, and the answers to them.
+fn attach_dns(ev: &Evidence, l: &mut Load) {
+    let last_conn = l.end;
+    let mut names = l.names.clone();
+    let mut query_ids = BTreeSet::new();
+    for (i, d) in ev.dns.iter().enumerate() {
+        let Some(q) = d.msg.questions.first() else {
+            continue;
+        };
+        let name = q.name.to_ascii_lowercase();
+        let in_window = d.ts >= l.start - DNS_LEAD_SECS && d.ts <= last_conn;
+        if !d.msg.response && d.src == l.client && in_window && names.contains(&name) {
+            query_ids.insert((d.msg.id, d.dst, name));
+            l.dns.push(i);
+        } else if d.msg.response
+            && d.dst == l.client
+            && query_ids.contains(&(d.msg.id, d.src, name))
+        {
+            l.dns.push(i);
+            // A CNAME answer names the next link of the chain.
+            for a in &d.msg.answers {
+                if a.rtype == "CNAME" {
+                    names.insert(a.data.to_ascii_lowercase());
+                }
+            }
+        }
+    }
+    if let Some(first) = l.dns.first() {
+        l.start = l.start.min(ev.dns[*first].ts);
+    }
+    l.names = names;
+}
+
+/// ARP and neighbour discovery by the client, and the answers to it, from
+/// shortly before the page load until its first connection opened.
+fn attach_arp(ev: &Evidence, l: &mut Load) {
+    let first_conn = l
+        .conns
+        .first()
+        .and_then(|s| ev.conns.get(s))
+        .map_or(l.end, |c| c.first.ts);
+    let asked: BTreeSet<IpAddr> = ev
+        .arp
+        .iter()
+        .filter(|a| !a.reply && a.sender_ip == l.client)
+        .map(|a| a.target_ip)
+        .collect();
+    for (i, a) in ev.arp.iter().enumerate() {
+        if a.ts < l.start - 1.0 || a.ts > first_conn {
+            continue;
+        }
+        let mine =
+            (!a.reply && a.sender_ip == l.client) || (a.reply && asked.contains(&a.sender_ip));
+        if mine {
+            l.arp.push(i);
+        }
+    }
+    if let Some(first) = l.arp.first() {
+        l.start = l.start.min(ev.arp[*first].ts);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts_and_sites() {
+        assert_eq!(
+            url_host("https://www.google.com/").as_deref(),
+            Some("www.google.com")
+        );
+        assert_eq!(
+            url_host("http://u@[2001:db8::1]:8080/x").as_deref(),
+            Some("2001:db8::1")
+        );
+        assert_eq!(url_host("/relative"), None);
+        assert_eq!(strip_port("google.com:80"), "google.com");
+        assert_eq!(strip_port("[2001:db8::1]:443"), "2001:db8::1");
+        assert_eq!(strip_port("2001:db8::1"), "2001:db8::1");
+        assert_eq!(site("static.google.com"), "google.com");
+        assert_eq!(site("localhost"), "localhost");
+        assert!(name_matches("www.google.com", "google.com"));
+        assert!(name_matches("Google.com.", "google.com"));
+        assert!(!name_matches("notgoogle.com", "google.com"));
+    }
+}

@@ -1,0 +1,300 @@
+//! Step 3: resolving the name (RFC 1034 §4.3.1 and §5.3: the stub sets
+//! RD to ask for recursion, the resolver answers with RA; RFC 1035 §4.1.1
+//! header flags; RFC 7766: a truncated UDP answer is retried over TCP).
+
+use super::{ms, new_step, Ctx};
+use crate::explain::evidence::DnsRec;
+use crate::explain::{Status, Step};
+use crate::notes::Lang;
+use serde_json::json;
+use std::collections::BTreeSet;
+
+pub(super) fn dns(ctx: &Ctx) -> Step {
+    let mut s = new_step("dns", ctx.lang, Status::Observed);
+    s.cite(&[4, 11]);
+    let recs: Vec<&DnsRec> = ctx.load.dns.iter().map(|i| &ctx.ev.dns[*i]).collect();
+    if recs.is_empty() {
+        s.status = Status::Inferred;
+        s.reason(ctx.t(
+            "No DNS for this page load's names in the capture: the address came from a cache or the hosts file, or was resolved before the capture began.",
+            "抓包中没有这次页面加载相关域名的 DNS：地址来自缓存或 hosts 文件，或在抓包开始前就已解析。",
+        ));
+        return s;
+    }
+    let queries: Vec<&DnsRec> = recs.iter().copied().filter(|d| !d.msg.response).collect();
+    let responses: Vec<&DnsRec> = recs.iter().copied().filter(|d| d.msg.response).collect();
+    for d in &recs {
+        s.frames.push(d.frame);
+        s.timing([d.ts].into_iter());
+    }
+    let resolvers: BTreeSet<String> = queries.iter().map(|q| q.dst.to_string()).collect();
+    s.fact(
+        "resolver",
+        resolvers.iter().next().cloned().unwrap_or_default(),
+    );
+    s.fact("resolvers", resolvers.iter().cloned().collect::<Vec<_>>());
+    s.fact(
+        "queries",
+        queries
+            .iter()
+            .map(|q| {
+                let question = q.msg.questions.first();
+                json!({
+                    "frame": q.frame,
+                    "name": question.map(|x| x.name.clone()),
+                    "type": question.map(|x| x.qtype.clone()),
+                    "transport": q.transport,
+                    "rd": q.msg.flags.contains(&"RD"),
+                })
+            })
+            .collect::<Vec<_>>(),
+    );
+    s.fact(
+        "responses",
+        responses
+            .iter()
+            .map(|r| {
+                json!({
+                    "frame": r.frame,
+                    "query_frame": r.msg.query_frame,
+                    "rcode": r.msg.rcode,
+                    "ra": r.msg.flags.contains(&"RA"),
+                    "tc": r.msg.flags.contains(&"TC"),
+                    "latency_ms": r.msg.latency_ms,
+                    "answers": r.msg.answers.iter().map(|a| json!({
+                        "name": a.name, "type": a.rtype, "ttl": a.ttl, "data": a.data
+                    })).collect::<Vec<_>>(),
+                })
+            })
+            .collect::<Vec<_>>(),
+    );
+    for q in &queries {
+        let question = q
+            .msg
+            .questions
+            .first()
+            .map(|x| format!("{} {}", x.qtype, x.name))
+            .unwrap_or_default();
+        let rd = q.msg.flags.contains(&"RD");
+        s.line(match ctx.lang {
+            Lang::En => format!(
+                "Frame {}: the client asks {} for {question} over {}{}.",
+                q.frame,
+                q.dst,
+                q.transport.to_uppercase(),
+                if rd {
+                    " with RD set: a recursive query, it wants the final answer rather than a referral"
+                } else {
+                    " without RD: an iterative query"
+                }
+            ),
+            Lang::Zh => format!(
+                "帧 {}：客户端通过 {} 向 {} 查询 {question}{}。",
+                q.frame,
+                q.transport.to_uppercase(),
+                q.dst,
+                if rd { "，设置了 RD：这是递归查询，要的是最终答案而不是转介" } else { "，未设置 RD：这是迭代查询" }
+            ),
+        });
+    }
+    for r in &responses {
+        let answers: Vec<String> = r
+            .msg
+            .answers
+            .iter()
+            .map(|a| format!("{} {} {} (TTL {})", a.name, a.rtype, a.data, a.ttl))
+            .collect();
+        let latency = r
+            .msg
+            .latency_ms
+            .map(|l| match ctx.lang {
+                Lang::En => format!(" after {l:.1} ms"),
+                Lang::Zh => format!("，耗时 {l:.1} 毫秒"),
+            })
+            .unwrap_or_default();
+        let ra = r.msg.flags.contains(&"RA");
+        let body = if answers.is_empty() {
+            ctx.t("no answer records", "没有应答记录").to_string()
+        } else {
+            answers.join("; ")
+        };
+        s.line(match ctx.lang {
+            Lang::En => format!(
+                "Frame {}: {} answers {}{}{latency}: {body}.",
+                r.frame,
+                r.src,
+                r.msg.rcode,
+                if ra {
+                    " with RA (it offers recursion)"
+                } else {
+                    ""
+                }
+            ),
+            Lang::Zh => format!(
+                "帧 {}：{} 回答 {}{}{latency}：{body}。",
+                r.frame,
+                r.src,
+                r.msg.rcode,
+                if ra {
+                    "，设置了 RA（它提供递归）"
+                } else {
+                    ""
+                }
+            ),
+        });
+        if r.msg.rcode == "NXDOMAIN" {
+            let name = r
+                .msg
+                .questions
+                .first()
+                .map(|q| q.name.clone())
+                .unwrap_or_default();
+            s.fact("nxdomain", name.clone());
+            s.line(match ctx.lang {
+                Lang::En => format!("NXDOMAIN: the name {name} does not exist."),
+                Lang::Zh => format!("NXDOMAIN：域名 {name} 不存在。"),
+            });
+        }
+    }
+    // The CNAME chain, followed from the first question.
+    if let Some(first) = queries.first().and_then(|q| q.msg.questions.first()) {
+        let mut chain = vec![first.name.clone()];
+        let mut addresses = BTreeSet::new();
+        for _ in 0..16 {
+            let here = chain.last().cloned().unwrap_or_default();
+            let next = responses
+                .iter()
+                .flat_map(|r| &r.msg.answers)
+                .find(|a| a.rtype == "CNAME" && a.name.eq_ignore_ascii_case(&here))
+                .map(|a| a.data.clone());
+            match next {
+                Some(n) if !chain.contains(&n) => chain.push(n),
+                _ => break,
+            }
+        }
+        let end = chain.last().cloned().unwrap_or_default();
+        for a in responses.iter().flat_map(|r| &r.msg.answers) {
+            if (a.rtype == "A" || a.rtype == "AAAA") && a.name.eq_ignore_ascii_case(&end) {
+                addresses.insert(a.data.clone());
+            }
+        }
+        if chain.len() > 1 {
+            s.line(match ctx.lang {
+                Lang::En => format!(
+                    "CNAME chain: {} — the name is an alias, and the resolver followed it to the canonical name.",
+                    chain.join(" → ")
+                ),
+                Lang::Zh => format!("CNAME 链：{}——该名字是别名，解析器顺着它找到规范名。", chain.join(" → ")),
+            });
+        }
+        s.fact("cname_chain", chain);
+        s.fact("addresses", addresses.into_iter().collect::<Vec<_>>());
+    }
+    // A and AAAA asked side by side (RFC 8305 §3: Happy Eyeballs asks for
+    // both before either answer arrives).
+    let parallel = queries.iter().any(|a| {
+        queries.iter().any(|b| {
+            let (Some(qa), Some(qb)) = (a.msg.questions.first(), b.msg.questions.first()) else {
+                return false;
+            };
+            let both_sent = a.ts.max(b.ts);
+            qa.qtype == "A"
+                && qb.qtype == "AAAA"
+                && qa.name == qb.name
+                && !responses.iter().any(|r| {
+                    r.ts < both_sent
+                        && (r.msg.query_frame == Some(a.frame)
+                            || r.msg.query_frame == Some(b.frame))
+                })
+        })
+    });
+    s.fact("parallel_a_aaaa", parallel);
+    if parallel {
+        s.line(
+            ctx.t(
+                "A and AAAA are asked side by side, before either answer arrives, so IPv4 and IPv6 can race (Happy Eyeballs).",
+                "A 和 AAAA 查询并行发出，不等第一个回答，以便 IPv4 和 IPv6 竞速（Happy Eyeballs）。",
+            )
+            .to_string(),
+        );
+    }
+    let svcb: Vec<_> = responses
+        .iter()
+        .flat_map(|r| &r.msg.answers)
+        .filter(|a| a.rtype == "HTTPS" || a.rtype == "SVCB")
+        .collect();
+    if !svcb.is_empty() {
+        s.fact(
+            "https_records",
+            svcb.iter().map(|a| a.data.clone()).collect::<Vec<_>>(),
+        );
+        s.line(match ctx.lang {
+            Lang::En => format!(
+                "HTTPS record: {} — it tells the browser before connecting which protocols (ALPN) the service offers.",
+                svcb[0].data
+            ),
+            Lang::Zh => format!("HTTPS 记录：{}——它在连接之前就告诉浏览器该服务支持哪些协议（ALPN）。", svcb[0].data),
+        });
+    }
+    // RFC 7766 §5 / RFC 1035 §4.2.1: TC over UDP, then the same question
+    // over TCP.
+    let retried = responses.iter().find(|r| {
+        r.transport == "udp"
+            && r.msg.flags.contains(&"TC")
+            && queries.iter().any(|q| {
+                q.transport == "tcp"
+                    && q.ts >= r.ts
+                    && q.msg.questions.first() == r.msg.questions.first()
+            })
+    });
+    s.fact("truncated_retry_tcp", retried.is_some());
+    if let Some(r) = retried {
+        s.line(match ctx.lang {
+            Lang::En => format!(
+                "Frame {}: the UDP answer was truncated (TC set), so the client asked again over TCP.",
+                r.frame
+            ),
+            Lang::Zh => format!("帧 {}：UDP 回答被截断（TC 置位），客户端改用 TCP 重新查询。", r.frame),
+        });
+    }
+    if let (Some(q), Some(r)) = (queries.first(), responses.last()) {
+        s.fact("duration_ms", ms(q.ts, r.ts));
+    }
+    // Queries from the resolver itself mean the capture saw its iterative
+    // walk (RFC 1034 §4.3.2).
+    let walk: Vec<&DnsRec> = ctx
+        .ev
+        .dns
+        .iter()
+        .filter(|d| {
+            !d.msg.response
+                && resolvers.contains(&d.src.to_string())
+                && !d.msg.flags.contains(&"RD")
+        })
+        .collect();
+    if walk.is_empty() {
+        s.line(
+            ctx.t(
+                "What the resolver did next — answer from its cache, or ask the root, the top-level domain and the authoritative servers in turn — is not in this capture, which was taken at the client.",
+                "解析器之后做了什么——从缓存作答，还是依次询问根、顶级域和权威服务器——不在本次抓包中，因为抓包是在客户端进行的。",
+            )
+            .to_string(),
+        );
+    } else {
+        s.fact(
+            "iterative_queries",
+            walk.iter().map(|d| d.frame).collect::<Vec<_>>(),
+        );
+        for d in walk.iter().take(8) {
+            s.frames.push(d.frame);
+            s.line(match ctx.lang {
+                Lang::En => format!(
+                    "Frame {}: the resolver {} asks {} without RD — one step of its iterative walk.",
+                    d.frame, d.src, d.dst
+                ),
+                Lang::Zh => format!("帧 {}：解析器 {} 不带 RD 询问 {}——迭代查询中的一步。", d.frame, d.src, d.dst),
+            });
+        }
+    }
+    s
+}

@@ -1,0 +1,532 @@
+//! Steps 7 and 8 and the WebSocket upgrade: HTTP semantics from RFC 9110
+//! (methods §9, status codes §15), HTTP/1.1 persistence from RFC 9112 §9.3,
+//! the WebSocket opening handshake from RFC 6455 §4.
+
+use super::{ms, new_step, Ctx};
+use crate::explain::evidence::{Conn, HttpRec, Seg};
+use crate::explain::{url_host, Status, Step};
+use crate::notes::Lang;
+use serde_json::json;
+
+/// What a method asks for (RFC 9110 §9.3).
+fn method_meaning(m: &str, lang: Lang) -> &'static str {
+    match (m, lang) {
+        ("GET", Lang::En) => "GET asks for a representation of the target; it is safe and idempotent, so it may be cached and retried",
+        ("GET", Lang::Zh) => "GET 请求目标资源的表示；它是安全且幂等的，可以被缓存和重试",
+        ("HEAD", Lang::En) => "HEAD is GET without the body: only the headers come back",
+        ("HEAD", Lang::Zh) => "HEAD 与 GET 相同但没有响应体：只返回首部",
+        ("POST", Lang::En) => "POST sends data in the body for the target to process; it may change state and is not retried automatically",
+        ("POST", Lang::Zh) => "POST 在请求体中提交数据由目标处理；它可能改变状态，不会被自动重试",
+        ("PUT", Lang::En) => "PUT replaces the target with the body",
+        ("PUT", Lang::Zh) => "PUT 用请求体替换目标资源",
+        ("DELETE", Lang::En) => "DELETE removes the target",
+        ("DELETE", Lang::Zh) => "DELETE 删除目标资源",
+        ("OPTIONS", Lang::En) => "OPTIONS asks which methods and features the target supports",
+        ("OPTIONS", Lang::Zh) => "OPTIONS 询问目标支持哪些方法和特性",
+        ("CONNECT", Lang::En) => "CONNECT asks a proxy to open a tunnel",
+        ("CONNECT", Lang::Zh) => "CONNECT 请求代理建立隧道",
+        (_, Lang::En) => "a request method",
+        (_, Lang::Zh) => "一种请求方法",
+    }
+}
+
+/// What a status code means (RFC 9110 §15).
+fn status_meaning(code: u16, lang: Lang) -> &'static str {
+    match (code, lang) {
+        (101, Lang::En) => {
+            "switching protocols: the connection now speaks the protocol named in Upgrade"
+        }
+        (101, Lang::Zh) => "切换协议：连接改用 Upgrade 中指定的协议",
+        (200, Lang::En) => "OK: the body is the requested resource",
+        (200, Lang::Zh) => "成功：响应体就是所请求的资源",
+        (204, Lang::En) => "no content",
+        (204, Lang::Zh) => "无内容",
+        (206, Lang::En) => "partial content: a byte range",
+        (206, Lang::Zh) => "部分内容：一个字节范围",
+        (301, Lang::En) => "moved permanently: use the Location from now on (and it may be cached)",
+        (301, Lang::Zh) => "永久移动：今后使用 Location 中的地址（可以被缓存）",
+        (302, Lang::En) => "found: a temporary redirect to Location",
+        (302, Lang::Zh) => "临时重定向到 Location",
+        (303, Lang::En) => "see other: fetch Location with GET",
+        (303, Lang::Zh) => "查看其他位置：用 GET 获取 Location",
+        (304, Lang::En) => "not modified: the cached copy is still good",
+        (304, Lang::Zh) => "未修改：缓存的副本仍然有效",
+        (307, Lang::En) => "temporary redirect, keeping the method",
+        (307, Lang::Zh) => "临时重定向，保持请求方法不变",
+        (308, Lang::En) => "permanent redirect, keeping the method",
+        (308, Lang::Zh) => "永久重定向，保持请求方法不变",
+        (400..=499, Lang::En) => "a client error",
+        (400..=499, Lang::Zh) => "客户端错误",
+        (500..=599, Lang::En) => "a server error",
+        (500..=599, Lang::Zh) => "服务器错误",
+        (_, Lang::En) => "see RFC 9110 §15",
+        (_, Lang::Zh) => "见 RFC 9110 §15",
+    }
+}
+
+/// The first server data after the client's request, on a TLS connection:
+/// application-data records sent after the handshake (time to first byte,
+/// estimated).
+fn https_exchange(c: &Conn) -> Option<(Seg, Seg)> {
+    let sh_ts = c.server_hello()?.seg.ts;
+    // In TLS 1.3 the client's first application-data record is usually its
+    // Finished; the request follows it or shares its segment. The server's
+    // first record after that answers the request.
+    let finished = c.app_data[0].iter().find(|x| x.ts >= sh_ts)?;
+    let request = c.app_data[0]
+        .iter()
+        .find(|x| x.frame > finished.frame)
+        .unwrap_or(finished);
+    let response = c.app_data[1].iter().find(|x| x.ts > request.ts)?;
+    Some((*request, *response))
+}
+
+pub(super) fn http(ctx: &Ctx) -> Step {
+    let mut s = new_step("http", ctx.lang, Status::Observed);
+    s.cite(&[1, 10]);
+    let cleartext: Vec<(&Conn, &HttpRec)> = ctx
+        .conns
+        .iter()
+        .flat_map(|c| c.http.iter().map(move |h| (*c, h)))
+        .collect();
+    let mut requests = Vec::new();
+    let mut responses = Vec::new();
+    for (c, h) in &cleartext {
+        s.frames.extend(h.msg.frames.iter().copied());
+        s.frames.push(h.seg.frame);
+        s.timing([h.seg.ts].into_iter());
+        if let Some(m) = &h.msg.method {
+            s.cite(&[2]);
+            if m == "GET" || m == "POST" {
+                s.cite(&[3]);
+            }
+            requests.push(json!({
+                "frame": h.seg.frame, "stream": c.stream, "method": m,
+                "target": h.msg.target, "host": h.msg.host, "version": h.msg.version,
+            }));
+            s.line(match ctx.lang {
+                Lang::En => format!(
+                    "Frame {}: {m} {} {} with Host {} — {}.",
+                    h.seg.frame,
+                    h.msg.target.as_deref().unwrap_or(""),
+                    h.msg.version,
+                    h.msg.host.as_deref().unwrap_or("(none)"),
+                    method_meaning(m, ctx.lang)
+                ),
+                Lang::Zh => format!(
+                    "帧 {}：{m} {} {}，Host 为 {}——{}。",
+                    h.seg.frame,
+                    h.msg.target.as_deref().unwrap_or(""),
+                    h.msg.version,
+                    h.msg.host.as_deref().unwrap_or("（无）"),
+                    method_meaning(m, ctx.lang)
+                ),
+            });
+        } else if let Some(code) = h.msg.status {
+            responses.push(json!({
+                "frame": h.seg.frame, "stream": c.stream, "status": code,
+                "reason": h.msg.reason, "location": h.msg.location,
+            }));
+            s.line(match ctx.lang {
+                Lang::En => format!(
+                    "Frame {}: {} {} {} — {}{}.",
+                    h.seg.frame,
+                    h.msg.version,
+                    code,
+                    h.msg.reason.as_deref().unwrap_or(""),
+                    status_meaning(code, ctx.lang),
+                    h.msg
+                        .location
+                        .as_deref()
+                        .map(|l| format!("; Location: {l}"))
+                        .unwrap_or_default()
+                ),
+                Lang::Zh => format!(
+                    "帧 {}：{} {} {}——{}{}。",
+                    h.seg.frame,
+                    h.msg.version,
+                    code,
+                    h.msg.reason.as_deref().unwrap_or(""),
+                    status_meaning(code, ctx.lang),
+                    h.msg
+                        .location
+                        .as_deref()
+                        .map(|l| format!("；Location：{l}"))
+                        .unwrap_or_default()
+                ),
+            });
+            if let Some(loc_host) = h.msg.location.as_deref().and_then(url_host) {
+                let next = ctx.conns.iter().find(|o| {
+                    o.first.ts > h.seg.ts && ctx.server_name(o).eq_ignore_ascii_case(&loc_host)
+                });
+                if let Some(n) = next {
+                    let syn = n.syns.first().copied().unwrap_or(n.first);
+                    s.fact(
+                        "redirect_connection",
+                        json!({"stream": n.stream, "syn_frame": syn.frame, "host": loc_host}),
+                    );
+                    s.line(match ctx.lang {
+                        Lang::En => format!(
+                            "The redirect makes the client open a new connection to {loc_host} port {} (SYN, frame {}).",
+                            n.server.1, syn.frame
+                        ),
+                        Lang::Zh => format!(
+                            "重定向使客户端向 {loc_host} 的 {} 端口建立新连接（SYN，帧 {}）。",
+                            n.server.1, syn.frame
+                        ),
+                    });
+                }
+            }
+        }
+    }
+    s.fact("requests", requests.clone());
+    s.fact("responses", responses);
+    keep_alive_check(ctx, &mut s, &cleartext);
+    // HTTPS: only sizes, timing and the ALPN offer are visible.
+    let secure: Vec<&Conn> = ctx
+        .conns
+        .iter()
+        .copied()
+        .filter(|c| c.client_hello().is_some())
+        .collect();
+    let mut https = Vec::new();
+    for c in &secure {
+        let offered = c
+            .client_hello()
+            .map(|t| t.hs.alpn.clone())
+            .unwrap_or_default();
+        let chosen = c.server_hello().and_then(|t| t.hs.alpn.first().cloned());
+        let exchange = https_exchange(c);
+        if let Some((req, resp)) = exchange {
+            s.frames.extend([req.frame, resp.frame]);
+            s.timing([req.ts, resp.ts].into_iter());
+        }
+        https.push(json!({
+            "stream": c.stream,
+            "sni": c.sni(),
+            "alpn_offered": offered,
+            "alpn": chosen,
+            "client_bytes": c.payload_bytes[0],
+            "server_bytes": c.payload_bytes[1],
+            "client_records": c.app_data_count[0],
+            "server_records": c.app_data_count[1],
+            "request_frame": exchange.map(|e| e.0.frame),
+            "first_response_frame": exchange.map(|e| e.1.frame),
+            "ttfb_ms": exchange.map(|(a, b)| ms(a.ts, b.ts)),
+        }));
+        s.line(match ctx.lang {
+            Lang::En => format!(
+                "{}: the request and response are encrypted; only sizes and timing show — {} bytes from the client, {} from the server. ALPN offered {}{}{}.",
+                c.sni().unwrap_or("?"),
+                c.payload_bytes[0],
+                c.payload_bytes[1],
+                offered.join(", "),
+                chosen
+                    .as_deref()
+                    .map(|a| format!(", the server chose {a}"))
+                    .unwrap_or_else(|| ", and the choice travels encrypted (EncryptedExtensions)".to_string()),
+                exchange
+                    .map(|(a, b)| format!("; first response data {:.3} ms after the request (frames {} → {}, estimated)", ms(a.ts, b.ts), a.frame, b.frame))
+                    .unwrap_or_default()
+            ),
+            Lang::Zh => format!(
+                "{}：请求和响应都是加密的，只能看到大小和时间——客户端 {} 字节，服务器 {} 字节。ALPN 提供 {}{}{}。",
+                c.sni().unwrap_or("?"),
+                c.payload_bytes[0],
+                c.payload_bytes[1],
+                offered.join(", "),
+                chosen
+                    .as_deref()
+                    .map(|a| format!("，服务器选择了 {a}"))
+                    .unwrap_or_else(|| "，服务器的选择加密传输（EncryptedExtensions）".to_string()),
+                exchange
+                    .map(|(a, b)| format!("；请求后 {:.3} 毫秒收到第一个响应数据（帧 {} → {}，估计值）", ms(a.ts, b.ts), a.frame, b.frame))
+                    .unwrap_or_default()
+            ),
+        });
+    }
+    s.fact("https", https);
+    if cleartext.is_empty() && secure.is_empty() {
+        s.status = if ctx.conns.iter().any(|c| c.quic) {
+            s.reason(ctx.t(
+                "HTTP/3 over QUIC: requests and responses are inside encrypted QUIC packets.",
+                "HTTP/3 运行于 QUIC 之上：请求和响应都在加密的 QUIC 包里。",
+            ));
+            Status::Inferred
+        } else {
+            s.reason(ctx.t(
+                "No HTTP message or TLS application data was captured on this page load's connections.",
+                "这次页面加载的连接上没有抓到 HTTP 消息或 TLS 应用数据。",
+            ));
+            Status::NotVisible
+        };
+    }
+    s
+}
+
+/// The notes call HTTP connectionless (one request per connection). With
+/// HTTP/1.1 connections persist by default (RFC 9112 §9.3).
+fn keep_alive_check(ctx: &Ctx, s: &mut Step, cleartext: &[(&Conn, &HttpRec)]) {
+    let claim = ctx.t(
+        "HTTP is connectionless: each connection carries one request, and the server closes it after responding.",
+        "HTTP 是无连接的：每个连接只处理一个请求，服务器响应后就断开连接。",
+    );
+    for c in ctx.conns.iter() {
+        let reqs: Vec<&HttpRec> = c.http.iter().filter(|h| h.msg.method.is_some()).collect();
+        if reqs.len() > 1 {
+            let frames: Vec<u64> = reqs.iter().map(|r| r.seg.frame).collect();
+            s.check(
+                1,
+                claim,
+                match ctx.lang {
+                    Lang::En => format!("{} requests travelled on one connection (frames {:?}): HTTP/1.1 keeps connections open and reuses them.", reqs.len(), frames),
+                    Lang::Zh => format!("{} 个请求在同一个连接上传输（帧 {:?}）：HTTP/1.1 保持连接并复用。", reqs.len(), frames),
+                },
+                frames,
+            );
+            return;
+        }
+    }
+    // One request: did the server close after answering?
+    if let Some((c, resp)) = cleartext
+        .iter()
+        .find(|(_, h)| h.msg.status.is_some() && h.msg.version == "HTTP/1.1")
+    {
+        if let Some(fin) = c.fins.first().filter(|f| f.from_client) {
+            s.check(
+                1,
+                claim,
+                match ctx.lang {
+                    Lang::En => format!(
+                        "After its response (frame {}) the server left the HTTP/1.1 connection open; it was the client that closed it (FIN, frame {}).",
+                        resp.seg.frame, fin.frame
+                    ),
+                    Lang::Zh => format!(
+                        "服务器发送响应（帧 {}）后没有关闭 HTTP/1.1 连接；是客户端关闭了它（FIN，帧 {}）。",
+                        resp.seg.frame, fin.frame
+                    ),
+                },
+                vec![resp.seg.frame, fin.frame],
+            );
+            return;
+        }
+    }
+    // HTTPS: more client records after the first response on one connection.
+    for c in ctx.conns.iter() {
+        let Some((_, resp)) = https_exchange(c) else {
+            continue;
+        };
+        let later: Vec<u64> = c.app_data[0]
+            .iter()
+            .filter(|x| x.ts > resp.ts)
+            .map(|x| x.frame)
+            .collect();
+        let server_after = c.app_data[1]
+            .iter()
+            .any(|x| later.first().is_some_and(|f| x.frame > *f));
+        if !later.is_empty() && server_after {
+            let shown: Vec<u64> = later.iter().take(5).copied().collect();
+            s.check(
+                1,
+                claim,
+                match ctx.lang {
+                    Lang::En => format!(
+                        "On the connection to {} the client kept sending encrypted data after the first response (frames {:?}) and the server kept answering: further requests reused the connection.",
+                        c.sni().unwrap_or("?"), shown
+                    ),
+                    Lang::Zh => format!(
+                        "在到 {} 的连接上，客户端在收到第一个响应后继续发送加密数据（帧 {:?}），服务器也继续回答：后续请求复用了这个连接。",
+                        c.sni().unwrap_or("?"), shown
+                    ),
+                },
+                shown,
+            );
+            return;
+        }
+    }
+}
+
+/// Step 8: what follows the first response — subresource requests on the
+/// same connection and new connections, with a timeline.
+pub(super) fn render(ctx: &Ctx) -> Step {
+    let mut s = new_step("render", ctx.lang, Status::Observed);
+    s.cite(&[4]);
+    s.reason(ctx.t(
+        "Parsing HTML, building the DOM and CSSOM, layout and paint happen inside the browser; the wire shows only the fetches they cause.",
+        "解析 HTML、构建 DOM 和 CSSOM、布局和绘制都在浏览器内部进行；线路上只能看到它们引起的资源请求。",
+    ));
+    // The document: the last response of the first connection that served
+    // a 2xx, or the first HTTPS exchange.
+    let first_response_ts = ctx.conns.iter().find_map(|c| {
+        c.http
+            .iter()
+            .find(|h| h.msg.status.is_some_and(|st| (200..300).contains(&st)))
+            .map(|h| h.seg.ts)
+            .or_else(|| https_exchange(c).map(|(_, r)| r.ts))
+    });
+    let Some(doc_ts) = first_response_ts else {
+        s.status = Status::NotVisible;
+        return s;
+    };
+    let mut timeline = Vec::new();
+    let mut more_requests = 0usize;
+    for c in &ctx.conns {
+        let reqs_after: Vec<&HttpRec> = c
+            .http
+            .iter()
+            .filter(|h| h.msg.method.is_some() && h.seg.ts > doc_ts)
+            .collect();
+        for r in &reqs_after {
+            more_requests += 1;
+            s.frames.push(r.seg.frame);
+            s.timing([r.seg.ts].into_iter());
+            timeline.push(json!({"t": super::round3(r.seg.ts - ctx.t0), "frame": r.seg.frame, "stream": c.stream,
+                "what": format!("{} {}", r.msg.method.as_deref().unwrap_or(""), r.msg.target.as_deref().unwrap_or(""))}));
+        }
+        let encrypted_after = c.app_data[0].iter().filter(|x| x.ts > doc_ts).count();
+        if encrypted_after > 0 && c.http.is_empty() {
+            let first = c.app_data[0]
+                .iter()
+                .find(|x| x.ts > doc_ts)
+                .expect("counted above");
+            s.frames.push(first.frame);
+            s.timing([first.ts].into_iter());
+            timeline.push(json!({"t": super::round3(first.ts - ctx.t0), "frame": first.frame, "stream": c.stream,
+                "what": format!("{encrypted_after} encrypted record(s) from the client to {}", ctx.server_name(c))}));
+        }
+        if c.first.ts > doc_ts {
+            let syn = c.syns.first().copied().unwrap_or(c.first);
+            s.frames.push(syn.frame);
+            s.timing([syn.ts].into_iter());
+            timeline.push(json!({"t": super::round3(syn.ts - ctx.t0), "frame": syn.frame, "stream": c.stream,
+                "what": format!("new connection to {} ({}:{})", ctx.server_name(c), c.server.0, c.server.1)}));
+        }
+    }
+    timeline.sort_by(|a, b| a["frame"].as_u64().cmp(&b["frame"].as_u64()));
+    let new_conns: Vec<&Conn> = ctx
+        .conns
+        .iter()
+        .copied()
+        .filter(|c| c.first.ts > doc_ts)
+        .collect();
+    let hosts: std::collections::BTreeSet<String> =
+        new_conns.iter().map(|c| ctx.server_name(c)).collect();
+    let reused = ctx.conns.iter().filter(|c| c.first.ts <= doc_ts).any(|c| {
+        c.app_data[0].iter().any(|x| x.ts > doc_ts)
+            || c.http
+                .iter()
+                .any(|h| h.msg.method.is_some() && h.seg.ts > doc_ts)
+    });
+    s.fact("requests_after_document", more_requests);
+    s.fact("connections_after_document", new_conns.len());
+    s.fact("other_hosts", hosts.iter().cloned().collect::<Vec<_>>());
+    s.fact("reused_connection", reused);
+    s.fact("timeline", timeline.clone());
+    if timeline.is_empty() {
+        s.status = Status::NotVisible;
+        s.reason(ctx.t(
+            "Nothing follows the first response: the client does not render pages (curl, wget), or every subresource came from a cache. Rendering itself happens inside the browser.",
+            "第一个响应之后没有别的请求：客户端不渲染页面（如 curl、wget），或者所有子资源都来自缓存。渲染本身在浏览器内部进行。",
+        ));
+        return s;
+    }
+    s.line(match ctx.lang {
+        Lang::En => format!(
+            "After the document arrived the browser fetched more: {} new connection(s){}{}.",
+            new_conns.len(),
+            if hosts.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " to {}",
+                    hosts.iter().cloned().collect::<Vec<_>>().join(", ")
+                )
+            },
+            if reused {
+                ", and it reused an open connection for further requests"
+            } else {
+                ""
+            }
+        ),
+        Lang::Zh => format!(
+            "文档到达后浏览器继续加载：新建 {} 个连接{}{}。",
+            new_conns.len(),
+            if hosts.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "，连接到 {}",
+                    hosts.iter().cloned().collect::<Vec<_>>().join("、")
+                )
+            },
+            if reused {
+                "，并复用已打开的连接发送后续请求"
+            } else {
+                ""
+            }
+        ),
+    });
+    for t in timeline.iter().take(12) {
+        s.line(format!(
+            "+{:.3} s  frame {}  {}",
+            t["t"].as_f64().unwrap_or(0.0),
+            t["frame"],
+            t["what"].as_str().unwrap_or("")
+        ));
+    }
+    s
+}
+
+/// The WebSocket opening handshake (RFC 6455 §4.1–4.2): GET with
+/// Upgrade: websocket, answered by 101.
+pub(super) fn websocket(ctx: &Ctx) -> Option<Step> {
+    let (c, req) = ctx.conns.iter().find_map(|c| {
+        c.http
+            .iter()
+            .find(|h| {
+                h.msg.method.is_some()
+                    && h.msg
+                        .upgrade
+                        .as_deref()
+                        .is_some_and(|u| u.eq_ignore_ascii_case("websocket"))
+            })
+            .map(|h| (*c, h))
+    })?;
+    let mut s = new_step("websocket", ctx.lang, Status::Observed);
+    s.cite(&[13]);
+    s.frames.push(req.seg.frame);
+    s.timing([req.seg.ts].into_iter());
+    s.fact("request_frame", req.seg.frame);
+    s.line(match ctx.lang {
+        Lang::En => format!(
+            "Frame {}: {} {} asks to switch the connection to WebSocket (Upgrade: websocket).",
+            req.seg.frame,
+            req.msg.method.as_deref().unwrap_or(""),
+            req.msg.target.as_deref().unwrap_or("")
+        ),
+        Lang::Zh => format!(
+            "帧 {}：{} {} 请求把连接切换为 WebSocket（Upgrade: websocket）。",
+            req.seg.frame,
+            req.msg.method.as_deref().unwrap_or(""),
+            req.msg.target.as_deref().unwrap_or("")
+        ),
+    });
+    if let Some(resp) = c.http.iter().find(|h| h.msg.status == Some(101)) {
+        s.frames.push(resp.seg.frame);
+        s.timing([resp.seg.ts].into_iter());
+        s.fact("switching_frame", resp.seg.frame);
+        s.line(match ctx.lang {
+            Lang::En => format!(
+                "Frame {}: 101 Switching Protocols — from here on the same TCP connection carries WebSocket frames in both directions.",
+                resp.seg.frame
+            ),
+            Lang::Zh => format!("帧 {}：101 Switching Protocols——此后同一个 TCP 连接双向传输 WebSocket 帧。", resp.seg.frame),
+        });
+    } else {
+        s.line(
+            ctx.t("No 101 answer was captured.", "没有抓到 101 回答。")
+                .to_string(),
+        );
+    }
+    Some(s)
+}

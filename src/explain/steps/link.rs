@@ -1,0 +1,361 @@
+//! Steps that happen before and beneath the connection: the URL, the
+//! caches, and finding the next hop's link-layer address.
+
+use super::{new_step, Ctx};
+use crate::decode::Mac;
+use crate::explain::{Status, Step};
+use serde_json::json;
+use std::net::IpAddr;
+
+/// Step 1: the scheme and port come from the first connection (RFC 9110
+/// §4.2.1–4.2.2: http defaults to port 80, https to 443; RFC 9114 §3.1:
+/// HTTP/3 is found on UDP).
+pub(super) fn url(ctx: &Ctx) -> Step {
+    let mut s = new_step("url", ctx.lang, Status::Inferred);
+    s.cite(&[4, 1]);
+    let Some(c) = ctx.first_conn() else {
+        s.status = Status::NotVisible;
+        s.reason(ctx.t(
+            "The URL is parsed inside the browser, and no connection shows which scheme it had.",
+            "URL 在浏览器内部解析，抓包中没有连接能说明它使用的协议。",
+        ));
+        return s;
+    };
+    let (scheme, shown) = if c.quic {
+        ("https", "https (HTTP/3 over QUIC)")
+    } else if c.is_tls() {
+        ("https", "https")
+    } else {
+        ("http", "http")
+    };
+    let first = c.syns.first().copied().unwrap_or(c.first);
+    s.segs(&[first]);
+    s.reason(ctx.t(
+        "The URL is parsed inside the browser; its scheme and port are read from the first connection it opened.",
+        "URL 在浏览器内部解析；协议和端口是从浏览器打开的第一个连接推断出来的。",
+    ));
+    s.fact("scheme", scheme);
+    s.fact("port", c.server.1);
+    s.fact("host", ctx.load.host.clone());
+    s.fact("transport", if c.quic { "udp" } else { "tcp" });
+    if let Some(r) = c.first_request() {
+        if let Some(t) = &r.msg.target {
+            s.fact("path", t.clone());
+        }
+    }
+    let default_port = if scheme == "https" { 443 } else { 80 };
+    let port = if c.server.1 == default_port {
+        String::new()
+    } else {
+        format!(":{}", c.server.1)
+    };
+    let path = c
+        .first_request()
+        .and_then(|r| r.msg.target.clone())
+        .unwrap_or_else(|| "/".to_string());
+    let url = format!("{scheme}://{}{port}{path}", ctx.load.host);
+    s.fact("url", url.clone());
+    s.line(match ctx.lang {
+        crate::notes::Lang::En => format!(
+            "The first connection (frame {}) goes to {} port {} over {shown}: the URL was {url}.",
+            first.frame, c.server.0, c.server.1
+        ),
+        crate::notes::Lang::Zh => format!(
+            "第一个连接（帧 {}）通过 {shown} 发往 {} 的 {} 端口：URL 是 {url}。",
+            first.frame, c.server.0, c.server.1
+        ),
+    });
+    // A cleartext request answered by a redirect to https: what HSTS
+    // (RFC 6797) exists to skip.
+    let redirect = ctx.conns.iter().find_map(|c| {
+        c.http.iter().find(|h| {
+            h.msg.status.is_some_and(|st| (300..400).contains(&st))
+                && h.msg
+                    .location
+                    .as_deref()
+                    .is_some_and(|l| l.to_ascii_lowercase().starts_with("https://"))
+        })
+    });
+    if let (Some(r), "http") = (redirect, scheme) {
+        let location = r.msg.location.clone().unwrap_or_default();
+        s.frames.push(r.seg.frame);
+        s.fact(
+            "redirect_to_https",
+            json!({"frame": r.seg.frame, "status": r.msg.status, "location": location}),
+        );
+        s.line(match ctx.lang {
+            crate::notes::Lang::En => format!(
+                "The http:// request was answered {} with Location {} (frame {}): the page really lives on https. \
+                 A site that also sends Strict-Transport-Security is remembered, and browsers then go straight to \
+                 https without this extra round trip (HSTS); curl has no such memory.",
+                r.msg.status.unwrap_or(0), location, r.seg.frame
+            ),
+            crate::notes::Lang::Zh => format!(
+                "http:// 请求得到 {} 重定向，Location 为 {}（帧 {}）：页面实际在 https 上。若站点同时发送 \
+                 Strict-Transport-Security，浏览器会记住它，之后直接使用 https，省去这次往返（HSTS）；curl 不会记住。",
+                r.msg.status.unwrap_or(0), location, r.seg.frame
+            ),
+        });
+    }
+    s
+}
+
+/// Step 2: a DNS query before the first connection means every cache on
+/// the host missed (RFC 1034 §5.3.1: the stub resolver asks only when its
+/// cache has no answer).
+pub(super) fn cache(ctx: &Ctx) -> Step {
+    let mut s = new_step("cache", ctx.lang, Status::Inferred);
+    s.cite(&[4, 11]);
+    let Some(c) = ctx.first_conn() else {
+        s.status = Status::NotVisible;
+        s.reason(ctx.t(
+            "Caches are looked up inside the host; no connection followed.",
+            "缓存查找发生在主机内部；之后没有连接。",
+        ));
+        return s;
+    };
+    let query = ctx
+        .load
+        .dns
+        .iter()
+        .map(|i| &ctx.ev.dns[*i])
+        .find(|d| !d.msg.response && d.ts <= c.first.ts);
+    match query {
+        Some(q) => {
+            let name = q
+                .msg
+                .questions
+                .first()
+                .map(|q| q.name.clone())
+                .unwrap_or_default();
+            s.frames.push(q.frame);
+            s.timing([q.ts].into_iter());
+            s.fact("dns_before_connect", true);
+            s.fact("query_frame", q.frame);
+            s.reason(ctx.t(
+                "Cache lookups happen inside the host; a DNS query going out before the first connection shows they missed.",
+                "缓存查找发生在主机内部；第一个连接之前发出的 DNS 查询说明缓存都没有命中。",
+            ));
+            s.line(match ctx.lang {
+                crate::notes::Lang::En => format!(
+                    "Frame {} asks the resolver for {name} before the first connection (frame {}): \
+                     the browser's and the system's caches (and the hosts file) had no address for it.",
+                    q.frame, c.first.frame
+                ),
+                crate::notes::Lang::Zh => format!(
+                    "帧 {} 在第一个连接（帧 {}）之前向解析器查询 {name}：浏览器缓存、系统缓存和 hosts 文件都没有它的地址。",
+                    q.frame, c.first.frame
+                ),
+            });
+        }
+        None => {
+            s.fact("dns_before_connect", false);
+            s.reason(ctx.t(
+                "No DNS query precedes the first connection, so the address came from a cache (browser, operating system or hosts file), or was looked up before the capture began.",
+                "第一个连接之前没有 DNS 查询，所以地址来自缓存（浏览器、操作系统或 hosts 文件），或在抓包开始前就已查询过。",
+            ));
+            s.line(match ctx.lang {
+                crate::notes::Lang::En => format!(
+                    "No DNS query for {} before frame {}: a cache answered.",
+                    ctx.load.host, c.first.frame
+                ),
+                crate::notes::Lang::Zh => format!(
+                    "帧 {} 之前没有 {} 的 DNS 查询：缓存给出了答案。",
+                    c.first.frame, ctx.load.host
+                ),
+            });
+        }
+    }
+    if let Some(r) = c.first_request() {
+        s.line(match ctx.lang {
+            crate::notes::Lang::En => format!(
+                "The page itself was not taken from the browser's HTTP cache: a request went out (frame {}).",
+                r.seg.frame
+            ),
+            crate::notes::Lang::Zh => format!(
+                "页面本身不是从浏览器的 HTTP 缓存取得的：请求已经发出（帧 {}）。",
+                r.seg.frame
+            ),
+        });
+    }
+    s
+}
+
+/// The next hop of the page load's first connection: the IP address whose
+/// ARP or neighbour answer gave the MAC the client sent the SYN to.
+pub(super) fn next_hop(ctx: &Ctx) -> Option<(IpAddr, Mac)> {
+    let mac = ctx.first_conn()?.next_hop_mac?;
+    ctx.ev
+        .arp
+        .iter()
+        .find(|a| a.reply && a.sender_mac == mac)
+        .map(|a| (a.sender_ip, mac))
+}
+
+/// Step 4: ARP (RFC 826) or IPv6 neighbour discovery (RFC 4861 §7.2) for
+/// the next hop. A destination off the local link is reached through the
+/// gateway, so the client asks for the gateway's MAC, not the server's.
+pub(super) fn arp(ctx: &Ctx) -> Step {
+    let mut s = new_step("arp", ctx.lang, Status::Observed);
+    s.cite(&[4]);
+    let Some(c) = ctx.first_conn() else {
+        s.status = Status::NotVisible;
+        s.reason(ctx.t(
+            "No connection to find a next hop for.",
+            "没有需要查找下一跳的连接。",
+        ));
+        return s;
+    };
+    let records: Vec<_> = ctx.load.arp.iter().map(|i| &ctx.ev.arp[*i]).collect();
+    let Some(next_hop_mac) = c.next_hop_mac else {
+        s.status = Status::NotVisible;
+        s.reason(ctx.t(
+            "The capture has no Ethernet addresses (a Linux cooked or raw-IP capture), so which MAC the client sent to cannot be seen.",
+            "抓包中没有以太网地址（Linux cooked 或原始 IP 格式），看不到客户端发往哪个 MAC。",
+        ));
+        return s;
+    };
+    let ndp = records.iter().any(|a| a.ndp) || c.client.0.is_ipv6();
+    let proto = if ndp { "NDP" } else { "ARP" };
+    s.fact("protocol", proto);
+    if let Some(m) = c.client_mac {
+        s.fact("client_mac", m.to_string());
+    }
+    s.fact("next_hop_mac", next_hop_mac.to_string());
+    let hop = next_hop(ctx);
+    if let Some((ip, _)) = hop {
+        s.fact("next_hop_ip", ip.to_string());
+        let on_link = ip == c.server.0;
+        s.fact("server_on_link", on_link);
+        s.line(if on_link {
+            match ctx.lang {
+                crate::notes::Lang::En => format!(
+                    "The SYN (frame {}) is sent to {next_hop_mac}, the server {} itself: the server is on the local link.",
+                    c.first.frame, c.server.0
+                ),
+                crate::notes::Lang::Zh => format!(
+                    "SYN（帧 {}）直接发往服务器 {} 的 MAC {next_hop_mac}：服务器在同一链路上。",
+                    c.first.frame, c.server.0
+                ),
+            }
+        } else {
+            match ctx.lang {
+                crate::notes::Lang::En => format!(
+                    "The SYN to {} (frame {}) is sent to MAC {next_hop_mac}, which belongs to {ip}: the server is \
+                     not on the local link, so frames go to the gateway {ip}, which forwards them.",
+                    c.server.0, c.first.frame
+                ),
+                crate::notes::Lang::Zh => format!(
+                    "发往 {} 的 SYN（帧 {}）的目的 MAC 是 {next_hop_mac}，属于 {ip}：服务器不在本地链路上，\
+                     所以帧先交给网关 {ip} 转发。",
+                    c.server.0, c.first.frame
+                ),
+            }
+        });
+    }
+    let requests: Vec<_> = records.iter().filter(|a| !a.reply).collect();
+    let replies: Vec<_> = records.iter().filter(|a| a.reply).collect();
+    s.fact(
+        "requests",
+        requests
+            .iter()
+            .map(|a| json!({"frame": a.frame, "sender_ip": a.sender_ip.to_string(), "target_ip": a.target_ip.to_string()}))
+            .collect::<Vec<_>>(),
+    );
+    s.fact(
+        "replies",
+        replies
+            .iter()
+            .map(|a| json!({"frame": a.frame, "ip": a.sender_ip.to_string(), "mac": a.sender_mac.to_string()}))
+            .collect::<Vec<_>>(),
+    );
+    for a in &records {
+        s.frames.push(a.frame);
+        s.timing([a.ts].into_iter());
+        s.line(match (a.reply, ctx.lang) {
+            (false, crate::notes::Lang::En) => format!(
+                "Frame {}: {} asks who has {} ({proto}{}).",
+                a.frame,
+                a.sender_ip,
+                a.target_ip,
+                if ndp {
+                    " neighbour solicitation"
+                } else {
+                    " request, broadcast"
+                }
+            ),
+            (false, crate::notes::Lang::Zh) => format!(
+                "帧 {}：{} 询问谁拥有 {}（{proto}{}）。",
+                a.frame,
+                a.sender_ip,
+                a.target_ip,
+                if ndp {
+                    " 邻居请求"
+                } else {
+                    " 请求，广播"
+                }
+            ),
+            (true, crate::notes::Lang::En) => format!(
+                "Frame {}: {} answers that it is at {} ({proto} {}).",
+                a.frame,
+                a.sender_ip,
+                a.sender_mac,
+                if ndp {
+                    "neighbour advertisement"
+                } else {
+                    "reply"
+                }
+            ),
+            (true, crate::notes::Lang::Zh) => format!(
+                "帧 {}：{} 回答它的 MAC 是 {}（{proto} {}）。",
+                a.frame,
+                a.sender_ip,
+                a.sender_mac,
+                if ndp { "邻居通告" } else { "应答" }
+            ),
+        });
+    }
+    if records.is_empty() {
+        s.status = Status::Inferred;
+        s.reason(ctx.t(
+            "No ARP or neighbour discovery from the client before its first connection: its neighbour cache already held the next hop's MAC.",
+            "客户端在第一个连接之前没有发出 ARP 或邻居发现：它的邻居缓存里已经有下一跳的 MAC。",
+        ));
+        return s;
+    }
+    // The notes put DNS before ARP; on the wire the client must reach the
+    // gateway before it can send its first DNS query off the link.
+    let first_arp = records[0];
+    let first_dns = ctx
+        .load
+        .dns
+        .iter()
+        .map(|i| &ctx.ev.dns[*i])
+        .find(|d| !d.msg.response);
+    if let (Some(q), Some((_, mac))) = (first_dns, hop) {
+        if first_arp.frame < q.frame && q.dst_mac == Some(mac) {
+            s.check(
+                4,
+                ctx.t(
+                    "The MAC address is looked up after DNS has resolved the server's IP address.",
+                    "先由 DNS 得到服务器的 IP 地址，之后才获取 MAC 地址。",
+                ),
+                match ctx.lang {
+                    crate::notes::Lang::En => format!(
+                        "The {proto} exchange (frame {}) comes before the first DNS query (frame {}): the resolver \
+                         {} is off the link too, so the client needs the gateway's MAC before it can even ask DNS. \
+                         The lookup is for the next hop, not for the server.",
+                        first_arp.frame, q.frame, q.dst
+                    ),
+                    crate::notes::Lang::Zh => format!(
+                        "{proto} 交换（帧 {}）出现在第一个 DNS 查询（帧 {}）之前：解析器 {} 也不在本地链路上，\
+                         客户端在发出 DNS 查询之前就需要网关的 MAC。查的是下一跳，而不是服务器。",
+                        first_arp.frame, q.frame, q.dst
+                    ),
+                },
+                vec![first_arp.frame, q.frame],
+            );
+        }
+    }
+    s
+}

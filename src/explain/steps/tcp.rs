@@ -1,0 +1,449 @@
+//! Steps 5 and 9: opening and closing TCP connections (RFC 9293 §3.5 and
+//! §3.6; options from RFC 9293 §3.7.1 MSS, RFC 7323 window scale and
+//! timestamps, RFC 2018 SACK).
+
+use super::{ms, new_step, Ctx};
+use crate::decode::tcp::TcpOptions;
+use crate::explain::evidence::Conn;
+use crate::explain::{Status, Step};
+use crate::notes::Lang;
+use serde_json::{json, Value};
+
+fn options_json(o: &TcpOptions) -> Value {
+    json!({
+        "mss": o.mss,
+        "wscale": o.wscale,
+        "sack_permitted": o.sack_permitted,
+        "timestamps": o.timestamps.is_some(),
+        "tfo": o.tfo,
+    })
+}
+
+fn options_text(o: &TcpOptions) -> String {
+    let mut parts = Vec::new();
+    if let Some(m) = o.mss {
+        parts.push(format!("MSS {m}"));
+    }
+    if let Some(w) = o.wscale {
+        parts.push(format!("window scale {w}"));
+    }
+    if o.sack_permitted {
+        parts.push("SACK permitted".to_string());
+    }
+    if o.timestamps.is_some() {
+        parts.push("timestamps".to_string());
+    }
+    if let Some(t) = &o.tfo {
+        parts.push(format!("Fast Open {t}"));
+    }
+    if parts.is_empty() {
+        "no options".to_string()
+    } else {
+        parts.join(", ")
+    }
+}
+
+/// The connection whose handshake the step tells: the first one that was
+/// seen opening.
+fn opened<'a>(ctx: &Ctx<'a>) -> Option<&'a Conn> {
+    ctx.conns
+        .iter()
+        .copied()
+        .find(|c| !c.quic && !c.syns.is_empty())
+}
+
+pub(super) fn handshake(ctx: &Ctx) -> Step {
+    let mut s = new_step("tcp_handshake", ctx.lang, Status::Observed);
+    s.cite(&[12, 4]);
+    let Some(c) = opened(ctx) else {
+        if ctx.conns.iter().any(|c| c.quic) && ctx.conns.iter().all(|c| c.quic) {
+            s.status = Status::Inferred;
+            s.reason(ctx.t(
+                "The page came over QUIC (UDP 443): there is no TCP handshake; QUIC sets up the connection and TLS together.",
+                "页面通过 QUIC（UDP 443）传输：没有 TCP 握手，QUIC 同时建立连接和 TLS。",
+            ));
+            s.check(
+                1,
+                ctx.t("HTTP always runs over TCP.", "HTTP 使用 TCP 作为传输层协议。"),
+                ctx.t(
+                    "HTTP/3 runs over QUIC, which is carried in UDP datagrams to port 443; no SYN appears.",
+                    "HTTP/3 运行在 QUIC 之上，QUIC 使用发往 443 端口的 UDP 数据报；抓包中没有 SYN。",
+                )
+                .to_string(),
+                ctx.conns.iter().map(|c| c.first.frame).collect(),
+            );
+        } else {
+            s.status = Status::Inferred;
+            s.reason(ctx.t(
+                "No SYN was captured: the connection was already open when the capture began.",
+                "没有抓到 SYN：抓包开始时连接已经建立。",
+            ));
+        }
+        return s;
+    };
+    let syn = c.syns[0];
+    s.fact("stream", c.stream);
+    s.fact("client", format!("{}:{}", c.client.0, c.client.1));
+    s.fact("server", format!("{}:{}", c.server.0, c.server.1));
+    s.fact("syn_frame", syn.frame);
+    s.fact("client_isn", c.client_isn);
+    if let Some(o) = &c.syn_options {
+        s.fact("client_options", options_json(o));
+    }
+    let mut segs = c.syns.clone();
+    s.line(match ctx.lang {
+        Lang::En => format!(
+            "Frame {}: SYN from {}:{} to {}:{}, the client's initial sequence number (ISN) is {} — {}.",
+            syn.frame,
+            c.client.0,
+            c.client.1,
+            c.server.0,
+            c.server.1,
+            c.client_isn.unwrap_or(0),
+            options_text(c.syn_options.as_ref().unwrap_or(&TcpOptions::default()))
+        ),
+        Lang::Zh => format!(
+            "帧 {}：{}:{} 向 {}:{} 发送 SYN，客户端初始序列号（ISN）为 {}——{}。",
+            syn.frame,
+            c.client.0,
+            c.client.1,
+            c.server.0,
+            c.server.1,
+            c.client_isn.unwrap_or(0),
+            options_text(c.syn_options.as_ref().unwrap_or(&TcpOptions::default()))
+        ),
+    });
+    if c.syns.len() > 1 {
+        let retries: Vec<u64> = c.syns[1..].iter().map(|x| x.frame).collect();
+        s.fact("syn_retries", retries.clone());
+        s.line(match ctx.lang {
+            Lang::En => format!(
+                "The SYN was sent again in frames {:?}: no answer came in time, so the client retransmitted it.",
+                retries
+            ),
+            Lang::Zh => format!("SYN 在帧 {:?} 中重发：没有及时收到回答，客户端重传了它。", retries),
+        });
+    }
+    match c.syn_ack {
+        Some(sa) => {
+            segs.push(sa);
+            s.fact("syn_ack_frame", sa.frame);
+            s.fact("server_isn", c.server_isn);
+            if let Some(o) = &c.syn_ack_options {
+                s.fact("server_options", options_json(o));
+            }
+            // RFC 9293 §3.4: the SYN consumes one sequence number, so the
+            // acknowledgement of a SYN is ISN + 1.
+            let ok = c.syn_ack_ack == c.client_isn.map(|i| i.wrapping_add(1));
+            s.fact("syn_ack_acks_client_isn_plus_1", ok);
+            s.line(match ctx.lang {
+                Lang::En => format!(
+                    "Frame {}: SYN-ACK, the server's ISN is {} and it acknowledges {} = client ISN + 1{} — {}.",
+                    sa.frame,
+                    c.server_isn.unwrap_or(0),
+                    c.syn_ack_ack.unwrap_or(0),
+                    if ok { "" } else { " (it does NOT match)" },
+                    options_text(c.syn_ack_options.as_ref().unwrap_or(&TcpOptions::default()))
+                ),
+                Lang::Zh => format!(
+                    "帧 {}：SYN-ACK，服务器 ISN 为 {}，确认号 {} = 客户端 ISN + 1{}——{}。",
+                    sa.frame,
+                    c.server_isn.unwrap_or(0),
+                    c.syn_ack_ack.unwrap_or(0),
+                    if ok { "" } else { "（不相符）" },
+                    options_text(c.syn_ack_options.as_ref().unwrap_or(&TcpOptions::default()))
+                ),
+            });
+            let rtt = ms(syn.ts.max(c.syns.last().map_or(syn.ts, |x| x.ts)), sa.ts);
+            s.fact("rtt_ms", rtt);
+            s.line(match ctx.lang {
+                Lang::En => format!(
+                    "SYN to SYN-ACK took {rtt:.3} ms: one round trip between client and server."
+                ),
+                Lang::Zh => {
+                    format!("从 SYN 到 SYN-ACK 用了 {rtt:.3} 毫秒：客户端与服务器之间的一个往返。")
+                }
+            });
+            if let (Some(a), Some(b)) = (&c.syn_options, &c.syn_ack_options) {
+                // Window scaling, SACK and timestamps are in force only
+                // when both sides offered them (RFC 7323 §2.2, RFC 2018 §2).
+                let negotiated = json!({
+                    "mss": [a.mss, b.mss],
+                    "window_scale": a.wscale.is_some() && b.wscale.is_some(),
+                    "sack": a.sack_permitted && b.sack_permitted,
+                    "timestamps": a.timestamps.is_some() && b.timestamps.is_some(),
+                });
+                s.fact("negotiated", negotiated);
+            }
+        }
+        None => {
+            let refused = c.rsts.iter().find(|r| !r.from_client);
+            if let Some(r) = refused {
+                segs.push(*r);
+                s.fact("refused", true);
+                s.line(match ctx.lang {
+                    Lang::En => format!(
+                        "Frame {}: the server answered the SYN with RST: nothing listens on port {}, the connection is refused.",
+                        r.frame, c.server.1
+                    ),
+                    Lang::Zh => format!("帧 {}：服务器用 RST 回应 SYN：端口 {} 上没有服务监听，连接被拒绝。", r.frame, c.server.1),
+                });
+            } else {
+                s.line(
+                    ctx.t("No SYN-ACK was captured.", "没有抓到 SYN-ACK。")
+                        .to_string(),
+                );
+            }
+        }
+    }
+    if let Some(a) = c.handshake_ack {
+        segs.push(a);
+        s.fact("ack_frame", a.frame);
+        let ok = c.third_ack == c.server_isn.map(|i| i.wrapping_add(1));
+        s.fact("ack_acks_server_isn_plus_1", ok);
+        s.line(match ctx.lang {
+            Lang::En => format!(
+                "Frame {}: ACK {} = server ISN + 1{}. Both sides are now ESTABLISHED.",
+                a.frame,
+                c.third_ack.unwrap_or(0),
+                if ok { "" } else { " (it does NOT match)" }
+            ),
+            Lang::Zh => format!(
+                "帧 {}：ACK {} = 服务器 ISN + 1{}。双方进入 ESTABLISHED 状态。",
+                a.frame,
+                c.third_ack.unwrap_or(0),
+                if ok { "" } else { "（不相符）" }
+            ),
+        });
+    }
+    s.segs(&segs);
+    let others: Vec<Value> = ctx
+        .conns
+        .iter()
+        .filter(|o| o.stream != c.stream && !o.quic)
+        .map(|o| {
+            json!({
+                "stream": o.stream,
+                "server": format!("{}:{}", o.server.0, o.server.1),
+                "syn_frame": o.syns.first().map(|x| x.frame),
+                "rtt_ms": o.syns.first().zip(o.syn_ack).map(|(a, b)| ms(a.ts, b.ts)),
+            })
+        })
+        .collect();
+    if !others.is_empty() {
+        s.line(match ctx.lang {
+            Lang::En => format!(
+                "{} more connection(s) in this page load open the same way.",
+                others.len()
+            ),
+            Lang::Zh => format!("这次页面加载中另有 {} 个连接以同样方式建立。", others.len()),
+        });
+    }
+    s.fact("other_connections", others);
+    s
+}
+
+/// "198.51.100.10:40000 → www.google.com:443"
+fn conn_label(ctx: &Ctx, c: &Conn) -> String {
+    format!(
+        "{}:{} → {}:{}",
+        c.client.0,
+        c.client.1,
+        ctx.server_name(c),
+        c.server.1
+    )
+}
+
+/// What one connection's end looked like.
+fn close_of(ctx: &Ctx, c: &Conn) -> (Value, Option<String>, Vec<u64>) {
+    let mut frames = Vec::new();
+    if let Some(first) = c.fins.first() {
+        frames.push(first.frame);
+        let closer = ctx.side(first.from_client);
+        let other_fin = c.fins.iter().find(|f| f.from_client != first.from_client);
+        // RFC 9293 §3.6: the other side may acknowledge the FIN at once and
+        // send its own FIN later (four segments), or send its FIN with the
+        // acknowledgement (three segments).
+        let combined = match (c.fin_answer, other_fin) {
+            (Some(a), Some(f)) => a.frame == f.frame,
+            _ => false,
+        };
+        if let Some(a) = c.fin_answer {
+            frames.push(a.frame);
+        }
+        if let Some(f) = other_fin {
+            frames.push(f.frame);
+        }
+        if let Some(l) = c.last_ack {
+            frames.push(l.frame);
+        }
+        let simultaneous = other_fin.is_some_and(|f| {
+            c.fin_answer.is_some_and(|a| a.frame == f.frame) && f.ts - first.ts < 1e-6
+        });
+        let segments = if other_fin.is_none() {
+            None
+        } else if combined {
+            Some(3)
+        } else {
+            Some(4)
+        };
+        // RFC 9293 §3.6: the side that closes first (active close) waits
+        // in TIME-WAIT for 2×MSL after its last ACK.
+        let fact = json!({
+            "stream": c.stream,
+            "server": format!("{}:{}", c.server.0, c.server.1),
+            "closed_by": if first.from_client { "client" } else { "server" },
+            "first_fin_frame": first.frame,
+            "second_fin_frame": other_fin.map(|f| f.frame),
+            "last_ack_frame": c.last_ack.map(|l| l.frame),
+            "segments": segments,
+            "time_wait": if first.from_client { "client" } else { "server" },
+            "half_close_data": c.half_close_data,
+            "simultaneous": simultaneous,
+        });
+        let text = match (ctx.lang, other_fin) {
+            (Lang::En, Some(f)) => format!(
+                "{}: the {closer} closes first (FIN, frame {}); the other side {} (frame {}){}; \
+                 the {closer} then waits in TIME_WAIT.",
+                conn_label(ctx, c),
+                first.frame,
+                if combined {
+                    "acknowledges it and sends its own FIN in one segment"
+                } else {
+                    "acknowledges it, then later sends its own FIN"
+                },
+                f.frame,
+                c.last_ack
+                    .map(|l| format!(", and the last ACK is frame {}", l.frame))
+                    .unwrap_or_default()
+            ),
+            (Lang::Zh, Some(f)) => format!(
+                "{}：{closer}先关闭（FIN，帧 {}）；另一方{}（帧 {}）{}；之后{closer}进入 TIME_WAIT 等待。",
+                conn_label(ctx, c),
+                first.frame,
+                if combined { "在同一个报文段中确认并发送自己的 FIN" } else { "先确认，稍后再发送自己的 FIN" },
+                f.frame,
+                c.last_ack.map(|l| format!("，最后的 ACK 是帧 {}", l.frame)).unwrap_or_default()
+            ),
+            (Lang::En, None) => format!(
+                "{}: the {closer} sent FIN (frame {}) but the other side had not closed when the capture ended (half-closed).",
+                conn_label(ctx, c),
+                first.frame
+            ),
+            (Lang::Zh, None) => format!(
+                "{}：{closer}发送了 FIN（帧 {}），但到抓包结束时另一方还没有关闭（半关闭）。",
+                conn_label(ctx, c),
+                first.frame
+            ),
+        };
+        return (fact, Some(text), frames);
+    }
+    if let Some(r) = c.rsts.first() {
+        frames.push(r.frame);
+        let fact = json!({
+            "stream": c.stream,
+            "server": format!("{}:{}", c.server.0, c.server.1),
+            "reset_by": if r.from_client { "client" } else { "server" },
+            "reset_frame": r.frame,
+        });
+        let text = match ctx.lang {
+            Lang::En => format!(
+                "{}: the {} aborted the connection with RST (frame {}) instead of FIN; no TIME_WAIT follows.",
+                conn_label(ctx, c),
+                ctx.side(r.from_client),
+                r.frame
+            ),
+            Lang::Zh => format!(
+                "{}：{}用 RST（帧 {}）而不是 FIN 中止了连接；不会进入 TIME_WAIT。",
+                conn_label(ctx, c),
+                ctx.side(r.from_client),
+                r.frame
+            ),
+        };
+        return (fact, Some(text), frames);
+    }
+    let fact = json!({
+        "stream": c.stream,
+        "server": format!("{}:{}", c.server.0, c.server.1),
+        "still_open": true,
+    });
+    let text = match ctx.lang {
+        Lang::En => format!("{}: still open when the capture ended.", conn_label(ctx, c)),
+        Lang::Zh => format!("{}：抓包结束时仍未关闭。", conn_label(ctx, c)),
+    };
+    (fact, Some(text), frames)
+}
+
+pub(super) fn teardown(ctx: &Ctx) -> Step {
+    let mut s = new_step("tcp_teardown", ctx.lang, Status::Observed);
+    s.cite(&[12, 4]);
+    let tcp: Vec<&Conn> = ctx.conns.iter().copied().filter(|c| !c.quic).collect();
+    if tcp.is_empty() {
+        s.status = Status::NotVisible;
+        s.reason(ctx.t(
+            "No TCP connection in this page load.",
+            "这次页面加载中没有 TCP 连接。",
+        ));
+        return s;
+    }
+    let mut facts = Vec::new();
+    let mut closed = 0;
+    for c in &tcp {
+        let (fact, text, frames) = close_of(ctx, c);
+        if !c.fins.is_empty() || !c.rsts.is_empty() {
+            closed += 1;
+        }
+        for f in &frames {
+            if let Some(r) = ctx.ev.frame(*f) {
+                s.timing([r.ts].into_iter());
+            }
+        }
+        s.frames.extend(frames);
+        if let Some(t) = text {
+            s.line(t);
+        }
+        facts.push(fact);
+    }
+    if closed == 0 {
+        s.status = Status::Inferred;
+        s.reason(ctx.t(
+            "No connection of this page load closed before the capture ended.",
+            "抓包结束前，这次页面加载的连接都没有关闭。",
+        ));
+    }
+    // The notes count four segments; a FIN sent together with the ACK of
+    // the peer's FIN makes it three.
+    if let Some((c, f)) = tcp.iter().find_map(|c| {
+        let v = facts.iter().find(|f| f["stream"] == c.stream)?;
+        (v["segments"] == 3).then_some((c, v))
+    }) {
+        let frames: Vec<u64> = [
+            &f["first_fin_frame"],
+            &f["second_fin_frame"],
+            &f["last_ack_frame"],
+        ]
+        .iter()
+        .filter_map(|v| v.as_u64())
+        .collect();
+        s.check(
+            12,
+            ctx.t(
+                "Closing a connection always takes four segments (FIN, ACK, FIN, ACK).",
+                "断开连接总是需要四个报文段（FIN、ACK、FIN、ACK）。",
+            ),
+            match ctx.lang {
+                Lang::En => format!(
+                    "The connection to {} closed in three segments: the side that received the first FIN had nothing left to send, so its ACK and its own FIN travelled together.",
+                    ctx.server_name(c)
+                ),
+                Lang::Zh => format!(
+                    "到 {} 的连接用三个报文段关闭：收到第一个 FIN 的一方已无数据要发，它的 ACK 和自己的 FIN 合在一个报文段里发出。",
+                    ctx.server_name(c)
+                ),
+            },
+            frames,
+        );
+    }
+    s.fact("connections", facts);
+    s
+}

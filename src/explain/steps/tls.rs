@@ -1,0 +1,430 @@
+//! Step 6: the TLS handshake (RFC 8446 for TLS 1.3, RFC 5246 for 1.2;
+//! SNI from RFC 6066 §3, ALPN from RFC 7301, GREASE from RFC 8701).
+
+use super::{ms, new_step, Ctx};
+use crate::decode::tls;
+use crate::explain::evidence::{Conn, TlsRec};
+use crate::explain::{Status, Step};
+use crate::notes::Lang;
+use serde_json::json;
+use std::collections::BTreeMap;
+
+fn group(g: u16) -> String {
+    tls::group_name(g).map_or_else(|| format!("0x{g:04x}"), str::to_string)
+}
+
+fn suite(cs: u16) -> String {
+    tls::cipher_suite_name(cs).map_or_else(|| format!("0x{cs:04x}"), str::to_string)
+}
+
+/// The version a ServerHello chose: supported_versions when present
+/// (RFC 8446 §4.2.1), else its legacy version field.
+fn chosen_version(sh: &TlsRec) -> String {
+    sh.hs
+        .supported_versions
+        .first()
+        .cloned()
+        .or_else(|| sh.hs.version.clone())
+        .unwrap_or_default()
+}
+
+pub(super) fn handshake(ctx: &Ctx) -> Step {
+    let mut s = new_step("tls_handshake", ctx.lang, Status::Observed);
+    s.cite(&[5, 6, 7, 9]);
+    let Some(c) = ctx
+        .conns
+        .iter()
+        .copied()
+        .find(|c| c.client_hello().is_some())
+    else {
+        s.status = if ctx.conns.iter().any(|c| c.is_tls()) {
+            s.reason(ctx.t(
+                "The connection is on port 443 but no ClientHello was captured (it began before the capture, or its bytes were lost).",
+                "连接使用 443 端口，但没有抓到 ClientHello（连接在抓包前已开始，或其字节丢失）。",
+            ));
+            Status::Inferred
+        } else {
+            s.reason(ctx.t(
+                "The page was loaded over plain http: there is no TLS handshake, and everything is sent in the clear.",
+                "页面通过明文 http 加载：没有 TLS 握手，所有内容都以明文发送。",
+            ));
+            Status::Inferred
+        };
+        return s;
+    };
+    let ch = c.client_hello().expect("found above");
+    let h = &ch.hs;
+    s.frames.extend(h.frames.iter().copied());
+    s.timing([ch.seg.ts].into_iter());
+    s.fact("stream", c.stream);
+    s.fact("client_hello_frames", h.frames.clone());
+    s.fact("sni", h.sni.clone());
+    s.fact("alpn_offered", h.alpn.clone());
+    s.fact("versions_offered", h.supported_versions.clone());
+    s.fact("cipher_suites_offered", h.cipher_suites.len());
+    s.fact(
+        "key_share_groups",
+        h.key_share_groups
+            .iter()
+            .map(|g| group(*g))
+            .collect::<Vec<_>>(),
+    );
+    let pq: Vec<String> = h
+        .key_share_groups
+        .iter()
+        .filter(|g| tls::is_post_quantum_group(**g))
+        .map(|g| group(*g))
+        .collect();
+    s.fact("post_quantum_key_share", pq.clone());
+    s.fact(
+        "grease",
+        h.grease
+            .iter()
+            .map(|g| format!("0x{g:04x}"))
+            .collect::<Vec<_>>(),
+    );
+    s.fact("encrypted_client_hello", h.encrypted_client_hello);
+    let segments = h.frames.len();
+    s.line(match ctx.lang {
+        Lang::En => format!(
+            "ClientHello in frame {}{}: SNI {} (sent in the clear), ALPN offers {}, versions {}, {} cipher suites, key shares for {}.",
+            h.frames.last().copied().unwrap_or(ch.seg.frame),
+            if segments > 1 {
+                format!(
+                    " (reassembled from {segments} TCP segments, frames {:?}, because it is larger than one segment)",
+                    h.frames
+                )
+            } else {
+                String::new()
+            },
+            h.sni.as_deref().unwrap_or("(none)"),
+            if h.alpn.is_empty() { "nothing".to_string() } else { h.alpn.join(", ") },
+            if h.supported_versions.is_empty() {
+                h.version.clone().unwrap_or_default()
+            } else {
+                h.supported_versions.join(", ")
+            },
+            h.cipher_suites.len(),
+            h.key_share_groups.iter().map(|g| group(*g)).collect::<Vec<_>>().join(", ")
+        ),
+        Lang::Zh => format!(
+            "ClientHello 位于帧 {}{}：SNI {}（明文发送），ALPN 提供 {}，版本 {}，{} 个密码套件，密钥共享组 {}。",
+            h.frames.last().copied().unwrap_or(ch.seg.frame),
+            if segments > 1 {
+                format!("（它比一个 TCP 报文段大，由 {segments} 个报文段重组而成，帧 {:?}）", h.frames)
+            } else {
+                String::new()
+            },
+            h.sni.as_deref().unwrap_or("（无）"),
+            if h.alpn.is_empty() { "无".to_string() } else { h.alpn.join(", ") },
+            if h.supported_versions.is_empty() {
+                h.version.clone().unwrap_or_default()
+            } else {
+                h.supported_versions.join(", ")
+            },
+            h.cipher_suites.len(),
+            h.key_share_groups.iter().map(|g| group(*g)).collect::<Vec<_>>().join(", ")
+        ),
+    });
+    if !pq.is_empty() {
+        s.line(match ctx.lang {
+            Lang::En => format!(
+                "The key share {} is a post-quantum hybrid: classical X25519 combined with ML-KEM, so a future quantum computer cannot recover the keys from a recording.",
+                pq.join(", ")
+            ),
+            Lang::Zh => format!(
+                "密钥共享 {} 是后量子混合方案：经典 X25519 与 ML-KEM 结合，未来的量子计算机也无法从录下的流量中恢复密钥。",
+                pq.join(", ")
+            ),
+        });
+    }
+    if !h.grease.is_empty() {
+        s.line(
+            ctx.t(
+                "GREASE values (reserved, meaningless numbers) are mixed into the lists so that servers which choke on unknown values are found early.",
+                "列表中混入了 GREASE 值（保留的无意义数字），用来尽早发现遇到未知值就出错的服务器。",
+            )
+            .to_string(),
+        );
+    }
+    let hrr = c.tls.iter().find(|t| t.hs.kind == "hello_retry_request");
+    if let Some(r) = hrr {
+        s.frames.push(r.seg.frame);
+        s.fact("hello_retry_request_frame", r.seg.frame);
+        s.line(match ctx.lang {
+            Lang::En => format!(
+                "Frame {}: HelloRetryRequest — the server wants a key share for {}, costing one more round trip.",
+                r.seg.frame,
+                r.hs.key_share_groups.first().map_or_else(String::new, |g| group(*g))
+            ),
+            Lang::Zh => format!(
+                "帧 {}：HelloRetryRequest——服务器要求 {} 的密钥共享，多花一个往返。",
+                r.seg.frame,
+                r.hs.key_share_groups.first().map_or_else(String::new, |g| group(*g))
+            ),
+        });
+    }
+    let Some(sh) = c.server_hello() else {
+        s.line(
+            ctx.t("No ServerHello was captured.", "没有抓到 ServerHello。")
+                .to_string(),
+        );
+        return s;
+    };
+    s.frames.extend(sh.hs.frames.iter().copied());
+    s.timing([sh.seg.ts].into_iter());
+    let version = chosen_version(sh);
+    let tls13 = version == "TLS 1.3";
+    let suite_name = sh.hs.cipher_suite.map(suite).unwrap_or_default();
+    s.fact("server_hello_frame", sh.seg.frame);
+    s.fact("version", version.clone());
+    s.fact("cipher_suite", suite_name.clone());
+    s.fact(
+        "key_share_group",
+        sh.hs.key_share_groups.first().map(|g| group(*g)),
+    );
+    if !sh.hs.alpn.is_empty() {
+        s.fact("alpn", sh.hs.alpn[0].clone());
+    }
+    s.line(match ctx.lang {
+        Lang::En => format!(
+            "Frame {}: ServerHello chooses {version} with {suite_name}{}.",
+            sh.seg.frame,
+            sh.hs
+                .key_share_groups
+                .first()
+                .map(|g| format!(" and key share {}", group(*g)))
+                .unwrap_or_default()
+        ),
+        Lang::Zh => format!(
+            "帧 {}：ServerHello 选择 {version} 和 {suite_name}{}。",
+            sh.seg.frame,
+            sh.hs
+                .key_share_groups
+                .first()
+                .map(|g| format!("，密钥共享 {}", group(*g)))
+                .unwrap_or_default()
+        ),
+    });
+    // Resumption: a TLS 1.3 ServerHello that accepts a PSK (RFC 8446
+    // §4.2.11), or a TLS 1.2 server echoing a non-empty session id (RFC
+    // 5246 §7.4.1.3).
+    let resumed = if tls13 {
+        sh.hs.pre_shared_key
+    } else {
+        h.session_id.as_ref().is_some_and(|id| !id.is_empty())
+            && h.session_id == sh.hs.session_id
+            && !c.tls.iter().any(|t| t.hs.kind == "certificate")
+    };
+    s.fact("resumed", resumed);
+    let kinds: Vec<&TlsRec> = c.tls.iter().filter(|t| t.seg.ts >= sh.seg.ts).collect();
+    let encrypted_from = if tls13 {
+        // RFC 8446 §2: everything after the ServerHello is encrypted.
+        kinds
+            .iter()
+            .find(|t| t.hs.kind == "encrypted_handshake_message")
+            .map(|t| t.seg.frame)
+            .or_else(|| c.app_data[1].first().map(|x| x.frame))
+    } else {
+        c.ccs[1].or(c.ccs[0]).map(|x| x.frame)
+    };
+    s.fact("encrypted_from_frame", encrypted_from);
+    let names: Vec<String> = c
+        .tls
+        .iter()
+        .map(|t| format!("{} ({})", t.hs.kind, t.seg.frame))
+        .collect();
+    s.fact(
+        "messages",
+        c.tls
+            .iter()
+            .map(|t| json!({"type": t.hs.kind, "frame": t.seg.frame}))
+            .collect::<Vec<_>>(),
+    );
+    let end = if tls13 {
+        // The client's Finished is the first application-data record it
+        // sends after the ServerHello.
+        c.app_data[0].iter().find(|x| x.ts >= sh.seg.ts).copied()
+    } else {
+        c.tls
+            .iter()
+            .filter(|t| !t.seg.from_client)
+            .filter(|t| t.hs.kind == "encrypted_handshake_message" || t.hs.kind == "finished")
+            .map(|t| t.seg)
+            .next_back()
+    };
+    if let Some(e) = end {
+        s.frames.push(e.frame);
+        s.timing([e.ts].into_iter());
+        s.fact("duration_ms", ms(ch.seg.ts, e.ts));
+    }
+    // TLS 1.3 and resumed 1.2 sessions take one round trip, a full 1.2
+    // handshake two (RFC 8446 §2, RFC 5246 §7.3); a HelloRetryRequest
+    // adds one.
+    let round_trips = if tls13 || resumed { 1 } else { 2 } + usize::from(hrr.is_some());
+    s.fact("round_trips", round_trips);
+    s.line(match (ctx.lang, tls13) {
+        (Lang::En, true) => format!(
+            "TLS 1.3: one round trip. Everything the server sends after the ServerHello — its certificate, the signature over the handshake and Finished — is already encrypted{}. Messages: {}.",
+            encrypted_from.map(|f| format!(" (from frame {f})")).unwrap_or_default(),
+            names.join(", ")
+        ),
+        (Lang::Zh, true) => format!(
+            "TLS 1.3：一个往返。ServerHello 之后服务器发送的一切——证书、对握手的签名和 Finished——都已加密{}。消息：{}。",
+            encrypted_from.map(|f| format!("（从帧 {f} 开始）")).unwrap_or_default(),
+            names.join("，")
+        ),
+        (Lang::En, false) => format!(
+            "{version}: {} round trip(s); the certificate and key exchange travel in the clear and encryption starts after ChangeCipherSpec{}. Messages: {}.",
+            round_trips,
+            encrypted_from.map(|f| format!(" (frame {f})")).unwrap_or_default(),
+            names.join(", ")
+        ),
+        (Lang::Zh, false) => format!(
+            "{version}：{} 个往返；证书和密钥交换以明文传输，ChangeCipherSpec 之后才开始加密{}。消息：{}。",
+            round_trips,
+            encrypted_from.map(|f| format!("（帧 {f}）")).unwrap_or_default(),
+            names.join("，")
+        ),
+    });
+    if resumed {
+        s.line(
+            ctx.t(
+                "The session was resumed from an earlier one: no certificate is sent.",
+                "会话由之前的会话恢复：没有发送证书。",
+            )
+            .to_string(),
+        );
+    }
+    key_exchange_check(ctx, &mut s, c, ch, sh, tls13);
+    certificate_check(ctx, &mut s, c);
+    sni_check(ctx, &mut s);
+    s
+}
+
+/// The notes describe RSA key transport: the client encrypts a third
+/// random with the certificate's public key. With (EC)DHE, and always in
+/// TLS 1.3 (RFC 8446 §4.2.8), the keys come from ephemeral key shares.
+fn key_exchange_check(ctx: &Ctx, s: &mut Step, c: &Conn, ch: &TlsRec, sh: &TlsRec, tls13: bool) {
+    let claim = ctx.t(
+        "The client generates a third random, encrypts it with the public key from the server's certificate, and both sides derive the session key from the three randoms.",
+        "客户端生成第三个随机数，用服务器证书中的公钥加密后发送，双方用三个随机数生成会话密钥。",
+    );
+    if tls13 {
+        let g = sh
+            .hs
+            .key_share_groups
+            .first()
+            .map(|g| group(*g))
+            .unwrap_or_default();
+        s.check(
+            7,
+            claim,
+            match ctx.lang {
+                Lang::En => format!(
+                    "TLS 1.3 (ServerHello, frame {}) has no RSA key transport: client and server each send an ephemeral {g} key share in their hellos (frames {} and {}) and derive the keys from that exchange. No ClientKeyExchange exists; the certificate only signs the handshake, and it travels encrypted.",
+                    sh.seg.frame, ch.seg.frame, sh.seg.frame
+                ),
+                Lang::Zh => format!(
+                    "TLS 1.3（ServerHello，帧 {}）没有 RSA 密钥传输：双方在各自的 Hello（帧 {} 和 {}）中发送临时的 {g} 密钥共享，并由此导出密钥。没有 ClientKeyExchange；证书只用来对握手签名，而且是加密传输的。",
+                    sh.seg.frame, ch.seg.frame, sh.seg.frame
+                ),
+            },
+            vec![ch.seg.frame, sh.seg.frame],
+        );
+        return;
+    }
+    let ske = c.tls.iter().find(|t| t.hs.kind == "server_key_exchange");
+    let cke = c.tls.iter().find(|t| t.hs.kind == "client_key_exchange");
+    if let (Some(ske), Some(cke)) = (ske, cke) {
+        s.check(
+            7,
+            claim,
+            match ctx.lang {
+                Lang::En => format!(
+                    "The chosen suite {} uses ephemeral (EC)DHE: the server's key share comes in ServerKeyExchange (frame {}), signed with the certificate's key, and ClientKeyExchange (frame {}) carries the client's ephemeral public key, not a random encrypted with the certificate.",
+                    sh.hs.cipher_suite.map(suite).unwrap_or_default(), ske.seg.frame, cke.seg.frame
+                ),
+                Lang::Zh => format!(
+                    "所选套件 {} 使用临时 (EC)DHE：服务器的密钥共享在 ServerKeyExchange（帧 {}）中，并用证书的密钥签名；ClientKeyExchange（帧 {}）携带客户端的临时公钥，而不是用证书公钥加密的随机数。",
+                    sh.hs.cipher_suite.map(suite).unwrap_or_default(), ske.seg.frame, cke.seg.frame
+                ),
+            },
+            vec![ske.seg.frame, cke.seg.frame],
+        );
+    }
+}
+
+/// A Certificate sent in the clear (TLS 1.2) is readable by anyone on the
+/// path, so it can only hold public material (RFC 5246 §7.4.2).
+fn certificate_check(ctx: &Ctx, s: &mut Step, c: &Conn) {
+    let Some(cert) = c.tls.iter().find(|t| t.hs.kind == "certificate") else {
+        return;
+    };
+    s.frames.push(cert.seg.frame);
+    s.check(
+        9,
+        ctx.t(
+            "A certificate contains the subject's public key and private key.",
+            "证书中包含使用者的公钥和私钥。",
+        ),
+        match ctx.lang {
+            Lang::En => format!(
+                "The server's Certificate message ({} bytes) crosses the network in the clear in frame {}, where anyone on the path can read it; it carries the public key and the CA's signature only — a private key sent this way would let every observer impersonate the server.",
+                cert.hs.length, cert.seg.frame
+            ),
+            Lang::Zh => format!(
+                "服务器的 Certificate 消息（{} 字节）在帧 {} 中以明文经过网络，路径上的任何人都能读到；它只包含公钥和 CA 的签名——如果私钥这样发送，任何旁观者都能冒充服务器。",
+                cert.hs.length, cert.seg.frame
+            ),
+        },
+        vec![cert.seg.frame],
+    );
+}
+
+/// Several names served from one address, told apart by SNI (RFC 6066 §3).
+fn sni_check(ctx: &Ctx, s: &mut Step) {
+    let mut by_server: BTreeMap<std::net::IpAddr, BTreeMap<String, u64>> = BTreeMap::new();
+    for c in ctx.ev.conns.values() {
+        if let (Some(sni), Some(ch)) = (c.sni(), c.client_hello()) {
+            by_server
+                .entry(c.server.0)
+                .or_default()
+                .entry(sni.to_ascii_lowercase())
+                .or_insert(ch.seg.frame);
+        }
+    }
+    let Some((ip, names)) = by_server
+        .iter()
+        .find(|(ip, names)| names.len() > 1 && ctx.load.servers.contains(ip))
+    else {
+        return;
+    };
+    let list: Vec<String> = names
+        .iter()
+        .map(|(n, f)| format!("{n} (frame {f})"))
+        .collect();
+    s.cite(&[8]);
+    s.fact(
+        "names_on_one_address",
+        json!({"server": ip.to_string(), "sni": names.keys().collect::<Vec<_>>()}),
+    );
+    s.check(
+        8,
+        ctx.t(
+            "An SSL certificate is bound to an IP address, so one IP cannot serve several domain names.",
+            "SSL 证书需要绑定 IP，同一个 IP 上不能绑定多个域名。",
+        ),
+        match ctx.lang {
+            Lang::En => format!(
+                "One server address, {ip}, was asked for {} by name: each ClientHello carries the server name (SNI) in the clear, and the server picks the certificate for that name. Certificates are bound to names, not to addresses.",
+                list.join(" and ")
+            ),
+            Lang::Zh => format!(
+                "同一个服务器地址 {ip} 被按名字请求了 {}：每个 ClientHello 都以明文携带服务器名（SNI），服务器据此选择该名字的证书。证书绑定的是域名，而不是 IP 地址。",
+                list.join(" 和 ")
+            ),
+        },
+        names.values().copied().collect(),
+    );
+}

@@ -1,0 +1,323 @@
+//! The page-load story as terminal text (full or one line per step) and
+//! as Markdown for lab reports.
+
+use super::escape;
+use crate::explain::{PageLoad, Status, Step, Story};
+use crate::notes::Lang;
+use colored::Colorize;
+use std::fmt::Write as _;
+
+/// Text is wrapped to this many columns.
+pub const WIDTH: usize = 100;
+
+fn status_word(s: Status, lang: Lang) -> &'static str {
+    match (s, lang) {
+        (Status::Observed, Lang::En) => "observed",
+        (Status::Inferred, Lang::En) => "inferred",
+        (Status::NotVisible, Lang::En) => "not visible",
+        (Status::Observed, Lang::Zh) => "已观察到",
+        (Status::Inferred, Lang::Zh) => "推断",
+        (Status::NotVisible, Lang::Zh) => "不可见",
+    }
+}
+
+fn status_colored(s: Status, lang: Lang) -> String {
+    let w = format!("[{}]", status_word(s, lang));
+    match s {
+        Status::Observed => w.green().to_string(),
+        Status::Inferred => w.yellow().to_string(),
+        Status::NotVisible => w.dimmed().to_string(),
+    }
+}
+
+/// "frames 3, 5, 7–9" with runs collapsed.
+pub fn frame_list(frames: &[u64]) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < frames.len() {
+        let mut j = i;
+        while j + 1 < frames.len() && frames[j + 1] == frames[j] + 1 {
+            j += 1;
+        }
+        parts.push(if j > i + 1 {
+            format!("{}–{}", frames[i], frames[j])
+        } else if j == i + 1 {
+            format!("{}, {}", frames[i], frames[j])
+        } else {
+            frames[i].to_string()
+        });
+        i = j + 1;
+    }
+    parts.join(", ")
+}
+
+fn wrap_into(out: &mut String, text: &str, first: &str, rest: &str) {
+    let opts = textwrap::Options::new(WIDTH)
+        .initial_indent(first)
+        .subsequent_indent(rest);
+    for l in textwrap::wrap(&escape(text), opts) {
+        out.push_str(&l);
+        out.push('\n');
+    }
+}
+
+fn heading(p: &PageLoad, n: usize, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!(
+            "Page load {n}: {}  —  client {} → server {}  ({:.1} ms)",
+            p.host, p.client, p.server, p.duration_ms
+        ),
+        Lang::Zh => format!(
+            "页面加载 {n}：{}  ——  客户端 {} → 服务器 {}（{:.1} 毫秒）",
+            p.host, p.client, p.server, p.duration_ms
+        ),
+    }
+}
+
+fn timing(s: &Step, lang: Lang) -> String {
+    let mut t = String::new();
+    if !s.frames.is_empty() {
+        let _ = write!(t, "{} {}", lang.t("frames", "帧"), frame_list(&s.frames));
+    }
+    if let Some(start) = s.start {
+        let _ = write!(t, "  +{start:.3} s");
+    }
+    if let Some(d) = s.duration_ms.filter(|d| *d > 0.0) {
+        let _ = write!(t, "  {d:.3} ms");
+    }
+    t
+}
+
+/// The whole story for a terminal. `brief` prints one line per step.
+pub fn text(story: &Story, brief: bool, out: &mut String) {
+    let lang = story.lang;
+    if story.page_loads.is_empty() {
+        out.push_str(lang.t(
+            "No page load found: no DNS answer followed by a connection, and no connection to TCP 80/443 or UDP 443.\n",
+            "没有找到页面加载：没有“先解析域名再连接”的过程，也没有到 TCP 80/443 或 UDP 443 的连接。\n",
+        ));
+    }
+    for (n, p) in story.page_loads.iter().enumerate() {
+        let _ = writeln!(out, "{}", escape(&heading(p, n + 1, lang)).bold());
+        for (i, s) in p.steps.iter().enumerate() {
+            let title = format!("{:>2}. {}", i + 1, s.title);
+            let _ = writeln!(
+                out,
+                "{}  {}  {}",
+                title.bold(),
+                status_colored(s.status, lang),
+                timing(s, lang).dimmed()
+            );
+            if brief {
+                if let Some(l) = s.lines.first().or(s.reason.as_ref()) {
+                    wrap_into(out, l, "      ", "      ");
+                }
+                continue;
+            }
+            for l in &s.lines {
+                wrap_into(out, l, "    • ", "      ");
+            }
+            if let Some(r) = &s.reason {
+                let label = lang.t("why: ", "原因：");
+                wrap_into(out, &format!("{label}{r}"), "    ", "      ");
+            }
+            if !s.notes.is_empty() {
+                let cites: Vec<String> = s
+                    .notes
+                    .iter()
+                    .map(|n| format!("§{} {}", n.section, n.title))
+                    .collect();
+                let label = lang.t("notes: ", "笔记：");
+                let text = format!("{label}{}", cites.join("; "));
+                let mut tmp = String::new();
+                wrap_into(&mut tmp, &text, "    ", "      ");
+                out.push_str(&tmp.cyan().to_string());
+            }
+            for c in &s.notes_check {
+                let head = format!("    {} §{}", lang.t("notes check", "笔记核对"), c.section);
+                let _ = writeln!(out, "{}", head.magenta().bold());
+                wrap_into(
+                    out,
+                    &format!("{}{}", lang.t("the notes say: ", "笔记说："), c.claim),
+                    "      ",
+                    "        ",
+                );
+                wrap_into(
+                    out,
+                    &format!(
+                        "{}{} ({} {})",
+                        lang.t("the capture shows: ", "抓包显示："),
+                        c.observed,
+                        lang.t("frames", "帧"),
+                        frame_list(&c.frames)
+                    ),
+                    "      ",
+                    "        ",
+                );
+            }
+        }
+        out.push('\n');
+    }
+    closing(story, out);
+}
+
+/// The closing lines: what was left out, and which notes the story did
+/// and did not use.
+fn closing_lines(story: &Story) -> Vec<String> {
+    let lang = story.lang;
+    let mut lines = Vec::new();
+    let total: u64 = story.left_out.values().sum();
+    if total > 0 {
+        let parts: Vec<String> = story
+            .left_out
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
+        lines.push(match lang {
+            Lang::En => format!(
+                "Left out: {total} of {} frames belong to no page load shown ({}).",
+                story.frames,
+                parts.join(", ")
+            ),
+            Lang::Zh => format!(
+                "未纳入：{} 帧中有 {total} 帧不属于上面的页面加载（{}）。",
+                story.frames,
+                parts.join("，")
+            ),
+        });
+    }
+    lines.push(format!(
+        "{}{}",
+        lang.t("Notes: ", "笔记："),
+        story.notes_source
+    ));
+    if !story.uncited_sections.is_empty() {
+        let list: Vec<String> = story
+            .uncited_sections
+            .iter()
+            .map(|n| format!("§{} {}", n.section, n.title))
+            .collect();
+        lines.push(format!(
+            "{}{}",
+            lang.t("Not illustrated by this capture: ", "本次抓包未涉及："),
+            list.join("; ")
+        ));
+    }
+    if !story.missing_sections.is_empty() {
+        let list: Vec<String> = story
+            .missing_sections
+            .iter()
+            .map(|m| format!("{} → §{}", m.step, m.section))
+            .collect();
+        lines.push(format!(
+            "{}{}",
+            lang.t(
+                "Steps without a section in these notes: ",
+                "笔记中缺少对应章节的步骤："
+            ),
+            list.join(", ")
+        ));
+    }
+    lines
+}
+
+fn closing(story: &Story, out: &mut String) {
+    for l in closing_lines(story) {
+        let mut tmp = String::new();
+        wrap_into(&mut tmp, &l, "", "  ");
+        out.push_str(&tmp.dimmed().to_string());
+    }
+}
+
+/// Escapes text for Markdown so that packet-derived strings cannot add
+/// markup.
+fn md(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in escape(s).chars() {
+        if matches!(
+            c,
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|'
+        ) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The story as Markdown.
+pub fn markdown(story: &Story, out: &mut String) {
+    let lang = story.lang;
+    let _ = writeln!(out, "# {}\n", lang.t("Page-load story", "页面加载过程"));
+    for (n, p) in story.page_loads.iter().enumerate() {
+        let _ = writeln!(out, "## {}\n", md(&heading(p, n + 1, lang)));
+        for (i, s) in p.steps.iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "### {}. {} — *{}*\n",
+                i + 1,
+                md(&s.title),
+                status_word(s.status, lang)
+            );
+            let t = timing(s, lang);
+            if !t.is_empty() {
+                let _ = writeln!(out, "{}\n", md(&t));
+            }
+            for l in &s.lines {
+                let _ = writeln!(out, "- {}", md(l));
+            }
+            if !s.lines.is_empty() {
+                out.push('\n');
+            }
+            if let Some(r) = &s.reason {
+                let _ = writeln!(out, "{}{}\n", lang.t("*Why:* ", "*原因：*"), md(r));
+            }
+            if !s.notes.is_empty() {
+                let cites: Vec<String> = s
+                    .notes
+                    .iter()
+                    .map(|n| format!("§{} {}", n.section, md(&n.title)))
+                    .collect();
+                let _ = writeln!(
+                    out,
+                    "{}{}\n",
+                    lang.t("*Notes:* ", "*笔记：*"),
+                    cites.join("; ")
+                );
+            }
+            for c in &s.notes_check {
+                let _ = writeln!(
+                    out,
+                    "> **{} §{}** — {}{}  \n> {}{} ({} {})\n",
+                    lang.t("Notes check", "笔记核对"),
+                    c.section,
+                    lang.t("the notes say: ", "笔记说："),
+                    md(&c.claim),
+                    lang.t("the capture shows: ", "抓包显示："),
+                    md(&c.observed),
+                    lang.t("frames", "帧"),
+                    frame_list(&c.frames)
+                );
+            }
+        }
+    }
+    for l in closing_lines(story) {
+        let _ = writeln!(out, "{}\n", md(&l));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frame_runs_are_collapsed() {
+        assert_eq!(frame_list(&[1, 2, 3, 5, 7, 8]), "1–3, 5, 7, 8");
+        assert_eq!(frame_list(&[]), "");
+    }
+
+    #[test]
+    fn markdown_cannot_be_injected() {
+        assert_eq!(md("*x* [a](b) <script>"), "\\*x\\* \\[a\\](b) \\<script\\>");
+    }
+}
