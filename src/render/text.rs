@@ -240,6 +240,11 @@ fn dns_meaning(d: &DnsMessage) -> Option<String> {
         });
     }
     Some(match d.rcode.as_str() {
+        // RFC 1035 §4.2.1, RFC 7766 §5: too big for UDP, ask over TCP.
+        _ if d.flags.contains(&"TC") => {
+            "the answer did not fit in a UDP datagram (truncated): the client asks again over TCP"
+                .into()
+        }
         "NXDOMAIN" => "the name does not exist".into(),
         "NOERROR" if d.answers.is_empty() => {
             "the name exists but has no record of this type".into()

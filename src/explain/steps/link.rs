@@ -184,11 +184,14 @@ pub(super) fn cache(ctx: &Ctx) -> Step {
 /// The next hop of the page load's first connection: the IP address whose
 /// ARP or neighbour answer gave the MAC the client sent the SYN to.
 pub(super) fn next_hop(ctx: &Ctx) -> Option<(IpAddr, Mac)> {
-    let mac = ctx.first_conn()?.next_hop_mac?;
-    ctx.ev
-        .arp
-        .iter()
-        .find(|a| a.reply && a.sender_mac == mac)
+    let c = ctx.first_conn()?;
+    let mac = c.next_hop_mac?;
+    // The same MAC may answer for the gateway's IPv4 and IPv6 addresses;
+    // the one in the server's address family is the next hop.
+    let answers = || ctx.ev.arp.iter().filter(|a| a.reply && a.sender_mac == mac);
+    answers()
+        .find(|a| a.sender_ip.is_ipv6() == c.server.0.is_ipv6())
+        .or_else(|| answers().next())
         .map(|a| (a.sender_ip, mac))
 }
 
