@@ -1,8 +1,14 @@
-//! TLS record layer and handshake messages (RFC 8446, RFC 5246).
+//! TLS record layer and handshake messages (RFC 8446 for TLS 1.3, RFC 5246
+//! for TLS 1.2), read from one direction of a reassembled TCP stream.
 //!
-//! INTERFACE STUB — to be implemented.
+//! The hellos are parsed here rather than with tls-parser's grammar because
+//! the story needs what a typed parse folds away: every extension's type
+//! number in wire order (GREASE and unknown ones included), key-share groups,
+//! and the exact length that overruns when a message is malformed.
+//! tls-parser's IANA table still names the cipher suites.
 
 use serde::Serialize;
+use std::fmt::Write as _;
 
 /// What TLS a frame carried or completed.
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
@@ -91,31 +97,651 @@ pub struct TlsHandshake {
     /// Frames the message was reassembled from, in stream order.
     pub frames: Vec<u64>,
 }
-/// PLACEHOLDER until the real decoder lands (delete me).
-pub struct TlsStream;
+
+/// Records longer than 2^14 + 256 bytes are illegal in every version
+/// (RFC 8446 §5.2 allows 2^14 + 256 for ciphertext; RFC 5246 §6.2.3
+/// 2^14 + 2048 for TLS 1.2 ciphertext, which no implementation sends).
+const MAX_RECORD: usize = (1 << 14) + 256;
+const RECORD_HEADER: usize = 5;
+
+/// SHA-256("HelloRetryRequest"): the random of a ServerHello that is in
+/// fact a HelloRetryRequest (RFC 8446 §4.1.3).
+const HRR_RANDOM: [u8; 32] = [
+    0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
+    0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
+];
+
+/// One direction of a TLS connection.
+pub struct TlsStream {
+    /// Bytes not yet formed into a whole record.
+    buf: Vec<u8>,
+    /// Stream offset of `buf[0]`.
+    buf_start: u64,
+    /// (stream offset where a feed ended, its frame), for naming the frames
+    /// a record or message came from.
+    feeds: Vec<(u64, u64)>,
+    /// Handshake bytes not yet formed into a whole message, and the frames
+    /// they came from.
+    hs: Vec<u8>,
+    hs_frames: Vec<u64>,
+    /// Handshake records from here on are encrypted (after ChangeCipherSpec,
+    /// or after a TLS 1.3 ServerHello).
+    encrypted: bool,
+    /// Record boundaries are lost; nothing more is decoded.
+    lost: bool,
+    max_message: usize,
+}
+
 impl TlsStream {
-    pub fn new(_m: usize) -> Self {
-        TlsStream
+    /// `max_message` bounds the bytes held for one incomplete record or
+    /// handshake message.
+    pub fn new(max_message: usize) -> Self {
+        TlsStream {
+            buf: Vec::new(),
+            buf_start: 0,
+            feeds: Vec::new(),
+            hs: Vec::new(),
+            hs_frames: Vec::new(),
+            encrypted: false,
+            lost: false,
+            max_message,
+        }
     }
-    pub fn feed(&mut self, _d: &[u8], _f: u64, _o: &mut TlsInfo, _e: &mut Vec<String>) {}
-    pub fn gap(&mut self, _e: &mut Vec<String>) {}
+
+    /// Marks later handshake records of this direction as encrypted: for a
+    /// caller that learnt from the other direction that TLS 1.3 was chosen.
+    pub fn set_encrypted(&mut self) {
+        self.encrypted = true;
+    }
+
+    pub fn is_encrypted(&self) -> bool {
+        self.encrypted
+    }
+
     pub fn buffered(&self) -> usize {
-        0
+        self.buf.len() + self.hs.len()
+    }
+
+    /// Bytes of this direction were not captured: record boundaries are
+    /// lost, so decoding stops.
+    pub fn gap(&mut self, errors: &mut Vec<String>) {
+        if !self.lost {
+            errors.push(
+                "TLS: bytes missing from the capture; record boundaries are lost and the rest of this direction is not decoded"
+                    .to_string(),
+            );
+        }
+        self.lost = true;
+        self.buf = Vec::new();
+        self.hs = Vec::new();
+        self.hs_frames.clear();
+        self.feeds.clear();
+    }
+
+    /// Frames that carried stream bytes in `[from, to)`.
+    fn frames_between(&self, from: u64, to: u64) -> Vec<u64> {
+        let mut start = self.buf_start;
+        let mut out = Vec::new();
+        for &(end, frame) in &self.feeds {
+            if end > from && start < to && out.last() != Some(&frame) {
+                out.push(frame);
+            }
+            start = end;
+        }
+        out
+    }
+
+    /// Takes the next in-order bytes of this direction, carried by `frame`.
+    pub fn feed(&mut self, data: &[u8], frame: u64, out: &mut TlsInfo, errors: &mut Vec<String>) {
+        if self.lost || data.is_empty() {
+            return;
+        }
+        self.buf.extend_from_slice(data);
+        let end = self.buf_start + self.buf.len() as u64;
+        self.feeds.push((end, frame));
+        let mut at = 0usize;
+        while self.buf.len() - at >= RECORD_HEADER {
+            let h = &self.buf[at..at + RECORD_HEADER];
+            let (ctype, version) = (h[0], u16::from_be_bytes([h[1], h[2]]));
+            let len = usize::from(u16::from_be_bytes([h[3], h[4]]));
+            if !(20..=24).contains(&ctype) || h[1] != 3 {
+                errors.push(format!(
+                    "TLS: bytes {:02x} {:02x} {:02x} at stream offset {} are not a record header; the rest of this direction is not decoded",
+                    h[0],
+                    h[1],
+                    h[2],
+                    self.buf_start + at as u64
+                ));
+                self.lost = true;
+                break;
+            }
+            if len > MAX_RECORD {
+                errors.push(format!(
+                    "TLS record length {len} exceeds {MAX_RECORD}; the rest of this direction is not decoded"
+                ));
+                self.lost = true;
+                break;
+            }
+            if self.buf.len() - at < RECORD_HEADER + len {
+                break;
+            }
+            let from = self.buf_start + at as u64;
+            let to = from + (RECORD_HEADER + len) as u64;
+            let frames = self.frames_between(from, to);
+            let body = self.buf[at + RECORD_HEADER..at + RECORD_HEADER + len].to_vec();
+            out.records.push(TlsRecord {
+                content_type: content_type_name(ctype),
+                version: version_name(version),
+                length: len as u16,
+            });
+            self.record(ctype, &body, &frames, out, errors);
+            at += RECORD_HEADER + len;
+        }
+        if self.lost {
+            self.buf = Vec::new();
+            self.feeds.clear();
+            return;
+        }
+        self.buf.drain(..at);
+        self.buf_start += at as u64;
+        let start = self.buf_start;
+        // Keep only the feeds that still hold buffered bytes.
+        let keep_from = self.feeds.iter().position(|(end, _)| *end > start);
+        match keep_from {
+            Some(i) => {
+                self.feeds.drain(..i);
+            }
+            None => self.feeds.clear(),
+        }
+        if self.buf.len() > self.max_message {
+            errors.push(format!(
+                "TLS: {} bytes of an incomplete record exceed the {}-byte bound and were dropped; the rest of this direction is not decoded",
+                self.buf.len(),
+                self.max_message
+            ));
+            self.lost = true;
+            self.buf = Vec::new();
+            self.feeds.clear();
+        }
+    }
+
+    fn record(&mut self, ctype: u8, body: &[u8], frames: &[u64], out: &mut TlsInfo, errors: &mut Vec<String>) {
+        match ctype {
+            // RFC 5246 §7.1: ChangeCipherSpec; what follows is encrypted.
+            20 => self.encrypted = true,
+            21 => out.alerts.push(if self.encrypted || body.len() != 2 {
+                TlsAlert {
+                    level: "encrypted".into(),
+                    description: "encrypted".into(),
+                }
+            } else {
+                TlsAlert {
+                    level: match body[0] {
+                        1 => "warning".into(),
+                        2 => "fatal".into(),
+                        n => format!("unknown({n})"),
+                    },
+                    description: alert_name(body[1]),
+                }
+            }),
+            22 if self.encrypted => out.handshakes.push(TlsHandshake {
+                kind: "encrypted_handshake_message".into(),
+                length: body.len() as u32,
+                frames: frames.to_vec(),
+                ..TlsHandshake::default()
+            }),
+            22 => {
+                self.hs.extend_from_slice(body);
+                for f in frames {
+                    if !self.hs_frames.contains(f) {
+                        self.hs_frames.push(*f);
+                    }
+                }
+                self.handshake_messages(frames, out, errors);
+            }
+            _ => {}
+        }
+    }
+
+    /// Takes every complete handshake message out of the handshake buffer
+    /// (RFC 8446 §4: type, 24-bit length, body; messages may span records
+    /// and records may hold several messages).
+    fn handshake_messages(&mut self, last_frames: &[u64], out: &mut TlsInfo, errors: &mut Vec<String>) {
+        let mut at = 0;
+        while self.hs.len() - at >= 4 {
+            let kind = self.hs[at];
+            let len = (usize::from(self.hs[at + 1]) << 16) | (usize::from(self.hs[at + 2]) << 8) | usize::from(self.hs[at + 3]);
+            if len > self.max_message {
+                errors.push(format!(
+                    "TLS handshake message of {len} bytes exceeds the {}-byte bound; the rest of this direction's handshake is not decoded",
+                    self.max_message
+                ));
+                self.hs = Vec::new();
+                self.hs_frames.clear();
+                self.encrypted = true;
+                return;
+            }
+            if self.hs.len() - at - 4 < len {
+                break;
+            }
+            let body = &self.hs[at + 4..at + 4 + len];
+            let mut h = TlsHandshake {
+                kind: handshake_name(kind),
+                length: len as u32,
+                frames: self.hs_frames.clone(),
+                ..TlsHandshake::default()
+            };
+            match kind {
+                1 => {
+                    if let Err(e) = client_hello(body, &mut h) {
+                        errors.push(format!("TLS ClientHello: {e}"));
+                    }
+                }
+                2 => {
+                    if let Err(e) = server_hello(body, &mut h) {
+                        errors.push(format!("TLS ServerHello: {e}"));
+                    }
+                    // RFC 8446 §2: after a TLS 1.3 ServerHello (not a
+                    // HelloRetryRequest) everything is encrypted.
+                    if h.kind == "server_hello" && h.supported_versions.iter().any(|v| v == "TLS 1.3") {
+                        self.encrypted = true;
+                    }
+                }
+                _ => {}
+            }
+            out.handshakes.push(h);
+            at += 4 + len;
+            // Later messages start in the record that completed this one.
+            self.hs_frames = last_frames.to_vec();
+            if self.encrypted {
+                // The rest of this record can no longer be read.
+                break;
+            }
+        }
+        if self.encrypted && at > 0 {
+            self.hs.clear();
+        } else {
+            self.hs.drain(..at);
+        }
+        if self.hs.is_empty() {
+            self.hs_frames.clear();
+        }
     }
 }
-/// PLACEHOLDER until the real decoder lands (delete me).
-pub fn looks_like_tls(_f: &[u8]) -> bool {
-    false
+
+/// A cursor over a message body whose reads fail with a message naming
+/// the field and how far it overran.
+struct Cursor<'a> {
+    b: &'a [u8],
+    at: usize,
 }
-/// PLACEHOLDER until the real decoder lands (delete me).
-pub fn is_post_quantum_group(_g: u16) -> bool {
-    false
+
+impl<'a> Cursor<'a> {
+    fn new(b: &'a [u8]) -> Self {
+        Cursor { b, at: 0 }
+    }
+    fn left(&self) -> usize {
+        self.b.len() - self.at
+    }
+    fn take(&mut self, n: usize, what: &str) -> Result<&'a [u8], String> {
+        if n > self.left() {
+            return Err(format!("{what} length {n} exceeds the {} bytes left", self.left()));
+        }
+        let s = &self.b[self.at..self.at + n];
+        self.at += n;
+        Ok(s)
+    }
+    fn u8(&mut self, what: &str) -> Result<u8, String> {
+        Ok(self.take(1, what)?[0])
+    }
+    fn u16(&mut self, what: &str) -> Result<u16, String> {
+        let s = self.take(2, what)?;
+        Ok(u16::from_be_bytes([s[0], s[1]]))
+    }
+    /// A vector with a one- or two-byte length prefix.
+    fn vec8(&mut self, what: &str) -> Result<&'a [u8], String> {
+        let n = usize::from(self.u8(what)?);
+        self.take(n, what)
+    }
+    fn vec16(&mut self, what: &str) -> Result<&'a [u8], String> {
+        let n = usize::from(self.u16(what)?);
+        self.take(n, what)
+    }
 }
-/// PLACEHOLDER until the real decoder lands (delete me).
-pub fn group_name(_g: u16) -> Option<&'static str> {
-    None
+
+fn u16s(b: &[u8]) -> Vec<u16> {
+    b.chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect()
 }
-/// PLACEHOLDER until the real decoder lands (delete me).
-pub fn cipher_suite_name(_g: u16) -> Option<&'static str> {
-    None
+
+fn hex(b: &[u8]) -> String {
+    b.iter().fold(String::with_capacity(b.len() * 2), |mut s, x| {
+        let _ = write!(s, "{x:02x}");
+        s
+    })
+}
+
+/// RFC 8701: 0x0a0a, 0x1a1a, … 0xfafa.
+pub fn is_grease(v: u16) -> bool {
+    v & 0x0f0f == 0x0a0a && v >> 8 == v & 0xff
+}
+
+fn note_grease(h: &mut TlsHandshake, values: impl IntoIterator<Item = u16>) {
+    for v in values {
+        if is_grease(v) && !h.grease.contains(&v) {
+            h.grease.push(v);
+        }
+    }
+}
+
+/// RFC 8446 §4.1.2.
+fn client_hello(body: &[u8], h: &mut TlsHandshake) -> Result<(), String> {
+    let mut c = Cursor::new(body);
+    h.version = Some(version_name(c.u16("legacy_version")?));
+    h.random = Some(hex(c.take(32, "random")?));
+    h.session_id = Some(hex(c.vec8("legacy_session_id")?));
+    h.cipher_suites = u16s(c.vec16("cipher_suites")?);
+    note_grease(h, h.cipher_suites.clone());
+    h.compression_methods = c.vec8("compression_methods")?.to_vec();
+    if c.left() == 0 {
+        return Ok(());
+    }
+    let ext = c.vec16("extensions")?;
+    extensions(ext, h, true)
+}
+
+/// RFC 8446 §4.1.3 (and §4.1.4 for the HelloRetryRequest).
+fn server_hello(body: &[u8], h: &mut TlsHandshake) -> Result<(), String> {
+    let mut c = Cursor::new(body);
+    h.version = Some(version_name(c.u16("legacy_version")?));
+    let random = c.take(32, "random")?;
+    if random == HRR_RANDOM {
+        h.kind = "hello_retry_request".into();
+    }
+    h.random = Some(hex(random));
+    h.session_id = Some(hex(c.vec8("legacy_session_id_echo")?));
+    h.cipher_suite = Some(c.u16("cipher_suite")?);
+    h.compression_methods = vec![c.u8("legacy_compression_method")?];
+    if c.left() == 0 {
+        return Ok(());
+    }
+    let ext = c.vec16("extensions")?;
+    extensions(ext, h, false)
+}
+
+fn extensions(b: &[u8], h: &mut TlsHandshake, client: bool) -> Result<(), String> {
+    let mut c = Cursor::new(b);
+    while c.left() > 0 {
+        let t = c.u16("extension type")?;
+        h.extensions.push(t);
+        note_grease(h, [t]);
+        let data = c
+            .vec16("extension")
+            .map_err(|e| format!("extension 0x{t:04x}: {e}"))?;
+        extension(t, data, h, client).map_err(|e| format!("extension 0x{t:04x}: {e}"))?;
+    }
+    Ok(())
+}
+
+fn extension(t: u16, data: &[u8], h: &mut TlsHandshake, client: bool) -> Result<(), String> {
+    let mut c = Cursor::new(data);
+    match t {
+        // RFC 6066 §3: server_name.
+        0 if client => {
+            let mut list = Cursor::new(c.vec16("server_name_list")?);
+            while list.left() > 0 {
+                let kind = list.u8("name_type")?;
+                let name = list.vec16("host_name")?;
+                if kind == 0 && h.sni.is_none() {
+                    h.sni = Some(String::from_utf8_lossy(name).into_owned());
+                }
+            }
+        }
+        // RFC 7301 §3.1: ALPN (a list in the ClientHello, one name in a
+        // TLS 1.2 ServerHello).
+        16 => {
+            let mut list = Cursor::new(c.vec16("protocol_name_list")?);
+            while list.left() > 0 {
+                h.alpn.push(String::from_utf8_lossy(list.vec8("protocol_name")?).into_owned());
+            }
+        }
+        // RFC 8446 §4.2.1.
+        43 => {
+            let versions = if client {
+                u16s(c.vec8("supported_versions")?)
+            } else {
+                vec![c.u16("selected_version")?]
+            };
+            note_grease(h, versions.iter().copied());
+            h.supported_versions = versions.into_iter().map(version_name).collect();
+        }
+        // RFC 8446 §4.2.7.
+        10 => {
+            h.supported_groups = u16s(c.vec16("named_group_list")?);
+            note_grease(h, h.supported_groups.clone());
+        }
+        // RFC 8446 §4.2.8: one entry per offered group; the ServerHello
+        // holds the chosen one; a HelloRetryRequest only names a group.
+        51 => {
+            if client {
+                let mut list = Cursor::new(c.vec16("client_shares")?);
+                while list.left() > 0 {
+                    let g = list.u16("group")?;
+                    list.vec16("key_exchange")?;
+                    h.key_share_groups.push(g);
+                }
+            } else {
+                h.key_share_groups.push(c.u16("selected_group")?);
+            }
+            note_grease(h, h.key_share_groups.clone());
+        }
+        // RFC 8446 §4.2.3.
+        13 => h.signature_algorithms = u16s(c.vec16("supported_signature_algorithms")?),
+        // RFC 8446 §4.2.9.
+        45 => h.psk_key_exchange_modes = c.vec8("ke_modes")?.to_vec(),
+        // RFC 8446 §4.2.11.
+        41 => h.pre_shared_key = true,
+        // draft-ietf-tls-esni: encrypted_client_hello.
+        0xfe0d => h.encrypted_client_hello = true,
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Whether the first bytes of a stream look like a TLS record header:
+/// content type 20–24, major version 3, minor 0–4 (SSL 3.0 to TLS 1.3).
+pub fn looks_like_tls(first: &[u8]) -> bool {
+    first.len() >= 3 && (20..=24).contains(&first[0]) && first[1] == 3 && first[2] <= 4
+}
+
+fn content_type_name(t: u8) -> String {
+    match t {
+        20 => "change_cipher_spec".into(),
+        21 => "alert".into(),
+        22 => "handshake".into(),
+        23 => "application_data".into(),
+        24 => "heartbeat".into(),
+        n => format!("unknown({n})"),
+    }
+}
+
+/// "TLS 1.2", "SSL 3.0", "GREASE 0x1a1a", else hex.
+pub fn version_name(v: u16) -> String {
+    match v {
+        0x0300 => "SSL 3.0".into(),
+        0x0301 => "TLS 1.0".into(),
+        0x0302 => "TLS 1.1".into(),
+        0x0303 => "TLS 1.2".into(),
+        0x0304 => "TLS 1.3".into(),
+        v if is_grease(v) => format!("GREASE 0x{v:04x}"),
+        v => format!("0x{v:04x}"),
+    }
+}
+
+/// RFC 8446 §4 and the IANA registry.
+fn handshake_name(t: u8) -> String {
+    let name = match t {
+        0 => "hello_request",
+        1 => "client_hello",
+        2 => "server_hello",
+        3 => "hello_verify_request",
+        4 => "new_session_ticket",
+        5 => "end_of_early_data",
+        8 => "encrypted_extensions",
+        11 => "certificate",
+        12 => "server_key_exchange",
+        13 => "certificate_request",
+        14 => "server_hello_done",
+        15 => "certificate_verify",
+        16 => "client_key_exchange",
+        20 => "finished",
+        21 => "certificate_url",
+        22 => "certificate_status",
+        24 => "key_update",
+        25 => "compressed_certificate",
+        254 => "message_hash",
+        n => return format!("unknown({n})"),
+    };
+    name.to_string()
+}
+
+/// RFC 8446 §6.
+fn alert_name(d: u8) -> String {
+    let name = match d {
+        0 => "close_notify",
+        10 => "unexpected_message",
+        20 => "bad_record_mac",
+        21 => "decryption_failed",
+        22 => "record_overflow",
+        40 => "handshake_failure",
+        42 => "bad_certificate",
+        43 => "unsupported_certificate",
+        44 => "certificate_revoked",
+        45 => "certificate_expired",
+        46 => "certificate_unknown",
+        47 => "illegal_parameter",
+        48 => "unknown_ca",
+        49 => "access_denied",
+        50 => "decode_error",
+        51 => "decrypt_error",
+        70 => "protocol_version",
+        71 => "insufficient_security",
+        80 => "internal_error",
+        86 => "inappropriate_fallback",
+        90 => "user_canceled",
+        100 => "no_renegotiation",
+        109 => "missing_extension",
+        110 => "unsupported_extension",
+        112 => "unrecognized_name",
+        113 => "bad_certificate_status_response",
+        115 => "unknown_psk_identity",
+        116 => "certificate_required",
+        120 => "no_application_protocol",
+        n => return format!("unknown({n})"),
+    };
+    name.to_string()
+}
+
+/// Supported-group names (IANA TLS parameters; the ML-KEM hybrids from
+/// draft-ietf-tls-ecdhe-mlkem).
+pub fn group_name(g: u16) -> Option<&'static str> {
+    Some(match g {
+        0x0017 => "secp256r1",
+        0x0018 => "secp384r1",
+        0x0019 => "secp521r1",
+        0x001d => "x25519",
+        0x001e => "x448",
+        0x0100 => "ffdhe2048",
+        0x0101 => "ffdhe3072",
+        0x0102 => "ffdhe4096",
+        0x0103 => "ffdhe6144",
+        0x0104 => "ffdhe8192",
+        0x0200 => "MLKEM512",
+        0x0201 => "MLKEM768",
+        0x0202 => "MLKEM1024",
+        0x11eb => "SecP256r1MLKEM768",
+        0x11ec => "X25519MLKEM768",
+        0x11ed => "SecP384r1MLKEM1024",
+        0x6399 => "X25519Kyber768Draft00",
+        g if is_grease(g) => "GREASE",
+        _ => return None,
+    })
+}
+
+/// Groups whose key exchange resists a quantum computer (ML-KEM alone or
+/// in a hybrid, and the Kyber draft).
+pub fn is_post_quantum_group(g: u16) -> bool {
+    matches!(g, 0x0200..=0x0202 | 0x11eb..=0x11ed | 0x6399)
+}
+
+/// IANA cipher-suite name, from tls-parser's table.
+pub fn cipher_suite_name(cs: u16) -> Option<&'static str> {
+    if is_grease(cs) {
+        return Some("GREASE");
+    }
+    match cs {
+        0x00ff => Some("TLS_EMPTY_RENEGOTIATION_INFO_SCSV"),
+        0x5600 => Some("TLS_FALLBACK_SCSV"),
+        _ => tls_parser::TlsCipherSuite::from_id(cs).map(|c| c.name),
+    }
+}
+
+/// IANA extension names.
+pub fn extension_name(t: u16) -> Option<&'static str> {
+    Some(match t {
+        0 => "server_name",
+        1 => "max_fragment_length",
+        5 => "status_request",
+        10 => "supported_groups",
+        11 => "ec_point_formats",
+        13 => "signature_algorithms",
+        14 => "use_srtp",
+        15 => "heartbeat",
+        16 => "application_layer_protocol_negotiation",
+        18 => "signed_certificate_timestamp",
+        21 => "padding",
+        22 => "encrypt_then_mac",
+        23 => "extended_master_secret",
+        27 => "compress_certificate",
+        28 => "record_size_limit",
+        35 => "session_ticket",
+        41 => "pre_shared_key",
+        42 => "early_data",
+        43 => "supported_versions",
+        44 => "cookie",
+        45 => "psk_key_exchange_modes",
+        47 => "certificate_authorities",
+        49 => "post_handshake_auth",
+        50 => "signature_algorithms_cert",
+        51 => "key_share",
+        57 => "quic_transport_parameters",
+        0x4469 | 0x44cd => "application_settings",
+        0xfe0d => "encrypted_client_hello",
+        0xff01 => "renegotiation_info",
+        t if is_grease(t) => "GREASE",
+        _ => return None,
+    })
+}
+
+/// Signature scheme names (RFC 8446 §4.2.3).
+pub fn signature_scheme_name(s: u16) -> Option<&'static str> {
+    Some(match s {
+        0x0401 => "rsa_pkcs1_sha256",
+        0x0501 => "rsa_pkcs1_sha384",
+        0x0601 => "rsa_pkcs1_sha512",
+        0x0403 => "ecdsa_secp256r1_sha256",
+        0x0503 => "ecdsa_secp384r1_sha384",
+        0x0603 => "ecdsa_secp521r1_sha512",
+        0x0804 => "rsa_pss_rsae_sha256",
+        0x0805 => "rsa_pss_rsae_sha384",
+        0x0806 => "rsa_pss_rsae_sha512",
+        0x0807 => "ed25519",
+        0x0808 => "ed448",
+        0x0809 => "rsa_pss_pss_sha256",
+        0x080a => "rsa_pss_pss_sha384",
+        0x080b => "rsa_pss_pss_sha512",
+        0x0201 => "rsa_pkcs1_sha1",
+        0x0203 => "ecdsa_sha1",
+        s if is_grease(s) => "GREASE",
+        _ => return None,
+    })
 }
