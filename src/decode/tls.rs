@@ -265,7 +265,14 @@ impl TlsStream {
         }
     }
 
-    fn record(&mut self, ctype: u8, body: &[u8], frames: &[u64], out: &mut TlsInfo, errors: &mut Vec<String>) {
+    fn record(
+        &mut self,
+        ctype: u8,
+        body: &[u8],
+        frames: &[u64],
+        out: &mut TlsInfo,
+        errors: &mut Vec<String>,
+    ) {
         match ctype {
             // RFC 5246 §7.1: ChangeCipherSpec; what follows is encrypted.
             20 => self.encrypted = true,
@@ -306,11 +313,18 @@ impl TlsStream {
     /// Takes every complete handshake message out of the handshake buffer
     /// (RFC 8446 §4: type, 24-bit length, body; messages may span records
     /// and records may hold several messages).
-    fn handshake_messages(&mut self, last_frames: &[u64], out: &mut TlsInfo, errors: &mut Vec<String>) {
+    fn handshake_messages(
+        &mut self,
+        last_frames: &[u64],
+        out: &mut TlsInfo,
+        errors: &mut Vec<String>,
+    ) {
         let mut at = 0;
         while self.hs.len() - at >= 4 {
             let kind = self.hs[at];
-            let len = (usize::from(self.hs[at + 1]) << 16) | (usize::from(self.hs[at + 2]) << 8) | usize::from(self.hs[at + 3]);
+            let len = (usize::from(self.hs[at + 1]) << 16)
+                | (usize::from(self.hs[at + 2]) << 8)
+                | usize::from(self.hs[at + 3]);
             if len > self.max_message {
                 errors.push(format!(
                     "TLS handshake message of {len} bytes exceeds the {}-byte bound; the rest of this direction's handshake is not decoded",
@@ -343,7 +357,9 @@ impl TlsStream {
                     }
                     // RFC 8446 §2: after a TLS 1.3 ServerHello (not a
                     // HelloRetryRequest) everything is encrypted.
-                    if h.kind == "server_hello" && h.supported_versions.iter().any(|v| v == "TLS 1.3") {
+                    if h.kind == "server_hello"
+                        && h.supported_versions.iter().any(|v| v == "TLS 1.3")
+                    {
                         self.encrypted = true;
                     }
                 }
@@ -385,7 +401,10 @@ impl<'a> Cursor<'a> {
     }
     fn take(&mut self, n: usize, what: &str) -> Result<&'a [u8], String> {
         if n > self.left() {
-            return Err(format!("{what} length {n} exceeds the {} bytes left", self.left()));
+            return Err(format!(
+                "{what} length {n} exceeds the {} bytes left",
+                self.left()
+            ));
         }
         let s = &self.b[self.at..self.at + n];
         self.at += n;
@@ -410,14 +429,17 @@ impl<'a> Cursor<'a> {
 }
 
 fn u16s(b: &[u8]) -> Vec<u16> {
-    b.chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect()
+    b.chunks_exact(2)
+        .map(|c| u16::from_be_bytes([c[0], c[1]]))
+        .collect()
 }
 
 fn hex(b: &[u8]) -> String {
-    b.iter().fold(String::with_capacity(b.len() * 2), |mut s, x| {
-        let _ = write!(s, "{x:02x}");
-        s
-    })
+    b.iter()
+        .fold(String::with_capacity(b.len() * 2), |mut s, x| {
+            let _ = write!(s, "{x:02x}");
+            s
+        })
 }
 
 /// RFC 8701: 0x0a0a, 0x1a1a, … 0xfafa.
@@ -501,7 +523,8 @@ fn extension(t: u16, data: &[u8], h: &mut TlsHandshake, client: bool) -> Result<
         16 => {
             let mut list = Cursor::new(c.vec16("protocol_name_list")?);
             while list.left() > 0 {
-                h.alpn.push(String::from_utf8_lossy(list.vec8("protocol_name")?).into_owned());
+                h.alpn
+                    .push(String::from_utf8_lossy(list.vec8("protocol_name")?).into_owned());
             }
         }
         // RFC 8446 §4.2.1.

@@ -40,6 +40,7 @@ pub struct DnsRec {
     pub dst: IpAddr,
     /// "udp" or "tcp".
     pub transport: &'static str,
+    pub src_mac: Option<Mac>,
     pub dst_mac: Option<Mac>,
     pub msg: DnsMessage,
 }
@@ -295,6 +296,7 @@ impl Evidence {
                         src: s,
                         dst: d,
                         transport,
+                        src_mac: p.eth.as_ref().map(|e| e.src),
                         dst_mac,
                         msg: m.clone(),
                     });

@@ -9,7 +9,7 @@
 pub mod evidence;
 mod steps;
 
-use crate::decode::Packet;
+use crate::decode::{Mac, Packet};
 use crate::notes::{Lang, Notes};
 use evidence::{Conn, Evidence};
 use serde::Serialize;
@@ -199,7 +199,11 @@ impl Explainer {
 
 /// A page load while it is being assembled.
 pub(crate) struct Load {
+    /// The client's address on the first connection.
     pub client: IpAddr,
+    /// Its MAC address: the same host may use IPv4 for DNS and IPv6 for
+    /// the connection.
+    pub client_mac: Option<Mac>,
     /// Connections in order of their first packet.
     pub conns: Vec<u64>,
     pub names: BTreeSet<String>,
@@ -329,7 +333,7 @@ fn resolving_response(ev: &Evidence, c: &Conn) -> Option<usize> {
         .enumerate()
         .filter(|(_, d)| {
             d.msg.response
-                && d.dst == c.client.0
+                && (d.dst == c.client.0 || (c.client_mac.is_some() && d.dst_mac == c.client_mac))
                 && d.ts <= c.first.ts
                 && d.msg.answers.iter().any(|a| a.data == server)
         })
@@ -393,7 +397,7 @@ fn group(ev: &Evidence) -> Vec<Load> {
     for c in conns {
         let names = conn_names(ev, c);
         let joined = loads.iter_mut().find(|l| {
-            l.client == c.client.0
+            (l.client == c.client.0 || (l.client_mac.is_some() && l.client_mac == c.client_mac))
                 && (names.iter().any(|n| l.redirects.contains(n))
                     || (c.first.ts >= l.first_request_ts
                         && c.first.ts <= l.end + JOIN_SECS
@@ -405,6 +409,7 @@ fn group(ev: &Evidence) -> Vec<Load> {
             None => {
                 loads.push(Load {
                     client: c.client.0,
+                    client_mac: c.client_mac,
                     conns: Vec::new(),
                     names: BTreeSet::new(),
                     redirects: BTreeSet::new(),
@@ -460,13 +465,13 @@ fn attach_dns(ev: &Evidence, l: &mut Load) {
         };
         let name = q.name.to_ascii_lowercase();
         let in_window = d.ts >= l.start - DNS_LEAD_SECS && d.ts <= last_conn;
-        if !d.msg.response && d.src == l.client && in_window && names.contains(&name) {
+        let from_client =
+            d.src == l.client || (l.client_mac.is_some() && d.src_mac == l.client_mac);
+        let to_client = d.dst == l.client || (l.client_mac.is_some() && d.dst_mac == l.client_mac);
+        if !d.msg.response && from_client && in_window && names.contains(&name) {
             query_ids.insert((d.msg.id, d.dst, name));
             l.dns.push(i);
-        } else if d.msg.response
-            && d.dst == l.client
-            && query_ids.contains(&(d.msg.id, d.src, name))
-        {
+        } else if d.msg.response && to_client && query_ids.contains(&(d.msg.id, d.src, name)) {
             l.dns.push(i);
             // A CNAME answer names the next link of the chain.
             for a in &d.msg.answers {
@@ -490,18 +495,22 @@ fn attach_arp(ev: &Evidence, l: &mut Load) {
         .first()
         .and_then(|s| ev.conns.get(s))
         .map_or(l.end, |c| c.first.ts);
+    let by_client = |a: &evidence::ArpRec| {
+        !a.reply
+            && (a.sender_ip == l.client
+                || (l.client_mac.is_some() && Some(a.sender_mac) == l.client_mac))
+    };
     let asked: BTreeSet<IpAddr> = ev
         .arp
         .iter()
-        .filter(|a| !a.reply && a.sender_ip == l.client)
+        .filter(|a| by_client(a))
         .map(|a| a.target_ip)
         .collect();
     for (i, a) in ev.arp.iter().enumerate() {
         if a.ts < l.start - 1.0 || a.ts > first_conn {
             continue;
         }
-        let mine =
-            (!a.reply && a.sender_ip == l.client) || (a.reply && asked.contains(&a.sender_ip));
+        let mine = by_client(a) || (a.reply && asked.contains(&a.sender_ip));
         if mine {
             l.arp.push(i);
         }

@@ -65,6 +65,9 @@ document.querySelectorAll('.load').forEach(function(load){
     });
   });
 });
+// A link such as report.html#step=dns opens with that step chosen.
+var chosen=location.hash.match(/step=([a-z_]+)/);
+if(chosen){document.querySelectorAll('.load .step[data-step="'+chosen[1]+'"]').forEach(function(s){s.click();});}
 "#;
 
 fn status_class(s: Status) -> &'static str {

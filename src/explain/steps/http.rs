@@ -279,8 +279,8 @@ fn keep_alive_check(ctx: &Ctx, s: &mut Step, cleartext: &[(&Conn, &HttpRec)]) {
                 1,
                 claim,
                 match ctx.lang {
-                    Lang::En => format!("{} requests travelled on one connection (frames {:?}): HTTP/1.1 keeps connections open and reuses them.", reqs.len(), frames),
-                    Lang::Zh => format!("{} 个请求在同一个连接上传输（帧 {:?}）：HTTP/1.1 保持连接并复用。", reqs.len(), frames),
+                    Lang::En => format!("{} requests travelled on one connection: HTTP/1.1 keeps connections open and reuses them.", reqs.len()),
+                    Lang::Zh => format!("{} 个请求在同一个连接上传输：HTTP/1.1 保持连接并复用。", reqs.len()),
                 },
                 frames,
             );
@@ -331,12 +331,12 @@ fn keep_alive_check(ctx: &Ctx, s: &mut Step, cleartext: &[(&Conn, &HttpRec)]) {
                 claim,
                 match ctx.lang {
                     Lang::En => format!(
-                        "On the connection to {} the client kept sending encrypted data after the first response (frames {:?}) and the server kept answering: further requests reused the connection.",
-                        c.sni().unwrap_or("?"), shown
+                        "On the connection to {} the client kept sending encrypted requests after the first response and the server kept answering: further requests reused the connection.",
+                        c.sni().unwrap_or("?")
                     ),
                     Lang::Zh => format!(
-                        "在到 {} 的连接上，客户端在收到第一个响应后继续发送加密数据（帧 {:?}），服务器也继续回答：后续请求复用了这个连接。",
-                        c.sni().unwrap_or("?"), shown
+                        "在到 {} 的连接上，客户端在收到第一个响应后继续发送加密请求，服务器也继续回答：后续请求复用了这个连接。",
+                        c.sni().unwrap_or("?")
                     ),
                 },
                 shown,
@@ -344,6 +344,24 @@ fn keep_alive_check(ctx: &Ctx, s: &mut Step, cleartext: &[(&Conn, &HttpRec)]) {
             return;
         }
     }
+}
+
+/// Client application-data records after `ts` that the server answered
+/// with application data of its own: further requests. A last record
+/// with no answer is the encrypted close_notify alert (RFC 8446 §6.1).
+fn requests_after(c: &Conn, ts: f64) -> Vec<Seg> {
+    let answered = |x: &Seg| c.app_data[1].iter().any(|r| r.ts > x.ts);
+    let mut out: Vec<Seg> = Vec::new();
+    for x in c.app_data[0].iter().filter(|x| x.ts > ts && answered(x)) {
+        // One burst of records sent together is one request round.
+        if out
+            .last()
+            .is_none_or(|l| c.app_data[1].iter().any(|r| r.ts > l.ts && r.ts < x.ts))
+        {
+            out.push(*x);
+        }
+    }
+    out
 }
 
 /// Step 8: what follows the first response — subresource requests on the
@@ -383,16 +401,12 @@ pub(super) fn render(ctx: &Ctx) -> Step {
             timeline.push(json!({"t": super::round3(r.seg.ts - ctx.t0), "frame": r.seg.frame, "stream": c.stream,
                 "what": format!("{} {}", r.msg.method.as_deref().unwrap_or(""), r.msg.target.as_deref().unwrap_or(""))}));
         }
-        let encrypted_after = c.app_data[0].iter().filter(|x| x.ts > doc_ts).count();
-        if encrypted_after > 0 && c.http.is_empty() {
-            let first = c.app_data[0]
-                .iter()
-                .find(|x| x.ts > doc_ts)
-                .expect("counted above");
+        let encrypted_after = requests_after(c, doc_ts);
+        if let (Some(first), true) = (encrypted_after.first(), c.http.is_empty()) {
             s.frames.push(first.frame);
             s.timing([first.ts].into_iter());
             timeline.push(json!({"t": super::round3(first.ts - ctx.t0), "frame": first.frame, "stream": c.stream,
-                "what": format!("{encrypted_after} encrypted record(s) from the client to {}", ctx.server_name(c))}));
+                "what": format!("{} encrypted request(s) from the client to {}", encrypted_after.len(), ctx.server_name(c))}));
         }
         if c.first.ts > doc_ts {
             let syn = c.syns.first().copied().unwrap_or(c.first);
@@ -424,6 +438,7 @@ pub(super) fn render(ctx: &Ctx) -> Step {
     s.fact("timeline", timeline.clone());
     if timeline.is_empty() {
         s.status = Status::NotVisible;
+        s.frames.clear();
         s.reason(ctx.t(
             "Nothing follows the first response: the client does not render pages (curl, wget), or every subresource came from a cache. Rendering itself happens inside the browser.",
             "第一个响应之后没有别的请求：客户端不渲染页面（如 curl、wget），或者所有子资源都来自缓存。渲染本身在浏览器内部进行。",

@@ -210,23 +210,33 @@ pub(super) fn arp(ctx: &Ctx) -> Step {
         return s;
     };
     let records: Vec<_> = ctx.load.arp.iter().map(|i| &ctx.ev.arp[*i]).collect();
-    let Some(next_hop_mac) = c.next_hop_mac else {
+    if c.next_hop_mac.is_none() && records.is_empty() {
         s.status = Status::NotVisible;
         s.reason(ctx.t(
-            "The capture has no Ethernet addresses (a Linux cooked or raw-IP capture), so which MAC the client sent to cannot be seen.",
-            "抓包中没有以太网地址（Linux cooked 或原始 IP 格式），看不到客户端发往哪个 MAC。",
+            "The capture has no Ethernet addresses (a Linux cooked or raw-IP capture) and no ARP, so which MAC the client sent to cannot be seen.",
+            "抓包中没有以太网地址（Linux cooked 或原始 IP 格式），也没有 ARP，看不到客户端发往哪个 MAC。",
         ));
         return s;
-    };
+    }
     let ndp = records.iter().any(|a| a.ndp) || c.client.0.is_ipv6();
     let proto = if ndp { "NDP" } else { "ARP" };
     s.fact("protocol", proto);
     if let Some(m) = c.client_mac {
         s.fact("client_mac", m.to_string());
     }
-    s.fact("next_hop_mac", next_hop_mac.to_string());
+    if let Some(m) = c.next_hop_mac {
+        s.fact("next_hop_mac", m.to_string());
+    } else {
+        s.line(
+            ctx.t(
+                "This capture keeps no Ethernet header on the connection's packets (Linux cooked capture), so the MAC the SYN was sent to is not recorded.",
+                "该抓包格式（Linux cooked）没有保留连接报文的以太网头部，看不到 SYN 发往的 MAC。",
+            )
+            .to_string(),
+        );
+    }
     let hop = next_hop(ctx);
-    if let Some((ip, _)) = hop {
+    if let Some((ip, next_hop_mac)) = hop {
         s.fact("next_hop_ip", ip.to_string());
         let on_link = ip == c.server.0;
         s.fact("server_on_link", on_link);

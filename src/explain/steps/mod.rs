@@ -156,6 +156,14 @@ impl Step {
     }
 }
 
+/// "198.51.100.10:80" or "[2001:db8::1]:443".
+pub(super) fn endpoint(ip: IpAddr, port: u16) -> String {
+    match ip {
+        IpAddr::V4(a) => format!("{a}:{port}"),
+        IpAddr::V6(a) => format!("[{a}]:{port}"),
+    }
+}
+
 pub(super) fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }

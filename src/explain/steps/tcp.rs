@@ -2,7 +2,7 @@
 //! §3.6; options from RFC 9293 §3.7.1 MSS, RFC 7323 window scale and
 //! timestamps, RFC 2018 SACK).
 
-use super::{ms, new_step, Ctx};
+use super::{endpoint, ms, new_step, Ctx};
 use crate::decode::tcp::TcpOptions;
 use crate::explain::evidence::Conn;
 use crate::explain::{Status, Step};
@@ -83,8 +83,8 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
     };
     let syn = c.syns[0];
     s.fact("stream", c.stream);
-    s.fact("client", format!("{}:{}", c.client.0, c.client.1));
-    s.fact("server", format!("{}:{}", c.server.0, c.server.1));
+    s.fact("client", endpoint(c.client.0, c.client.1));
+    s.fact("server", endpoint(c.server.0, c.server.1));
     s.fact("syn_frame", syn.frame);
     s.fact("client_isn", c.client_isn);
     if let Some(o) = &c.syn_options {
@@ -93,22 +93,18 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
     let mut segs = c.syns.clone();
     s.line(match ctx.lang {
         Lang::En => format!(
-            "Frame {}: SYN from {}:{} to {}:{}, the client's initial sequence number (ISN) is {} — {}.",
+            "Frame {}: SYN from {} to {}, the client's initial sequence number (ISN) is {} — {}.",
             syn.frame,
-            c.client.0,
-            c.client.1,
-            c.server.0,
-            c.server.1,
+            endpoint(c.client.0, c.client.1),
+            endpoint(c.server.0, c.server.1),
             c.client_isn.unwrap_or(0),
             options_text(c.syn_options.as_ref().unwrap_or(&TcpOptions::default()))
         ),
         Lang::Zh => format!(
-            "帧 {}：{}:{} 向 {}:{} 发送 SYN，客户端初始序列号（ISN）为 {}——{}。",
+            "帧 {}：{} 向 {} 发送 SYN，客户端初始序列号（ISN）为 {}——{}。",
             syn.frame,
-            c.client.0,
-            c.client.1,
-            c.server.0,
-            c.server.1,
+            endpoint(c.client.0, c.client.1),
+            endpoint(c.server.0, c.server.1),
             c.client_isn.unwrap_or(0),
             options_text(c.syn_options.as_ref().unwrap_or(&TcpOptions::default()))
         ),
@@ -224,7 +220,7 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
         .map(|o| {
             json!({
                 "stream": o.stream,
-                "server": format!("{}:{}", o.server.0, o.server.1),
+                "server": endpoint(o.server.0, o.server.1),
                 "syn_frame": o.syns.first().map(|x| x.frame),
                 "rtt_ms": o.syns.first().zip(o.syn_ack).map(|(a, b)| ms(a.ts, b.ts)),
             })
@@ -246,12 +242,18 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
 /// "198.51.100.10:40000 → www.google.com:443"
 fn conn_label(ctx: &Ctx, c: &Conn) -> String {
     format!(
-        "{}:{} → {}:{}",
-        c.client.0,
-        c.client.1,
-        ctx.server_name(c),
-        c.server.1
+        "{} → {}",
+        endpoint(c.client.0, c.client.1),
+        endpoint_name(&ctx.server_name(c), c.server.1)
     )
+}
+
+fn endpoint_name(name: &str, port: u16) -> String {
+    if name.contains(':') {
+        format!("[{name}]:{port}")
+    } else {
+        format!("{name}:{port}")
+    }
 }
 
 /// What one connection's end looked like.
@@ -277,6 +279,10 @@ fn close_of(ctx: &Ctx, c: &Conn) -> (Value, Option<String>, Vec<u64>) {
         if let Some(l) = c.last_ack {
             frames.push(l.frame);
         }
+        let reset_after = c.rsts.iter().find(|r| r.ts >= first.ts).copied();
+        if let Some(r) = reset_after.filter(|_| other_fin.is_none()) {
+            frames.push(r.frame);
+        }
         let simultaneous = other_fin.is_some_and(|f| {
             c.fin_answer.is_some_and(|a| a.frame == f.frame) && f.ts - first.ts < 1e-6
         });
@@ -291,7 +297,7 @@ fn close_of(ctx: &Ctx, c: &Conn) -> (Value, Option<String>, Vec<u64>) {
         // in TIME-WAIT for 2×MSL after its last ACK.
         let fact = json!({
             "stream": c.stream,
-            "server": format!("{}:{}", c.server.0, c.server.1),
+            "server": endpoint(c.server.0, c.server.1),
             "closed_by": if first.from_client { "client" } else { "server" },
             "first_fin_frame": first.frame,
             "second_fin_frame": other_fin.map(|f| f.frame),
@@ -299,6 +305,7 @@ fn close_of(ctx: &Ctx, c: &Conn) -> (Value, Option<String>, Vec<u64>) {
             "segments": segments,
             "time_wait": if first.from_client { "client" } else { "server" },
             "half_close_data": c.half_close_data,
+            "reset_frame": reset_after.map(|r| r.frame),
             "simultaneous": simultaneous,
         });
         let text = match (ctx.lang, other_fin) {
@@ -325,6 +332,18 @@ fn close_of(ctx: &Ctx, c: &Conn) -> (Value, Option<String>, Vec<u64>) {
                 f.frame,
                 c.last_ack.map(|l| format!("，最后的 ACK 是帧 {}", l.frame)).unwrap_or_default()
             ),
+            (Lang::En, None) if reset_after.is_some() => format!(
+                "{}: the {closer} sent FIN (frame {}), then the connection was aborted with RST (frame {}).",
+                conn_label(ctx, c),
+                first.frame,
+                reset_after.map_or(0, |r| r.frame)
+            ),
+            (Lang::Zh, None) if reset_after.is_some() => format!(
+                "{}：{closer}发送了 FIN（帧 {}），随后连接被 RST（帧 {}）中止。",
+                conn_label(ctx, c),
+                first.frame,
+                reset_after.map_or(0, |r| r.frame)
+            ),
             (Lang::En, None) => format!(
                 "{}: the {closer} sent FIN (frame {}) but the other side had not closed when the capture ended (half-closed).",
                 conn_label(ctx, c),
@@ -342,7 +361,7 @@ fn close_of(ctx: &Ctx, c: &Conn) -> (Value, Option<String>, Vec<u64>) {
         frames.push(r.frame);
         let fact = json!({
             "stream": c.stream,
-            "server": format!("{}:{}", c.server.0, c.server.1),
+            "server": endpoint(c.server.0, c.server.1),
             "reset_by": if r.from_client { "client" } else { "server" },
             "reset_frame": r.frame,
         });
@@ -364,7 +383,7 @@ fn close_of(ctx: &Ctx, c: &Conn) -> (Value, Option<String>, Vec<u64>) {
     }
     let fact = json!({
         "stream": c.stream,
-        "server": format!("{}:{}", c.server.0, c.server.1),
+        "server": endpoint(c.server.0, c.server.1),
         "still_open": true,
     });
     let text = match ctx.lang {
