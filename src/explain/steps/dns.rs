@@ -156,10 +156,15 @@ pub(super) fn dns(ctx: &Ctx) -> Step {
             });
         }
     }
-    // The CNAME chain, followed from the first question.
-    if let Some(first) = queries.first().and_then(|q| q.msg.questions.first()) {
-        let mut chain = vec![first.name.clone()];
-        let mut addresses = BTreeSet::new();
+    // The CNAME chain of each name asked, followed to its end (RFC 1034
+    // §3.6.2: the resolver restarts the query at the canonical name).
+    let mut chains: Vec<Vec<String>> = Vec::new();
+    let mut addresses = BTreeSet::new();
+    for q in queries.iter().filter_map(|q| q.msg.questions.first()) {
+        if chains.iter().any(|c| c[0].eq_ignore_ascii_case(&q.name)) {
+            continue;
+        }
+        let mut chain = vec![q.name.clone()];
         for _ in 0..16 {
             let here = chain.last().cloned().unwrap_or_default();
             let next = responses
@@ -187,9 +192,15 @@ pub(super) fn dns(ctx: &Ctx) -> Step {
                 Lang::Zh => format!("CNAME 链：{}——该名字是别名，解析器顺着它找到规范名。", chain.join(" → ")),
             });
         }
-        s.fact("cname_chain", chain);
-        s.fact("addresses", addresses.into_iter().collect::<Vec<_>>());
+        chains.push(chain);
     }
+    let longest = chains
+        .iter()
+        .max_by_key(|c| c.len())
+        .cloned()
+        .unwrap_or_default();
+    s.fact("cname_chain", longest);
+    s.fact("addresses", addresses.into_iter().collect::<Vec<_>>());
     // A and AAAA asked side by side (RFC 8305 §3: Happy Eyeballs asks for
     // both before either answer arrives).
     let parallel = queries.iter().any(|a| {

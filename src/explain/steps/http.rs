@@ -402,6 +402,9 @@ pub(super) fn render(ctx: &Ctx) -> Step {
                 "what": format!("{} {}", r.msg.method.as_deref().unwrap_or(""), r.msg.target.as_deref().unwrap_or(""))}));
         }
         let encrypted_after = requests_after(c, doc_ts);
+        if c.http.is_empty() {
+            more_requests += encrypted_after.len();
+        }
         if let (Some(first), true) = (encrypted_after.first(), c.http.is_empty()) {
             s.frames.push(first.frame);
             s.timing([first.ts].into_iter());
@@ -426,7 +429,7 @@ pub(super) fn render(ctx: &Ctx) -> Step {
     let hosts: std::collections::BTreeSet<String> =
         new_conns.iter().map(|c| ctx.server_name(c)).collect();
     let reused = ctx.conns.iter().filter(|c| c.first.ts <= doc_ts).any(|c| {
-        c.app_data[0].iter().any(|x| x.ts > doc_ts)
+        !requests_after(c, doc_ts).is_empty()
             || c.http
                 .iter()
                 .any(|h| h.msg.method.is_some() && h.seg.ts > doc_ts)

@@ -226,7 +226,8 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
             .map(|t| t.seg.frame)
             .or_else(|| c.app_data[1].first().map(|x| x.frame))
     } else {
-        c.ccs[1].or(c.ccs[0]).map(|x| x.frame)
+        // RFC 5246 §7.1: each side encrypts from its ChangeCipherSpec on.
+        c.ccs.iter().flatten().map(|x| x.frame).min()
     };
     s.fact("encrypted_from_frame", encrypted_from);
     let names: Vec<String> = c

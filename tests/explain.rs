@@ -1,0 +1,376 @@
+//! `explain` on the bundled samples: each step's status, frames and key
+//! facts, the notes it cites and the notes checks, in English and Chinese,
+//! with the built-in notes and with a notes file of one's own.
+
+mod common;
+
+use common::*;
+use serde_json::{json, Value};
+
+fn story(name: &str, extra: &[&str]) -> Value {
+    let path = sample(name);
+    let mut args = vec!["explain", path.to_str().unwrap(), "--format", "json"];
+    args.extend_from_slice(extra);
+    let out = netexplain(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("the story is JSON")
+}
+
+fn step<'a>(load: &'a Value, id: &str) -> &'a Value {
+    load["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == id)
+        .unwrap_or_else(|| panic!("no step {id}"))
+}
+
+fn ids(load: &Value) -> Vec<String> {
+    load["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn sections(v: &Value) -> Vec<String> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["section"].as_str().unwrap().to_string())
+        .collect()
+}
+
+const STEPS: [&str; 9] = [
+    "url",
+    "cache",
+    "dns",
+    "arp",
+    "tcp_handshake",
+    "tls_handshake",
+    "http",
+    "render",
+    "tcp_teardown",
+];
+
+#[test]
+fn curl_redirect_story() {
+    let s = story("curl-redirect.pcapng", &["--lang", "en"]);
+    assert_eq!(s["lang"], "en");
+    assert_eq!(s["notes_source"], "built-in (en)");
+    let loads = s["page_loads"].as_array().unwrap();
+    assert_eq!(loads.len(), 1);
+    let l = &loads[0];
+    assert_eq!(l["host"], "google.com");
+    assert_eq!(l["client"], "198.51.100.10");
+    assert_eq!(l["server"], "203.0.113.100");
+    assert_eq!(ids(l), STEPS);
+
+    let url = step(l, "url");
+    assert_eq!(url["status"], "inferred");
+    assert_eq!(url["facts"]["scheme"], "http");
+    assert_eq!(url["facts"]["port"], 80);
+    assert_eq!(
+        url["facts"]["redirect_to_https"],
+        json!({"frame": 12, "status": 301, "location": "https://www.google.com/"})
+    );
+    assert_eq!(url["frames"], json!([7, 12]));
+
+    let cache = step(l, "cache");
+    assert_eq!(cache["status"], "inferred");
+    assert_eq!(cache["facts"]["dns_before_connect"], true);
+    assert_eq!(cache["frames"], json!([5]));
+
+    let dns = step(l, "dns");
+    assert_eq!(dns["status"], "observed");
+    assert_eq!(dns["frames"], json!([5, 6, 14, 15]));
+    assert_eq!(dns["facts"]["resolver"], "203.0.113.53");
+    assert_eq!(
+        dns["facts"]["cname_chain"],
+        json!(["www.google.com", "www3.l.google.com"])
+    );
+    assert_eq!(dns["facts"]["addresses"], json!(["203.0.113.100"]));
+    assert_eq!(dns["facts"]["queries"][0]["rd"], true);
+    assert_eq!(dns["facts"]["responses"][0]["ra"], true);
+    assert_eq!(dns["facts"]["responses"][0]["answers"][0]["ttl"], 300);
+    assert_eq!(sections(&dns["notes"]), ["04", "11"]);
+
+    let arp = step(l, "arp");
+    assert_eq!(arp["status"], "observed");
+    assert_eq!(arp["frames"], json!([3, 4]));
+    assert_eq!(arp["facts"]["next_hop_ip"], "198.51.100.1");
+    assert_eq!(arp["facts"]["next_hop_mac"], "52:74:10:ce:1b:31");
+    assert_eq!(arp["facts"]["server_on_link"], false);
+    // ARP comes before DNS here: the notes' order is checked.
+    assert_eq!(arp["notes_check"][0]["section"], "04");
+    assert_eq!(arp["notes_check"][0]["frames"], json!([3, 5]));
+
+    let tcp = step(l, "tcp_handshake");
+    assert_eq!(tcp["status"], "observed");
+    assert_eq!(tcp["frames"], json!([7, 8, 9]));
+    assert_eq!(tcp["facts"]["client_isn"], 4070690540u64);
+    assert_eq!(tcp["facts"]["server_isn"], 224684118);
+    assert_eq!(tcp["facts"]["syn_ack_acks_client_isn_plus_1"], true);
+    assert_eq!(tcp["facts"]["ack_acks_server_isn_plus_1"], true);
+    assert_eq!(tcp["facts"]["negotiated"]["sack"], true);
+    assert_eq!(tcp["facts"]["other_connections"][0]["syn_frame"], 16);
+    assert_eq!(sections(&tcp["notes"]), ["12", "04"]);
+
+    let tls = step(l, "tls_handshake");
+    assert_eq!(tls["status"], "observed");
+    assert_eq!(tls["facts"]["sni"], "www.google.com");
+    assert_eq!(tls["facts"]["version"], "TLS 1.3");
+    assert_eq!(tls["facts"]["cipher_suite"], "TLS_AES_256_GCM_SHA384");
+    assert_eq!(tls["facts"]["server_hello_frame"], 21);
+    assert_eq!(tls["facts"]["round_trips"], 1);
+    // TLS 1.3 contradicts the "three randoms" RSA handshake of the notes.
+    assert_eq!(tls["notes_check"][0]["section"], "07");
+    assert_eq!(tls["notes_check"][0]["frames"], json!([19, 21]));
+
+    let http = step(l, "http");
+    assert_eq!(http["status"], "observed");
+    assert_eq!(http["facts"]["requests"][0]["method"], "GET");
+    assert_eq!(http["facts"]["responses"][0]["status"], 301);
+    assert_eq!(
+        http["facts"]["responses"][0]["location"],
+        "https://www.google.com/"
+    );
+    assert_eq!(http["facts"]["redirect_connection"]["syn_frame"], 16);
+    assert_eq!(http["facts"]["https"][0]["sni"], "www.google.com");
+    // The server left HTTP/1.1 open; the client closed it.
+    assert_eq!(http["notes_check"][0]["section"], "01");
+    assert_eq!(http["notes_check"][0]["frames"], json!([12, 28]));
+    assert_eq!(sections(&http["notes"]), ["01", "10", "02", "03"]);
+
+    // curl renders nothing: nothing follows the document.
+    assert_eq!(step(l, "render")["status"], "not_visible");
+
+    let down = step(l, "tcp_teardown");
+    assert_eq!(down["status"], "observed");
+    assert_eq!(down["frames"], json!([28, 29, 30, 32, 33, 34]));
+    let conns = &down["facts"]["connections"];
+    assert_eq!(conns[0]["closed_by"], "client");
+    assert_eq!(conns[0]["time_wait"], "client");
+    assert_eq!(conns[0]["segments"], 3);
+    assert_eq!(conns[1]["closed_by"], "server");
+    assert_eq!(down["notes_check"][0]["section"], "12");
+
+    assert_eq!(s["left_out"], json!({"icmp": 4, "ndp": 1}));
+    assert_eq!(
+        sections(&s["uncited_sections"]),
+        ["08", "13"],
+        "sections this capture does not illustrate"
+    );
+    // The ladder: client, gateway, resolver, server; an arrow per packet.
+    let lanes: Vec<&str> = l["ladder"]["lanes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["role"].as_str().unwrap())
+        .collect();
+    assert_eq!(lanes, ["client", "gateway", "resolver", "server"]);
+    assert_eq!(l["ladder"]["arrows"].as_array().unwrap().len(), 32);
+}
+
+#[test]
+fn chromium_story() {
+    let s = story("chromium-pageload.pcapng", &["--lang", "en"]);
+    let loads = s["page_loads"].as_array().unwrap();
+    assert_eq!(loads.len(), 1, "background lookups are not page loads");
+    let l = &loads[0];
+    assert_eq!(l["host"], "www.google.com");
+    assert_eq!(l["client"], "2001:db8:1::10");
+    let dns = step(l, "dns");
+    assert_eq!(dns["facts"]["parallel_a_aaaa"], true);
+    assert_eq!(dns["facts"]["https_records"], json!(["1 . alpn=h2,h3"]));
+    assert_eq!(
+        dns["frames"].as_array().unwrap()[..6],
+        json!([61, 62, 63, 64, 65, 66]).as_array().unwrap()[..]
+    );
+    let arp = step(l, "arp");
+    assert_eq!(arp["facts"]["protocol"], "NDP");
+    assert_eq!(arp["facts"]["next_hop_ip"], "2001:db8:1::1");
+    assert_eq!(arp["frames"], json!([1, 2, 67, 68]));
+    let tls = step(l, "tls_handshake");
+    assert_eq!(tls["facts"]["client_hello_frames"], json!([72, 73]));
+    assert_eq!(
+        tls["facts"]["post_quantum_key_share"],
+        json!(["X25519MLKEM768"])
+    );
+    assert_eq!(tls["facts"]["key_share_group"], "x25519");
+    // One address, two names: SNI, not the address, picks the certificate.
+    let checks = sections(&tls["notes_check"]);
+    assert_eq!(checks, ["07", "08"]);
+    assert_eq!(tls["notes_check"][1]["frames"], json!([119, 73]));
+    let render = step(l, "render");
+    assert_eq!(render["status"], "observed");
+    assert_eq!(render["facts"]["other_hosts"], json!(["static.google.com"]));
+    assert_eq!(render["facts"]["connections_after_document"], 1);
+    assert_eq!(render["facts"]["reused_connection"], true);
+    let http = step(l, "http");
+    assert_eq!(http["notes_check"][0]["section"], "01");
+    // Chromium's background lookups are left out, not told.
+    assert_eq!(s["left_out"], json!({"dns": 58}));
+}
+
+#[test]
+fn tls12_story_names_the_key_exchange_and_the_clear_certificate() {
+    let s = story("curl-tls12.pcapng", &["--lang", "en"]);
+    let tls = step(&s["page_loads"][0], "tls_handshake");
+    assert_eq!(tls["facts"]["version"], "TLS 1.2");
+    assert_eq!(
+        tls["facts"]["cipher_suite"],
+        "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384"
+    );
+    assert_eq!(tls["facts"]["round_trips"], 2);
+    assert_eq!(tls["facts"]["encrypted_from_frame"], 12);
+    assert_eq!(sections(&tls["notes_check"]), ["07", "09"]);
+    assert_eq!(tls["notes_check"][0]["frames"], json!([10, 12]));
+}
+
+#[test]
+fn a_capture_without_page_loads_says_so() {
+    let s = story("dns-types.pcapng", &["--lang", "en"]);
+    assert!(s["page_loads"].as_array().unwrap().is_empty());
+    assert_eq!(s["left_out"]["dns"], 24);
+    let out = netexplain(&[
+        "explain",
+        sample("dns-types.pcapng").to_str().unwrap(),
+        "--lang",
+        "en",
+    ]);
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("No page load found"));
+}
+
+#[test]
+fn chinese_story_and_notes() {
+    let s = story("curl-redirect.pcapng", &["--lang", "zh"]);
+    assert_eq!(s["lang"], "zh");
+    assert_eq!(s["notes_source"], "built-in (zh)");
+    let l = &s["page_loads"][0];
+    // Facts do not depend on the language.
+    assert_eq!(
+        step(l, "tcp_handshake")["facts"]["client_isn"],
+        4070690540u64
+    );
+    assert_eq!(step(l, "tcp_handshake")["title"], "TCP 三次握手");
+    assert_eq!(
+        step(l, "tcp_handshake")["notes"][0],
+        json!({"section": "12", "title": "TCP 三次握手与连接释放"})
+    );
+    let lines: Vec<&str> = step(l, "tcp_handshake")["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_str().unwrap())
+        .collect();
+    assert!(lines[0].starts_with("帧 7："), "{}", lines[0]);
+    assert!(lines.iter().any(|x| x.contains("客户端 ISN + 1")));
+    let check = &step(l, "tls_handshake")["notes_check"][0];
+    assert!(check["claim"].as_str().unwrap().contains("三个随机数"));
+    // LANG picks the language when --lang is absent.
+    let out = common::netexplain_env(
+        &[
+            "explain",
+            sample("curl-redirect.pcapng").to_str().unwrap(),
+            "--brief",
+        ],
+        &[("LANG", "zh_CN.UTF-8"), ("LC_ALL", ""), ("LC_MESSAGES", "")],
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("页面加载 1：google.com"), "{text}");
+    assert!(text.contains("TCP 三次握手"));
+}
+
+#[test]
+fn own_notes_file_is_cited_and_gaps_are_listed() {
+    let notes = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/lab-notes.md");
+    let s = story(
+        "curl-redirect.pcapng",
+        &["--lang", "en", "--notes", notes.to_str().unwrap()],
+    );
+    assert_eq!(s["notes_source"], notes.to_str().unwrap());
+    let l = &s["page_loads"][0];
+    assert_eq!(
+        step(l, "tcp_handshake")["notes"],
+        json!([
+            {"section": "12", "title": "Opening and closing TCP"},
+            {"section": "04", "title": "From the address bar to the page"}
+        ])
+    );
+    assert_eq!(
+        step(l, "dns")["notes"][1],
+        json!({"section": "11", "title": "How a resolver finds an address"})
+    );
+    // A section no step cites, and steps the file has no section for.
+    assert_eq!(sections(&s["uncited_sections"]), ["20"]);
+    let missing = s["missing_sections"].as_array().unwrap();
+    assert!(missing.contains(&json!({"step": "url", "section": "01"})));
+    assert!(missing.contains(&json!({"step": "tls_handshake", "section": "07"})));
+    assert!(!missing.iter().any(|m| m["section"] == "12"));
+    // The notes checks still appear, without a title from the file.
+    assert_eq!(step(l, "tls_handshake")["notes_check"][0]["section"], "07");
+
+    let bad = std::env::temp_dir().join(format!("netexplain-notes-{}.md", std::process::id()));
+    std::fs::write(&bad, "# no sections here\n").unwrap();
+    let out = netexplain(&[
+        "explain",
+        sample("curl-redirect.pcapng").to_str().unwrap(),
+        "--notes",
+        bad.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no `## NN - title` section headings found"),
+        "{err}"
+    );
+    std::fs::remove_file(&bad).ok();
+}
+
+#[test]
+fn host_filter_keeps_matching_page_loads() {
+    let s = story("chromium-pageload.pcapng", &["--host", "google.com"]);
+    assert_eq!(s["page_loads"].as_array().unwrap().len(), 1);
+    let s = story("chromium-pageload.pcapng", &["--host", "static.google.com"]);
+    assert_eq!(s["page_loads"].as_array().unwrap().len(), 1);
+    let s = story("chromium-pageload.pcapng", &["--host", "2001:db8:2::100"]);
+    assert_eq!(s["page_loads"].as_array().unwrap().len(), 1);
+    let s = story("chromium-pageload.pcapng", &["--host", "example.org"]);
+    assert!(s["page_loads"].as_array().unwrap().is_empty());
+    assert!(s["left_out"]["tcp"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn every_sample_tells_a_story_in_every_format() {
+    for path in all_samples() {
+        for format in ["text", "md", "json"] {
+            let out = netexplain(&["explain", path.to_str().unwrap(), "--format", format]);
+            assert!(
+                out.status.success(),
+                "{} {format}: {}",
+                path.display(),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let text = String::from_utf8(out.stdout).unwrap();
+            assert!(!text.contains('\u{1b}'), "no escape sequences when piped");
+        }
+    }
+    let md = netexplain(&[
+        "explain",
+        sample("curl-redirect.pcapng").to_str().unwrap(),
+        "--format",
+        "md",
+        "--lang",
+        "en",
+    ]);
+    let md = String::from_utf8(md.stdout).unwrap();
+    assert!(md.starts_with("# Page-load story\n"));
+    assert!(md.contains("### 5. TCP three-way handshake — *observed*"));
+    assert!(md.contains("> **Notes check §07**"));
+}

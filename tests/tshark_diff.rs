@@ -1,0 +1,393 @@
+//! Differential test: tshark and netexplain read every sample, and frame by
+//! frame they must agree on TCP flags, ARP, DNS names and answers, TLS
+//! handshake types, SNI, ALPN and versions, HTTP methods and status codes.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+
+const FIELDS: &[&str] = &[
+    "frame.number",
+    "tcp.flags",
+    "arp.opcode",
+    "arp.src.proto_ipv4",
+    "arp.dst.proto_ipv4",
+    "dns.id",
+    "dns.flags.response",
+    "dns.qry.name",
+    "dns.qry.type",
+    "dns.a",
+    "dns.aaaa",
+    "dns.cname",
+    "dns.flags.rcode",
+    "tls.handshake.type",
+    "tls.handshake.extensions_server_name",
+    "tls.handshake.extensions_alpn_str",
+    "tls.handshake.extensions.supported_version",
+    "tls.handshake.ciphersuite",
+    "http.request.method",
+    "http.response.code",
+    "icmpv6.type",
+    "icmpv6.nd.ns.target_address",
+    "icmpv6.nd.na.target_address",
+];
+
+/// tshark's view: frame number → field → values.
+fn tshark(path: &Path) -> BTreeMap<u64, BTreeMap<&'static str, Vec<String>>> {
+    let mut cmd = Command::new("tshark");
+    cmd.arg("-r").arg(path).args([
+        "-n",
+        "-T",
+        "fields",
+        "-E",
+        "separator=\t",
+        "-E",
+        "occurrence=a",
+        "-E",
+        "aggregator=|",
+    ]);
+    for f in FIELDS {
+        cmd.args(["-e", f]);
+    }
+    let out = cmd.output().expect("tshark runs");
+    assert!(
+        out.status.success(),
+        "tshark failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut frames = BTreeMap::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let cols: Vec<&str> = line.split('\t').collect();
+        let n: u64 = cols[0].parse().unwrap();
+        let mut m = BTreeMap::new();
+        for (i, f) in FIELDS.iter().enumerate().skip(1) {
+            let v = cols.get(i).copied().unwrap_or("");
+            let vals: Vec<String> = if v.is_empty() {
+                Vec::new()
+            } else {
+                v.split('|').map(str::to_owned).collect()
+            };
+            m.insert(*f, vals);
+        }
+        frames.insert(n, m);
+    }
+    frames
+}
+
+fn flag_bits(names: &Value) -> u16 {
+    let mut bits = 0;
+    for n in names.as_array().into_iter().flatten() {
+        bits |= match n.as_str().unwrap() {
+            "FIN" => 0x01,
+            "SYN" => 0x02,
+            "RST" => 0x04,
+            "PSH" => 0x08,
+            "ACK" => 0x10,
+            "URG" => 0x20,
+            "ECE" => 0x40,
+            "CWR" => 0x80,
+            other => panic!("unknown flag {other}"),
+        };
+    }
+    bits
+}
+
+fn parse_num(s: &str) -> u64 {
+    if let Some(h) = s.strip_prefix("0x") {
+        u64::from_str_radix(h, 16).unwrap()
+    } else {
+        s.parse().unwrap()
+    }
+}
+
+fn dns_messages(p: &Value) -> Vec<&Value> {
+    let mut v = Vec::new();
+    if !p["dns"].is_null() {
+        v.push(&p["dns"]);
+    }
+    if let Some(more) = p["dns_more"].as_array() {
+        v.extend(more.iter());
+    }
+    v
+}
+
+fn record_values(msgs: &[&Value], rtype: &str) -> Vec<String> {
+    let mut v = Vec::new();
+    for m in msgs {
+        for section in ["answers", "authority", "additional"] {
+            for r in m[section].as_array().into_iter().flatten() {
+                if r["type"] == rtype {
+                    v.push(r["data"].as_str().unwrap().to_string());
+                }
+            }
+        }
+    }
+    v
+}
+
+fn qtype_number(name: &str) -> String {
+    match name {
+        "A" => "1",
+        "NS" => "2",
+        "CNAME" => "5",
+        "SOA" => "6",
+        "PTR" => "12",
+        "MX" => "15",
+        "TXT" => "16",
+        "AAAA" => "28",
+        "SRV" => "33",
+        "SVCB" => "64",
+        "HTTPS" => "65",
+        "ANY" => "255",
+        other => return other.trim_start_matches("TYPE").to_string(),
+    }
+    .to_string()
+}
+
+fn handshake_number(kind: &str) -> Option<u64> {
+    Some(match kind {
+        "hello_request" => 0,
+        "client_hello" => 1,
+        "server_hello" | "hello_retry_request" => 2,
+        "new_session_ticket" => 4,
+        "encrypted_extensions" => 8,
+        "certificate" => 11,
+        "server_key_exchange" => 12,
+        "certificate_request" => 13,
+        "server_hello_done" => 14,
+        "certificate_verify" => 15,
+        "client_key_exchange" => 16,
+        "finished" => 20,
+        // tshark gives encrypted messages no type.
+        _ => return None,
+    })
+}
+
+fn version_value(name: &str) -> Option<u64> {
+    Some(match name {
+        "TLS 1.3" => 0x0304,
+        "TLS 1.2" => 0x0303,
+        "TLS 1.1" => 0x0302,
+        "TLS 1.0" => 0x0301,
+        _ => return None,
+    })
+}
+
+fn is_grease(v: u64) -> bool {
+    v & 0x0f0f == 0x0a0a && (v >> 8) == (v & 0xff)
+}
+
+/// One TLS hello as both tools describe it, for order-based comparison.
+#[derive(Debug, PartialEq)]
+struct Hello {
+    kind: u64,
+    sni: Option<String>,
+    alpn: Vec<String>,
+    versions: Vec<u64>,
+}
+
+fn compare(path: &Path) -> (usize, usize) {
+    let ours = packets_json(path);
+    let theirs = tshark(path);
+    assert_eq!(ours.len(), theirs.len(), "{}: frame count", path.display());
+    let name = path.file_name().unwrap().to_string_lossy().to_string();
+    let mut our_types = Vec::new();
+    let mut their_types = Vec::new();
+    let mut checked_dns = 0;
+    for p in &ours {
+        let n = p["frame"].as_u64().unwrap();
+        let t = &theirs[&n];
+        let at = format!("{name} frame {n}");
+
+        // TCP flags
+        if let Some(f) = t["tcp.flags"].first() {
+            assert_eq!(
+                flag_bits(&p["tcp"]["flags"]),
+                parse_num(f) as u16 & 0xff,
+                "{at}: TCP flags"
+            );
+        }
+        // ARP
+        if let Some(op) = t["arp.opcode"].first() {
+            let ours_op = match p["arp"]["op"].as_str().unwrap() {
+                "request" => "1",
+                "reply" => "2",
+                other => other,
+            };
+            assert_eq!(ours_op, op, "{at}: ARP opcode");
+            assert_eq!(p["arp"]["sender_ip"], t["arp.src.proto_ipv4"][0], "{at}");
+            assert_eq!(p["arp"]["target_ip"], t["arp.dst.proto_ipv4"][0], "{at}");
+        }
+        // Neighbour discovery
+        if let Some(ty) = t["icmpv6.type"].first() {
+            if matches!(ty.as_str(), "135" | "136") {
+                let target = t["icmpv6.nd.ns.target_address"]
+                    .first()
+                    .or(t["icmpv6.nd.na.target_address"].first())
+                    .unwrap();
+                assert_eq!(p["ndp"]["target"], target.as_str(), "{at}: NDP target");
+            }
+        }
+        // DNS
+        let msgs = dns_messages(p);
+        if !t["dns.id"].is_empty() {
+            checked_dns += 1;
+            let ids: Vec<u64> = t["dns.id"].iter().map(|s| parse_num(s)).collect();
+            let our_ids: Vec<u64> = msgs.iter().map(|m| m["id"].as_u64().unwrap()).collect();
+            assert_eq!(our_ids, ids, "{at}: DNS ids");
+            let names: Vec<String> = msgs
+                .iter()
+                .flat_map(|m| m["questions"].as_array().unwrap().iter())
+                .map(|q| q["name"].as_str().unwrap().to_string())
+                .collect();
+            assert_eq!(names, t["dns.qry.name"], "{at}: DNS question names");
+            let types: Vec<String> = msgs
+                .iter()
+                .flat_map(|m| m["questions"].as_array().unwrap().iter())
+                .map(|q| qtype_number(q["type"].as_str().unwrap()))
+                .collect();
+            assert_eq!(types, t["dns.qry.type"], "{at}: DNS question types");
+            assert_eq!(record_values(&msgs, "A"), t["dns.a"], "{at}: A records");
+            assert_eq!(
+                record_values(&msgs, "AAAA"),
+                t["dns.aaaa"],
+                "{at}: AAAA records"
+            );
+            assert_eq!(
+                record_values(&msgs, "CNAME"),
+                t["dns.cname"],
+                "{at}: CNAME records"
+            );
+            // tshark shows the rcode of responses only.
+            let rcodes: Vec<String> = msgs
+                .iter()
+                .filter(|m| m["response"] == true)
+                .map(|m| {
+                    match m["rcode"].as_str().unwrap() {
+                        "NOERROR" => "0",
+                        "FORMERR" => "1",
+                        "SERVFAIL" => "2",
+                        "NXDOMAIN" => "3",
+                        "NOTIMP" => "4",
+                        "REFUSED" => "5",
+                        other => other,
+                    }
+                    .to_string()
+                })
+                .collect();
+            assert_eq!(rcodes, t["dns.flags.rcode"], "{at}: rcodes");
+        } else {
+            assert!(msgs.is_empty(), "{at}: DNS that tshark does not see");
+        }
+        // TLS handshakes, in stream order
+        for h in p["tls"]["handshakes"].as_array().into_iter().flatten() {
+            let Some(kind) = handshake_number(h["type"].as_str().unwrap()) else {
+                continue;
+            };
+            let strs = |k: &str| -> Vec<String> {
+                h[k].as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|v| v.as_str().unwrap().to_string())
+                    .collect()
+            };
+            our_types.push((
+                n,
+                Hello {
+                    kind,
+                    sni: h["sni"].as_str().map(str::to_owned),
+                    alpn: if kind == 1 || kind == 2 {
+                        strs("alpn")
+                    } else {
+                        Vec::new()
+                    },
+                    versions: strs("supported_versions")
+                        .iter()
+                        .filter_map(|v| version_value(v))
+                        .collect(),
+                },
+            ));
+        }
+        if !t["tls.handshake.type"].is_empty() {
+            // tshark lists fields of all messages of the frame together;
+            // SNI and ALPN belong to the hello messages among them.
+            let mut sni = t["tls.handshake.extensions_server_name"].iter();
+            let alpn: Vec<String> = t["tls.handshake.extensions_alpn_str"].clone();
+            let versions: Vec<u64> = t["tls.handshake.extensions.supported_version"]
+                .iter()
+                .map(|v| parse_num(v))
+                .filter(|v| !is_grease(*v))
+                .collect();
+            for ty in &t["tls.handshake.type"] {
+                let kind = parse_num(ty);
+                their_types.push((
+                    n,
+                    Hello {
+                        kind,
+                        sni: if kind == 1 { sni.next().cloned() } else { None },
+                        alpn: if kind == 1 || kind == 2 {
+                            alpn.clone()
+                        } else {
+                            Vec::new()
+                        },
+                        versions: if kind == 1 || kind == 2 {
+                            versions.clone()
+                        } else {
+                            Vec::new()
+                        },
+                    },
+                ));
+            }
+        }
+        // HTTP
+        let methods: Vec<String> = p["http"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|m| m["method"].as_str().map(str::to_owned))
+            .collect();
+        assert_eq!(methods, t["http.request.method"], "{at}: HTTP methods");
+        let codes: Vec<String> = p["http"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|m| m["status"].as_u64().map(|c| c.to_string()))
+            .collect();
+        assert_eq!(codes, t["http.response.code"], "{at}: HTTP status codes");
+    }
+    // Handshake messages: same sequence; each of ours is reported no later
+    // than tshark's (tshark waits for the end of the record, netexplain for
+    // the end of the message).
+    assert_eq!(
+        our_types.iter().map(|(_, h)| h).collect::<Vec<_>>(),
+        their_types.iter().map(|(_, h)| h).collect::<Vec<_>>(),
+        "{name}: TLS handshake messages"
+    );
+    for ((ours_at, h), (theirs_at, _)) in our_types.iter().zip(&their_types) {
+        assert!(
+            ours_at <= theirs_at,
+            "{name}: {h:?} at frame {ours_at}, tshark at {theirs_at}"
+        );
+    }
+    (checked_dns, our_types.len())
+}
+
+#[test]
+fn every_sample_agrees_with_tshark() {
+    if !have_tshark() {
+        return;
+    }
+    let samples = all_samples();
+    assert!(!samples.is_empty(), "no samples found");
+    for s in samples {
+        let (dns, tls) = compare(&s);
+        eprintln!(
+            "{}: agrees with tshark ({dns} DNS frames, {tls} TLS handshake messages)",
+            s.display()
+        );
+    }
+}
