@@ -768,3 +768,218 @@ pub fn signature_scheme_name(s: u16) -> Option<&'static str> {
         _ => return None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bytes(hex: &str) -> Vec<u8> {
+        let hex = hex.trim();
+        (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    fn client_hello() -> Vec<u8> {
+        bytes(include_str!("testdata/tls/chromium-client-hello.hex"))
+    }
+
+    fn feed_all(parts: &[(&[u8], u64)]) -> (TlsInfo, Vec<String>) {
+        let mut s = TlsStream::new(256 << 10);
+        let (mut out, mut errors) = (TlsInfo::default(), Vec::new());
+        for (data, frame) in parts {
+            s.feed(data, *frame, &mut out, &mut errors);
+        }
+        (out, errors)
+    }
+
+    #[test]
+    fn chromium_client_hello_matches_tshark() {
+        let ch = client_hello();
+        let (out, errors) = feed_all(&[(&ch, 73)]);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(out.records.len(), 1);
+        assert_eq!(out.records[0].content_type, "handshake");
+        assert_eq!(out.records[0].version, "TLS 1.0");
+        let h = &out.handshakes[0];
+        assert_eq!(h.kind, "client_hello");
+        assert_eq!(h.version.as_deref(), Some("TLS 1.2"));
+        assert_eq!(h.sni.as_deref(), Some("www.google.com"));
+        assert_eq!(h.alpn, ["h2", "http/1.1"]);
+        assert_eq!(
+            h.supported_versions,
+            ["GREASE 0x0a0a", "TLS 1.3", "TLS 1.2"]
+        );
+        assert_eq!(h.key_share_groups, [0x6a6a, 0x11ec, 0x001d]);
+        assert_eq!(h.cipher_suites.len(), 16);
+        assert_eq!(h.cipher_suites[..4], [0x6a6a, 0x1301, 0x1302, 0x1303]);
+        assert_eq!(h.compression_methods, [0]);
+        // Chromium sends GREASE first and last among its extensions.
+        assert!(is_grease(h.extensions[0]));
+        assert!(h.extensions.contains(&0xfe0d));
+        assert!(h.encrypted_client_hello);
+        assert_eq!(h.grease, [0x6a6a, 0x0a0a, 0xfafa]);
+        assert_eq!(h.random.as_ref().map(String::len), Some(64));
+        assert_eq!(h.frames, [73]);
+        assert_eq!(h.length as usize, ch.len() - 9);
+    }
+
+    #[test]
+    fn client_hello_split_anywhere_is_reassembled() {
+        let ch = client_hello();
+        let (whole, _) = feed_all(&[(&ch, 1)]);
+        for cut in 1..ch.len() {
+            let (out, errors) = feed_all(&[(&ch[..cut], 1), (&ch[cut..], 2)]);
+            assert!(errors.is_empty(), "cut {cut}: {errors:?}");
+            let h = &out.handshakes[0];
+            assert_eq!(h.frames, [1, 2], "cut {cut}");
+            assert_eq!(h.sni, whole.handshakes[0].sni);
+            assert_eq!(h.extensions, whole.handshakes[0].extensions);
+        }
+    }
+
+    #[test]
+    fn one_message_over_two_records_and_two_messages_in_one() {
+        let ch = client_hello();
+        let body = &ch[5..];
+        // The same handshake message cut into two records of its own.
+        let mut split = Vec::new();
+        for part in [&body[..100], &body[100..]] {
+            split.extend_from_slice(&[22, 3, 1]);
+            split.extend_from_slice(&(part.len() as u16).to_be_bytes());
+            split.extend_from_slice(part);
+        }
+        let (out, errors) = feed_all(&[(&split[..50], 5), (&split[50..], 6)]);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(out.records.len(), 2);
+        assert_eq!(out.handshakes.len(), 1);
+        assert_eq!(out.handshakes[0].frames, [5, 6]);
+        assert_eq!(out.handshakes[0].sni.as_deref(), Some("www.google.com"));
+
+        // nginx's TLS 1.2 flight: four messages in one record.
+        let flight = bytes(include_str!("testdata/tls/tls12-server-flight.hex"));
+        let (out, errors) = feed_all(&[(&flight, 10)]);
+        assert!(errors.is_empty(), "{errors:?}");
+        let kinds: Vec<&str> = out.handshakes.iter().map(|h| h.kind.as_str()).collect();
+        assert_eq!(
+            kinds,
+            [
+                "server_hello",
+                "certificate",
+                "server_key_exchange",
+                "server_hello_done"
+            ]
+        );
+        assert_eq!(out.handshakes[0].cipher_suite, Some(0xc02c));
+        assert_eq!(out.handshakes[0].alpn, ["http/1.1"]);
+    }
+
+    #[test]
+    fn tls13_server_flight_is_encrypted_after_the_server_hello() {
+        let flight = bytes(include_str!("testdata/tls/tls13-server-flight.hex"));
+        let mut s = TlsStream::new(1 << 16);
+        let (mut out, mut errors) = (TlsInfo::default(), Vec::new());
+        s.feed(&flight, 76, &mut out, &mut errors);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert!(s.is_encrypted());
+        assert_eq!(out.handshakes.len(), 1);
+        let sh = &out.handshakes[0];
+        assert_eq!(sh.kind, "server_hello");
+        assert_eq!(sh.supported_versions, ["TLS 1.3"]);
+        assert_eq!(sh.cipher_suite, Some(0x1301));
+        assert_eq!(sh.key_share_groups, [0x001d]);
+        let types: Vec<&str> = out
+            .records
+            .iter()
+            .map(|r| r.content_type.as_str())
+            .collect();
+        assert_eq!(
+            types[..3],
+            ["handshake", "change_cipher_spec", "application_data"]
+        );
+    }
+
+    #[test]
+    fn hello_retry_request_is_recognised_by_its_random() {
+        let flight = bytes(include_str!("testdata/tls/tls13-server-flight.hex"));
+        let mut hrr = flight.clone();
+        // The ServerHello's random starts after the record header (5),
+        // handshake header (4) and legacy version (2).
+        hrr[11..43].copy_from_slice(&HRR_RANDOM);
+        let (out, _) = feed_all(&[(&hrr, 1)]);
+        assert_eq!(out.handshakes[0].kind, "hello_retry_request");
+    }
+
+    #[test]
+    fn lengths_beyond_the_data_are_errors_not_panics() {
+        // A record header claiming more than a record may hold.
+        let (out, errors) = feed_all(&[(&[22, 3, 3, 0x50, 0x00, 1, 2, 3], 1)]);
+        assert!(out.records.is_empty());
+        assert_eq!(
+            errors,
+            ["TLS record length 20480 exceeds 16640; the rest of this direction is not decoded"]
+        );
+        // An extension whose length runs past the ClientHello: the ALPN
+        // extension's length is raised by 300.
+        let mut ch = client_hello();
+        let ext_at = (0..ch.len() - 4)
+            .find(|&i| ch[i..i + 2] == [0x00, 0x10] && ch[i + 4..i + 6] == [0x00, 0x0c])
+            .expect("the ALPN extension");
+        ch[ext_at + 2..ext_at + 4].copy_from_slice(&(0x000e_u16 + 300).to_be_bytes());
+        let (out, errors) = feed_all(&[(&ch, 1)]);
+        assert_eq!(out.handshakes[0].sni.as_deref(), Some("www.google.com"));
+        assert!(
+            errors[0]
+                .starts_with("TLS ClientHello: extension 0x0010: extension length 314 exceeds the"),
+            "{errors:?}"
+        );
+        // Every prefix of a ClientHello, and every corruption of its length
+        // bytes, is read without a panic.
+        let ch = client_hello();
+        for n in 0..ch.len() {
+            feed_all(&[(&ch[..n], 1)]);
+        }
+        for at in 0..12 {
+            let mut bad = ch.clone();
+            bad[at] = 0xff;
+            feed_all(&[(&bad, 1)]);
+        }
+    }
+
+    #[test]
+    fn the_bound_drops_and_says_so() {
+        let ch = client_hello();
+        let mut s = TlsStream::new(100);
+        let (mut out, mut errors) = (TlsInfo::default(), Vec::new());
+        s.feed(&ch[..1000], 1, &mut out, &mut errors);
+        assert_eq!(s.buffered(), 0);
+        assert!(
+            errors[0].contains("exceed the 100-byte bound and were dropped"),
+            "{errors:?}"
+        );
+        // A gap stops decoding, said once.
+        let mut s = TlsStream::new(1 << 16);
+        s.gap(&mut errors);
+        s.gap(&mut errors);
+        s.feed(&ch, 2, &mut out, &mut errors);
+        assert!(out.handshakes.is_empty());
+        assert_eq!(errors.len(), 2);
+    }
+
+    #[test]
+    fn names() {
+        assert_eq!(group_name(0x11ec), Some("X25519MLKEM768"));
+        assert!(is_post_quantum_group(0x11ec) && !is_post_quantum_group(0x001d));
+        assert_eq!(cipher_suite_name(0x1301), Some("TLS_AES_128_GCM_SHA256"));
+        assert_eq!(
+            cipher_suite_name(0xc02c),
+            Some("TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384")
+        );
+        assert_eq!(cipher_suite_name(0x2a2a), Some("GREASE"));
+        assert_eq!(extension_name(0xfe0d), Some("encrypted_client_hello"));
+        assert_eq!(signature_scheme_name(0x0804), Some("rsa_pss_rsae_sha256"));
+        assert_eq!(version_name(0x0304), "TLS 1.3");
+        assert!(looks_like_tls(&[22, 3, 1]) && !looks_like_tls(b"GET"));
+    }
+}
