@@ -92,9 +92,9 @@ const TOP: usize = 48;
 
 fn ladder(p: &PageLoad, out: &mut String) {
     let lanes = &p.ladder.lanes;
-    let width = LANE_GAP * lanes.len().max(1) + 40;
+    let width = LANE_GAP * lanes.len().max(1) + 120;
     let height = TOP + ROW * (p.ladder.arrows.len() + 1);
-    let x = |i: usize| 20 + LANE_GAP / 2 + i * LANE_GAP;
+    let x = |i: usize| 60 + LANE_GAP / 2 + i * LANE_GAP;
     let _ = writeln!(
         out,
         r#"<svg class="diagram" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img">"#
