@@ -374,3 +374,50 @@ fn every_sample_tells_a_story_in_every_format() {
     assert!(md.contains("### 5. TCP three-way handshake — *observed*"));
     assert!(md.contains("> **Notes check §07**"));
 }
+
+#[test]
+fn ipv6_cooked_vlan_and_two_interface_stories() {
+    // IPv6: neighbour discovery instead of ARP, DNS over IPv6.
+    let s = story("curl-ipv6.pcapng", &["--lang", "en"]);
+    let l = &s["page_loads"][0];
+    assert_eq!(l["client"], "2001:db8:1::10");
+    let arp = step(l, "arp");
+    assert_eq!(arp["status"], "observed");
+    assert_eq!(arp["facts"]["protocol"], "NDP");
+    assert_eq!(arp["frames"], json!([1, 2]));
+    assert_eq!(arp["facts"]["next_hop_ip"], "2001:db8:1::1");
+    let dns = step(l, "dns");
+    assert_eq!(dns["facts"]["resolver"], "2001:db8:2::53");
+    assert_eq!(dns["facts"]["parallel_a_aaaa"], true);
+    assert_eq!(step(l, "tls_handshake")["facts"]["version"], "TLS 1.3");
+    assert_eq!(
+        step(l, "tcp_teardown")["facts"]["connections"][0]["closed_by"],
+        "server"
+    );
+
+    // A Linux cooked capture has ARP but no Ethernet header on the SYN.
+    let s = story("any-sll2.pcap", &["--lang", "en"]);
+    let l = &s["page_loads"][0];
+    let arp = step(l, "arp");
+    assert_eq!(arp["status"], "observed");
+    assert_eq!(arp["frames"], json!([1, 2]));
+    assert!(arp["facts"]["next_hop_mac"].is_null());
+    assert_eq!(step(l, "tls_handshake")["status"], "inferred");
+    assert_eq!(step(l, "http")["facts"]["responses"][0]["status"], 301);
+
+    // 802.1Q-tagged frames tell the same story.
+    let s = story("nano-vlan.pcap", &["--lang", "en"]);
+    let l = &s["page_loads"][0];
+    assert_eq!(step(l, "tcp_handshake")["frames"], json!([9, 10, 11]));
+    assert_eq!(step(l, "arp")["facts"]["next_hop_ip"], "198.51.100.1");
+
+    // Both sides of the gateway: each packet is told once, from the
+    // interface the connection was first seen on.
+    let s = story("two-interfaces.pcapng", &["--lang", "en"]);
+    let l = &s["page_loads"][0];
+    assert_eq!(step(l, "dns")["frames"], json!([3, 4]));
+    let tcp = step(l, "tcp_handshake");
+    assert_eq!(tcp["frames"], json!([5, 6, 7]));
+    assert!(tcp["facts"]["syn_retries"].is_null());
+    assert_eq!(s["left_out"]["tcp"], 10);
+}

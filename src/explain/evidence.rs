@@ -43,6 +43,7 @@ pub struct DnsRec {
     pub src_mac: Option<Mac>,
     pub dst_mac: Option<Mac>,
     pub msg: DnsMessage,
+    pub interface: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -84,6 +85,10 @@ pub struct HttpRec {
 #[derive(Debug, Clone)]
 pub struct Conn {
     pub stream: u64,
+    /// The capture interface the connection was first seen on; copies of
+    /// its packets seen on other interfaces (a capture on both sides of a
+    /// router) are not counted twice.
+    pub interface: u32,
     pub quic: bool,
     pub client: (IpAddr, u16),
     pub server: (IpAddr, u16),
@@ -132,6 +137,7 @@ impl Conn {
     fn new(stream: u64, quic: bool, client: (IpAddr, u16), server: (IpAddr, u16), s: Seg) -> Conn {
         Conn {
             stream,
+            interface: 0,
             quic,
             client,
             server,
@@ -289,6 +295,17 @@ impl Evidence {
                 if m.protocol != "dns" {
                     continue;
                 }
+                // The same message seen again on another interface.
+                let copy = self.dns.iter().rev().take(64).any(|r| {
+                    r.interface != p.interface
+                        && r.msg.id == m.id
+                        && r.msg.response == m.response
+                        && r.src == s
+                        && r.dst == d
+                });
+                if copy {
+                    continue;
+                }
                 if room {
                     self.dns.push(DnsRec {
                         frame: p.frame,
@@ -299,6 +316,7 @@ impl Evidence {
                         src_mac: p.eth.as_ref().map(|e| e.src),
                         dst_mac,
                         msg: m.clone(),
+                        interface: p.interface,
                     });
                 } else {
                     self.items_dropped += 1;
@@ -333,12 +351,16 @@ impl Evidence {
                 self.items_dropped += 1;
                 return;
             }
-            self.conns
-                .insert(stream, Conn::new(stream, false, client, server, seg));
+            let mut c = Conn::new(stream, false, client, server, seg);
+            c.interface = p.interface;
+            self.conns.insert(stream, c);
         }
         let Some(c) = self.conns.get_mut(&stream) else {
             return;
         };
+        if c.interface != p.interface {
+            return;
+        }
         let dir = usize::from(!from_client);
         c.last_ts = c.last_ts.max(p.ts);
         c.packets[dir] += 1;
