@@ -116,6 +116,49 @@ enum Command {
         #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
         color: ColorChoice,
     },
+    /// Capture live traffic (needs the `live` feature and root or CAP_NET_RAW), print each
+    /// packet, and tell each page load as soon as it is over.
+    Live {
+        /// Device to capture on (default: the one of the default route).
+        #[arg(short = 'i', long = "interface", value_name = "DEVICE")]
+        interface: Option<String>,
+        /// Capture filter in tcpdump's syntax, compiled by libpcap.
+        #[arg(short = 'f', long = "filter", value_name = "FILTER")]
+        filter: Option<String>,
+        /// Bytes captured per packet.
+        #[arg(short = 's', long = "snaplen", default_value_t = 262_144)]
+        snaplen: i32,
+        /// Do not put the interface into promiscuous mode.
+        #[arg(short = 'p', long = "no-promiscuous-mode")]
+        no_promiscuous: bool,
+        /// Stop after this many packets.
+        #[arg(short = 'c', long = "count", value_name = "COUNT")]
+        count: Option<u64>,
+        /// Stop after this many seconds.
+        #[arg(long, value_name = "SECONDS")]
+        duration: Option<f64>,
+        /// Also write every captured packet to this pcapng file.
+        #[arg(short = 'w', long = "write", value_name = "FILE")]
+        write: Option<PathBuf>,
+        /// After opening the device, run as this user instead of the one that ran sudo.
+        #[arg(short = 'Z', long = "user", value_name = "USER")]
+        user: Option<String>,
+        /// Print no per-packet lines.
+        #[arg(long)]
+        quiet: bool,
+        /// Tell the page loads of this name as they complete.
+        #[arg(long, value_name = "NAME")]
+        host: Option<String>,
+        /// Tell every page load as it completes.
+        #[arg(long)]
+        explain: bool,
+        #[arg(long, value_enum)]
+        lang: Option<LangChoice>,
+        #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+        color: ColorChoice,
+    },
+    /// List the devices live capture can use, marking the default-route one.
+    Interfaces,
     /// Print the built-in notes the story cites.
     Notes {
         #[arg(long, value_enum)]
@@ -186,6 +229,41 @@ fn run(cli: Cli) -> Result<ExitCode> {
             });
             explain(&path, Options { host, lang }, notes, format, brief, output)
         }
+        Command::Live {
+            interface,
+            filter,
+            snaplen,
+            no_promiscuous,
+            count,
+            duration,
+            write,
+            user,
+            quiet,
+            host,
+            explain,
+            lang,
+            color,
+        } => {
+            set_color(color);
+            let opts = live::Args {
+                interface,
+                filter,
+                snaplen,
+                promiscuous: !no_promiscuous,
+                count,
+                duration,
+                write,
+                user,
+                quiet,
+                tell: explain || host.is_some(),
+                options: Options {
+                    host,
+                    lang: pick_lang(lang),
+                },
+            };
+            live::run(opts)
+        }
+        Command::Interfaces => live::interfaces(),
         Command::Notes { lang } => {
             let notes = Notes::builtin(pick_lang(lang));
             let mut out = String::new();
@@ -197,6 +275,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
     }
 }
+
+mod live;
 
 fn pick_lang(choice: Option<LangChoice>) -> Lang {
     match choice {

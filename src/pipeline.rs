@@ -1,7 +1,7 @@
 //! Capture → decode → flow, frame by frame, into a sink; and the counts
 //! that make the closing summary.
 
-use crate::capture::{linktype, CaptureError, CaptureReader, Format, ReaderStats};
+use crate::capture::{linktype, CaptureError, CaptureReader, Format, Frame, ReaderStats};
 use crate::decode::{decode_frame, Packet};
 use crate::flow::{FlowStats, Tracker};
 use serde::Serialize;
@@ -31,7 +31,36 @@ pub struct Summary {
     pub error: Option<String>,
 }
 
+/// Decodes one frame and runs it through the conversation tracker.
+pub fn decode_and_track(frame: &Frame, tracker: &mut Tracker) -> Packet {
+    let decoded = decode_frame(frame);
+    let mut packet = decoded.packet;
+    tracker.process(&mut packet, decoded.payload);
+    packet
+}
+
 impl Summary {
+    /// Counts one decoded frame.
+    pub fn account(&mut self, packet: &Packet) {
+        self.frames += 1;
+        self.bytes += u64::from(packet.len);
+        if packet.ts != 0.0 {
+            self.first_ts.get_or_insert(packet.ts);
+            self.last_ts = Some(self.last_ts.map_or(packet.ts, |t: f64| t.max(packet.ts)));
+        }
+        let name = linktype::name(packet.linktype);
+        if !linktype::is_supported(packet.linktype) {
+            *self.unsupported_linktypes.entry(name.clone()).or_default() += 1;
+        }
+        *self.linktypes.entry(name).or_default() += 1;
+        if !packet.errors.is_empty() {
+            self.frames_with_errors += 1;
+        }
+        if packet.truncated {
+            self.truncated_frames += 1;
+        }
+    }
+
     pub fn duration(&self) -> f64 {
         match (self.first_ts, self.last_ts) {
             (Some(a), Some(b)) => (b - a).max(0.0),
@@ -78,26 +107,8 @@ where
                 break;
             }
         };
-        let decoded = decode_frame(&frame);
-        let mut packet = decoded.packet;
-        tracker.process(&mut packet, decoded.payload);
-        s.frames += 1;
-        s.bytes += u64::from(packet.len);
-        if frame.ts_sec != 0 || frame.ts_nsec != 0 {
-            s.first_ts.get_or_insert(packet.ts);
-            s.last_ts = Some(s.last_ts.map_or(packet.ts, |t: f64| t.max(packet.ts)));
-        }
-        let name = linktype::name(packet.linktype);
-        if !linktype::is_supported(packet.linktype) {
-            *s.unsupported_linktypes.entry(name.clone()).or_default() += 1;
-        }
-        *s.linktypes.entry(name).or_default() += 1;
-        if !packet.errors.is_empty() {
-            s.frames_with_errors += 1;
-        }
-        if packet.truncated {
-            s.truncated_frames += 1;
-        }
+        let packet = decode_and_track(&frame, tracker);
+        s.account(&packet);
         if let Err(e) = sink(&packet) {
             failure = Some(RunError::Output(e));
             break;

@@ -6,6 +6,8 @@
 //! Live capture lives in `live.rs` behind the `live` feature.
 
 pub mod linktype;
+#[cfg(feature = "live")]
+pub mod live;
 
 use pcap_parser::pcapng::Block;
 use pcap_parser::traits::PcapReaderIterator;

@@ -123,6 +123,9 @@ pub struct PageLoad {
     pub ladder: Ladder,
     #[serde(skip)]
     frames: BTreeSet<u64>,
+    /// The connections (stream numbers) of this page load.
+    #[serde(skip)]
+    streams: Vec<u64>,
 }
 
 impl PageLoad {
@@ -194,6 +197,35 @@ impl Explainer {
     /// The story of everything observed so far.
     pub fn story(&self) -> Story {
         tell(&self.evidence, &self.options, &self.notes)
+    }
+
+    /// The page loads that are complete at time `now` (epoch seconds):
+    /// the first connection has had its response, and every connection
+    /// is closed or has been idle for `idle` seconds. For a live capture,
+    /// which tells each page load as soon as it is over.
+    pub fn completed(&self, now: f64, idle: f64) -> Vec<PageLoad> {
+        let story = self.story();
+        story
+            .page_loads
+            .into_iter()
+            .filter(|p| {
+                let conns: Vec<&Conn> = p
+                    .streams
+                    .iter()
+                    .filter_map(|s| self.evidence.conns.get(s))
+                    .collect();
+                let answered = conns.first().is_some_and(|c| {
+                    c.http.iter().any(|h| h.msg.status.is_some()) || !c.app_data[1].is_empty()
+                });
+                // RFC 9293 §3.6: closed once both FINs or a RST are seen.
+                let over = |c: &&Conn| {
+                    let both_fins = c.fins.iter().any(|f| f.from_client)
+                        && c.fins.iter().any(|f| !f.from_client);
+                    both_fins || !c.rsts.is_empty() || now - c.last_ts >= idle
+                };
+                answered && conns.iter().all(over)
+            })
+            .collect()
     }
 }
 

@@ -88,6 +88,69 @@ fn timing(s: &Step, lang: Lang) -> String {
     t
 }
 
+/// One page load's steps, numbered `n`.
+pub fn page_load(p: &PageLoad, n: usize, lang: Lang, brief: bool, out: &mut String) {
+    let _ = writeln!(out, "{}", escape(&heading(p, n, lang)).bold());
+    for (i, s) in p.steps.iter().enumerate() {
+        let title = format!("{:>2}. {}", i + 1, s.title);
+        let _ = writeln!(
+            out,
+            "{}  {}  {}",
+            title.bold(),
+            status_colored(s.status, lang),
+            timing(s, lang).dimmed()
+        );
+        if brief {
+            if let Some(l) = s.lines.first().or(s.reason.as_ref()) {
+                wrap_into(out, l, "      ", "      ");
+            }
+            continue;
+        }
+        for l in &s.lines {
+            wrap_into(out, l, "    • ", "      ");
+        }
+        if let Some(r) = &s.reason {
+            let label = lang.t("why: ", "原因：");
+            wrap_into(out, &format!("{label}{r}"), "    ", "      ");
+        }
+        if !s.notes.is_empty() {
+            let cites: Vec<String> = s
+                .notes
+                .iter()
+                .map(|n| format!("§{} {}", n.section, n.title))
+                .collect();
+            let label = lang.t("notes: ", "笔记：");
+            let text = format!("{label}{}", cites.join("; "));
+            let mut tmp = String::new();
+            wrap_into(&mut tmp, &text, "    ", "      ");
+            out.push_str(&tmp.cyan().to_string());
+        }
+        for c in &s.notes_check {
+            let head = format!("    {} §{}", lang.t("notes check", "笔记核对"), c.section);
+            let _ = writeln!(out, "{}", head.magenta().bold());
+            wrap_into(
+                out,
+                &format!("{}{}", lang.t("the notes say: ", "笔记说："), c.claim),
+                "      ",
+                "        ",
+            );
+            wrap_into(
+                out,
+                &format!(
+                    "{}{} ({} {})",
+                    lang.t("the capture shows: ", "抓包显示："),
+                    c.observed,
+                    lang.t("frames", "帧"),
+                    frame_list(&c.frames)
+                ),
+                "      ",
+                "        ",
+            );
+        }
+    }
+    out.push('\n');
+}
+
 /// The whole story for a terminal. `brief` prints one line per step.
 pub fn text(story: &Story, brief: bool, out: &mut String) {
     let lang = story.lang;
@@ -98,65 +161,7 @@ pub fn text(story: &Story, brief: bool, out: &mut String) {
         ));
     }
     for (n, p) in story.page_loads.iter().enumerate() {
-        let _ = writeln!(out, "{}", escape(&heading(p, n + 1, lang)).bold());
-        for (i, s) in p.steps.iter().enumerate() {
-            let title = format!("{:>2}. {}", i + 1, s.title);
-            let _ = writeln!(
-                out,
-                "{}  {}  {}",
-                title.bold(),
-                status_colored(s.status, lang),
-                timing(s, lang).dimmed()
-            );
-            if brief {
-                if let Some(l) = s.lines.first().or(s.reason.as_ref()) {
-                    wrap_into(out, l, "      ", "      ");
-                }
-                continue;
-            }
-            for l in &s.lines {
-                wrap_into(out, l, "    • ", "      ");
-            }
-            if let Some(r) = &s.reason {
-                let label = lang.t("why: ", "原因：");
-                wrap_into(out, &format!("{label}{r}"), "    ", "      ");
-            }
-            if !s.notes.is_empty() {
-                let cites: Vec<String> = s
-                    .notes
-                    .iter()
-                    .map(|n| format!("§{} {}", n.section, n.title))
-                    .collect();
-                let label = lang.t("notes: ", "笔记：");
-                let text = format!("{label}{}", cites.join("; "));
-                let mut tmp = String::new();
-                wrap_into(&mut tmp, &text, "    ", "      ");
-                out.push_str(&tmp.cyan().to_string());
-            }
-            for c in &s.notes_check {
-                let head = format!("    {} §{}", lang.t("notes check", "笔记核对"), c.section);
-                let _ = writeln!(out, "{}", head.magenta().bold());
-                wrap_into(
-                    out,
-                    &format!("{}{}", lang.t("the notes say: ", "笔记说："), c.claim),
-                    "      ",
-                    "        ",
-                );
-                wrap_into(
-                    out,
-                    &format!(
-                        "{}{} ({} {})",
-                        lang.t("the capture shows: ", "抓包显示："),
-                        c.observed,
-                        lang.t("frames", "帧"),
-                        frame_list(&c.frames)
-                    ),
-                    "      ",
-                    "        ",
-                );
-            }
-        }
-        out.push('\n');
+        page_load(p, n + 1, lang, brief, out);
     }
     closing(story, out);
 }

@@ -227,6 +227,7 @@ pub(super) fn page_load(ev: &Evidence, load: &Load, lang: Lang, notes: &Notes) -
         ladder: ladder(&ctx, &frames, &steps),
         steps,
         frames,
+        streams: load.conns.clone(),
     }
 }
 

@@ -1,0 +1,211 @@
+//! The `live` and `interfaces` commands. Without the `live` feature they
+//! exist and say how to enable them.
+
+use netexplain::explain::Options;
+use std::path::PathBuf;
+
+/// The options of `live`; read only when the feature is built.
+#[cfg_attr(not(feature = "live"), allow(dead_code))]
+pub struct Args {
+    pub interface: Option<String>,
+    pub filter: Option<String>,
+    pub snaplen: i32,
+    pub promiscuous: bool,
+    pub count: Option<u64>,
+    pub duration: Option<f64>,
+    pub write: Option<PathBuf>,
+    pub user: Option<String>,
+    pub quiet: bool,
+    /// Tell page loads as they complete (`--explain` or `--host`).
+    pub tell: bool,
+    pub options: Options,
+}
+
+#[cfg(not(feature = "live"))]
+const NOT_BUILT: &str = "this netexplain was built without live capture. Rebuild it with the `live` feature, which needs libpcap:
+    Debian/Ubuntu:  sudo apt-get install libpcap-dev
+    Fedora:         sudo dnf install libpcap-devel
+    macOS:          xcode-select --install   (libpcap comes with the command line tools)
+then:               cargo build --release --features live
+Meanwhile, a capture can be piped in:  sudo tcpdump -i any -w - | netexplain packets -";
+
+#[cfg(not(feature = "live"))]
+pub fn run(_args: Args) -> anyhow::Result<std::process::ExitCode> {
+    anyhow::bail!(NOT_BUILT)
+}
+
+#[cfg(not(feature = "live"))]
+pub fn interfaces() -> anyhow::Result<std::process::ExitCode> {
+    anyhow::bail!(NOT_BUILT)
+}
+
+#[cfg(feature = "live")]
+pub use with_pcap::{interfaces, run};
+
+#[cfg(feature = "live")]
+mod with_pcap {
+    use super::Args;
+    use anyhow::{Context, Result};
+    use netexplain::capture::live::{self, LiveCapture, LiveOptions};
+    use netexplain::explain::Explainer;
+    use netexplain::flow::Tracker;
+    use netexplain::notes::Notes;
+    use netexplain::pipeline::{decode_and_track, Summary};
+    use netexplain::render::{escape, story, text};
+    use std::collections::BTreeSet;
+    use std::io::{self, Write};
+    use std::process::ExitCode;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+    /// A page load is told once its connections have been idle this long.
+    const IDLE_SECS: f64 = 2.0;
+
+    fn now() -> f64 {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64())
+    }
+
+    pub fn interfaces() -> Result<ExitCode> {
+        let mut out = String::new();
+        for d in live::devices()? {
+            let mut flags = Vec::new();
+            for (on, name) in [
+                (d.up, "up"),
+                (d.running, "running"),
+                (d.loopback, "loopback"),
+                (d.wireless, "wireless"),
+            ] {
+                if on {
+                    flags.push(name);
+                }
+            }
+            out.push_str(&format!(
+                "{}{}  [{}]{}\n",
+                escape(&d.name),
+                if d.default { "  (default route)" } else { "" },
+                flags.join(", "),
+                d.description
+                    .as_deref()
+                    .map(|s| format!("  {}", escape(s)))
+                    .unwrap_or_default()
+            ));
+            for (addr, mask) in &d.addresses {
+                out.push_str(&format!(
+                    "    {addr}{}\n",
+                    mask.map(|m| format!(" netmask {m}")).unwrap_or_default()
+                ));
+            }
+        }
+        io::stdout().write_all(out.as_bytes())?;
+        Ok(ExitCode::SUCCESS)
+    }
+
+    pub fn run(args: Args) -> Result<ExitCode> {
+        let lang = args.options.lang;
+        let mut cap = LiveCapture::open(&LiveOptions {
+            device: args.interface.clone(),
+            filter: args.filter.clone(),
+            snaplen: args.snaplen,
+            promiscuous: args.promiscuous,
+        })?;
+        // tcpdump -Z: the handle is open, root is no longer needed.
+        let dropped = live::drop_privileges(args.user.as_deref())
+            .map_err(|e| anyhow::anyhow!("dropping privileges: {e}"))?;
+        let running = Arc::new(AtomicBool::new(true));
+        {
+            let running = running.clone();
+            ctrlc::set_handler(move || running.store(false, Ordering::SeqCst))
+                .context("installing the Ctrl-C handler")?;
+        }
+        let mut writer = match &args.write {
+            Some(p) => Some(cap.writer(p)?),
+            None => None,
+        };
+        eprintln!(
+            "netexplain: capturing on {} (link type {}){}{}",
+            escape(cap.device()),
+            cap.linktype(),
+            args.filter
+                .as_deref()
+                .map(|f| format!(", filter {:?}", f))
+                .unwrap_or_default(),
+            dropped
+                .map(|(u, g)| format!(", running as uid {u} gid {g}"))
+                .unwrap_or_default()
+        );
+        let mut tracker = Tracker::default();
+        let mut explainer = Explainer::new(args.options.clone(), Notes::builtin(lang));
+        let mut summary = Summary::default();
+        let mut told: BTreeSet<String> = BTreeSet::new();
+        let stdout = io::stdout();
+        let started = Instant::now();
+        let mut last_check = Instant::now();
+        let mut t0: Option<f64> = None;
+        let mut line = String::new();
+        while running.load(Ordering::SeqCst) {
+            if args.count.is_some_and(|c| summary.frames >= c) {
+                break;
+            }
+            if args
+                .duration
+                .is_some_and(|d| started.elapsed() >= Duration::from_secs_f64(d.max(0.0)))
+            {
+                break;
+            }
+            let packet = match cap.next_frame()? {
+                Some(frame) => {
+                    if let Some(w) = writer.as_mut() {
+                        w.write(&frame)?;
+                    }
+                    Some(decode_and_track(&frame, &mut tracker))
+                }
+                None => None,
+            };
+            if let Some(p) = packet {
+                summary.account(&p);
+                explainer.observe(&p);
+                if !args.quiet {
+                    line.clear();
+                    text::packet_line(&p, *t0.get_or_insert(p.ts), &mut line);
+                    let mut out = stdout.lock();
+                    out.write_all(line.as_bytes())?;
+                    out.flush()?;
+                }
+            }
+            if args.tell && last_check.elapsed() >= Duration::from_millis(500) {
+                last_check = Instant::now();
+                for p in explainer.completed(now(), IDLE_SECS) {
+                    let key = format!("{}@{}", p.host, p.start);
+                    if told.insert(key) {
+                        let mut s = String::new();
+                        story::page_load(&p, told.len(), lang, false, &mut s);
+                        let mut out = stdout.lock();
+                        out.write_all(s.as_bytes())?;
+                        out.flush()?;
+                    }
+                }
+            }
+        }
+        if let Some(w) = writer.as_mut() {
+            w.flush()?;
+        }
+        if args.tell {
+            let mut s = String::new();
+            s.push('\n');
+            story::text(&explainer.story(), false, &mut s);
+            stdout.lock().write_all(s.as_bytes())?;
+        }
+        let mut s = String::new();
+        text::summary(&summary, &mut s);
+        eprint!("{s}");
+        if let Some((received, kernel, iface)) = cap.stats() {
+            eprintln!(
+                "  {received} packets received by filter, {kernel} dropped by kernel, {iface} dropped by interface"
+            );
+        }
+        Ok(ExitCode::SUCCESS)
+    }
+}
