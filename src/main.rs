@@ -307,7 +307,7 @@ fn explain(
         StoryFormat::Text => story::text(&story, brief, &mut text),
         StoryFormat::Md => story::markdown(&story, &mut text),
         StoryFormat::Json => {
-            text = serde_json::to_string_pretty(&story).context("serialising the story")?;
+            text = json::to_string(&story, true).context("serialising the story")?;
             text.push('\n');
         }
         StoryFormat::Html => {
