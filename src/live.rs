@@ -7,6 +7,7 @@ use std::path::PathBuf;
 /// The options of `live`; read only when the feature is built.
 #[cfg_attr(not(feature = "live"), allow(dead_code))]
 pub struct Args {
+    pub tracker: netexplain::flow::Tracker,
     pub interface: Option<String>,
     pub filter: Option<String>,
     pub snaplen: i32,
@@ -48,7 +49,6 @@ mod with_pcap {
     use anyhow::{Context, Result};
     use netexplain::capture::live::{self, LiveCapture, LiveOptions};
     use netexplain::explain::Explainer;
-    use netexplain::flow::Tracker;
     use netexplain::notes::Notes;
     use netexplain::pipeline::{decode_and_track, Summary};
     use netexplain::render::{escape, story, text};
@@ -136,7 +136,7 @@ mod with_pcap {
                 .map(|(u, g)| format!(", running as uid {u} gid {g}"))
                 .unwrap_or_default()
         );
-        let mut tracker = Tracker::default();
+        let mut tracker = args.tracker;
         let mut explainer = Explainer::new(args.options.clone(), Notes::builtin(lang));
         let mut summary = Summary::default();
         let mut told: BTreeSet<String> = BTreeSet::new();

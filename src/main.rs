@@ -4,7 +4,7 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use netexplain::capture::CaptureReader;
 use netexplain::explain::{Explainer, Options};
-use netexplain::flow::Tracker;
+use netexplain::flow::{Limits, Tracker};
 use netexplain::notes::{Lang, Notes};
 use netexplain::pipeline::{self, RunError};
 use netexplain::render::{html, json, story, text};
@@ -27,6 +27,38 @@ struct Cli {
 enum Format {
     Text,
     Json,
+}
+
+/// Resource bounds; what a bound drops is counted in the summary.
+#[derive(clap::Args, Clone, Copy)]
+struct LimitArgs {
+    /// TCP conversations tracked at once (the one idle longest is evicted).
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_conversations)]
+    max_conversations: usize,
+    /// Out-of-order bytes held per stream direction.
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_stream_buffer)]
+    max_stream_buffer: usize,
+    /// Bytes held for reassembly across all streams.
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_total_buffer)]
+    max_total_buffer: usize,
+    /// DNS queries remembered while waiting for their answer.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_pending_dns)]
+    max_pending_dns: usize,
+    /// The largest TLS handshake message reassembled.
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_tls_message)]
+    max_tls_message: usize,
+}
+
+impl LimitArgs {
+    fn tracker(self) -> Tracker {
+        Tracker::new(Limits {
+            max_conversations: self.max_conversations.max(1),
+            max_stream_buffer: self.max_stream_buffer,
+            max_total_buffer: self.max_total_buffer,
+            max_pending_dns: self.max_pending_dns,
+            max_tls_message: self.max_tls_message,
+        })
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -80,6 +112,8 @@ enum Command {
         /// Leave out the closing summary.
         #[arg(long)]
         no_summary: bool,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
     /// Tell the story of each page load, step by step, against the notes.
     Explain {
@@ -115,6 +149,8 @@ enum Command {
         /// Colour: auto (when standard output is a terminal and NO_COLOR is unset), always, never.
         #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
         color: ColorChoice,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
     /// Capture live traffic (needs the `live` feature and root or CAP_NET_RAW), print each
     /// packet, and tell each page load as soon as it is over.
@@ -156,6 +192,8 @@ enum Command {
         lang: Option<LangChoice>,
         #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
         color: ColorChoice,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
     /// List the devices live capture can use, marking the default-route one.
     Interfaces,
@@ -196,6 +234,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             color,
             count,
             no_summary,
+            limits,
         } => {
             let path = file.or(read).context("no capture file given")?;
             set_color(if format == Format::Json {
@@ -203,7 +242,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             } else {
                 color
             });
-            packets(&path, verbose, format, count, no_summary)
+            packets(&path, verbose, format, count, no_summary, limits)
         }
         Command::Explain {
             file,
@@ -215,6 +254,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             brief,
             output,
             color,
+            limits,
         } => {
             let path = file.or(read).context("no capture file given")?;
             let lang = pick_lang(lang);
@@ -227,7 +267,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
             } else {
                 ColorChoice::Never
             });
-            explain(&path, Options { host, lang }, notes, format, brief, output)
+            explain(
+                &path,
+                Options { host, lang },
+                notes,
+                format,
+                brief,
+                output,
+                limits,
+            )
         }
         Command::Live {
             interface,
@@ -243,9 +291,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
             explain,
             lang,
             color,
+            limits,
         } => {
             set_color(color);
             let opts = live::Args {
+                tracker: limits.tracker(),
                 interface,
                 filter,
                 snaplen,
@@ -293,15 +343,17 @@ fn explain(
     format: StoryFormat,
     brief: bool,
     output: Option<PathBuf>,
+    limits: LimitArgs,
 ) -> Result<ExitCode> {
     let mut reader = CaptureReader::open(path).with_context(|| shown(path))?;
-    let mut tracker = Tracker::default();
+    let mut tracker = limits.tracker();
     let mut explainer = Explainer::new(options, notes);
     let (summary, failure) = pipeline::run(&mut reader, &mut tracker, None, |p| {
         explainer.observe(p);
         Ok(())
     });
-    let story = explainer.story();
+    let mut story = explainer.story();
+    story.flow = Some(summary.flow.clone());
     let mut text = String::new();
     match format {
         StoryFormat::Text => story::text(&story, brief, &mut text),
@@ -350,9 +402,10 @@ fn packets(
     format: Format,
     count: Option<u64>,
     no_summary: bool,
+    limits: LimitArgs,
 ) -> Result<ExitCode> {
     let mut reader = CaptureReader::open(path).with_context(|| shown(path))?;
-    let mut tracker = Tracker::default();
+    let mut tracker = limits.tracker();
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
     let mut line = String::with_capacity(512);

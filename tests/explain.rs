@@ -421,3 +421,42 @@ fn ipv6_cooked_vlan_and_two_interface_stories() {
     assert!(tcp["facts"]["syn_retries"].is_null());
     assert_eq!(s["left_out"]["tcp"], 10);
 }
+
+#[test]
+fn bounds_are_configurable_and_what_they_drop_is_shown() {
+    let s = story(
+        "chromium-pageload.pcapng",
+        &[
+            "--lang",
+            "en",
+            "--max-conversations",
+            "1",
+            "--max-tls-message",
+            "512",
+        ],
+    );
+    assert!(s["flow"]["conversations_evicted"].as_u64().unwrap() >= 2);
+    let out = netexplain(&[
+        "explain",
+        sample("chromium-pageload.pcapng").to_str().unwrap(),
+        "--lang",
+        "en",
+        "--max-conversations",
+        "1",
+    ]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("Tracker bounds reached:"), "{text}");
+    let out = netexplain(&[
+        "packets",
+        sample("chromium-pageload.pcapng").to_str().unwrap(),
+        "--max-tls-message",
+        "512",
+        "--format",
+        "json",
+    ]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("exceed the 512-byte bound and were dropped"),
+        "a TLS message over the bound is reported"
+    );
+}

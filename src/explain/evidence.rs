@@ -8,13 +8,13 @@ use crate::decode::http::HttpMessage;
 use crate::decode::tcp::{self, TcpOptions};
 use crate::decode::tls::TlsHandshake;
 use crate::decode::{Mac, Packet};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 
 /// At most this many frames are remembered for the ladder diagram.
-pub const MAX_FRAMES: usize = 200_000;
+pub const MAX_FRAMES: usize = 100_000;
 /// At most this many DNS messages, ARP/NDP packets or connections.
-pub const MAX_ITEMS: usize = 100_000;
+pub const MAX_ITEMS: usize = 50_000;
 /// Per connection, at most this many HTTP messages and TLS handshakes.
 pub const MAX_PER_CONN: usize = 1_000;
 
@@ -207,6 +207,14 @@ pub struct Evidence {
     /// stream numbers above `QUIC_BASE`.
     quic_flows: BTreeMap<(Endpoint, Endpoint), u64>,
     pub items_dropped: u64,
+    /// Indexes into `dns`: responses by the addresses they answer with, and
+    /// every message by the client-side address and MAC.
+    pub dns_by_answer: HashMap<String, Vec<usize>>,
+    pub dns_by_host: HashMap<IpAddr, Vec<usize>>,
+    pub dns_by_mac: HashMap<Mac, Vec<usize>>,
+    /// Indexes into `arp`: by sender address and MAC.
+    pub arp_by_ip: HashMap<IpAddr, Vec<usize>>,
+    pub arp_by_mac: HashMap<Mac, Vec<usize>>,
     pub first_ts: Option<f64>,
     pub last_ts: Option<f64>,
     pub total_frames: u64,
@@ -246,7 +254,7 @@ impl Evidence {
         let room = self.dns.len() + self.arp.len() + self.conns.len() < MAX_ITEMS;
         if let Some(a) = &p.arp {
             if room {
-                self.arp.push(ArpRec {
+                self.push_arp(ArpRec {
                     frame: p.frame,
                     ts: p.ts,
                     reply: a.op == "reply",
@@ -270,7 +278,7 @@ impl Evidence {
                         .lladdr
                         .or_else(|| p.eth.as_ref().map(|e| e.src))
                         .unwrap_or(Mac::ZERO);
-                    self.arp.push(ArpRec {
+                    self.push_arp(ArpRec {
                         frame: p.frame,
                         ts: p.ts,
                         reply,
@@ -307,7 +315,7 @@ impl Evidence {
                     continue;
                 }
                 if room {
-                    self.dns.push(DnsRec {
+                    self.push_dns(DnsRec {
                         frame: p.frame,
                         ts: p.ts,
                         src: s,
@@ -493,6 +501,49 @@ impl Evidence {
                 c.first_data[dir] = Some(seg);
             }
         }
+    }
+
+    fn push_arp(&mut self, a: ArpRec) {
+        let i = self.arp.len();
+        self.arp_by_ip.entry(a.sender_ip).or_default().push(i);
+        self.arp_by_mac.entry(a.sender_mac).or_default().push(i);
+        self.arp.push(a);
+    }
+
+    fn push_dns(&mut self, d: DnsRec) {
+        let i = self.dns.len();
+        let (host, mac) = if d.msg.response {
+            (d.dst, d.dst_mac)
+        } else {
+            (d.src, d.src_mac)
+        };
+        self.dns_by_host.entry(host).or_default().push(i);
+        if let Some(m) = mac {
+            self.dns_by_mac.entry(m).or_default().push(i);
+        }
+        if d.msg.response {
+            for a in &d.msg.answers {
+                if a.rtype == "A" || a.rtype == "AAAA" {
+                    let list = self.dns_by_answer.entry(a.data.clone()).or_default();
+                    if list.last() != Some(&i) {
+                        list.push(i);
+                    }
+                }
+            }
+        }
+        self.dns.push(d);
+    }
+
+    /// Indices of the DNS messages sent or received by a host, known by
+    /// its address and, where the capture has it, its MAC; in order.
+    pub fn dns_of(&self, host: IpAddr, mac: Option<Mac>) -> Vec<usize> {
+        let mut v: Vec<usize> = self.dns_by_host.get(&host).cloned().unwrap_or_default();
+        if let Some(m) = mac.and_then(|m| self.dns_by_mac.get(&m)) {
+            v.extend(m);
+            v.sort_unstable();
+            v.dedup();
+        }
+        v
     }
 
     pub fn frame(&self, n: u64) -> Option<&FrameRec> {

@@ -13,7 +13,7 @@ use crate::decode::{Mac, Packet};
 use crate::notes::{Lang, Notes};
 use evidence::{Conn, Evidence};
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
 
 /// How sure a step is.
@@ -161,6 +161,16 @@ pub struct Story {
     /// Sections steps would cite that the notes do not have.
     pub missing_sections: Vec<MissingSection>,
     pub frames: u64,
+    /// Page loads found but not told (only the first `MAX_TOLD` are).
+    pub page_loads_not_told: usize,
+    /// Frames and DNS/ARP/connection records not kept because a bound of
+    /// the explainer was reached; the story does not cover them.
+    pub frames_not_kept: u64,
+    pub items_not_kept: u64,
+    /// What the conversation tracker counted, bounds included (set by the
+    /// caller that ran the tracker).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flow: Option<crate::flow::FlowStats>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -257,6 +267,11 @@ pub(crate) struct Load {
 /// part of a page load, and how long after the page load's last packet a
 /// new connection to the same site still belongs to it.
 const DNS_LEAD_SECS: f64 = 10.0;
+/// At most this many page loads are assembled (a SYN flood would make
+/// every SYN one); connections beyond are left out and counted.
+const MAX_LOADS: usize = 10_000;
+/// At most this many page loads are told, the most promising first.
+pub const MAX_TOLD: usize = 100;
 const JOIN_SECS: f64 = 2.0;
 
 fn tell(ev: &Evidence, options: &Options, notes: &Notes) -> Story {
@@ -266,6 +281,26 @@ fn tell(ev: &Evidence, options: &Options, notes: &Notes) -> Story {
             l.names.iter().any(|n| name_matches(n, h))
                 || l.servers.iter().any(|s| s.to_string() == *h)
         });
+    }
+    // Telling a page load costs more than grouping it: tell the most
+    // promising ones (resolved by DNS, answered, carrying TLS or HTTP).
+    let promise = |l: &Load| {
+        let answered = l
+            .conns
+            .iter()
+            .filter_map(|s| ev.conns.get(s))
+            .filter(|c| c.syn_ack.is_some() || !c.tls.is_empty() || !c.http.is_empty())
+            .count();
+        (
+            usize::from(!l.dns.is_empty()),
+            answered.min(8),
+            l.conns.len().min(8),
+        )
+    };
+    let not_told = loads.len().saturating_sub(MAX_TOLD);
+    if not_told > 0 {
+        loads.sort_by_key(|l| std::cmp::Reverse(promise(l)));
+        loads.truncate(MAX_TOLD);
     }
     let mut page_loads: Vec<PageLoad> = loads
         .iter()
@@ -322,6 +357,10 @@ fn tell(ev: &Evidence, options: &Options, notes: &Notes) -> Story {
         uncited_sections,
         missing_sections,
         frames: ev.total_frames,
+        page_loads_not_told: not_told,
+        frames_not_kept: ev.frames_dropped,
+        items_not_kept: ev.items_dropped,
+        flow: None,
     }
 }
 
@@ -359,18 +398,12 @@ pub(crate) fn url_host(url: &str) -> Option<String> {
 /// most recently before the connection opened (RFC 1034 §5: the stub asks,
 /// the resolver answers).
 fn resolving_response(ev: &Evidence, c: &Conn) -> Option<usize> {
-    let server = c.server.0.to_string();
-    ev.dns
-        .iter()
-        .enumerate()
-        .filter(|(_, d)| {
-            d.msg.response
-                && (d.dst == c.client.0 || (c.client_mac.is_some() && d.dst_mac == c.client_mac))
-                && d.ts <= c.first.ts
-                && d.msg.answers.iter().any(|a| a.data == server)
-        })
-        .map(|(i, _)| i)
-        .next_back()
+    let candidates = ev.dns_by_answer.get(&c.server.0.to_string())?;
+    candidates.iter().rev().copied().find(|&i| {
+        let d = &ev.dns[i];
+        (d.dst == c.client.0 || (c.client_mac.is_some() && d.dst_mac == c.client_mac))
+            && d.ts <= c.first.ts
+    })
 }
 
 /// Names a connection is known by, the most telling first.
@@ -426,19 +459,32 @@ fn group(ev: &Evidence) -> Vec<Load> {
             .then(a.first.frame.cmp(&b.first.frame))
     });
     let mut loads: Vec<Load> = Vec::new();
+    // The page loads of each client, by address and by MAC, so that a
+    // capture of many clients is grouped in linear time.
+    let mut by_ip: HashMap<IpAddr, Vec<usize>> = HashMap::new();
+    let mut by_mac: HashMap<Mac, Vec<usize>> = HashMap::new();
     for c in conns {
         let names = conn_names(ev, c);
-        let joined = loads.iter_mut().find(|l| {
-            (l.client == c.client.0 || (l.client_mac.is_some() && l.client_mac == c.client_mac))
-                && (names.iter().any(|n| l.redirects.contains(n))
-                    || (c.first.ts >= l.first_request_ts
-                        && c.first.ts <= l.end + JOIN_SECS
-                        && (l.servers.contains(&c.server.0)
-                            || names.iter().any(|n| l.sites.contains(&site(n))))))
+        let mut mine: Vec<usize> = by_ip.get(&c.client.0).cloned().unwrap_or_default();
+        if let Some(m) = c.client_mac.and_then(|m| by_mac.get(&m)) {
+            mine.extend(m);
+        }
+        let joined = mine.into_iter().find(|&i| {
+            let l = &loads[i];
+            names.iter().any(|n| l.redirects.contains(n))
+                || (c.first.ts >= l.first_request_ts
+                    && c.first.ts <= l.end + JOIN_SECS
+                    && (l.servers.contains(&c.server.0)
+                        || names.iter().any(|n| l.sites.contains(&site(n)))))
         });
         let load = match joined {
-            Some(l) => l,
+            Some(i) => &mut loads[i],
+            None if loads.len() >= MAX_LOADS => continue,
             None => {
+                by_ip.entry(c.client.0).or_default().push(loads.len());
+                if let Some(m) = c.client_mac {
+                    by_mac.entry(m).or_default().push(loads.len());
+                }
                 loads.push(Load {
                     client: c.client.0,
                     client_mac: c.client_mac,
@@ -491,7 +537,8 @@ fn attach_dns(ev: &Evidence, l: &mut Load) {
     let last_conn = l.end;
     let mut names = l.names.clone();
     let mut query_ids = BTreeSet::new();
-    for (i, d) in ev.dns.iter().enumerate() {
+    for i in ev.dns_of(l.client, l.client_mac) {
+        let d = &ev.dns[i];
         let Some(q) = d.msg.questions.first() else {
             continue;
         };
@@ -527,26 +574,26 @@ fn attach_arp(ev: &Evidence, l: &mut Load) {
         .first()
         .and_then(|s| ev.conns.get(s))
         .map_or(l.end, |c| c.first.ts);
-    let by_client = |a: &evidence::ArpRec| {
-        !a.reply
-            && (a.sender_ip == l.client
-                || (l.client_mac.is_some() && Some(a.sender_mac) == l.client_mac))
-    };
-    let asked: BTreeSet<IpAddr> = ev
-        .arp
-        .iter()
-        .filter(|a| by_client(a))
-        .map(|a| a.target_ip)
-        .collect();
-    for (i, a) in ev.arp.iter().enumerate() {
-        if a.ts < l.start - 1.0 || a.ts > first_conn {
-            continue;
-        }
-        let mine = by_client(a) || (a.reply && asked.contains(&a.sender_ip));
-        if mine {
-            l.arp.push(i);
+    // Requests the client sent (by its address or its MAC), then the
+    // replies from the addresses it asked for.
+    let mut requests: Vec<usize> = ev.arp_by_ip.get(&l.client).cloned().unwrap_or_default();
+    if let Some(m) = l.client_mac.and_then(|m| ev.arp_by_mac.get(&m)) {
+        requests.extend(m);
+    }
+    requests.retain(|&i| !ev.arp[i].reply);
+    let asked: BTreeSet<IpAddr> = requests.iter().map(|&i| ev.arp[i].target_ip).collect();
+    let mut mine: Vec<usize> = requests;
+    for ip in &asked {
+        if let Some(list) = ev.arp_by_ip.get(ip) {
+            mine.extend(list.iter().copied().filter(|&i| ev.arp[i].reply));
         }
     }
+    mine.sort_unstable();
+    mine.dedup();
+    l.arp = mine
+        .into_iter()
+        .filter(|&i| ev.arp[i].ts >= l.start - 1.0 && ev.arp[i].ts <= first_conn)
+        .collect();
     if let Some(first) = l.arp.first() {
         l.start = l.start.min(ev.arp[*first].ts);
     }

@@ -15,7 +15,7 @@ use crate::decode::tls::{self, TlsInfo, TlsStream};
 use crate::decode::Packet;
 use reassembly::{Delivery, Reassembler};
 use serde::Serialize;
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::net::IpAddr;
 
 /// Bounds on the state kept across frames.
@@ -36,7 +36,7 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            max_conversations: 200_000,
+            max_conversations: 50_000,
             max_stream_buffer: 1 << 20,
             max_total_buffer: 256 << 20,
             max_pending_dns: 65_536,
@@ -149,9 +149,16 @@ impl Conn {
 /// Key of a DNS transaction: client endpoint, server endpoint, id.
 type DnsKey = (Endpoint, Endpoint, u16);
 
+type ConnKey = (Endpoint, Endpoint);
+
 pub struct Tracker {
     limits: Limits,
-    conns: HashMap<(Endpoint, Endpoint), Conn>,
+    conns: HashMap<ConnKey, Conn>,
+    /// Conversations by the frame that last touched them, open and closed
+    /// apart, so that making room evicts a closed one, else the one idle
+    /// the longest, without scanning the table.
+    idle_open: BTreeMap<u64, ConnKey>,
+    idle_closed: BTreeMap<u64, ConnKey>,
     next_stream: u64,
     pending_dns: HashMap<DnsKey, (f64, u64)>,
     /// Bytes currently held by reassembly and application decoders.
@@ -178,6 +185,8 @@ impl Tracker {
         Tracker {
             limits,
             conns: HashMap::new(),
+            idle_open: BTreeMap::new(),
+            idle_closed: BTreeMap::new(),
             next_stream: 0,
             pending_dns: HashMap::new(),
             held: 0,
@@ -257,6 +266,7 @@ impl Tracker {
             });
         if restart {
             if let Some(old) = self.conns.remove(&key) {
+                self.forget(&old);
                 self.release(&old);
             }
         }
@@ -283,7 +293,10 @@ impl Tracker {
         let Some(conn) = self.conns.get_mut(&key) else {
             return;
         };
+        let previous = conn.last_frame;
         conn.last_frame = packet.frame;
+        self.idle_open.remove(&previous);
+        self.idle_closed.remove(&previous);
         let d = if conn.client == src { 0 } else { 1 };
         let held_before = held_by(conn);
         let mut errors = Vec::new();
@@ -406,8 +419,11 @@ impl Tracker {
         }
         let held_after = held_by(conn);
         self.held = (self.held + held_after).saturating_sub(held_before);
-        let closed = conn.closed();
-        let _ = closed;
+        if conn.closed() {
+            self.idle_closed.insert(packet.frame, key);
+        } else {
+            self.idle_open.insert(packet.frame, key);
+        }
         packet.errors.append(&mut errors);
         if !tls_out.is_empty() {
             packet.tls = Some(tls_out);
@@ -429,16 +445,21 @@ impl Tracker {
             return;
         }
         let victim = self
-            .conns
-            .iter()
-            .min_by_key(|(_, c)| (!c.closed(), c.last_frame))
-            .map(|(k, _)| *k);
+            .idle_closed
+            .pop_first()
+            .or_else(|| self.idle_open.pop_first())
+            .map(|(_, k)| k);
         if let Some(k) = victim {
             if let Some(old) = self.conns.remove(&k) {
                 self.release(&old);
                 self.stats.conversations_evicted += 1;
             }
         }
+    }
+
+    fn forget(&mut self, conn: &Conn) {
+        self.idle_open.remove(&conn.last_frame);
+        self.idle_closed.remove(&conn.last_frame);
     }
 
     fn release(&mut self, conn: &Conn) {

@@ -191,6 +191,48 @@ fn closing_lines(story: &Story) -> Vec<String> {
             ),
         });
     }
+    if story.page_loads_not_told > 0 {
+        lines.push(match lang {
+            Lang::En => format!(
+                "{} more page loads were found but not told (the {} most complete are); use --host to choose.",
+                story.page_loads_not_told,
+                story.page_loads.len()
+            ),
+            Lang::Zh => format!(
+                "另有 {} 个页面加载未展开（只展开最完整的 {} 个）；可用 --host 选择。",
+                story.page_loads_not_told,
+                story.page_loads.len()
+            ),
+        });
+    }
+    if story.frames_not_kept + story.items_not_kept > 0 {
+        lines.push(match lang {
+            Lang::En => format!(
+                "Bounds reached: {} frames and {} DNS/ARP/connection records were not kept for the story.",
+                story.frames_not_kept, story.items_not_kept
+            ),
+            Lang::Zh => format!(
+                "达到上限：{} 帧和 {} 条 DNS/ARP/连接记录未纳入故事。",
+                story.frames_not_kept, story.items_not_kept
+            ),
+        });
+    }
+    if let Some(f) = story
+        .flow
+        .as_ref()
+        .filter(|f| f.bytes_dropped_at_bounds + f.conversations_evicted + f.dns_pending_dropped > 0)
+    {
+        lines.push(match lang {
+            Lang::En => format!(
+                "Tracker bounds reached: {} conversations evicted, {} bytes not reassembled, {} DNS queries not remembered.",
+                f.conversations_evicted, f.bytes_dropped_at_bounds, f.dns_pending_dropped
+            ),
+            Lang::Zh => format!(
+                "跟踪上限：{} 个会话被逐出，{} 字节未重组，{} 个 DNS 查询未记录。",
+                f.conversations_evicted, f.bytes_dropped_at_bounds, f.dns_pending_dropped
+            ),
+        });
+    }
     lines.push(format!(
         "{}{}",
         lang.t("Notes: ", "笔记："),
