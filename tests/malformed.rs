@@ -310,3 +310,190 @@ fn missing_file_and_directory_are_named() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("directory"));
     let _ = CaptureError::Empty;
 }
+
+/// The classic pcap `any-sll2.pcap` with every header field byte-swapped:
+/// the big-endian file must give the same frames.
+#[test]
+fn big_endian_pcap_reads_like_little_endian() {
+    let le = std::fs::read(sample("any-sll2.pcap")).unwrap();
+    let mut be = Vec::with_capacity(le.len());
+    be.extend_from_slice(&[0xa1, 0xb2, 0xc3, 0xd4]);
+    for (at, width) in [(4, 2), (6, 2), (8, 4), (12, 4), (16, 4), (20, 4)] {
+        let mut f = le[at..at + width].to_vec();
+        f.reverse();
+        be.extend_from_slice(&f);
+    }
+    let mut at = 24;
+    while at + 16 <= le.len() {
+        for k in 0..4 {
+            let mut f = le[at + 4 * k..at + 4 * k + 4].to_vec();
+            f.reverse();
+            be.extend_from_slice(&f);
+        }
+        let caplen = u32::from_le_bytes(le[at + 8..at + 12].try_into().unwrap()) as usize;
+        be.extend_from_slice(&le[at + 16..at + 16 + caplen]);
+        at += 16 + caplen;
+    }
+    let (a, ea) = run_bytes(le);
+    let (b, eb) = run_bytes(be);
+    assert_eq!((ea, eb), (None, None));
+    assert_eq!(a.len(), b.len());
+    for (x, y) in a.iter().zip(&b) {
+        assert_eq!(
+            serde_json::to_value(x).unwrap(),
+            serde_json::to_value(y).unwrap()
+        );
+    }
+}
+
+/// An unknown pcapng block between the interface and the packets is
+/// skipped and counted; the frames are unchanged.
+#[test]
+fn unknown_pcapng_block_is_skipped_and_counted() {
+    let orig = std::fs::read(sample("curl-redirect.pcapng")).unwrap();
+    let starts = block_starts(&orig);
+    // After the SHB and the IDB.
+    let at = starts[2];
+    let mut bytes = orig[..at].to_vec();
+    let custom_len = 16u32;
+    bytes.extend_from_slice(&0x0000_0BADu32.to_le_bytes());
+    bytes.extend_from_slice(&custom_len.to_le_bytes());
+    bytes.extend_from_slice(b"junk");
+    bytes.extend_from_slice(&custom_len.to_le_bytes());
+    bytes.extend_from_slice(&orig[at..]);
+    let (a, _) = run_bytes(orig);
+    let (b, err) = run_bytes(bytes.clone());
+    assert_eq!(err, None);
+    assert_eq!(a.len(), b.len());
+    let path = std::env::temp_dir().join(format!("netexplain-block-{}.pcapng", std::process::id()));
+    std::fs::write(&path, &bytes).unwrap();
+    let out = netexplain(&["packets", path.to_str().unwrap()]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("2 pcapng blocks without packets skipped"),
+        "{text}"
+    );
+    std::fs::remove_file(&path).ok();
+}
+
+/// A record whose captured length exceeds its length on the wire, an IPv6
+/// chain of extension headers, TCP options of length 0 and 1, and ARP with
+/// odd address sizes: decoded as far as they go, problems named, no panic.
+#[test]
+fn odd_frames_are_decoded_as_far_as_they_go() {
+    // caplen 60 > wire length 40.
+    let mut f = pcap_with(101, 65535, &[&tcp4(1, b"")]);
+    let rec = 24;
+    f[rec + 8..rec + 12].copy_from_slice(&60u32.to_le_bytes());
+    f.extend_from_slice(&[0u8; 20]);
+    f[rec + 12..rec + 16].copy_from_slice(&40u32.to_le_bytes());
+    let (p, err) = run_bytes(f);
+    assert_eq!(err, None);
+    assert_eq!(p.len(), 1);
+    assert!(p[0].tcp.is_some());
+
+    // IPv6: hop-by-hop, routing, fragment (first fragment) and destination
+    // options headers, then TCP.
+    let mut v6 = vec![0x60, 0, 0, 0];
+    let chain: Vec<u8> = [
+        vec![43, 0, 1, 4, 0, 0, 0, 0], // hop-by-hop → routing (PadN)
+        vec![44, 0, 0, 0, 0, 0, 0, 0], // routing type 0, 0 left → fragment
+        vec![60, 0, 0, 0, 0, 0, 0, 1], // fragment, offset 0, more → dst opts
+        vec![6, 0, 1, 4, 0, 0, 0, 0],  // destination options → TCP
+    ]
+    .concat();
+    let tcp = &tcp4(7, b"x")[20..];
+    v6.extend_from_slice(&((chain.len() + tcp.len()) as u16).to_be_bytes());
+    v6.extend_from_slice(&[0, 64]);
+    v6.extend_from_slice(&[0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+    v6.extend_from_slice(&[0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2]);
+    v6.extend_from_slice(&chain);
+    v6.extend_from_slice(tcp);
+    let (p, err) = run_bytes(pcap_with(229, 65535, &[&v6]));
+    assert_eq!(err, None);
+    let ip = p[0].ip.as_ref().expect("IPv6 decoded");
+    assert_eq!(ip.version, 6);
+    assert_eq!(ip.proto, 6, "the transport after the chain");
+    assert_eq!(ip.ext_headers, [0, 43, 44, 60]);
+
+    // TCP options area: a kind with length 0, and one with length 1.
+    for bad in [[2u8, 0, 0, 0], [3, 1, 0, 0]] {
+        let mut seg = tcp4(1, b"");
+        seg[32] = 0x60; // data offset 6: 4 bytes of options
+        seg.splice(40..40, bad);
+        seg[3] = 44;
+        let (p, err) = run_bytes(pcap_with(228, 65535, &[&seg]));
+        assert_eq!(err, None);
+        assert!(
+            p[0].errors.iter().any(|e| e.contains("TCP option")),
+            "{:?}",
+            p[0].errors
+        );
+    }
+
+    // ARP for a 6-byte hardware type with 8-byte hardware and 16-byte
+    // protocol addresses.
+    let mut eth = vec![0xff; 6];
+    eth.extend_from_slice(&[2, 0, 0, 0, 0, 1, 0x08, 0x06]);
+    eth.extend_from_slice(&[0, 1, 0x08, 0x00, 8, 16, 0, 1]);
+    eth.extend_from_slice(&[0u8; 48]);
+    let (p, err) = run_bytes(pcap_with(1, 65535, &[&eth]));
+    assert_eq!(err, None);
+    assert!(p[0].arp.is_none());
+    assert!(
+        p[0].errors.iter().any(|e| e.contains("ARP")),
+        "{:?}",
+        p[0].errors
+    );
+}
+
+#[test]
+fn gzip_compressed_capture_is_read() {
+    use std::io::Write;
+    let orig = std::fs::read(sample("curl-redirect.pcapng")).unwrap();
+    let mut gz = gzip_program(&orig);
+    gz.flush().unwrap();
+    let (a, _) = run_bytes(orig);
+    let (b, err) = run_bytes(gz.into_inner());
+    assert_eq!(err, None);
+    assert_eq!(a.len(), b.len());
+    assert_eq!(
+        b[18].tls.as_ref().unwrap().handshakes[0].sni.as_deref(),
+        Some("www.google.com")
+    );
+}
+
+/// The compressed copy is made by the gzip program itself.
+fn gzip_program(data: &[u8]) -> Cursor<Vec<u8>> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new("gzip")
+        .arg("-c")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("gzip runs");
+    child.stdin.take().unwrap().write_all(data).unwrap();
+    let out = child.wait_with_output().unwrap();
+    Cursor::new(out.stdout)
+}
+
+#[test]
+fn unreadable_file_is_named() {
+    use std::os::unix::fs::PermissionsExt;
+    let path = std::env::temp_dir().join(format!("netexplain-noperm-{}.pcap", std::process::id()));
+    std::fs::write(&path, b"x").unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o000)).unwrap();
+    if std::fs::read(&path).is_ok() {
+        eprintln!("running as root: permission denied cannot be provoked; skipped");
+        std::fs::remove_file(&path).ok();
+        return;
+    }
+    let out = netexplain(&["packets", path.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(path.to_str().unwrap()) && err.to_lowercase().contains("permission denied"),
+        "{err}"
+    );
+    std::fs::remove_file(&path).ok();
+}

@@ -172,13 +172,24 @@ impl CaptureReader {
     }
 
     /// Reads a capture from any byte stream.
-    pub fn new<R: Read + Send + 'static>(mut reader: R) -> Result<CaptureReader, CaptureError> {
+    pub fn new<R: Read + Send + 'static>(reader: R) -> Result<CaptureReader, CaptureError> {
+        CaptureReader::from_boxed(Box::new(reader))
+    }
+
+    fn from_boxed(mut reader: Box<dyn Read + Send>) -> Result<CaptureReader, CaptureError> {
         let mut head = Vec::with_capacity(SNIFF_LEN);
         (&mut reader)
             .take(SNIFF_LEN as u64)
             .read_to_end(&mut head)?;
         if head.is_empty() {
             return Err(CaptureError::Empty);
+        }
+        // A gzip-compressed capture (tcpdump -w - | gzip) is read through
+        // a streaming decompressor; offsets in errors are then offsets in
+        // the decompressed capture.
+        if head.starts_with(&[0x1f, 0x8b]) {
+            let inflated = flate2::read::MultiGzDecoder::new(Cursor::new(head).chain(reader));
+            return CaptureReader::from_boxed(Box::new(inflated));
         }
         sniff(&head)?;
         let stream = Cursor::new(head).chain(reader);
@@ -465,7 +476,6 @@ fn sniff(head: &[u8]) -> Result<(), CaptureError> {
         return Err(CaptureError::Truncated { offset: 0 });
     }
     let compressed = [
-        (&[0x1f, 0x8b][..], "gzip", "gunzip -k FILE"),
         (&[0x28, 0xb5, 0x2f, 0xfd][..], "zstd", "zstd -d FILE"),
         (&[0xfd, b'7', b'z', b'X', b'Z'][..], "xz", "xz -dk FILE"),
         (&[b'B', b'Z', b'h'][..], "bzip2", "bunzip2 -k FILE"),

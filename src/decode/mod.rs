@@ -47,6 +47,28 @@ impl Mac {
     }
 }
 
+/// The types of an IPv6 extension-header chain (RFC 8200 §4), walked
+/// over the bytes that hold it; stops at anything that does not fit.
+fn ipv6_ext_chain(mut next: u8, bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut at = 0usize;
+    while matches!(next, 0 | 43 | 44 | 60 | 51) && at + 2 <= bytes.len() {
+        let len = match next {
+            44 => 8,
+            // RFC 4302 §2.2: AH length is in 4-octet units, minus 2.
+            51 => (usize::from(bytes[at + 1]) + 2) * 4,
+            _ => (usize::from(bytes[at + 1]) + 1) * 8,
+        };
+        if at + len > bytes.len() {
+            break;
+        }
+        out.push(next);
+        next = bytes[at];
+        at += len;
+    }
+    out
+}
+
 /// Everything decoded about one frame. Serialised as one NDJSON object by
 /// `packets --format json`; the README documents the schema.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -260,18 +282,10 @@ mod ip {
                     p.truncated = true;
                 }
                 let exts = v6.extensions();
-                use etherparse::Ipv6ExtensionSlice as X;
-                let ext_headers = exts
-                    .clone()
-                    .into_iter()
-                    .map(|ext| match ext {
-                        X::HopByHop(_) => 0,
-                        X::Routing(_) => 43,
-                        X::Fragment(_) => 44,
-                        X::DestinationOptions(_) => 60,
-                        X::Authentication(_) => 51,
-                    })
-                    .collect();
+                // etherparse's own iterator over these headers reads past
+                // its slice on some inputs (found by fuzzing), so the chain
+                // is walked here over the bytes it delimits.
+                let ext_headers = ipv6_ext_chain(h.next_header().0, exts.slice());
                 wire_payload = usize::from(h.payload_length()).checked_sub(exts.slice().len());
                 p.ip = Some(IpInfo {
                     version: 6,

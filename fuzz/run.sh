@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Runs every fuzz target for a set time (default 60 s each), seeded from the
+# samples and the decoders' test fixtures. Needs the nightly toolchain and
+# cargo-fuzz:  rustup toolchain install nightly && cargo install cargo-fuzz
+# Usage: bash fuzz/run.sh [SECONDS] [TARGET ...]
+# A crash leaves its input in fuzz/artifacts/TARGET/; turn it into a
+# regression test in tests/ and commit the input.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs=${1:-60}
+shift || true
+targets=("$@")
+[[ ${#targets[@]} -gt 0 ]] || targets=(capture decode_frame dns tls http tcp_options)
+
+seed() {
+    local t=$1 dir=fuzz/corpus/$1
+    mkdir -p "$dir"
+    case $t in
+        capture) cp samples/*.pcap samples/*.pcapng tests/data/hostile.pcap "$dir"/ ;;
+        dns) cp src/decode/testdata/dns/*.bin "$dir"/ ;;
+        tls)
+            for h in src/decode/testdata/tls/*.hex; do
+                # One byte picks the chunking, then the stream.
+                { printf '\x04'; xxd -r -p "$h"; } >"$dir/$(basename "$h" .hex)"
+            done ;;
+        http)
+            printf '\x20GET / HTTP/1.1\r\nHost: google.com\r\n\r\n' >"$dir/get"
+            printf '\x21HTTP/1.1 301 Moved Permanently\r\nLocation: https://www.google.com/\r\nContent-Length: 5\r\n\r\nhello' >"$dir/301"
+            printf '\x21HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n' >"$dir/chunked" ;;
+        decode_frame)
+            # Frames of the samples, one per file, with a link-type byte.
+            tshark -r samples/curl-redirect.pcapng -T fields -e frame.number 2>/dev/null | head -40 |
+                while read -r n; do
+                    { printf '\x00'; tshark -r samples/curl-redirect.pcapng -Y "frame.number==$n" -x 2>/dev/null |
+                        cut -c7-54 | xxd -r -p; } >"$dir/frame-$n" || true
+                done ;;
+        tcp_options) printf '\x02\x04\x05\xb4\x04\x02\x08\x0a\x00\x00\x00\x01\x00\x00\x00\x00\x01\x03\x03\x0a' >"$dir/syn" ;;
+    esac
+}
+
+status=0
+for t in "${targets[@]}"; do
+    seed "$t"
+    echo "== $t for ${secs}s"
+    if ! cargo +nightly fuzz run -O "$t" "fuzz/corpus/$t" -- -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 2>&1 | tail -3; then
+        status=1
+    fi
+    if compgen -G "fuzz/artifacts/$t/*" >/dev/null; then
+        echo "!! $t: crashes in fuzz/artifacts/$t/"
+        status=1
+    fi
+done
+exit $status
