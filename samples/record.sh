@@ -334,6 +334,86 @@ check_addresses() {
     fi
 }
 
+# The large capture for benches/compare.sh (not a sample, not committed):
+# thousands of DNS lookups (NXDOMAIN, truncated and retried over TCP), short
+# TLS 1.3/h2 and TLS 1.2/HTTP/1.1 connections, redirects, refused
+# connections, WebSocket echo sessions, and bulk transfers, in pcapng and
+# classic pcap. BENCH_OUT (default /tmp/netexplain-bench), BENCH_ROUNDS
+# (default 1500) and BENCH_BULK_MB (default 1100) size it.
+record_bench() {
+    prepare
+    local dir=${BENCH_OUT:-/tmp/netexplain-bench} rounds=${BENCH_ROUNDS:-1500} bulk=${BENCH_BULK_MB:-1100}
+    mkdir -p "$dir"
+    local f=$dir/bench.pcapng
+    head -c $((bulk / 4))M /dev/urandom >"$WORK/nginx/html/bulk.bin"
+    chmod a+r "$WORK/nginx/html/bulk.bin"
+    cat >"$WORK/ws.py" <<'PY'
+import base64, hashlib, socket, sys, threading
+GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+def serve():
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("203.0.113.100", 8080)); s.listen(64)
+    while True:
+        c, _ = s.accept()
+        threading.Thread(target=echo, args=(c,), daemon=True).start()
+def echo(c):
+    head = b""
+    while b"\r\n\r\n" not in head:
+        chunk = c.recv(4096)
+        if not chunk: return
+        head += chunk
+    key = [l.split(b":", 1)[1].strip() for l in head.split(b"\r\n") if l.lower().startswith(b"sec-websocket-key")][0]
+    accept = base64.b64encode(hashlib.sha1(key + GUID).digest())
+    c.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " + accept + b"\r\n\r\n")
+    while True:
+        h = c.recv(2)
+        if len(h) < 2: break
+        n = h[1] & 0x7f; mask = c.recv(4); data = bytes(b ^ mask[i % 4] for i, b in enumerate(c.recv(n)))
+        if h[0] & 0x0f == 8:
+            c.sendall(b"\x88\x02\x03\xe8"); break
+        c.sendall(bytes([0x81, len(data)]) + data)
+    c.close()
+def client(n):
+    for i in range(n):
+        c = socket.create_connection(("203.0.113.100", 8080))
+        key = base64.b64encode(bytes([i % 256]) * 16)
+        c.sendall(b"GET /chat HTTP/1.1\r\nHost: www.google.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + key + b"\r\nSec-WebSocket-Version: 13\r\n\r\n")
+        c.recv(4096)
+        for msg in (b"hello", b"again"):
+            mask = b"\x01\x02\x03\x04"
+            c.sendall(bytes([0x81, 0x80 | len(msg)]) + mask + bytes(b ^ mask[j % 4] for j, b in enumerate(msg)))
+            c.recv(64)
+        c.sendall(b"\x88\x82\x01\x02\x03\x04" + bytes(b ^ m for b, m in zip(b"\x03\xe8", b"\x01\x02")))
+        c.recv(64); c.close()
+if sys.argv[1] == "serve": serve()
+else: client(int(sys.argv[2]))
+PY
+    ip netns exec nx-web python3 "$WORK/ws.py" serve &
+    local ws=$!
+    sleep 0.5
+    start_capture nx-client "$f" dumpcap -i nxc0 -B 256 -w "$f"
+    local dig=(in_ns nx-client dig +time=2 +tries=1 @203.0.113.53)
+    local curl=(in_ns nx-client curl -sS -k --max-time 10 -o /dev/null)
+    for ((i = 0; i < rounds; i++)); do
+        "${dig[@]}" google.com A >/dev/null
+        "${dig[@]}" "nosuch$i.google.com" A >/dev/null || true
+        ((i % 20)) || "${dig[@]}" +noedns big.google.com TXT >/dev/null
+        "${curl[@]}" https://www.google.com/
+        "${curl[@]}" --tls-max 1.2 --http1.1 https://static.google.com/style.css
+        ((i % 5)) || "${curl[@]}" -L http://google.com/
+        ((i % 10)) || "${curl[@]}" http://203.0.113.100:81/ || true
+    done
+    in_ns nx-client python3 "$WORK/ws.py" client $((rounds / 5))
+    for _ in 1 2 3 4; do
+        "${curl[@]}" --max-time 120 https://www.google.com/bulk.bin
+    done
+    stop_capture 3
+    kill "$ws" 2>/dev/null || true
+    editcap -F pcap "$f" "$dir/bench.pcap"
+    capinfos -c -s "$f" "$dir/bench.pcap" 2>/dev/null || true
+}
+
 ALL=(curl_redirect chromium dns_types curl_ipv6 curl_tls12 any_sll2 nano_vlan two_interfaces)
 WANT=("${@:-${ALL[@]}}")
 build_lab
@@ -345,6 +425,7 @@ for w in "${WANT[@]}"; do
 done
 chown "$(stat -c %u "$HERE")":"$(stat -c %g "$HERE")" "$HERE"/*.pcap* 2>/dev/null || true
 chmod 644 "$HERE"/*.pcap* 2>/dev/null || true
+[[ ${WANT[*]} == bench ]] && exit 0
 for f in "$HERE"/*.pcap "$HERE"/*.pcapng; do
     [[ -e $f ]] || continue
     check_addresses "$f"

@@ -153,7 +153,8 @@ type ConnKey = (Endpoint, Endpoint);
 
 pub struct Tracker {
     limits: Limits,
-    conns: HashMap<ConnKey, Conn>,
+    /// Boxed: a conversation is large, and the table moves its entries.
+    conns: HashMap<ConnKey, Box<Conn>>,
     /// Conversations by the frame that last touched them, open and closed
     /// apart, so that making room evicts a closed one, else the one idle
     /// the longest, without scanning the table.
@@ -278,7 +279,7 @@ impl Tracker {
             self.stats.tcp_conversations += 1;
             self.conns.insert(
                 key,
-                Conn {
+                Box::new(Conn {
                     stream,
                     client,
                     dirs: [Direction::new(), Direction::new()],
@@ -287,7 +288,7 @@ impl Tracker {
                     reset: false,
                     http_methods: VecDeque::new(),
                     last_frame: packet.frame,
-                },
+                }),
             );
         }
         let Some(conn) = self.conns.get_mut(&key) else {
