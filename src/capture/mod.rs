@@ -189,7 +189,13 @@ impl CaptureReader {
         // the decompressed capture.
         if head.starts_with(&[0x1f, 0x8b]) {
             let inflated = flate2::read::MultiGzDecoder::new(Cursor::new(head).chain(reader));
-            return CaptureReader::from_boxed(Box::new(inflated));
+            return CaptureReader::from_boxed(Box::new(inflated)).map_err(|e| match e {
+                CaptureError::Io(io) => CaptureError::Corrupt {
+                    offset: 0,
+                    reason: format!("gzip-compressed data that cannot be decompressed: {io}"),
+                },
+                other => other,
+            });
         }
         sniff(&head)?;
         let stream = Cursor::new(head).chain(reader);
