@@ -15,32 +15,47 @@
 # are flushed and the resolver restarted (cold cache) before each recording.
 #
 # Needs root and: iproute2, nginx (with http_v2), dnsmasq, curl, dig, chromium,
-# dumpcap and tcpdump, tshark (for the address check), openssl, python3,
-# ethtool.
+# dumpcap and tcpdump, tshark and capinfos (for the checks), openssl,
+# python3, ethtool. On Debian:
+#   apt-get install -y iproute2 nginx-light dnsmasq-base curl bind9-dnsutils \
+#       chromium tshark tcpdump openssl python3 ethtool
+#
 # Usage: sudo bash samples/record.sh [name ...]   (default: every sample)
+#        sudo bash samples/record.sh bench        (large capture, see below)
+#        bash samples/record.sh check             (only check the files)
+# Names: curl_redirect chromium dns_types curl_ipv6 curl_tls12 any_sll2
+#        nano_vlan two_interfaces.
+# SAMPLES_OUT=DIR writes (and checks) the files in DIR instead of samples/,
+# e.g. to try a re-recording without touching the committed files.
+#
+# After recording, every file is checked: it must show what its sample is
+# for (see verify_*), and hold no address outside the documentation ranges
+# (check_addresses). The script fails otherwise.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-WORK=$(mktemp -d /tmp/netexplain-lab.XXXXXX)
+OUT=${SAMPLES_OUT:-$HERE}
 NS=(nx-client nx-gw nx-web nx-dns)
+WORK= LAB=0
 
 log() { printf '== %s\n' "$*" >&2; }
 in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 
+# Ends every process left in the lab's namespaces (all started here), then
+# removes the namespaces, the client's /etc/netns files and the temporary
+# directory (certificate, key, nginx and dnsmasq state, Chromium profile).
 cleanup() {
-    for ns in "${NS[@]}"; do
-        ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null || true
-    done
-    sleep 0.3
-    for ns in "${NS[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
-    rm -rf /etc/netns/nx-client "$WORK"
+    if ((LAB)); then
+        local ns
+        for ns in "${NS[@]}"; do
+            ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null || true
+        done
+        sleep 0.3
+        for ns in "${NS[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
+        rm -rf /etc/netns/nx-client
+    fi
+    [[ -z $WORK ]] || rm -rf "$WORK"
 }
-trap cleanup EXIT
-
-for tool in ip nginx dnsmasq curl dig chromium dumpcap tcpdump tshark openssl python3 ethtool; do
-    command -v "$tool" >/dev/null || { echo "record.sh: $tool is required" >&2; exit 1; }
-done
-[[ $(id -u) == 0 ]] || { echo "record.sh: run as root (network namespaces)" >&2; exit 1; }
 
 build_lab() {
     for ns in "${NS[@]}"; do
@@ -213,7 +228,7 @@ prepare() { flush_neighbours; start_dns; flush_neighbours; }
 
 record_curl_redirect() {
     prepare
-    local f=$HERE/curl-redirect.pcapng
+    local f=$OUT/curl-redirect.pcapng
     start_capture nx-client "$f" dumpcap -i nxc0 -w "$f"
     in_ns nx-client curl -4 -sS -k -L --http1.1 --max-time 10 http://google.com/ -o /dev/null
     stop_capture 3.5
@@ -221,7 +236,7 @@ record_curl_redirect() {
 
 record_chromium() {
     prepare
-    local f=$HERE/chromium-pageload.pcapng profile=$WORK/chromium
+    local f=$OUT/chromium-pageload.pcapng profile=$WORK/chromium
     rm -rf "$profile"; mkdir -p "$profile"
     start_capture nx-client "$f" dumpcap -i nxc0 -w "$f"
     HOME=$profile in_ns nx-client timeout 40 chromium --headless=new --no-sandbox \
@@ -231,14 +246,17 @@ record_chromium() {
         --disable-domain-reliability --disable-breakpad --metrics-recording-only \
         --disable-features=OptimizationHints,MediaRouter,DnsOverHttpsUpgrade,Translate \
         --virtual-time-budget=3000 --dump-dom https://www.google.com/ >"$WORK/dom.html" 2>"$WORK/chromium.log" || true
-    grep -q "banner.svg" "$WORK/dom.html" || { echo "chromium did not load the page" >&2; tail -5 "$WORK/chromium.log" >&2; }
-    cp "$WORK/dom.html" /tmp/nx-dom.html
     stop_capture 3.5
+    grep -q "banner.svg" "$WORK/dom.html" || {
+        echo "record.sh: chromium did not load the page" >&2
+        tail -5 "$WORK/chromium.log" >&2
+        exit 1
+    }
 }
 
 record_dns_types() {
     prepare
-    local f=$HERE/dns-types.pcapng
+    local f=$OUT/dns-types.pcapng
     local dig=(in_ns nx-client dig +time=2 +tries=1 @203.0.113.53)
     start_capture nx-client "$f" dumpcap -i nxc0 -w "$f"
     "${dig[@]}" google.com A >/dev/null
@@ -260,7 +278,7 @@ record_dns_types() {
 record_curl_ipv6() {
     prepare
     echo "nameserver 2001:db8:2::53" >/etc/netns/nx-client/resolv.conf
-    local f=$HERE/curl-ipv6.pcapng
+    local f=$OUT/curl-ipv6.pcapng
     start_capture nx-client "$f" dumpcap -i nxc0 -w "$f"
     in_ns nx-client curl -6 -sS -k --http1.1 --max-time 10 https://www.google.com/ -o /dev/null
     stop_capture 3.5
@@ -269,7 +287,7 @@ record_curl_ipv6() {
 
 record_curl_tls12() {
     prepare
-    local f=$HERE/curl-tls12.pcapng
+    local f=$OUT/curl-tls12.pcapng
     start_capture nx-client "$f" dumpcap -i nxc0 -w "$f"
     in_ns nx-client curl -4 -sS -k --tls-max 1.2 --http1.1 --max-time 10 https://www.google.com/ -o /dev/null
     stop_capture 3.5
@@ -277,46 +295,279 @@ record_curl_tls12() {
 
 record_any_sll2() {
     prepare
-    local f=$HERE/any-sll2.pcap
+    local f=$OUT/any-sll2.pcap
     start_capture nx-client "$f" tcpdump -i any -U -w "$f"
     in_ns nx-client curl -4 -sS --max-time 10 http://google.com/ -o /dev/null
     stop_capture 3.5
 }
 
-# This kernel has no 802.1Q support in network namespaces, so the exchange
-# is recorded untagged with nanosecond timestamps and every frame then gets
-# an 802.1Q tag for VLAN 100 inserted after its MAC addresses, as a trunk port
-# would carry it. (tcprewrite can add tags but writes microsecond files.)
+# VLAN 100 between the client and the gateway: 192.0.2.10 and 192.0.2.1,
+# frames tagged on a trunk veth pair (nxct in nx-client, nxgt in nx-gw) that
+# carries nothing else; the capture is on the client's end of the trunk, so
+# every frame in it carries its 802.1Q tag. Where the kernel has 802.1Q, the
+# addresses sit on VLAN sub-interfaces of the trunk. Without it (as on the
+# machine these samples were recorded on), each side has an access veth pair
+# (vla/vlb, vga/vgb) and a small relay on packet sockets pushes the tag on
+# frames from the access side onto the trunk and pops it on the way back, as
+# a switch's access and trunk ports do: the tagged frames on the trunk are
+# real frames on a link all the same.
+VLAN_RELAYS=()
+vlan_relay_script() {
+    cat >"$WORK/vlan-relay.py" <<'PY'
+import select, socket, struct, sys, time
+SOL_PACKET, PACKET_AUXDATA, TP_STATUS_VLAN_VALID, PACKET_OUTGOING = 263, 8, 0x10, 4
+access, trunk, vid, secs, ready = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), sys.argv[5]
+def open_sock(ifname):
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0003))
+    s.setsockopt(SOL_PACKET, PACKET_AUXDATA, 1)
+    s.bind((ifname, 0))
+    return s
+a, t = open_sock(access), open_sock(trunk)
+tag = struct.pack("!HH", 0x8100, vid)
+open(ready, "w").write("ready\n")
+deadline = time.monotonic() + secs
+while (left := deadline - time.monotonic()) > 0:
+    readable, _, _ = select.select([a, t], [], [], left)
+    for s in readable:
+        data, anc, _, addr = s.recvmsg(65536, socket.CMSG_SPACE(32))
+        if addr[2] == PACKET_OUTGOING:
+            continue
+        if s is a:
+            t.send(data[:12] + tag + data[12:])
+            continue
+        # The kernel takes the tag off a received frame and hands it over
+        # beside the frame; a tag still in the frame is taken off here.
+        got = None
+        for level, kind, aux in anc:
+            if level == SOL_PACKET and kind == PACKET_AUXDATA:
+                status, _, _, _, _, tci, _ = struct.unpack("IIIHHHH", aux[:20])
+                if status & TP_STATUS_VLAN_VALID:
+                    got = tci & 0x0FFF
+        if got is None and data[12:14] == b"\x81\x00":
+            got = struct.unpack("!H", data[14:16])[0] & 0x0FFF
+            data = data[:12] + data[16:]
+        if got == vid:
+            a.send(data)
+PY
+}
+
+# vlan_setup: builds the trunk and VLAN 100, sets CLIENT_VIF and GW_VIF.
+CLIENT_VIF= GW_VIF=
+vlan_setup() {
+    local ns dev peer
+    ip link add nxct netns nx-client type veth peer name nxgt netns nx-gw
+    for pair in nx-client:nxct nx-gw:nxgt; do
+        IFS=: read -r ns dev <<<"$pair"
+        # Only tagged frames on the trunk: no IPv6 of its own.
+        in_ns "$ns" sysctl -qw "net.ipv6.conf.$dev.disable_ipv6=1"
+        in_ns "$ns" ip link set "$dev" up
+    done
+    if in_ns nx-client ip link add link nxct name nxct.100 type vlan id 100 2>/dev/null &&
+        in_ns nx-gw ip link add link nxgt name nxgt.100 type vlan id 100 2>/dev/null; then
+        CLIENT_VIF=nxct.100 GW_VIF=nxgt.100
+    else
+        log "no 802.1Q in this kernel: VLAN 100 through access ports and relays"
+        vlan_relay_script
+        in_ns nx-client ip link add vla type veth peer name vlb
+        in_ns nx-gw ip link add vga type veth peer name vgb
+        for pair in nx-client:vla nx-client:vlb nx-gw:vga nx-gw:vgb; do
+            IFS=: read -r ns dev <<<"$pair"
+            in_ns "$ns" sysctl -qw "net.ipv6.conf.$dev.disable_ipv6=1"
+            # The relays copy frames as they are: checksums must be filled
+            # in, and no segment larger than the link's MTU.
+            in_ns "$ns" ethtool -K "$dev" tx off tso off gso off gro off >/dev/null 2>&1 || true
+            in_ns "$ns" ip link set "$dev" up
+        done
+        for pair in nx-client:vlb:nxct nx-gw:vgb:nxgt; do
+            IFS=: read -r ns dev peer <<<"$pair"
+            rm -f "$WORK/relay-$ns.ready"
+            ip netns exec "$ns" timeout 90 python3 "$WORK/vlan-relay.py" "$dev" "$peer" 100 80 \
+                "$WORK/relay-$ns.ready" 2>>"$WORK/relay.log" &
+            VLAN_RELAYS+=($!)
+        done
+        for ns in nx-client nx-gw; do
+            for _ in $(seq 1 50); do
+                [[ -e $WORK/relay-$ns.ready ]] && break
+                sleep 0.1
+            done
+            [[ -e $WORK/relay-$ns.ready ]] || {
+                echo "record.sh: the VLAN relay in $ns did not start" >&2
+                cat "$WORK/relay.log" >&2
+                exit 1
+            }
+        done
+        CLIENT_VIF=vla GW_VIF=vga
+    fi
+    in_ns nx-client sysctl -qw "net.ipv6.conf.${CLIENT_VIF/./\/}.disable_ipv6=1"
+    in_ns nx-gw sysctl -qw "net.ipv6.conf.${GW_VIF/./\/}.disable_ipv6=1"
+    in_ns nx-client ip addr add 192.0.2.10/24 dev "$CLIENT_VIF"
+    in_ns nx-client ip link set "$CLIENT_VIF" up
+    in_ns nx-gw ip addr add 192.0.2.1/24 dev "$GW_VIF"
+    in_ns nx-gw ip link set "$GW_VIF" up
+    # The client reaches everything through the VLAN for this recording.
+    in_ns nx-client ip route replace default via 192.0.2.1 dev "$CLIENT_VIF"
+}
+vlan_teardown() {
+    local p
+    for p in "${VLAN_RELAYS[@]}"; do
+        kill "$p" 2>/dev/null || true
+        wait "$p" 2>/dev/null || true
+    done
+    VLAN_RELAYS=()
+    in_ns nx-client ip route replace default via 198.51.100.1 dev nxc0
+    in_ns nx-client ip link del nxct 2>/dev/null || true
+    in_ns nx-client ip link del vla 2>/dev/null || true
+    in_ns nx-gw ip link del vga 2>/dev/null || true
+}
+
 record_nano_vlan() {
+    vlan_setup
     prepare
-    local f=$HERE/nano-vlan.pcap raw=$WORK/nano-untagged.pcap
-    start_capture nx-client "$raw" tcpdump -i nxc0 -U --time-stamp-precision=nano -w "$raw"
+    local f=$OUT/nano-vlan.pcap
+    start_capture nx-client "$f" tcpdump -i nxct -U --time-stamp-precision=nano -w "$f"
+    in_ns nx-client ping -c 2 -i 0.2 -W 2 192.0.2.1 >/dev/null
     in_ns nx-client curl -4 -sS --max-time 10 http://google.com/ -o /dev/null
     stop_capture 3.5
-    python3 - "$raw" "$f" <<'PY'
-import struct, sys
-src = open(sys.argv[1], "rb").read()
-magic = src[:4]
-assert magic in (b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d"), "not a nanosecond pcap"
-end = "<" if magic[0] == 0x4d else ">"
-out = bytearray(src[:24])
-at = 24
-while at + 16 <= len(src):
-    sec, frac, incl, orig = struct.unpack(end + "IIII", src[at:at + 16])
-    frame = src[at + 16:at + 16 + incl]
-    tagged = frame[:12] + b"\x81\x00" + struct.pack(">H", 100) + frame[12:]
-    out += struct.pack(end + "IIII", sec, frac, incl + 4, orig + 4) + tagged
-    at += 16 + incl
-open(sys.argv[2], "wb").write(out)
-PY
+    vlan_teardown
 }
 
 record_two_interfaces() {
     prepare
-    local f=$HERE/two-interfaces.pcapng
+    local f=$OUT/two-interfaces.pcapng
     start_capture nx-gw "$f" dumpcap -i nxg0 -i br0 -w "$f"
     in_ns nx-client curl -4 -sS --max-time 10 http://google.com/ -o /dev/null
     stop_capture 3.5
+}
+
+# What each sample is for, checked with tshark. expect FILE MIN FILTER WHAT:
+# at least MIN frames match the display filter (MIN 0: none may match).
+FAILED=0
+expect() {
+    local f=$1 min=$2 filter=$3 what=$4 frames n
+    frames=$(tshark -r "$f" -n -Y "$filter" -T fields -e frame.number 2>/dev/null || true)
+    n=$(grep -c . <<<"$frames" || true)
+    local shown
+    shown=$(head -6 <<<"$frames" | paste -sd, -)
+    ((n > 6)) && shown+=",…"
+    if { ((min == 0)) && ((n == 0)); } || { ((min > 0)) && ((n >= min)); }; then
+        printf '   ok    %-58s %s\n' "$what" "${shown:-none}"
+    else
+        printf '   FAIL  %-58s %s frame(s) match %s\n' "$what" "$n" "$filter"
+        FAILED=1
+    fi
+}
+# expect_info FILE WHAT PATTERN...: each pattern matches a line of capinfos'
+# report (file type, link type, timestamp precision, interfaces).
+expect_info() {
+    local f=$1 what=$2 info pattern
+    shift 2
+    info=$(capinfos -t -E -F -I -M "$f" 2>/dev/null)
+    for pattern; do
+        if ! grep -Eq "$pattern" <<<"$info"; then
+            printf '   FAIL  %-58s capinfos has no %s\n' "$what" "$pattern"
+            FAILED=1
+            return
+        fi
+    done
+    printf '   ok    %-58s\n' "$what"
+}
+# The link type number in a classic pcap file header.
+expect_linktype() {
+    local f=$1 want=$2 what=$3 got
+    got=$(od -An -tu4 -j20 -N4 "$f" | tr -d ' ')
+    if [[ $got == "$want" ]]; then
+        printf '   ok    %-58s %s\n' "$what" "$got"
+    else
+        printf '   FAIL  %-58s link type %s\n' "$what" "$got"
+        FAILED=1
+    fi
+}
+
+verify_curl_redirect() {
+    local f=$1
+    expect "$f" 1 'arp.opcode==1 && arp.dst.proto_ipv4==198.51.100.1' 'ARP who-has the gateway 198.51.100.1'
+    expect "$f" 1 'arp.opcode==2 && arp.src.proto_ipv4==198.51.100.1' 'ARP reply from the gateway'
+    expect "$f" 1 'dns.flags.response==0 && dns.qry.name=="google.com" && dns.qry.type==1' 'DNS query A google.com'
+    expect "$f" 1 'dns.flags.response==1 && dns.cname=="www3.l.google.com"' 'DNS answer with CNAME www.google.com → www3.l'
+    expect "$f" 1 'tcp.flags.syn==1 && tcp.flags.ack==0 && tcp.dstport==80' 'SYN to port 80'
+    expect "$f" 1 'http.request.method=="GET"' 'GET / on port 80'
+    expect "$f" 1 'http.response.code==301 && http.location=="https://www.google.com/"' '301 to https://www.google.com/'
+    expect "$f" 1 'tcp.flags.syn==1 && tcp.flags.ack==0 && tcp.dstport==443' 'SYN to port 443'
+    expect "$f" 1 'tls.handshake.type==1 && tls.handshake.extensions_server_name=="www.google.com"' 'ClientHello with SNI www.google.com'
+    expect "$f" 1 'tls.handshake.type==2 && tls.handshake.extensions.supported_version==0x0304' 'ServerHello choosing TLS 1.3'
+    expect "$f" 4 'tcp.flags.fin==1' 'FINs of both connections'
+}
+verify_chromium() {
+    local f=$1
+    expect "$f" 1 'dns.qry.name=="www.google.com" && dns.qry.type==65' 'DNS HTTPS (type 65) query for www.google.com'
+    expect "$f" 1 'tls.handshake.type==1 && tls.handshake.extensions_server_name=="www.google.com" && tcp.segment.count>=2' \
+        'ClientHello for www.google.com in ≥2 TCP segments'
+    expect "$f" 1 'tls.handshake.type==1 && tls.handshake.extensions_key_share_group==4588' 'key share X25519MLKEM768 (0x11ec)'
+    expect "$f" 1 'tls.handshake.type==1 && tls.handshake.extensions_server_name=="static.google.com"' 'ClientHello for static.google.com (same server)'
+    expect "$f" 2 'tcp.flags.fin==1' 'teardown'
+}
+verify_dns_types() {
+    local f=$1 t
+    expect "$f" 1 'frame.number<=4 && arp.dst.proto_ipv4==198.51.100.1' 'ARP for the gateway at the start'
+    for t in 1:A 28:AAAA 15:MX 16:TXT 33:SRV 12:PTR 65:HTTPS; do
+        expect "$f" 1 "udp && dns.flags.response==1 && dns.qry.type==${t%%:*} && dns.count.answers>0" "answer ${t#*:}"
+    done
+    expect "$f" 1 'dns.flags.response==1 && dns.cname=="www3.l.google.com"' 'CNAME chain www.google.com'
+    expect "$f" 1 'dns.flags.rcode==3' 'NXDOMAIN nosuch.google.com'
+    expect "$f" 1 'udp && dns.flags.truncated==1' 'truncated answer over UDP (TC)'
+    expect "$f" 1 'tcp && dns.flags.response==1 && dns.qry.name=="big.google.com"' 'the same question answered over TCP'
+    expect "$f" 1 'tcp && dns.flags.response==1 && dns.qry.name=="static.google.com"' '+tcp query'
+}
+verify_curl_ipv6() {
+    local f=$1
+    expect "$f" 1 'icmpv6.type==135 && icmpv6.nd.ns.target_address==2001:db8:1::1' 'neighbour solicitation for 2001:db8:1::1'
+    expect "$f" 1 'icmpv6.type==136 && icmpv6.nd.na.target_address==2001:db8:1::1' 'neighbour advertisement'
+    expect "$f" 1 'ipv6.dst==2001:db8:2::53 && dns.qry.type==28' 'DNS AAAA over IPv6'
+    expect "$f" 1 'ipv6 && tcp.flags.syn==1 && tcp.flags.ack==0 && tcp.dstport==443' 'SYN over IPv6'
+    expect "$f" 1 'ipv6 && tls.handshake.type==1 && tls.handshake.extensions_server_name=="www.google.com"' 'ClientHello over IPv6'
+    expect "$f" 0 'ip' 'no IPv4'
+}
+verify_curl_tls12() {
+    local f=$1
+    expect "$f" 1 'tls.handshake.type==1' 'ClientHello'
+    expect "$f" 1 'tls.handshake.type==2 && tls.handshake.version==0x0303 && !tls.handshake.extensions.supported_version' 'ServerHello choosing TLS 1.2'
+    expect "$f" 1 'tls.handshake.type==11' 'Certificate'
+    expect "$f" 1 'tls.handshake.type==12' 'ServerKeyExchange'
+    expect "$f" 1 'tls.handshake.type==14' 'ServerHelloDone'
+    expect "$f" 1 'tls.handshake.type==16' 'ClientKeyExchange'
+    expect "$f" 2 'tls.record.content_type==20' 'ChangeCipherSpec both ways'
+    expect "$f" 2 'tls.record.content_type==23' 'application data'
+}
+verify_any_sll2() {
+    local f=$1
+    expect_info "$f" 'classic pcap, microseconds, Linux cooked v2' '^File type: +pcap$' \
+        '^File encapsulation: +linux-sll2$' 'precision: +microseconds'
+    expect_linktype "$f" 276 'link type LINUX_SLL2 in the file header'
+    expect "$f" 1 'sll.pkttype==4' 'outgoing frames'
+    expect "$f" 1 'http.response.code==301' '301 (not followed)'
+    expect "$f" 0 'tls' 'no TLS'
+}
+verify_nano_vlan() {
+    local f=$1
+    expect_info "$f" 'classic pcap, nanoseconds, Ethernet' '^File type: +nsecpcap$' \
+        '^File encapsulation: +ether$' 'precision: +nanoseconds'
+    expect_linktype "$f" 1 'link type ETHERNET in the file header'
+    expect "$f" 0 '!vlan' 'every frame tagged'
+    expect "$f" 16 'vlan.id==100' '802.1Q VLAN 100'
+    expect "$f" 1 'arp.opcode==1 && arp.dst.proto_ipv4==192.0.2.1' 'ARP who-has 192.0.2.1 on the VLAN'
+    expect "$f" 2 'icmp.type==0' 'echo replies'
+    expect "$f" 1 'dns.flags.response==1 && ip.dst==192.0.2.10' 'DNS answer over the VLAN'
+    expect "$f" 1 'http.response.code==301' '301'
+}
+verify_two_interfaces() {
+    local f=$1
+    expect_info "$f" 'pcapng, two interfaces' '^File type: +pcapng$' \
+        '^Number of interfaces in file: 2$' 'Interface #1 info'
+    expect "$f" 1 'frame.interface_id==0' 'frames on interface 0 (client side)'
+    expect "$f" 1 'frame.interface_id==1' 'frames on interface 1 (server side)'
+    expect "$f" 0 'frame.interface_id>1' 'no third interface'
+    expect "$f" 2 'tcp.flags.syn==1 && tcp.flags.ack==0 && tcp.dstport==80' 'the SYN seen on both links'
+    expect "$f" 1 'http.response.code==301' '301'
 }
 
 # Fails when a capture holds an address outside the documentation ranges,
@@ -328,10 +579,37 @@ check_addresses() {
         tr '\t,' '\n\n' | sort -u | grep -v '^$' |
         grep -Ev '^(192\.0\.2\.|198\.51\.100\.|203\.0\.113\.|2001:db8:|fe80::|ff02::|127\.0\.0\.1$|::1$|::$|0\.0\.0\.0$)' || true)
     if [[ -n $bad ]]; then
-        echo "record.sh: $f holds addresses outside the documentation ranges:" >&2
-        echo "$bad" >&2
-        exit 1
+        printf '   FAIL  addresses outside the documentation ranges: %s\n' "$(paste -sd' ' - <<<"$bad")"
+        FAILED=1
+    else
+        printf '   ok    %-58s\n' 'only documentation, link-local and loopback addresses'
     fi
+}
+
+SAMPLE_FILES=(curl_redirect:curl-redirect.pcapng chromium:chromium-pageload.pcapng
+    dns_types:dns-types.pcapng curl_ipv6:curl-ipv6.pcapng curl_tls12:curl-tls12.pcapng
+    any_sll2:any-sll2.pcap nano_vlan:nano-vlan.pcap two_interfaces:two-interfaces.pcapng)
+check_all() {
+    local entry name f size
+    for entry in "${SAMPLE_FILES[@]}"; do
+        name=${entry%%:*} f=$OUT/${entry#*:}
+        if [[ ! -e $f ]]; then
+            printf '%s: missing\n' "$f"
+            FAILED=1
+            continue
+        fi
+        size=$(stat -c %s "$f")
+        printf '%s  %s bytes, %s frames, %s\n' "${entry#*:}" "$size" \
+            "$(tshark -r "$f" -n 2>/dev/null | wc -l)" \
+            "$(capinfos -t -E -T -M -r "$f" 2>/dev/null | cut -f2,3 | tr '\t' ' ')"
+        tshark -r "$f" -n -q -z io,phs 2>/dev/null | sed -n '/^eth\|^sll/,/^====/p' | grep -v '^====' |
+            sed 's/^/      /' | head -12
+        ((size < 200000)) || { printf '   FAIL  larger than 200 KB\n'; FAILED=1; }
+        check_addresses "$f"
+        "verify_$name" "$f"
+    done
+    ((FAILED == 0)) || { echo "record.sh: checks failed" >&2; return 1; }
+    echo "record.sh: all checks passed"
 }
 
 # The large capture for benches/compare.sh (not a sample, not committed):
@@ -414,21 +692,36 @@ PY
     capinfos -c -s "$f" "$dir/bench.pcap" 2>/dev/null || true
 }
 
+if [[ ${1:-} == check ]]; then
+    mkdir -p "$OUT"
+    check_all
+    exit
+fi
+
+[[ $(id -u) == 0 ]] || { echo "record.sh: run as root (network namespaces)" >&2; exit 1; }
+for tool in ip nginx dnsmasq curl dig chromium dumpcap tcpdump tshark capinfos editcap openssl python3 ethtool timeout; do
+    command -v "$tool" >/dev/null || { echo "record.sh: $tool is required" >&2; exit 1; }
+done
 ALL=(curl_redirect chromium dns_types curl_ipv6 curl_tls12 any_sll2 nano_vlan two_interfaces)
 WANT=("${@:-${ALL[@]}}")
+for w in "${WANT[@]}"; do
+    declare -F "record_$w" >/dev/null || { echo "record.sh: no sample named $w (${ALL[*]} bench)" >&2; exit 1; }
+done
+mkdir -p "$OUT"
+WORK=$(mktemp -d /tmp/netexplain-lab.XXXXXX)
+trap cleanup EXIT
+LAB=1
 build_lab
 start_web
-sleep 0.5
+for _ in $(seq 1 50); do
+    in_ns nx-web ss -ltn | grep -q '203.0.113.100:443' && break
+    sleep 0.1
+done
 for w in "${WANT[@]}"; do
     log "recording $w"
     "record_$w"
 done
-chown "$(stat -c %u "$HERE")":"$(stat -c %g "$HERE")" "$HERE"/*.pcap* 2>/dev/null || true
-chmod 644 "$HERE"/*.pcap* 2>/dev/null || true
 [[ ${WANT[*]} == bench ]] && exit 0
-for f in "$HERE"/*.pcap "$HERE"/*.pcapng; do
-    [[ -e $f ]] || continue
-    check_addresses "$f"
-    printf '%-28s %6s bytes %4s frames\n' "$(basename "$f")" "$(stat -c %s "$f")" \
-        "$(tshark -r "$f" -n 2>/dev/null | wc -l)"
-done
+chown "$(stat -c %u "$OUT")":"$(stat -c %g "$OUT")" "$OUT"/*.pcap* 2>/dev/null || true
+chmod 644 "$OUT"/*.pcap* 2>/dev/null || true
+check_all
