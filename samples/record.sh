@@ -36,7 +36,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 OUT=${SAMPLES_OUT:-$HERE}
 NS=(nx-client nx-gw nx-web nx-dns)
-WORK= LAB=0
+WORK='' LAB=0
 
 log() { printf '== %s\n' "$*" >&2; }
 in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
@@ -184,7 +184,7 @@ start_dns() {
         --mx-host=google.com,smtp.google.com,10 \
         --host-record=smtp.google.com,203.0.113.25 \
         --txt-record=google.com,"v=spf1 ip4:203.0.113.0/24 -all" \
-        --txt-record=big.google.com,"a$big","b$big","c$big" \
+        --txt-record="big.google.com,a$big,b$big,c$big" \
         --srv-host=_xmpp-server._tcp.google.com,xmpp.google.com,5269,5,0 \
         --ptr-record=100.113.0.203.in-addr.arpa,www.google.com \
         --dns-rr=www3.l.google.com,65,00010000010006026832026833 \
@@ -352,7 +352,7 @@ PY
 }
 
 # vlan_setup: builds the trunk and VLAN 100, sets CLIENT_VIF and GW_VIF.
-CLIENT_VIF= GW_VIF=
+CLIENT_VIF='' GW_VIF=''
 vlan_setup() {
     local ns dev peer
     ip link add nxct netns nx-client type veth peer name nxgt netns nx-gw
@@ -699,7 +699,7 @@ if [[ ${1:-} == check ]]; then
 fi
 
 [[ $(id -u) == 0 ]] || { echo "record.sh: run as root (network namespaces)" >&2; exit 1; }
-for tool in ip nginx dnsmasq curl dig chromium dumpcap tcpdump tshark capinfos editcap openssl python3 ethtool timeout; do
+for tool in ip nginx dnsmasq curl dig chromium dumpcap tcpdump tshark capinfos editcap openssl python3 ethtool timeout flock; do
     command -v "$tool" >/dev/null || { echo "record.sh: $tool is required" >&2; exit 1; }
 done
 ALL=(curl_redirect chromium dns_types curl_ipv6 curl_tls12 any_sll2 nano_vlan two_interfaces)
@@ -708,6 +708,9 @@ for w in "${WANT[@]}"; do
     declare -F "record_$w" >/dev/null || { echo "record.sh: no sample named $w (${ALL[*]} bench)" >&2; exit 1; }
 done
 mkdir -p "$OUT"
+# The lab's namespace names are fixed: one recording at a time on a machine.
+exec 9>/run/netexplain-lab.lock
+flock -w 600 9 || { echo "record.sh: another recording holds /run/netexplain-lab.lock" >&2; exit 1; }
 WORK=$(mktemp -d /tmp/netexplain-lab.XXXXXX)
 trap cleanup EXIT
 LAB=1
