@@ -24,7 +24,7 @@
 #        sudo bash samples/record.sh bench        (large capture, see below)
 #        bash samples/record.sh check             (only check the files)
 # Names: curl_redirect chromium dns_types curl_ipv6 curl_tls12 any_sll2
-#        nano_vlan two_interfaces.
+#        nano_vlan two_interfaces websocket.
 # SAMPLES_OUT=DIR writes (and checks) the files in DIR instead of samples/,
 # e.g. to try a re-recording without touching the committed files.
 #
@@ -588,7 +588,8 @@ check_addresses() {
 
 SAMPLE_FILES=(curl_redirect:curl-redirect.pcapng chromium:chromium-pageload.pcapng
     dns_types:dns-types.pcapng curl_ipv6:curl-ipv6.pcapng curl_tls12:curl-tls12.pcapng
-    any_sll2:any-sll2.pcap nano_vlan:nano-vlan.pcap two_interfaces:two-interfaces.pcapng)
+    any_sll2:any-sll2.pcap nano_vlan:nano-vlan.pcap two_interfaces:two-interfaces.pcapng
+    websocket:websocket.pcapng)
 check_all() {
     local entry name f size
     for entry in "${SAMPLE_FILES[@]}"; do
@@ -612,19 +613,9 @@ check_all() {
     echo "record.sh: all checks passed"
 }
 
-# The large capture for benches/compare.sh (not a sample, not committed):
-# thousands of DNS lookups (NXDOMAIN, truncated and retried over TCP), short
-# TLS 1.3/h2 and TLS 1.2/HTTP/1.1 connections, redirects, refused
-# connections, WebSocket echo sessions, and bulk transfers, in pcapng and
-# classic pcap. BENCH_OUT (default /tmp/netexplain-bench), BENCH_ROUNDS
-# (default 1500) and BENCH_BULK_MB (default 1100) size it.
-record_bench() {
-    prepare
-    local dir=${BENCH_OUT:-/tmp/netexplain-bench} rounds=${BENCH_ROUNDS:-1500} bulk=${BENCH_BULK_MB:-1100}
-    mkdir -p "$dir"
-    local f=$dir/bench.pcapng
-    head -c $((bulk / 4))M /dev/urandom >"$WORK/nginx/html/bulk.bin"
-    chmod a+r "$WORK/nginx/html/bulk.bin"
+# A small WebSocket echo server and client (RFC 6455) in Python's standard
+# library: `serve` listens on 203.0.113.100:8080, `client N` runs N sessions.
+write_ws_py() {
     cat >"$WORK/ws.py" <<'PY'
 import base64, hashlib, socket, sys, threading
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
@@ -667,6 +658,49 @@ def client(n):
 if sys.argv[1] == "serve": serve()
 else: client(int(sys.argv[2]))
 PY
+}
+
+# One WebSocket session: the Upgrade request, 101 Switching Protocols, two
+# masked text frames echoed back, and the close handshake.
+record_websocket() {
+    prepare
+    local f=$OUT/websocket.pcapng
+    write_ws_py
+    ip netns exec nx-web python3 "$WORK/ws.py" serve &
+    local ws=$!
+    for _ in $(seq 1 50); do
+        in_ns nx-web ss -ltn | grep -q '203.0.113.100:8080' && break
+        sleep 0.1
+    done
+    start_capture nx-client "$f" dumpcap -i nxc0 -w "$f"
+    in_ns nx-client python3 "$WORK/ws.py" client 1
+    stop_capture 2
+    kill "$ws" 2>/dev/null || true
+    wait "$ws" 2>/dev/null || true
+}
+
+verify_websocket() {
+    local f=$1
+    expect "$f" 1 'http.upgrade=="websocket"' 'Upgrade: websocket request'
+    expect "$f" 1 'http.response.code==101' '101 Switching Protocols'
+    expect "$f" 2 'websocket.opcode==1 && websocket.mask==1' 'masked text frames from the client'
+    expect "$f" 2 'websocket.opcode==8' 'close handshake'
+}
+
+# The large capture for benches/compare.sh (not a sample, not committed):
+# thousands of DNS lookups (NXDOMAIN, truncated and retried over TCP), short
+# TLS 1.3/h2 and TLS 1.2/HTTP/1.1 connections, redirects, refused
+# connections, WebSocket echo sessions, and bulk transfers, in pcapng and
+# classic pcap. BENCH_OUT (default /tmp/netexplain-bench), BENCH_ROUNDS
+# (default 1500) and BENCH_BULK_MB (default 1100) size it.
+record_bench() {
+    prepare
+    local dir=${BENCH_OUT:-/tmp/netexplain-bench} rounds=${BENCH_ROUNDS:-1500} bulk=${BENCH_BULK_MB:-1100}
+    mkdir -p "$dir"
+    local f=$dir/bench.pcapng
+    head -c $((bulk / 4))M /dev/urandom >"$WORK/nginx/html/bulk.bin"
+    chmod a+r "$WORK/nginx/html/bulk.bin"
+    write_ws_py
     ip netns exec nx-web python3 "$WORK/ws.py" serve &
     local ws=$!
     sleep 0.5
@@ -702,7 +736,7 @@ fi
 for tool in ip nginx dnsmasq curl dig chromium dumpcap tcpdump tshark capinfos editcap openssl python3 ethtool timeout flock; do
     command -v "$tool" >/dev/null || { echo "record.sh: $tool is required" >&2; exit 1; }
 done
-ALL=(curl_redirect chromium dns_types curl_ipv6 curl_tls12 any_sll2 nano_vlan two_interfaces)
+ALL=(curl_redirect chromium dns_types curl_ipv6 curl_tls12 any_sll2 nano_vlan two_interfaces websocket)
 WANT=("${@:-${ALL[@]}}")
 for w in "${WANT[@]}"; do
     declare -F "record_$w" >/dev/null || { echo "record.sh: no sample named $w (${ALL[*]} bench)" >&2; exit 1; }

@@ -462,3 +462,23 @@ fn bounds_are_configurable_and_what_they_drop_is_shown() {
         "a TLS message over the bound is reported"
     );
 }
+
+#[test]
+fn websocket_upgrade_is_told_and_cites_the_notes() {
+    let s = story("websocket.pcapng", &["--lang", "en"]);
+    let l = &s["page_loads"][0];
+    assert_eq!(l["host"], "www.google.com");
+    let ws = step(l, "websocket");
+    assert_eq!(ws["status"], "observed");
+    assert_eq!(ws["frames"], json!([10, 12]));
+    assert_eq!(ws["facts"]["request_frame"], 10);
+    assert_eq!(ws["facts"]["switching_frame"], 12);
+    assert_eq!(sections(&ws["notes"]), ["13"]);
+    assert!(!sections(&s["uncited_sections"]).contains(&"13".to_string()));
+    assert_eq!(step(l, "http")["facts"]["responses"][0]["status"], 101);
+    let zh = story("websocket.pcapng", &["--lang", "zh"]);
+    assert_eq!(
+        step(&zh["page_loads"][0], "websocket")["title"],
+        "WebSocket 升级"
+    );
+}

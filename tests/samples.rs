@@ -268,3 +268,17 @@ fn ipv6_tls12_and_link_types() {
     let on = |i: u32| two.iter().filter(|p| p["interface"] == i).count();
     assert_eq!((on(0), on(1)), (14, 18));
 }
+
+#[test]
+fn websocket_upgrade_and_switch() {
+    let p = packets_json(&sample("websocket.pcapng"));
+    let req = &frame(&p, 10)["http"][0];
+    assert_eq!(req["method"], "GET");
+    assert_eq!(req["target"], "/chat");
+    assert_eq!(req["upgrade"], "websocket");
+    let resp = &frame(&p, 12)["http"][0];
+    assert_eq!(resp["status"], 101);
+    assert_eq!(resp["upgrade"], "websocket");
+    // After the switch the bytes are WebSocket frames, not HTTP.
+    assert!((14..=19).all(|n| frame(&p, n)["http"].is_null()));
+}
