@@ -336,6 +336,70 @@ fn pick_lang(choice: Option<LangChoice>) -> Lang {
     }
 }
 
+/// A progress bar on standard error while a large file is read: only when
+/// standard error is a terminal, the output is not JSON, and reading has
+/// taken more than a second. Frame and wire bytes approximate the file
+/// position (record headers are not counted).
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    started: std::time::Instant,
+    shown: bool,
+    frames: u64,
+    bytes: u64,
+}
+
+impl Progress {
+    fn new(path: &std::path::Path, allowed: bool) -> Progress {
+        let size = std::fs::metadata(path)
+            .ok()
+            .filter(|m| m.is_file())
+            .map(|m| m.len());
+        let bar = match size {
+            Some(size) if allowed && io::stderr().is_terminal() && path.as_os_str() != "-" => {
+                let bar = indicatif::ProgressBar::with_draw_target(
+                    Some(size),
+                    indicatif::ProgressDrawTarget::hidden(),
+                );
+                if let Ok(style) = indicatif::ProgressStyle::with_template(
+                    "{bar:30} {bytes}/{total_bytes} {bytes_per_sec} {msg} ETA {eta}",
+                ) {
+                    bar.set_style(style);
+                }
+                Some(bar)
+            }
+            _ => None,
+        };
+        Progress {
+            bar,
+            started: std::time::Instant::now(),
+            shown: false,
+            frames: 0,
+            bytes: 0,
+        }
+    }
+
+    fn frame(&mut self, p: &netexplain::decode::Packet) {
+        self.frames += 1;
+        self.bytes += u64::from(p.caplen) + 16;
+        let Some(bar) = &self.bar else { return };
+        if self.frames % 4096 != 0 {
+            return;
+        }
+        if !self.shown && self.started.elapsed() > std::time::Duration::from_secs(1) {
+            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            self.shown = true;
+        }
+        bar.set_position(self.bytes);
+        bar.set_message(format!("{} frames", self.frames));
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
 fn explain(
     path: &std::path::Path,
     options: Options,
@@ -348,10 +412,13 @@ fn explain(
     let mut reader = CaptureReader::open(path).with_context(|| shown(path))?;
     let mut tracker = limits.tracker();
     let mut explainer = Explainer::new(options, notes);
+    let mut progress = Progress::new(path, format != StoryFormat::Json);
     let (summary, failure) = pipeline::run(&mut reader, &mut tracker, None, |p| {
         explainer.observe(p);
+        progress.frame(p);
         Ok(())
     });
+    progress.finish();
     let mut story = explainer.story();
     story.flow = Some(summary.flow.clone());
     let mut text = String::new();
