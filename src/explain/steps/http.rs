@@ -269,7 +269,7 @@ pub(super) fn http(ctx: &Ctx) -> Step {
 fn keep_alive_check(ctx: &Ctx, s: &mut Step, cleartext: &[(&Conn, &HttpRec)]) {
     let claim = ctx.t(
         "HTTP is connectionless: each connection carries one request, and the server closes it after responding.",
-        "HTTP 是无连接的：每个连接只处理一个请求，服务器响应后就断开连接。",
+        "HTTP 一次连接只服务一个请求，回应之后由服务器断开。",
     );
     for c in ctx.conns.iter() {
         let reqs: Vec<&HttpRec> = c.http.iter().filter(|h| h.msg.method.is_some()).collect();

@@ -64,7 +64,7 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
             ));
             s.check(
                 1,
-                ctx.t("HTTP always runs over TCP.", "HTTP 使用 TCP 作为传输层协议。"),
+                ctx.t("HTTP always runs over TCP.", "HTTP 总是跑在 TCP 之上。"),
                 ctx.t(
                     "HTTP/3 runs over QUIC, which is carried in UDP datagrams to port 443; no SYN appears.",
                     "HTTP/3 运行在 QUIC 之上，QUIC 使用发往 443 端口的 UDP 数据报；抓包中没有 SYN。",

@@ -309,7 +309,7 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
 fn key_exchange_check(ctx: &Ctx, s: &mut Step, c: &Conn, ch: &TlsRec, sh: &TlsRec, tls13: bool) {
     let claim = ctx.t(
         "The client generates a third random, encrypts it with the public key from the server's certificate, and both sides derive the session key from the three randoms.",
-        "客户端生成第三个随机数，用服务器证书中的公钥加密后发送，双方用三个随机数生成会话密钥。",
+        "客户端再造一个随机数，用证书里的公钥加密后交给服务器，双方凭这三个随机数算出会话密钥。",
     );
     if tls13 {
         let g = sh
@@ -367,7 +367,7 @@ fn certificate_check(ctx: &Ctx, s: &mut Step, c: &Conn) {
         9,
         ctx.t(
             "A certificate contains the subject's public key and private key.",
-            "证书中包含使用者的公钥和私钥。",
+            "证书里既有使用者的公钥，也有它的私钥。",
         ),
         match ctx.lang {
             Lang::En => format!(
@@ -414,7 +414,7 @@ fn sni_check(ctx: &Ctx, s: &mut Step) {
         8,
         ctx.t(
             "An SSL certificate is bound to an IP address, so one IP cannot serve several domain names.",
-            "SSL 证书需要绑定 IP，同一个 IP 上不能绑定多个域名。",
+            "证书与 IP 地址绑定，所以一个 IP 只能对应一个域名。",
         ),
         match ctx.lang {
             Lang::En => format!(
