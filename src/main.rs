@@ -4,6 +4,7 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use netexplain::capture::CaptureReader;
 use netexplain::explain::{Explainer, Options};
+use netexplain::flow::conversations::Conversations;
 use netexplain::flow::{Limits, Tracker};
 use netexplain::notes::{Lang, Notes};
 use netexplain::pipeline::{self, RunError};
@@ -67,6 +68,18 @@ enum StoryFormat {
     Json,
     Md,
     Html,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum SortKey {
+    /// First frame first.
+    Start,
+    /// Most bytes (both ways) first.
+    Bytes,
+    /// Most packets first.
+    Packets,
+    /// Longest first.
+    Duration,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -197,6 +210,29 @@ enum Command {
     },
     /// List the devices live capture can use, marking the default-route one.
     Interfaces,
+    /// One row per TCP connection and UDP flow: endpoints, application, TCP state at
+    /// the end, history, packets and bytes each way, start and duration.
+    Conversations {
+        /// Capture file (pcap or pcapng, recognised by content); `-` reads standard input.
+        #[arg(value_name = "FILE", required_unless_present = "read")]
+        file: Option<PathBuf>,
+        /// Capture file, as with tcpdump -r.
+        #[arg(
+            short = 'r',
+            long = "read",
+            value_name = "FILE",
+            conflicts_with = "file"
+        )]
+        read: Option<PathBuf>,
+        /// Order of the rows.
+        #[arg(long, value_enum, default_value_t = SortKey::Start)]
+        sort: SortKey,
+        /// Output format: a table, or NDJSON (one object per conversation).
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        #[command(flatten)]
+        limits: LimitArgs,
+    },
     /// Print the built-in notes the story cites.
     Notes {
         #[arg(long, value_enum)]
@@ -314,6 +350,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
             live::run(opts)
         }
         Command::Interfaces => live::interfaces(),
+        Command::Conversations {
+            file,
+            read,
+            sort,
+            format,
+            limits,
+        } => {
+            let path = file.or(read).context("no capture file given")?;
+            conversations(&path, sort, format, limits)
+        }
         Command::Notes { lang } => {
             let notes = Notes::builtin(pick_lang(lang));
             let mut out = String::new();
@@ -327,6 +373,61 @@ fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 mod live;
+
+fn conversations(
+    path: &std::path::Path,
+    sort: SortKey,
+    format: Format,
+    limits: LimitArgs,
+) -> Result<ExitCode> {
+    let mut reader = CaptureReader::open(path).with_context(|| shown(path))?;
+    let mut tracker = limits.tracker();
+    let mut table = Conversations::default();
+    let (summary, failure) = pipeline::run(&mut reader, &mut tracker, None, |p| {
+        table.observe(p);
+        Ok(())
+    });
+    let mut rows: Vec<&netexplain::flow::conversations::Conversation> =
+        table.rows().iter().collect();
+    match sort {
+        SortKey::Start => {}
+        SortKey::Bytes => rows.sort_by_key(|r| std::cmp::Reverse(r.client_bytes + r.server_bytes)),
+        SortKey::Packets => {
+            rows.sort_by_key(|r| std::cmp::Reverse(r.client_packets + r.server_packets))
+        }
+        SortKey::Duration => rows.sort_by(|a, b| b.duration.total_cmp(&a.duration)),
+    }
+    let mut out = String::new();
+    match format {
+        Format::Json => {
+            for r in &rows {
+                out.push_str(&json::to_string(r, false)?);
+                out.push('\n');
+            }
+        }
+        Format::Text => text::conversations(&rows, summary.first_ts.unwrap_or(0.0), &mut out),
+    }
+    if table.dropped > 0 {
+        eprintln!(
+            "netexplain: {} conversations beyond the table's {} rows were not listed",
+            table.dropped,
+            netexplain::flow::conversations::MAX_ROWS
+        );
+    }
+    match io::stdout().lock().write_all(out.as_bytes()) {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(ExitCode::SUCCESS),
+        r => r.context("writing output")?,
+    }
+    if let Some(RunError::Capture(e)) = failure {
+        eprintln!(
+            "netexplain: {}: {e}; the table covers the {} frame(s) before it",
+            shown(path),
+            summary.frames
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
+}
 
 fn pick_lang(choice: Option<LangChoice>) -> Lang {
     match choice {

@@ -6,6 +6,7 @@
 //! Everything that grows with the input is bounded by [`Limits`]; what a
 //! bound drops is counted in [`FlowStats`], never hidden.
 
+pub mod conversations;
 mod reassembly;
 
 use crate::decode::dns::{self, DnsMessage, DnsTcpStream};

@@ -583,3 +583,70 @@ pub fn summary(s: &Summary, out: &mut String) {
         );
     }
 }
+
+/// The conversation table, one row per TCP connection or UDP flow.
+pub fn conversations(
+    rows: &[&crate::flow::conversations::Conversation],
+    t0: f64,
+    out: &mut String,
+) {
+    use std::fmt::Write as _;
+    let _ = writeln!(
+        out,
+        "{:<5} {:<4} {:<42} {:<42} {:<23} {:<12} {:>15} {:>21} {:>9} {:>9}  application",
+        "#",
+        "",
+        "client",
+        "server",
+        "state (client/server)",
+        "history",
+        "packets →/←",
+        "bytes →/←",
+        "start",
+        "duration",
+    );
+    for r in rows {
+        let state = match (r.client_state, r.server_state) {
+            (Some(c), Some(s)) => format!("{}/{}", state_name(c), state_name(s)),
+            _ => String::new(),
+        };
+        let _ = writeln!(
+            out,
+            "{:<5} {:<4} {:<42} {:<42} {:<23} {:<12} {:>15} {:>21} {:>9.3} {:>9.3}  {}{}",
+            r.stream.map(|s| s.to_string()).unwrap_or_default(),
+            r.proto,
+            r.client,
+            r.server,
+            state,
+            super::escape(&r.history),
+            format!("{}/{}", r.client_packets, r.server_packets),
+            format!("{}/{}", r.client_bytes, r.server_bytes),
+            r.start - t0,
+            r.duration,
+            super::escape(r.app.as_deref().unwrap_or("")),
+            if r.partial {
+                " (began before the capture)"
+            } else {
+                ""
+            }
+        );
+    }
+}
+
+fn state_name(s: crate::flow::conversations::TcpState) -> &'static str {
+    use crate::flow::conversations::TcpState::*;
+    match s {
+        Unknown => "?",
+        Listen => "LISTEN",
+        SynSent => "SYN_SENT",
+        SynReceived => "SYN_RCVD",
+        Established => "ESTABLISHED",
+        FinWait1 => "FIN_WAIT_1",
+        FinWait2 => "FIN_WAIT_2",
+        CloseWait => "CLOSE_WAIT",
+        Closing => "CLOSING",
+        LastAck => "LAST_ACK",
+        TimeWait => "TIME_WAIT",
+        Closed => "CLOSED",
+    }
+}

@@ -1,0 +1,330 @@
+//! The conversation table: one row per TCP connection and per UDP flow,
+//! with both sides' TCP state as the wire shows it (RFC 9293 §3.3.2), a
+//! Zeek-style history, packets and bytes each way, and the application.
+//! Built from packets the tracker has already numbered (`tcp.stream`).
+
+use super::Endpoint;
+use crate::decode::tcp::{ACK, FIN, RST, SYN};
+use crate::decode::Packet;
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// A side's state in the RFC 9293 state machine, as far as the segments on
+/// the wire show it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum TcpState {
+    /// Nothing seen from this side yet (the capture began mid-connection).
+    Unknown,
+    Listen,
+    SynSent,
+    SynReceived,
+    Established,
+    FinWait1,
+    FinWait2,
+    CloseWait,
+    Closing,
+    LastAck,
+    TimeWait,
+    Closed,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Conversation {
+    /// "tcp" or "udp".
+    pub proto: &'static str,
+    /// The TCP conversation index (`tcp.stream` in `packets`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stream: Option<u64>,
+    /// The side that opened the conversation (sent the SYN, or the first
+    /// datagram), as address:port.
+    pub client: String,
+    pub server: String,
+    /// DNS name, TLS SNI, HTTP Host, or the protocol by port.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub app: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_state: Option<TcpState>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server_state: Option<TcpState>,
+    /// Zeek's history letters, upper case for the client, lower case for
+    /// the server, each the first time it happens: S SYN, H SYN-ACK, A ACK,
+    /// D data, F FIN, R RST.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub history: String,
+    /// The capture began after the conversation did (no SYN seen).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub partial: bool,
+    pub client_packets: u64,
+    pub server_packets: u64,
+    /// Bytes on the wire (frame lengths), as tshark's conversation table counts.
+    pub client_bytes: u64,
+    pub server_bytes: u64,
+    /// Epoch seconds of the first frame.
+    pub start: f64,
+    pub duration: f64,
+    pub first_frame: u64,
+    #[serde(skip)]
+    fin_seq: [Option<u32>; 2],
+    #[serde(skip)]
+    client_ep: Option<Endpoint>,
+}
+
+/// At most this many rows are kept; later conversations are counted only.
+pub const MAX_ROWS: usize = 1_000_000;
+
+#[derive(Default)]
+pub struct Conversations {
+    rows: Vec<Conversation>,
+    tcp: HashMap<u64, usize>,
+    udp: HashMap<(Endpoint, Endpoint), usize>,
+    /// Conversations not kept because the table was full.
+    pub dropped: u64,
+}
+
+fn endpoint((ip, port): Endpoint) -> String {
+    match ip {
+        std::net::IpAddr::V4(a) => format!("{a}:{port}"),
+        std::net::IpAddr::V6(a) => format!("[{a}]:{port}"),
+    }
+}
+
+fn port_app(port: u16) -> Option<&'static str> {
+    Some(match port {
+        53 => "DNS",
+        5353 => "mDNS",
+        5355 => "LLMNR",
+        67 | 68 => "DHCP",
+        80 | 8080 => "HTTP",
+        123 => "NTP",
+        443 => "HTTPS",
+        _ => return None,
+    })
+}
+
+impl Conversations {
+    pub fn rows(&self) -> &[Conversation] {
+        &self.rows
+    }
+
+    pub fn observe(&mut self, p: &Packet) {
+        let Some(ip) = &p.ip else { return };
+        if let Some(t) = &p.tcp {
+            let Some(stream) = t.stream else { return };
+            let from_client = t.from != Some("server");
+            let src = (ip.src, t.src_port);
+            let dst = (ip.dst, t.dst_port);
+            let i = match self.tcp.get(&stream) {
+                Some(i) => *i,
+                None => {
+                    let (c, s) = if from_client { (src, dst) } else { (dst, src) };
+                    let Some(i) = self.push(p, "tcp", Some(stream), c, s) else {
+                        return;
+                    };
+                    self.tcp.insert(stream, i);
+                    let row = &mut self.rows[i];
+                    // Only a pure SYN opens a conversation the capture saw begin.
+                    row.partial = !t.has(SYN) || t.has(ACK);
+                    row.client_state = Some(TcpState::Unknown);
+                    row.server_state = Some(TcpState::Unknown);
+                    i
+                }
+            };
+            let row = &mut self.rows[i];
+            row.count(p, from_client);
+            tcp_segment(row, p, from_client);
+            let sni = p.tls.as_ref().and_then(|t| {
+                t.handshakes
+                    .iter()
+                    .find(|h| h.kind == "client_hello")
+                    .and_then(|h| h.sni.clone())
+            });
+            let host = p.http.iter().find_map(|h| h.host.clone());
+            let dns = p
+                .dns
+                .as_ref()
+                .and_then(|d| d.questions.first())
+                .map(|q| q.name.clone());
+            if let Some(sni) = sni {
+                row.app = Some(format!("TLS {sni}"));
+            } else if let (Some(host), false) = (
+                host,
+                row.app.as_deref().is_some_and(|a| a.starts_with("TLS ")),
+            ) {
+                if !row.app.as_deref().is_some_and(|a| a.starts_with("HTTP ")) {
+                    row.app = Some(format!("HTTP {host}"));
+                }
+            } else if let Some(name) = dns {
+                if !row.app.as_deref().is_some_and(|a| a.starts_with("DNS ")) {
+                    row.app = Some(format!("DNS {name}"));
+                }
+            }
+        } else if let Some(u) = &p.udp {
+            let a = (ip.src, u.src_port);
+            let b = (ip.dst, u.dst_port);
+            let key = if a <= b { (a, b) } else { (b, a) };
+            let i = match self.udp.get(&key) {
+                Some(i) => *i,
+                None => {
+                    let Some(i) = self.push(p, "udp", None, a, b) else {
+                        return;
+                    };
+                    self.udp.insert(key, i);
+                    i
+                }
+            };
+            let row = &mut self.rows[i];
+            let from_client = row.client_ep == Some(a);
+            row.count(p, from_client);
+            if row.app.is_none() || row.app.as_deref() == Some("DNS") {
+                if let Some(q) = p.dns.as_ref().and_then(|d| d.questions.first()) {
+                    row.app = Some(format!("DNS {}", q.name));
+                }
+            }
+        }
+    }
+
+    fn push(
+        &mut self,
+        p: &Packet,
+        proto: &'static str,
+        stream: Option<u64>,
+        client: Endpoint,
+        server: Endpoint,
+    ) -> Option<usize> {
+        if self.rows.len() >= MAX_ROWS {
+            self.dropped += 1;
+            return None;
+        }
+        let app = port_app(server.1).or_else(|| port_app(client.1)).map(|s| {
+            if proto == "udp" && s == "HTTPS" {
+                "QUIC".to_string()
+            } else {
+                s.to_string()
+            }
+        });
+        self.rows.push(Conversation {
+            proto,
+            stream,
+            client: endpoint(client),
+            server: endpoint(server),
+            app,
+            client_state: None,
+            server_state: None,
+            history: String::new(),
+            partial: false,
+            client_packets: 0,
+            server_packets: 0,
+            client_bytes: 0,
+            server_bytes: 0,
+            start: p.ts,
+            duration: 0.0,
+            first_frame: p.frame,
+            fin_seq: [None; 2],
+            client_ep: Some(client),
+        });
+        Some(self.rows.len() - 1)
+    }
+}
+
+impl Conversation {
+    fn count(&mut self, p: &Packet, from_client: bool) {
+        if from_client {
+            self.client_packets += 1;
+            self.client_bytes += u64::from(p.len);
+        } else {
+            self.server_packets += 1;
+            self.server_bytes += u64::from(p.len);
+        }
+        self.duration = (p.ts - self.start).max(self.duration);
+    }
+
+    fn note(&mut self, letter: char, from_client: bool) {
+        let l = if from_client {
+            letter
+        } else {
+            letter.to_ascii_lowercase()
+        };
+        if !self.history.contains(l) {
+            self.history.push(l);
+        }
+    }
+}
+
+/// One segment's effect on the history and on both sides' states.
+fn tcp_segment(row: &mut Conversation, p: &Packet, from_client: bool) {
+    let Some(t) = &p.tcp else { return };
+    let (me, peer) = if from_client { (0, 1) } else { (1, 0) };
+    let mut states = [
+        row.client_state.unwrap_or(TcpState::Unknown),
+        row.server_state.unwrap_or(TcpState::Unknown),
+    ];
+    use TcpState::*;
+    if t.has(RST) {
+        row.note('R', from_client);
+        // RFC 9293 §3.10.7: a reset closes both ends at once.
+        states = [Closed, Closed];
+    } else if t.has(SYN) && !t.has(ACK) {
+        row.note('S', from_client);
+        states[me] = SynSent;
+        if states[peer] == Unknown {
+            states[peer] = Listen;
+        }
+    } else if t.has(SYN) {
+        row.note('H', from_client);
+        states[me] = SynReceived;
+    } else {
+        if t.payload_len > 0 {
+            row.note('D', from_client);
+        } else if t.has(ACK) && !t.has(FIN) {
+            row.note('A', from_client);
+        }
+        // RFC 9293 §3.5: the ACK of a SYN-ACK establishes the opener, and
+        // its arrival the other side.
+        if t.has(ACK) {
+            if matches!(states[me], SynSent | Unknown) && states[peer] == SynReceived {
+                states[me] = Established;
+                states[peer] = Established;
+            } else if states[me] == Unknown && states[peer] == Unknown {
+                states = [Established, Established];
+            } else if states[me] == SynReceived {
+                states[me] = Established;
+            }
+            // RFC 9293 §3.6: an acknowledgement of the peer's FIN.
+            if let Some(fin) = row.fin_seq[peer] {
+                if t.ack == fin.wrapping_add(1) {
+                    states[peer] = match states[peer] {
+                        FinWait1 => FinWait2,
+                        Closing => TimeWait,
+                        LastAck => Closed,
+                        s => s,
+                    };
+                }
+            }
+        }
+        if t.has(FIN) {
+            row.note('F', from_client);
+            row.fin_seq[me] = Some(t.seq.wrapping_add(t.payload_len));
+            states[me] = match states[peer] {
+                // The peer closed first: this FIN answers it.
+                CloseWait | LastAck | FinWait1 | FinWait2 | Closing | TimeWait
+                    if row.fin_seq[peer].is_some() =>
+                {
+                    LastAck
+                }
+                _ => FinWait1,
+            };
+            if row.fin_seq[peer].is_none() {
+                states[peer] = CloseWait;
+            } else if states[peer] == FinWait2 {
+                // The first closer gets the second FIN: it acknowledges it
+                // and waits in TIME-WAIT.
+                states[peer] = TimeWait;
+            } else if states[peer] == FinWait1 {
+                states[peer] = Closing;
+            }
+        }
+    }
+    row.client_state = Some(states[0]);
+    row.server_state = Some(states[1]);
+}

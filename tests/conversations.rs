@@ -1,0 +1,142 @@
+//! `conversations` on every sample, compared with tshark's conversation
+//! tables (`-z conv,tcp` and `-z conv,udp`): the same conversations, with
+//! the same frames and bytes each way; and the TCP states and histories of
+//! the curl sample.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+use std::process::Command;
+
+fn ours(path: &std::path::Path) -> Vec<Value> {
+    let out = netexplain(&["conversations", path.to_str().unwrap(), "--format", "json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// "2001:db8::1:443" or "198.51.100.10:80" → (address, port); ours writes
+/// IPv6 in brackets.
+fn split(ep: &str) -> (String, String) {
+    let (a, p) = ep.rsplit_once(':').unwrap();
+    (
+        a.trim_start_matches('[').trim_end_matches(']').to_string(),
+        p.to_string(),
+    )
+}
+
+/// tshark's rows: (A, B, frames B→A, bytes B→A, frames A→B, bytes A→B).
+fn tshark(path: &std::path::Path, proto: &str) -> Vec<(String, String, u64, u64, u64, u64)> {
+    let out = Command::new("tshark")
+        .arg("-r")
+        .arg(path)
+        .args(["-n", "-q", "-z", &format!("conv,{proto}")])
+        .output()
+        .expect("tshark runs");
+    let text = String::from_utf8(out.stdout).unwrap();
+    text.lines()
+        .filter(|l| l.contains("<->"))
+        .map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            // A <-> B f1 b1 unit f2 b2 unit ...
+            assert_eq!(f[5], "bytes", "{l}");
+            assert_eq!(f[8], "bytes", "{l}");
+            (
+                f[0].to_string(),
+                f[2].to_string(),
+                f[3].parse().unwrap(),
+                f[4].parse().unwrap(),
+                f[6].parse().unwrap(),
+                f[7].parse().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn every_sample_agrees_with_tsharks_conversation_tables() {
+    if !have_tshark() {
+        return;
+    }
+    for path in all_samples() {
+        let rows = ours(&path);
+        for proto in ["tcp", "udp"] {
+            let theirs = tshark(&path, proto);
+            let mine: Vec<&Value> = rows.iter().filter(|r| r["proto"] == proto).collect();
+            assert_eq!(
+                mine.len(),
+                theirs.len(),
+                "{} {proto}: conversation count",
+                path.display()
+            );
+            for (a, b, ba_frames, ba_bytes, ab_frames, ab_bytes) in &theirs {
+                let (a, b) = (split(a), split(b));
+                let row = mine
+                    .iter()
+                    .find(|r| {
+                        let (c, s) = (
+                            split(r["client"].as_str().unwrap()),
+                            split(r["server"].as_str().unwrap()),
+                        );
+                        (c == a && s == b) || (c == b && s == a)
+                    })
+                    .unwrap_or_else(|| panic!("{}: no row for {a:?} <-> {b:?}", path.display()));
+                let client_is_a = split(row["client"].as_str().unwrap()) == a;
+                let (cf, cb, sf, sb) = if client_is_a {
+                    (ab_frames, ab_bytes, ba_frames, ba_bytes)
+                } else {
+                    (ba_frames, ba_bytes, ab_frames, ab_bytes)
+                };
+                let at = format!("{} {proto} {a:?} <-> {b:?}", path.display());
+                assert_eq!(row["client_packets"], *cf, "{at}");
+                assert_eq!(row["client_bytes"], *cb, "{at}");
+                assert_eq!(row["server_packets"], *sf, "{at}");
+                assert_eq!(row["server_bytes"], *sb, "{at}");
+            }
+        }
+    }
+}
+
+#[test]
+fn tcp_states_and_histories() {
+    let rows = ours(&sample("curl-redirect.pcapng"));
+    let tcp: Vec<&Value> = rows.iter().filter(|r| r["proto"] == "tcp").collect();
+    // Port 80: the client closes first and waits in TIME-WAIT.
+    assert_eq!(tcp[0]["server"], "203.0.113.100:80");
+    assert_eq!(tcp[0]["app"], "HTTP google.com");
+    assert_eq!(tcp[0]["history"], "ShADadFf");
+    assert_eq!(tcp[0]["client_state"], "TIME_WAIT");
+    assert_eq!(tcp[0]["server_state"], "CLOSED");
+    // Port 443: after curl's close_notify the server closes first.
+    assert_eq!(tcp[1]["app"], "TLS www.google.com");
+    assert_eq!(tcp[1]["history"], "ShADadfF");
+    assert_eq!(tcp[1]["client_state"], "CLOSED");
+    assert_eq!(tcp[1]["server_state"], "TIME_WAIT");
+    assert!(tcp.iter().all(|r| r["partial"].is_null()));
+    // Chromium's speculative connection ends in a reset.
+    let rows = ours(&sample("chromium-pageload.pcapng"));
+    let reset = rows.iter().find(|r| r["stream"] == 1).unwrap();
+    assert_eq!(reset["history"], "ShADadFR");
+    assert_eq!(reset["client_state"], "CLOSED");
+    // Sorting by bytes puts the biggest first.
+    let out = netexplain(&[
+        "conversations",
+        sample("chromium-pageload.pcapng").to_str().unwrap(),
+        "--sort",
+        "bytes",
+    ]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    let first = text.lines().nth(1).unwrap();
+    assert!(
+        first.contains("57026") && first.contains("TLS www.google.com"),
+        "{first}"
+    );
+}
