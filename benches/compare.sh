@@ -28,13 +28,15 @@ declare -A cmd=(
     [netexplain packets json]="$bin packets $pcapng --format json --no-summary"
     [netexplain packets stdin]="$bin packets - --color never < $pcapng"
     [netexplain explain]="$bin explain $pcapng --color never"
+    [netexplain conversations]="$bin conversations $pcapng"
     [netexplain packets (pcap)]="$bin packets $dir/bench.pcap --color never"
     [tcpdump -nn -r]="tcpdump -nn -r $pcapng"
     [tshark fields]="tshark -n -r $pcapng -T fields ${fields[*]}"
     [tshark conv,tcp]="tshark -n -q -r $pcapng -z conv,tcp"
 )
 order=("cat" "netexplain packets" "netexplain packets json" "netexplain packets stdin" \
-    "netexplain packets (pcap)" "netexplain explain" "tcpdump -nn -r" "tshark fields" "tshark conv,tcp")
+    "netexplain packets (pcap)" "netexplain explain" "netexplain conversations" "tcpdump -nn -r" \
+    "tshark fields" "tshark conv,tcp")
 
 cat "$pcapng" "$dir/bench.pcap" >/dev/null # into the page cache
 json=$(mktemp)
@@ -69,7 +71,7 @@ name, t, frames, size, rss, cat, tcpdump, tshark, conv = sys.argv[1:]
 t, frames, size, cat, tcpdump, tshark, conv = map(float, (t, frames, size, cat, tcpdump, tshark, conv))
 # explain and conversations compare with tshark's conversation table,
 # the per-packet views with tshark's field output.
-ref = conv if name in ("netexplain explain",) else tshark
+ref = conv if name in ("netexplain explain", "netexplain conversations") else tshark
 print(f"| `{name}` | {t:.3f} | {frames / t:,.0f} | {size / t / 1e6:,.0f} | {rss} | "
       f"{t / cat:.1f}× | {tcpdump / t:.2f}× faster | {ref / t:.1f}× faster |")
 PY
