@@ -16,7 +16,8 @@
 #
 # Needs root and: iproute2, nginx (with http_v2), dnsmasq, curl, dig, chromium,
 # dumpcap and tcpdump, tshark and capinfos (for the checks), openssl,
-# python3, ethtool. On Debian:
+# python3 (with the `websockets` package: pip install websockets), ethtool.
+# On Debian:
 #   apt-get install -y iproute2 nginx-light dnsmasq-base curl bind9-dnsutils \
 #       chromium tshark tcpdump openssl python3 ethtool
 #
@@ -617,51 +618,40 @@ check_all() {
 # library: `serve` listens on 203.0.113.100:8080, `client N` runs N sessions.
 write_ws_py() {
     cat >"$WORK/ws.py" <<'PY'
-import base64, hashlib, socket, sys, threading
-GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
-def serve():
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("203.0.113.100", 8080)); s.listen(64)
-    while True:
-        c, _ = s.accept()
-        threading.Thread(target=echo, args=(c,), daemon=True).start()
-def echo(c):
-    head = b""
-    while b"\r\n\r\n" not in head:
-        chunk = c.recv(4096)
-        if not chunk: return
-        head += chunk
-    key = [l.split(b":", 1)[1].strip() for l in head.split(b"\r\n") if l.lower().startswith(b"sec-websocket-key")][0]
-    accept = base64.b64encode(hashlib.sha1(key + GUID).digest())
-    c.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " + accept + b"\r\n\r\n")
-    while True:
-        h = c.recv(2)
-        if len(h) < 2: break
-        n = h[1] & 0x7f; mask = c.recv(4); data = bytes(b ^ mask[i % 4] for i, b in enumerate(c.recv(n)))
-        if h[0] & 0x0f == 8:
-            c.sendall(b"\x88\x02\x03\xe8"); break
-        c.sendall(bytes([0x81, len(data)]) + data)
-    c.close()
-def client(n):
-    for i in range(n):
-        c = socket.create_connection(("203.0.113.100", 8080))
-        key = base64.b64encode(bytes([i % 256]) * 16)
-        c.sendall(b"GET /chat HTTP/1.1\r\nHost: www.google.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + key + b"\r\nSec-WebSocket-Version: 13\r\n\r\n")
-        c.recv(4096)
-        for msg in (b"hello", b"again"):
-            mask = b"\x01\x02\x03\x04"
-            c.sendall(bytes([0x81, 0x80 | len(msg)]) + mask + bytes(b ^ mask[j % 4] for j, b in enumerate(msg)))
-            c.recv(64)
-        c.sendall(b"\x88\x82\x01\x02\x03\x04" + bytes(b ^ m for b, m in zip(b"\x03\xe8", b"\x01\x02")))
-        c.recv(64); c.close()
-if sys.argv[1] == "serve": serve()
-else: client(int(sys.argv[2]))
+# An echo server and a client on the `websockets` library (RFC 6455, with
+# permessage-deflate, RFC 7692, when the client asks for it).
+import sys
+from websockets.sync.client import connect
+from websockets.sync.server import serve
+# The name is looked up through the lab's resolver, as a browser would.
+URI = "ws://www.google.com:8080/chat"
+def echo(ws):
+    for message in ws:
+        ws.send(message)
+def client(rounds):
+    for _ in range(rounds):
+        # Uncompressed: text, a message in two fragments, binary, ping.
+        with connect(URI, compression=None, open_timeout=5) as ws:
+            ws.send("hello"); ws.recv(timeout=5)
+            ws.send(["frag", "mented"]); ws.recv(timeout=5)
+            ws.send(bytes(range(256)) * 4); ws.recv(timeout=5)
+            ws.ping(b"are you there").wait(5)
+            ws.close(1000, "bye")
+        # Compressed, as browsers negotiate it.
+        with connect(URI, open_timeout=5) as ws:
+            ws.send("hello, compressed " * 8); ws.recv(timeout=5)
+            ws.close()
+if sys.argv[1] == "serve":
+    with serve(echo, "203.0.113.100", 8080) as server:
+        server.serve_forever()
+else:
+    client(int(sys.argv[2]))
 PY
 }
 
-# One WebSocket session: the Upgrade request, 101 Switching Protocols, two
-# masked text frames echoed back, and the close handshake.
+# Two WebSocket sessions with the `websockets` library: one uncompressed
+# (text, a fragmented message, binary, ping/pong, close with a reason), one
+# with permessage-deflate.
 record_websocket() {
     prepare
     local f=$OUT/websocket.pcapng
@@ -681,10 +671,14 @@ record_websocket() {
 
 verify_websocket() {
     local f=$1
-    expect "$f" 1 'http.upgrade=="websocket"' 'Upgrade: websocket request'
-    expect "$f" 1 'http.response.code==101' '101 Switching Protocols'
+    expect "$f" 2 'http.upgrade=="websocket"' 'Upgrade: websocket requests'
+    expect "$f" 2 'http.response.code==101' '101 Switching Protocols'
     expect "$f" 2 'websocket.opcode==1 && websocket.mask==1' 'masked text frames from the client'
-    expect "$f" 2 'websocket.opcode==8' 'close handshake'
+    expect "$f" 1 'websocket.opcode==0 && websocket.fin==1' 'the last fragment of a fragmented message'
+    expect "$f" 1 'websocket.opcode==9' 'a ping'
+    expect "$f" 1 'websocket.opcode==10' 'its pong'
+    expect "$f" 2 'websocket.rsv==0x04' 'compressed frames (RSV1, permessage-deflate)'
+    expect "$f" 4 'websocket.opcode==8' 'close handshakes'
 }
 
 # The large capture for benches/compare.sh (not a sample, not committed):

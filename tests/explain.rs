@@ -470,9 +470,22 @@ fn websocket_upgrade_is_told_and_cites_the_notes() {
     assert_eq!(l["host"], "www.google.com");
     let ws = step(l, "websocket");
     assert_eq!(ws["status"], "observed");
-    assert_eq!(ws["frames"], json!([10, 12]));
-    assert_eq!(ws["facts"]["request_frame"], 10);
-    assert_eq!(ws["facts"]["switching_frame"], 12);
+    assert_eq!(ws["frames"], json!([18, 20, 22, 33, 34]));
+    assert_eq!(ws["facts"]["request_frame"], 18);
+    assert_eq!(ws["facts"]["switching_frame"], 20);
+    assert_eq!(ws["facts"]["accept_valid"], true);
+    assert_eq!(ws["facts"]["frames_from_client"], 7);
+    assert_eq!(ws["facts"]["frames_from_server"], 5);
+    // The notes' claims about the format and the ports, checked.
+    let checks: Vec<&str> = ws["notes_check"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["observed"].as_str().unwrap())
+        .collect();
+    assert_eq!(checks.len(), 2, "{checks:?}");
+    assert!(checks[0].contains("12 frames carried 2114 payload bytes in 56 bytes"));
+    assert!(checks[1].contains("port 8080"));
     assert_eq!(sections(&ws["notes"]), ["13"]);
     assert!(!sections(&s["uncited_sections"]).contains(&"13".to_string()));
     assert_eq!(step(l, "http")["facts"]["responses"][0]["status"], 101);

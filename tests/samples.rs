@@ -272,13 +272,34 @@ fn ipv6_tls12_and_link_types() {
 #[test]
 fn websocket_upgrade_and_switch() {
     let p = packets_json(&sample("websocket.pcapng"));
-    let req = &frame(&p, 10)["http"][0];
+    let req = &frame(&p, 18)["http"][0];
     assert_eq!(req["method"], "GET");
     assert_eq!(req["target"], "/chat");
     assert_eq!(req["upgrade"], "websocket");
-    let resp = &frame(&p, 12)["http"][0];
+    assert_eq!(req["websocket_key"], "+2NbRbAsAweQgdSrCwyuEg==");
+    let resp = &frame(&p, 20)["http"][0];
     assert_eq!(resp["status"], 101);
     assert_eq!(resp["upgrade"], "websocket");
+    assert_eq!(resp["websocket_accept"], "I3DS+uvlJpbxwGTYVnFOl+Rv8Xk=");
+    assert_eq!(resp["websocket_accept_valid"], true);
     // After the switch the bytes are WebSocket frames, not HTTP.
-    assert!((14..=19).all(|n| frame(&p, n)["http"].is_null()));
+    assert!((21..=34).all(|n| frame(&p, n)["http"].is_null()));
+    let ws = |n: u64| frame(&p, n)["websocket"][0].clone();
+    assert_eq!(
+        ws(22),
+        json!({"opcode": 1, "kind": "text", "fin": true, "masked": true,
+               "payload_len": 5, "text": "hello", "frames": [22]})
+    );
+    assert_eq!(ws(23)["masked"], false);
+    assert_eq!(ws(24)["fin"], false);
+    assert_eq!(ws(25)["kind"], "continuation");
+    assert_eq!(ws(26)["payload_len"], 0);
+    assert_eq!(ws(28)["text"], "fragmented");
+    assert_eq!(ws(29)["payload_len"], 1024);
+    assert_eq!(ws(31)["kind"], "ping");
+    assert_eq!(ws(32)["kind"], "pong");
+    assert_eq!(ws(33)["close_code"], 1000);
+    assert_eq!(ws(33)["close_reason"], "bye");
+    assert_eq!(ws(51)["compressed"], true);
+    assert!(ws(51)["text"].is_null(), "no preview of compressed text");
 }

@@ -31,6 +31,14 @@ const FIELDS: &[&str] = &[
     "tls.handshake.ciphersuite",
     "http.request.method",
     "http.response.code",
+    "websocket.opcode",
+    "websocket.fin",
+    "websocket.mask",
+    "websocket.rsv",
+    "websocket.payload_length",
+    "websocket.payload_length_ext_16",
+    "websocket.payload_length_ext_64",
+    "websocket.payload.close.status_code",
     "icmpv6.type",
     "icmpv6.nd.ns.target_address",
     "icmpv6.nd.na.target_address",
@@ -198,6 +206,7 @@ fn compare(path: &Path) -> (usize, usize) {
     let mut our_types = Vec::new();
     let mut their_types = Vec::new();
     let mut checked_dns = 0;
+    let mut ws_frames = 0;
     for p in &ours {
         let n = p["frame"].as_u64().unwrap();
         let t = &theirs[&n];
@@ -358,6 +367,58 @@ fn compare(path: &Path) -> (usize, usize) {
             .filter_map(|m| m["status"].as_u64().map(|c| c.to_string()))
             .collect();
         assert_eq!(codes, t["http.response.code"], "{at}: HTTP status codes");
+        // WebSocket frames completed in this frame, in order.
+        let frames: Vec<&Value> = p["websocket"].as_array().into_iter().flatten().collect();
+        let field = |f: &Value, k: &str| -> String {
+            match &f[k] {
+                Value::Bool(b) => u8::from(*b).to_string(),
+                v => v.to_string(),
+            }
+        };
+        let pick = |k: &str| -> Vec<String> { frames.iter().map(|f| field(f, k)).collect() };
+        assert_eq!(
+            pick("opcode"),
+            t["websocket.opcode"],
+            "{at}: WebSocket opcodes"
+        );
+        assert_eq!(pick("fin"), t["websocket.fin"], "{at}: WebSocket FIN bits");
+        assert_eq!(
+            pick("masked"),
+            t["websocket.mask"],
+            "{at}: WebSocket MASK bits"
+        );
+        // RSV1 is the highest of tshark's three RSV bits.
+        let rsv1: Vec<bool> = t["websocket.rsv"]
+            .iter()
+            .map(|r| parse_num(r) & 0x4 != 0)
+            .collect();
+        let compressed: Vec<bool> = frames.iter().map(|f| f["compressed"] == true).collect();
+        assert_eq!(compressed, rsv1, "{at}: WebSocket RSV1");
+        // tshark splits the length into the 7-bit field and its extension.
+        let mut ext16 = t["websocket.payload_length_ext_16"].iter();
+        let mut ext64 = t["websocket.payload_length_ext_64"].iter();
+        let lengths: Vec<String> = t["websocket.payload_length"]
+            .iter()
+            .map(|l| match l.as_str() {
+                "126" => ext16.next().expect("16-bit length").clone(),
+                "127" => ext64.next().expect("64-bit length").clone(),
+                _ => l.clone(),
+            })
+            .collect();
+        assert_eq!(
+            pick("payload_len"),
+            lengths,
+            "{at}: WebSocket payload lengths"
+        );
+        let close_codes: Vec<String> = frames
+            .iter()
+            .filter_map(|f| f["close_code"].as_u64().map(|c| c.to_string()))
+            .collect();
+        assert_eq!(
+            close_codes, t["websocket.payload.close.status_code"],
+            "{at}: WebSocket close codes"
+        );
+        ws_frames += frames.len();
     }
     // Handshake messages: same sequence; each of ours is reported no later
     // than tshark's (tshark waits for the end of the record, netexplain for
@@ -371,6 +432,12 @@ fn compare(path: &Path) -> (usize, usize) {
         assert!(
             ours_at <= theirs_at,
             "{name}: {h:?} at frame {ours_at}, tshark at {theirs_at}"
+        );
+    }
+    if name == "websocket.pcapng" {
+        assert!(
+            ws_frames >= 12,
+            "{name}: only {ws_frames} WebSocket frames compared"
         );
     }
     (checked_dns, our_types.len())

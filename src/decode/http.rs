@@ -29,15 +29,54 @@ pub struct HttpMessage {
     pub upgrade: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub connection: Option<String>,
+    /// Sec-WebSocket-Key of an opening handshake request (RFC 6455 §4.1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub websocket_key: Option<String>,
+    /// Sec-WebSocket-Accept of a 101 response (RFC 6455 §4.2.2).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub websocket_accept: Option<String>,
+    /// Whether the accept value is the one the request's key calls for;
+    /// absent when the request was not seen.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub websocket_accept_valid: Option<bool>,
     /// Frames the head was reassembled from.
     pub frames: Vec<u64>,
 }
 
+use super::websocket::{self, WsFrame, WsStream};
 use std::collections::VecDeque;
 
 /// The largest message head kept while waiting for its end.
 pub const MAX_HEAD: usize = 64 << 10;
 const MAX_HEADERS: usize = 128;
+/// Requests remembered while waiting for their responses (pipelining).
+pub const MAX_PENDING_REQUESTS: usize = 1024;
+
+/// A request waiting for its response.
+#[derive(Debug)]
+struct Pending {
+    method: String,
+    websocket_key: Option<String>,
+}
+
+/// What the two directions of one HTTP/1.x connection share: the requests
+/// waiting for their responses (a response to HEAD has no body, a 101
+/// answers a WebSocket key), and whether the connection became WebSocket.
+#[derive(Debug, Default)]
+pub struct HttpConn {
+    pending: VecDeque<Pending>,
+    /// Requests forgotten because [`MAX_PENDING_REQUESTS`] were waiting.
+    pub pending_dropped: u64,
+    /// A `101 Switching Protocols` to `Upgrade: websocket` was seen.
+    pub websocket: bool,
+}
+
+/// What feeding a direction produced.
+#[derive(Debug, Default)]
+pub struct HttpOutput {
+    pub messages: Vec<HttpMessage>,
+    pub websocket: Vec<WsFrame>,
+}
 
 /// Whether the first bytes of a stream look like an HTTP/1.x request or
 /// response line.
@@ -75,8 +114,10 @@ enum State {
     /// Trailer section after the last chunk, up to a blank line.
     Trailers,
     /// The body runs until the connection closes (§6.3 rule 8), or the
-    /// connection switched protocols (101): nothing more to parse.
+    /// connection switched protocols (101) to one not decoded here.
     Opaque,
+    /// The connection switched to WebSocket (RFC 6455 §4.2.2).
+    WebSocket,
 }
 
 /// One direction of an HTTP/1.x connection, fed in-order bytes. Requests
@@ -88,31 +129,33 @@ pub struct HttpStream {
     buf: Vec<u8>,
     frames: Vec<u64>,
     stopped: bool,
-}
-
-impl Default for HttpStream {
-    fn default() -> Self {
-        HttpStream::new()
-    }
+    /// Set when the connection switched to WebSocket.
+    ws: Option<WsStream>,
+    from_client: bool,
 }
 
 impl HttpStream {
-    pub fn new() -> HttpStream {
+    /// `from_client`: this direction is the one that sends requests.
+    pub fn new(from_client: bool) -> HttpStream {
         HttpStream {
             state: State::Head,
             buf: Vec::new(),
             frames: Vec::new(),
             stopped: false,
+            ws: None,
+            from_client,
         }
     }
 
     pub fn buffered(&self) -> usize {
-        self.buf.len()
+        self.buf.len() + self.ws.as_ref().map_or(0, WsStream::buffered)
     }
 
     /// Bytes were lost: framing cannot be trusted any more.
     pub fn gap(&mut self, errors: &mut Vec<String>) {
-        if !self.stopped && !matches!(self.state, State::Opaque) {
+        if let Some(ws) = &mut self.ws {
+            ws.gap(errors);
+        } else if !self.stopped && !matches!(self.state, State::Opaque) {
             errors.push(
                 "HTTP: bytes missing from the stream; stopped decoding this direction".into(),
             );
@@ -131,13 +174,28 @@ impl HttpStream {
         &mut self,
         mut data: &[u8],
         frame: u64,
-        methods: &mut VecDeque<String>,
-        out: &mut Vec<HttpMessage>,
+        conn: &mut HttpConn,
+        out: &mut HttpOutput,
         errors: &mut Vec<String>,
     ) {
+        // The client's side switches when the server's 101 has been seen
+        // and no request is half-read.
+        if conn.websocket
+            && self.from_client
+            && matches!(self.state, State::Head)
+            && self.buf.is_empty()
+        {
+            self.state = State::WebSocket;
+        }
         while !data.is_empty() && !self.stopped {
             match self.state {
                 State::Opaque => return,
+                State::WebSocket => {
+                    let from_client = self.from_client;
+                    let ws = self.ws.get_or_insert_with(|| WsStream::new(from_client));
+                    ws.feed(data, frame, &mut out.websocket, errors);
+                    return;
+                }
                 State::Head | State::Trailers => {
                     let trailers = matches!(self.state, State::Trailers);
                     let before = self.buf.len();
@@ -165,7 +223,7 @@ impl HttpStream {
                     } else {
                         let head = std::mem::take(&mut self.buf);
                         let frames = std::mem::take(&mut self.frames);
-                        self.take_head(&head[..end], frames, methods, out, errors);
+                        self.take_head(&head[..end], frames, conn, &mut out.messages, errors);
                     }
                     self.buf.clear();
                     self.frames.clear();
@@ -229,7 +287,7 @@ impl HttpStream {
         &mut self,
         head: &[u8],
         frames: Vec<u64>,
-        methods: &mut VecDeque<String>,
+        conn: &mut HttpConn,
         out: &mut Vec<HttpMessage>,
         errors: &mut Vec<String>,
     ) {
@@ -261,26 +319,58 @@ impl HttpStream {
                 return;
             }
         };
+        let mut m = m;
         self.state = match (&m.method, m.status) {
             (Some(method), _) => {
-                methods.push_back(method.clone());
+                if conn.pending.len() >= MAX_PENDING_REQUESTS {
+                    conn.pending.pop_front();
+                    conn.pending_dropped += 1;
+                }
+                conn.pending.push_back(Pending {
+                    method: method.clone(),
+                    websocket_key: m.websocket_key.clone(),
+                });
                 body_state(&m, false)
             }
             (None, Some(status)) => {
                 // 1xx are interim: the real response to the request follows.
-                let request_method = if (100..200).contains(&status) && status != 101 {
-                    methods.front().cloned()
+                let request = if (100..200).contains(&status) && status != 101 {
+                    None
                 } else {
-                    methods.pop_front()
+                    conn.pending.pop_front()
+                };
+                let request_method = match &request {
+                    Some(r) => Some(r.method.as_str()),
+                    None => conn.pending.front().map(|r| r.method.as_str()),
                 };
                 // RFC 9112 §6.3: no body for HEAD, 1xx, 204 and 304.
-                let bodiless = request_method.as_deref() == Some("HEAD")
+                let bodiless = request_method == Some("HEAD")
                     || (100..200).contains(&status)
                     || status == 204
                     || status == 304;
-                if status == 101
-                    || (request_method.as_deref() == Some("CONNECT")
-                        && (200..300).contains(&status))
+                let websocket = status == 101
+                    && m.upgrade
+                        .as_deref()
+                        .is_some_and(|u| u.trim().eq_ignore_ascii_case("websocket"));
+                if websocket {
+                    // RFC 6455 §4.1 item 5.4: the client checks the accept
+                    // value against its key.
+                    let key = request.as_ref().and_then(|r| r.websocket_key.as_deref());
+                    if let (Some(key), Some(accept)) = (key, m.websocket_accept.as_deref()) {
+                        let valid = websocket::expected_accept(key) == accept.trim();
+                        m.websocket_accept_valid = Some(valid);
+                        if !valid {
+                            errors.push(format!(
+                                "WebSocket: Sec-WebSocket-Accept {:?} is not the value for the request's key (expected {:?}); a client must fail the connection",
+                                crate::render::escape(accept),
+                                websocket::expected_accept(key)
+                            ));
+                        }
+                    }
+                    conn.websocket = true;
+                    State::WebSocket
+                } else if status == 101
+                    || (request_method == Some("CONNECT") && (200..300).contains(&status))
                 {
                     State::Opaque
                 } else if bodiless {
@@ -330,6 +420,8 @@ fn message(version: Option<u8>, headers: &[httparse::Header<'_>], frames: Vec<u6
         chunked,
         upgrade: get("upgrade"),
         connection: get("connection"),
+        websocket_key: get("sec-websocket-key"),
+        websocket_accept: get("sec-websocket-accept"),
         frames,
         ..HttpMessage::default()
     }
@@ -357,19 +449,19 @@ mod tests {
     use super::*;
 
     fn run(streams: &[(&[u8], bool)]) -> (Vec<HttpMessage>, Vec<String>) {
-        let mut client = HttpStream::new();
-        let mut server = HttpStream::new();
-        let mut methods = VecDeque::new();
-        let (mut out, mut errors) = (Vec::new(), Vec::new());
+        let mut client = HttpStream::new(true);
+        let mut server = HttpStream::new(false);
+        let mut conn = HttpConn::default();
+        let (mut out, mut errors) = (HttpOutput::default(), Vec::new());
         for (i, (bytes, from_client)) in streams.iter().enumerate() {
             let s = if *from_client {
                 &mut client
             } else {
                 &mut server
             };
-            s.feed(bytes, i as u64 + 1, &mut methods, &mut out, &mut errors);
+            s.feed(bytes, i as u64 + 1, &mut conn, &mut out, &mut errors);
         }
-        (out, errors)
+        (out.messages, errors)
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod link;
 pub mod ndp;
 pub mod tcp;
 pub mod tls;
+pub mod websocket;
 
 use serde::Serialize;
 use std::fmt;
@@ -116,6 +117,9 @@ pub struct Packet {
     pub tls: Option<tls::TlsInfo>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub http: Vec<http::HttpMessage>,
+    /// WebSocket frames completed by this frame (RFC 6455 §5.2).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub websocket: Vec<websocket::WsFrame>,
     /// What could not be decoded: truncation, malformed fields.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<String>,

@@ -7,6 +7,7 @@ use crate::decode::dns::DnsMessage;
 use crate::decode::http::HttpMessage;
 use crate::decode::tcp::{self, TcpOptions};
 use crate::decode::tls::TlsHandshake;
+use crate::decode::websocket::WsFrame;
 use crate::decode::{Mac, Packet};
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
@@ -81,6 +82,15 @@ pub struct HttpRec {
     pub msg: HttpMessage,
 }
 
+/// WebSocket frames of a connection: the first few kept, all counted.
+#[derive(Debug, Clone, Default)]
+pub struct WsEvidence {
+    pub frames: Vec<(Seg, WsFrame)>,
+    /// Frames per direction (client, server).
+    pub count: [u64; 2],
+    pub payload_bytes: [u64; 2],
+}
+
 /// One TCP connection (or, with `quic`, one UDP 443 flow).
 #[derive(Debug, Clone)]
 pub struct Conn {
@@ -120,6 +130,7 @@ pub struct Conn {
     pub ccs: [Option<Seg>; 2],
     pub alerts: Vec<(Seg, String)>,
     pub http: Vec<HttpRec>,
+    pub websocket: WsEvidence,
     pub fins: Vec<Seg>,
     pub rsts: Vec<Seg>,
     /// The first segment from the other side after the first FIN: its
@@ -165,6 +176,7 @@ impl Conn {
             ccs: [None; 2],
             alerts: Vec::new(),
             http: Vec::new(),
+            websocket: WsEvidence::default(),
             fins: Vec::new(),
             rsts: Vec::new(),
             fin_answer: None,
@@ -456,6 +468,14 @@ impl Evidence {
                     seg,
                     msg: h.clone(),
                 });
+            }
+        }
+        for f in &p.websocket {
+            let side = usize::from(!seg.from_client);
+            c.websocket.count[side] += 1;
+            c.websocket.payload_bytes[side] += f.payload_len;
+            if c.websocket.frames.len() < MAX_PER_CONN {
+                c.websocket.frames.push((seg, f.clone()));
             }
         }
     }

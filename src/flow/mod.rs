@@ -10,13 +10,13 @@ pub mod conversations;
 mod reassembly;
 
 use crate::decode::dns::{self, DnsMessage, DnsTcpStream};
-use crate::decode::http::{self, HttpStream};
+use crate::decode::http::{self, HttpConn, HttpOutput, HttpStream};
 use crate::decode::tcp::{ACK, FIN, RST, SYN};
 use crate::decode::tls::{self, TlsInfo, TlsStream};
 use crate::decode::Packet;
 use reassembly::{Delivery, Reassembler};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 
 /// Bounds on the state kept across frames.
@@ -136,8 +136,8 @@ struct Conn {
     /// The side that sent the first FIN (0 client, 1 server).
     first_fin: Option<usize>,
     reset: bool,
-    /// HTTP request methods waiting for their response.
-    http_methods: VecDeque<String>,
+    /// HTTP/1.x state the two directions share.
+    http: HttpConn,
     last_frame: u64,
 }
 
@@ -287,7 +287,7 @@ impl Tracker {
                     handshake_done: false,
                     first_fin: None,
                     reset: false,
-                    http_methods: VecDeque::new(),
+                    http: HttpConn::default(),
                     last_frame: packet.frame,
                 }),
             );
@@ -304,7 +304,7 @@ impl Tracker {
         let mut errors = Vec::new();
         let mut tls_out = TlsInfo::default();
         let mut dns_out = Vec::new();
-        let mut http_out = Vec::new();
+        let mut http_out = HttpOutput::default();
         {
             let tcp = packet.tcp.as_mut().expect("checked above");
             tcp.stream = Some(conn.stream);
@@ -374,7 +374,7 @@ impl Tracker {
                     let late = peer.reassembly.skip_hole();
                     feed_app(
                         peer,
-                        &mut conn.http_methods,
+                        &mut conn.http,
                         &late,
                         &mut tls_out,
                         &mut dns_out,
@@ -406,7 +406,7 @@ impl Tracker {
             }
             feed_app(
                 dir,
-                &mut conn.http_methods,
+                &mut conn.http,
                 &delivery.chunks,
                 &mut tls_out,
                 &mut dns_out,
@@ -430,9 +430,8 @@ impl Tracker {
         if !tls_out.is_empty() {
             packet.tls = Some(tls_out);
         }
-        if !http_out.is_empty() {
-            packet.http = http_out;
-        }
+        packet.http = http_out.messages;
+        packet.websocket = http_out.websocket;
         let mut dns_iter = dns_out.into_iter();
         if let Some(first) = dns_iter.next() {
             packet.dns = Some(first);
@@ -547,7 +546,8 @@ fn choose_app(sport: u16, dport: u16, first: &[u8], max_tls: usize) -> App {
     } else if tls::looks_like_tls(first) {
         App::Tls(TlsStream::new(max_tls))
     } else if http::looks_like_http(first) {
-        App::Http(HttpStream::new())
+        // The side whose first bytes are a status line is the server.
+        App::Http(HttpStream::new(!first.starts_with(b"HTTP/")))
     } else {
         App::None
     }
@@ -556,11 +556,11 @@ fn choose_app(sport: u16, dport: u16, first: &[u8], max_tls: usize) -> App {
 #[allow(clippy::too_many_arguments)]
 fn feed_app(
     dir: &mut Direction,
-    methods: &mut VecDeque<String>,
+    http_conn: &mut HttpConn,
     chunks: &[reassembly::Chunk],
     tls_out: &mut TlsInfo,
     dns_out: &mut Vec<DnsMessage>,
-    http_out: &mut Vec<http::HttpMessage>,
+    http_out: &mut HttpOutput,
     errors: &mut Vec<String>,
     _max_tls: usize,
 ) {
@@ -568,7 +568,7 @@ fn feed_app(
         match &mut dir.app {
             App::Dns(d) => d.feed(&chunk.data, dns_out, errors),
             App::Tls(t) => t.feed(&chunk.data, chunk.frame, tls_out, errors),
-            App::Http(h) => h.feed(&chunk.data, chunk.frame, methods, http_out, errors),
+            App::Http(h) => h.feed(&chunk.data, chunk.frame, http_conn, http_out, errors),
             App::Undecided | App::None => {}
         }
     }

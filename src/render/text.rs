@@ -5,7 +5,7 @@
 use super::escape;
 use crate::decode::dns::{DnsMessage, DnsRecord};
 use crate::decode::tls::{self, TlsHandshake};
-use crate::decode::{http::HttpMessage, Packet};
+use crate::decode::{http::HttpMessage, websocket::WsFrame, Packet};
 use crate::pipeline::Summary;
 use colored::Colorize;
 use std::fmt::Write as _;
@@ -89,6 +89,10 @@ fn describe(p: &Packet) -> (&'static str, String, Option<String>) {
     if let Some(h) = p.http.first() {
         let parts: Vec<String> = p.http.iter().map(http_summary).collect();
         return ("HTTP", parts.join("; "), http_meaning(h));
+    }
+    if let Some(f) = p.websocket.first() {
+        let parts: Vec<String> = p.websocket.iter().map(websocket_summary).collect();
+        return ("WebSocket", parts.join("; "), websocket_meaning(f));
     }
     if let Some(t) = &p.tcp {
         let mut s = format!("[{}]", t.flags.join(", "));
@@ -431,8 +435,52 @@ fn http_summary(h: &HttpMessage) -> String {
     }
 }
 
+fn websocket_summary(f: &WsFrame) -> String {
+    let mut s = String::from(f.kind);
+    if !f.fin {
+        s.push_str(" (not FIN)");
+    }
+    if f.masked {
+        s.push_str(" masked");
+    }
+    if f.compressed {
+        s.push_str(" compressed");
+    }
+    let _ = write!(s, " len={}", f.payload_len);
+    if let Some(code) = f.close_code {
+        let _ = write!(s, " code={code}");
+        if let Some(m) = f.close_meaning {
+            let _ = write!(s, " ({m})");
+        }
+    }
+    if let Some(r) = &f.close_reason {
+        let _ = write!(s, " reason=\"{}\"", escape(r));
+    }
+    if let Some(t) = &f.text {
+        let _ = write!(s, " \"{}\"", escape(t));
+    }
+    s
+}
+
+fn websocket_meaning(f: &WsFrame) -> Option<String> {
+    Some(
+        match f.opcode {
+            0x8 => "closing handshake: the side that receives it answers with its own close",
+            0x9 => "ping: the peer must answer with a pong",
+            0xa => "pong: the answer to a ping (or a heartbeat)",
+            0x0 => "continues a fragmented message",
+            _ if !f.fin => "first fragment of a message",
+            _ => return None,
+        }
+        .into(),
+    )
+}
+
 fn http_meaning(h: &HttpMessage) -> Option<String> {
     if let Some(m) = &h.method {
+        if h.websocket_key.is_some() {
+            return Some("asks to switch the connection to WebSocket".into());
+        }
         return Some(match m.as_str() {
             "GET" => "asks for a resource (safe, idempotent)".into(),
             "HEAD" => "asks for the headers only".into(),
@@ -442,7 +490,13 @@ fn http_meaning(h: &HttpMessage) -> Option<String> {
     }
     let status = h.status?;
     Some(match status {
-        101 => "switches protocols (e.g. to WebSocket)".into(),
+        101 => match h.websocket_accept_valid {
+            Some(true) => "switches to WebSocket; the accept value matches the key".into(),
+            Some(false) => {
+                "switches to WebSocket, but the accept value does not match the key".into()
+            }
+            None => "switches protocols (e.g. to WebSocket)".into(),
+        },
         200..=299 => "success".into(),
         301 | 308 => "moved permanently: the client follows the new location".into(),
         302 | 303 | 307 => "moved temporarily: the client follows the new location".into(),

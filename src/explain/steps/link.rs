@@ -218,9 +218,9 @@ pub(super) fn arp(ctx: &Ctx) -> Step {
         ));
         return s;
     }
-    let ndp = records.iter().any(|a| a.ndp) || c.client.0.is_ipv6();
-    let proto = if ndp { "NDP" } else { "ARP" };
-    s.fact("protocol", proto);
+    // The next hop of an IPv6 connection is found with NDP, of an IPv4
+    // one with ARP; a dual-stack load may show both.
+    s.fact("protocol", if c.client.0.is_ipv6() { "NDP" } else { "ARP" });
     if let Some(m) = c.client_mac {
         s.fact("client_mac", m.to_string());
     }
@@ -283,6 +283,7 @@ pub(super) fn arp(ctx: &Ctx) -> Step {
             .collect::<Vec<_>>(),
     );
     for a in &records {
+        let (ndp, proto) = (a.ndp, if a.ndp { "NDP" } else { "ARP" });
         s.frames.push(a.frame);
         s.timing([a.ts].into_iter());
         s.line(match (a.reply, ctx.lang) {
@@ -347,6 +348,7 @@ pub(super) fn arp(ctx: &Ctx) -> Step {
         .find(|d| !d.msg.response);
     if let (Some(q), Some((_, mac))) = (first_dns, hop) {
         if first_arp.frame < q.frame && q.dst_mac == Some(mac) {
+            let proto = if first_arp.ndp { "NDP" } else { "ARP" };
             s.check(
                 4,
                 ctx.t(
