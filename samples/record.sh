@@ -16,16 +16,16 @@
 #
 # Needs root and: iproute2, nginx (with http_v2), dnsmasq, curl, dig, chromium,
 # dumpcap and tcpdump, tshark and capinfos (for the checks), openssl,
-# python3 (with the `websockets` package: pip install websockets), ethtool.
-# On Debian:
+# python3 (with the `websockets` package: pip install websockets), ethtool,
+# ISC dhclient. On Debian:
 #   apt-get install -y iproute2 nginx-light dnsmasq-base curl bind9-dnsutils \
-#       chromium tshark tcpdump openssl python3 ethtool
+#       chromium tshark tcpdump openssl python3 ethtool isc-dhcp-client
 #
 # Usage: sudo bash samples/record.sh [name ...]   (default: every sample)
 #        sudo bash samples/record.sh bench        (large capture, see below)
 #        bash samples/record.sh check             (only check the files)
 # Names: curl_redirect chromium dns_types curl_ipv6 curl_tls12 any_sll2
-#        nano_vlan two_interfaces websocket.
+#        nano_vlan two_interfaces websocket dhcp.
 # SAMPLES_OUT=DIR writes (and checks) the files in DIR instead of samples/,
 # e.g. to try a re-recording without touching the committed files.
 #
@@ -576,9 +576,10 @@ verify_two_interfaces() {
 check_addresses() {
     local f=$1 bad
     bad=$(tshark -r "$f" -n -T fields -e ip.src -e ip.dst -e ipv6.src -e ipv6.dst \
-            -e arp.src.proto_ipv4 -e arp.dst.proto_ipv4 -e dns.a -e dns.aaaa 2>/dev/null |
+            -e arp.src.proto_ipv4 -e arp.dst.proto_ipv4 -e dns.a -e dns.aaaa \
+            -e dhcp.ip.your -e dhcp.option.router -e dhcp.option.domain_name_server 2>/dev/null |
         tr '\t,' '\n\n' | sort -u | grep -v '^$' |
-        grep -Ev '^(192\.0\.2\.|198\.51\.100\.|203\.0\.113\.|2001:db8:|fe80::|ff02::|127\.0\.0\.1$|::1$|::$|0\.0\.0\.0$)' || true)
+        grep -Ev '^(192\.0\.2\.|198\.51\.100\.|203\.0\.113\.|2001:db8:|fe80::|ff02::|127\.0\.0\.1$|::1$|::$|0\.0\.0\.0$|255\.255\.255\.255$)' || true)
     if [[ -n $bad ]]; then
         printf '   FAIL  addresses outside the documentation ranges: %s\n' "$(paste -sd' ' - <<<"$bad")"
         FAILED=1
@@ -590,7 +591,7 @@ check_addresses() {
 SAMPLE_FILES=(curl_redirect:curl-redirect.pcapng chromium:chromium-pageload.pcapng
     dns_types:dns-types.pcapng curl_ipv6:curl-ipv6.pcapng curl_tls12:curl-tls12.pcapng
     any_sll2:any-sll2.pcap nano_vlan:nano-vlan.pcap two_interfaces:two-interfaces.pcapng
-    websocket:websocket.pcapng)
+    websocket:websocket.pcapng dhcp:dhcp-pageload.pcapng)
 check_all() {
     local entry name f size
     for entry in "${SAMPLE_FILES[@]}"; do
@@ -614,8 +615,8 @@ check_all() {
     echo "record.sh: all checks passed"
 }
 
-# A small WebSocket echo server and client (RFC 6455) in Python's standard
-# library: `serve` listens on 203.0.113.100:8080, `client N` runs N sessions.
+# A WebSocket echo server and client on the `websockets` library: `serve`
+# listens on 203.0.113.100:8080, `client N` runs N pairs of sessions.
 write_ws_py() {
     cat >"$WORK/ws.py" <<'PY'
 # An echo server and a client on the `websockets` library (RFC 6455, with
@@ -681,6 +682,60 @@ verify_websocket() {
     expect "$f" 4 'websocket.opcode==8' 'close handshakes'
 }
 
+# The client starts with no IPv4 address: ISC dhclient gets one from a
+# dnsmasq DHCP server on the gateway (DISCOVER, OFFER, REQUEST, ACK, with the
+# router and the resolver), curl then loads https://www.google.com/, and
+# dhclient releases the address.
+record_dhcp() {
+    prepare
+    local f=$OUT/dhcp-pageload.pcapng
+    in_ns nx-client ip -4 addr flush dev nxc0
+    in_ns nx-gw dnsmasq --no-daemon --port=0 --interface=nxg0 --bind-interfaces \
+        --dhcp-range=198.51.100.100,198.51.100.150,255.255.255.0,1h \
+        --dhcp-option=option:router,198.51.100.1 \
+        --dhcp-option=option:dns-server,203.0.113.53 \
+        --dhcp-option=option:domain-name,lab.example \
+        --dhcp-leasefile="$WORK/dhcp.leases" --dhcp-authoritative \
+        --log-dhcp --log-facility=- >>"$WORK/dhcpd.log" 2>&1 &
+    local dhcpd=$!
+    for _ in $(seq 1 50); do
+        in_ns nx-gw ss -lun | grep -q ':67 ' && break
+        sleep 0.1
+    done
+    # Only what is written here is sent: no host name of this machine.
+    cat >"$WORK/dhclient.conf" <<'CONF'
+send host-name "nx-client";
+request subnet-mask, broadcast-address, routers, domain-name, domain-name-servers;
+CONF
+    start_capture nx-client "$f" dumpcap -i nxc0 -w "$f"
+    in_ns nx-client timeout 30 dhclient -4 -1 -cf "$WORK/dhclient.conf" \
+        -lf "$WORK/dhclient.leases" -pf "$WORK/dhclient.pid" nxc0
+    in_ns nx-client curl -4 -sS -k --http1.1 --max-time 10 https://www.google.com/ -o /dev/null
+    sleep 2.5
+    in_ns nx-client timeout 10 dhclient -4 -r -cf "$WORK/dhclient.conf" \
+        -lf "$WORK/dhclient.leases" -pf "$WORK/dhclient.pid" nxc0
+    stop_capture 1
+    kill "$dhcpd" 2>/dev/null || true
+    wait "$dhcpd" 2>/dev/null || true
+    # Back to the lab's static address for the other samples.
+    in_ns nx-client ip -4 addr flush dev nxc0
+    in_ns nx-client ip addr add 198.51.100.10/24 dev nxc0
+    in_ns nx-client ip route replace default via 198.51.100.1
+    echo "nameserver 203.0.113.53" >/etc/netns/nx-client/resolv.conf
+}
+
+verify_dhcp() {
+    local f=$1
+    expect "$f" 1 'dhcp.option.dhcp==1' 'DHCPDISCOVER'
+    expect "$f" 1 'dhcp.option.dhcp==2 && dhcp.option.router==198.51.100.1 && dhcp.option.domain_name_server==203.0.113.53' 'DHCPOFFER with router and resolver'
+    expect "$f" 1 'dhcp.option.dhcp==3' 'DHCPREQUEST'
+    expect "$f" 1 'dhcp.option.dhcp==5' 'DHCPACK'
+    expect "$f" 1 'dhcp.option.dhcp==7' 'DHCPRELEASE'
+    expect "$f" 1 'dns.flags.response==0 && dns.qry.name=="www.google.com"' 'DNS query for www.google.com'
+    expect "$f" 1 'tls.handshake.type==1' 'ClientHello'
+    expect "$f" 1 'http2 || tls.app_data' 'encrypted HTTP'
+}
+
 # The large capture for benches/compare.sh (not a sample, not committed):
 # thousands of DNS lookups (NXDOMAIN, truncated and retried over TCP), short
 # TLS 1.3/h2 and TLS 1.2/HTTP/1.1 connections, redirects, refused
@@ -727,10 +782,10 @@ if [[ ${1:-} == check ]]; then
 fi
 
 [[ $(id -u) == 0 ]] || { echo "record.sh: run as root (network namespaces)" >&2; exit 1; }
-for tool in ip nginx dnsmasq curl dig chromium dumpcap tcpdump tshark capinfos editcap openssl python3 ethtool timeout flock; do
+for tool in ip nginx dnsmasq dhclient curl dig chromium dumpcap tcpdump tshark capinfos editcap openssl python3 ethtool timeout flock; do
     command -v "$tool" >/dev/null || { echo "record.sh: $tool is required" >&2; exit 1; }
 done
-ALL=(curl_redirect chromium dns_types curl_ipv6 curl_tls12 any_sll2 nano_vlan two_interfaces websocket)
+ALL=(curl_redirect chromium dns_types curl_ipv6 curl_tls12 any_sll2 nano_vlan two_interfaces websocket dhcp)
 WANT=("${@:-${ALL[@]}}")
 for w in "${WANT[@]}"; do
     declare -F "record_$w" >/dev/null || { echo "record.sh: no sample named $w (${ALL[*]} bench)" >&2; exit 1; }

@@ -495,3 +495,45 @@ fn websocket_upgrade_is_told_and_cites_the_notes() {
         "WebSocket 升级"
     );
 }
+
+#[test]
+fn dhcp_comes_before_the_story_and_feeds_it() {
+    let s = story("dhcp-pageload.pcapng", &["--lang", "en"]);
+    let loads = s["page_loads"].as_array().unwrap();
+    assert_eq!(loads.len(), 1);
+    let l = &loads[0];
+    assert_eq!(l["client"], "198.51.100.128");
+    let mut want = vec!["dhcp"];
+    want.extend(STEPS);
+    assert_eq!(ids(l), want);
+    let d = step(l, "dhcp");
+    assert_eq!(d["status"], "observed");
+    let f = &d["facts"];
+    assert_eq!(f["discover_frame"], 2);
+    assert_eq!(f["offer_frame"], 10);
+    assert_eq!(f["request_frame"], 11);
+    assert_eq!(f["ack_frame"], 12);
+    assert_eq!(f["address"], "198.51.100.128");
+    assert_eq!(f["subnet_mask"], "255.255.255.0");
+    assert_eq!(f["routers"], json!(["198.51.100.1"]));
+    assert_eq!(f["dns_servers"], json!(["203.0.113.53"]));
+    assert_eq!(f["lease_seconds"], 3600);
+    // The server's checks of the address (ARP 3, 7, 8 and ping 9) and the
+    // release (36) are part of the step.
+    assert_eq!(d["frames"], json!([2, 3, 7, 8, 9, 10, 11, 12, 36]));
+    // It happened before the page load's first DNS query.
+    assert!(d["start"].as_f64().unwrap() < -3.0);
+    let check = &d["notes_check"][0];
+    assert_eq!(check["section"], "04");
+    assert_eq!(check["frames"], json!([12, 15]));
+    let observed = check["observed"].as_str().unwrap();
+    assert!(observed.contains("the gateway 198.51.100.1 is the next hop"));
+    assert!(observed.contains("the resolver 203.0.113.53 is where the DNS query of frame 15 goes"));
+    // The ARP step's next hop is the router DHCP gave.
+    assert_eq!(step(l, "arp")["facts"]["replies"][0]["ip"], "198.51.100.1");
+    let zh = story("dhcp-pageload.pcapng", &["--lang", "zh"]);
+    assert_eq!(
+        step(&zh["page_loads"][0], "dhcp")["title"],
+        "开始之前：获取地址（DHCP）"
+    );
+}

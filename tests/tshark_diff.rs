@@ -31,6 +31,17 @@ const FIELDS: &[&str] = &[
     "tls.handshake.ciphersuite",
     "http.request.method",
     "http.response.code",
+    "dhcp.id",
+    "dhcp.option.dhcp",
+    "dhcp.hw.mac_addr",
+    "dhcp.ip.client",
+    "dhcp.ip.your",
+    "dhcp.option.requested_ip_address",
+    "dhcp.option.dhcp_server_id",
+    "dhcp.option.subnet_mask",
+    "dhcp.option.router",
+    "dhcp.option.domain_name_server",
+    "dhcp.option.ip_address_lease_time",
     "websocket.opcode",
     "websocket.fin",
     "websocket.mask",
@@ -207,6 +218,7 @@ fn compare(path: &Path) -> (usize, usize) {
     let mut their_types = Vec::new();
     let mut checked_dns = 0;
     let mut ws_frames = 0;
+    let mut dhcp_messages = 0;
     for p in &ours {
         let n = p["frame"].as_u64().unwrap();
         let t = &theirs[&n];
@@ -367,6 +379,77 @@ fn compare(path: &Path) -> (usize, usize) {
             .filter_map(|m| m["status"].as_u64().map(|c| c.to_string()))
             .collect();
         assert_eq!(codes, t["http.response.code"], "{at}: HTTP status codes");
+        // DHCP
+        let d = &p["dhcp"];
+        if let Some(id) = t["dhcp.id"].first() {
+            let s = |k: &str| -> Vec<String> {
+                match &d[k] {
+                    Value::Null => Vec::new(),
+                    Value::Array(a) => a.iter().map(|v| v.as_str().unwrap().to_string()).collect(),
+                    Value::String(v) => vec![v.clone()],
+                    v => vec![v.to_string()],
+                }
+            };
+            assert_eq!(
+                parse_num(id),
+                parse_num(&format!("0x{}", d["xid"].as_str().unwrap())),
+                "{at}: DHCP xid"
+            );
+            let kind = match d["message_type"].as_str().unwrap() {
+                "discover" => "1",
+                "offer" => "2",
+                "request" => "3",
+                "decline" => "4",
+                "ack" => "5",
+                "nak" => "6",
+                "release" => "7",
+                "inform" => "8",
+                other => other,
+            };
+            assert_eq!(
+                vec![kind.to_string()],
+                t["dhcp.option.dhcp"],
+                "{at}: DHCP type"
+            );
+            assert_eq!(s("client_mac"), t["dhcp.hw.mac_addr"], "{at}: DHCP chaddr");
+            // tshark shows 0.0.0.0 where we leave the address out.
+            let addr = |k: &str, f: &str| {
+                let theirs: Vec<String> =
+                    t[f].iter().filter(|v| *v != "0.0.0.0").cloned().collect();
+                assert_eq!(s(k), theirs, "{at}: DHCP {k}");
+            };
+            addr("client_ip", "dhcp.ip.client");
+            addr("your_ip", "dhcp.ip.your");
+            assert_eq!(
+                s("requested_ip"),
+                t["dhcp.option.requested_ip_address"],
+                "{at}: option 50"
+            );
+            assert_eq!(
+                s("server_id"),
+                t["dhcp.option.dhcp_server_id"],
+                "{at}: option 54"
+            );
+            assert_eq!(
+                s("subnet_mask"),
+                t["dhcp.option.subnet_mask"],
+                "{at}: option 1"
+            );
+            assert_eq!(s("router"), t["dhcp.option.router"], "{at}: option 3");
+            assert_eq!(
+                s("dns_servers"),
+                t["dhcp.option.domain_name_server"],
+                "{at}: option 6"
+            );
+            assert_eq!(
+                s("lease_time"),
+                t["dhcp.option.ip_address_lease_time"],
+                "{at}: option 51"
+            );
+            dhcp_messages += 1;
+        } else {
+            assert!(d.is_null(), "{at}: DHCP that tshark does not see");
+        }
         // WebSocket frames completed in this frame, in order.
         let frames: Vec<&Value> = p["websocket"].as_array().into_iter().flatten().collect();
         let field = |f: &Value, k: &str| -> String {
@@ -433,6 +516,9 @@ fn compare(path: &Path) -> (usize, usize) {
             ours_at <= theirs_at,
             "{name}: {h:?} at frame {ours_at}, tshark at {theirs_at}"
         );
+    }
+    if name == "dhcp-pageload.pcapng" {
+        assert_eq!(dhcp_messages, 5, "{name}: DHCP messages compared");
     }
     if name == "websocket.pcapng" {
         assert!(

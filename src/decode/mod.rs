@@ -4,6 +4,7 @@
 //! decoded becomes a string in [`Packet::errors`].
 
 pub mod arp;
+pub mod dhcp;
 pub mod dns;
 pub mod http;
 pub mod link;
@@ -17,7 +18,7 @@ use std::fmt;
 use std::net::IpAddr;
 
 /// A 48-bit hardware address, shown and serialised as `aa:bb:cc:dd:ee:ff`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Mac(pub [u8; 6]);
 
 impl fmt::Display for Mac {
@@ -113,6 +114,8 @@ pub struct Packet {
     /// several in one segment).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub dns_more: Vec<dns::DnsMessage>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dhcp: Option<dhcp::DhcpMessage>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tls: Option<tls::TlsInfo>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -238,6 +241,11 @@ pub fn decode_frame<'a>(frame: &crate::capture::Frame<'a>) -> Decoded<'a> {
             match dns::parse_message(payload, proto) {
                 Ok(m) => packet.dns = Some(m),
                 Err(e) => packet.errors.push(format!("{proto}: {e}")),
+            }
+        } else if dhcp::is_dhcp_ports(udp.src_port, udp.dst_port) {
+            match dhcp::parse(payload) {
+                Ok(m) => packet.dhcp = Some(m),
+                Err(e) => packet.errors.push(e.to_string()),
             }
         }
     }

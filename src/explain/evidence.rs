@@ -3,6 +3,7 @@
 //! handshake, TLS hellos, HTTP messages and teardown, and a short label
 //! per frame for the ladder diagram. Everything kept here is bounded.
 
+use crate::decode::dhcp::DhcpMessage;
 use crate::decode::dns::DnsMessage;
 use crate::decode::http::HttpMessage;
 use crate::decode::tcp::{self, TcpOptions};
@@ -10,7 +11,7 @@ use crate::decode::tls::TlsHandshake;
 use crate::decode::websocket::WsFrame;
 use crate::decode::{Mac, Packet};
 use std::collections::{BTreeMap, HashMap};
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr};
 
 /// At most this many frames are remembered for the ladder diagram.
 pub const MAX_FRAMES: usize = 100_000;
@@ -45,6 +46,14 @@ pub struct DnsRec {
     pub dst_mac: Option<Mac>,
     pub msg: DnsMessage,
     pub interface: u32,
+}
+
+/// A DHCP message (RFC 2131).
+#[derive(Debug, Clone)]
+pub struct DhcpRec {
+    pub frame: u64,
+    pub ts: f64,
+    pub msg: DhcpMessage,
 }
 
 #[derive(Debug, Clone)]
@@ -214,6 +223,7 @@ pub struct Evidence {
     pub frames_dropped: u64,
     pub dns: Vec<DnsRec>,
     pub arp: Vec<ArpRec>,
+    pub dhcp: Vec<DhcpRec>,
     pub conns: BTreeMap<u64, Conn>,
     /// UDP flows to port 443 by (client, server), indexing `conns` with
     /// stream numbers above `QUIC_BASE`.
@@ -227,6 +237,10 @@ pub struct Evidence {
     /// Indexes into `arp`: by sender address and MAC.
     pub arp_by_ip: HashMap<IpAddr, Vec<usize>>,
     pub arp_by_mac: HashMap<Mac, Vec<usize>>,
+    /// DHCP messages by client hardware address, and by the IPv4 address
+    /// they give (yiaddr) or show in use (ciaddr).
+    pub dhcp_by_mac: HashMap<Mac, Vec<usize>>,
+    pub dhcp_by_ip: HashMap<Ipv4Addr, Vec<usize>>,
     pub first_ts: Option<f64>,
     pub last_ts: Option<f64>,
     pub total_frames: u64,
@@ -263,7 +277,23 @@ impl Evidence {
         } else {
             self.frames_dropped += 1;
         }
-        let room = self.dns.len() + self.arp.len() + self.conns.len() < MAX_ITEMS;
+        let room = self.dns.len() + self.arp.len() + self.dhcp.len() + self.conns.len() < MAX_ITEMS;
+        if let Some(d) = &p.dhcp {
+            if room {
+                let i = self.dhcp.len();
+                self.dhcp_by_mac.entry(d.client_mac).or_default().push(i);
+                for ip in [d.your_ip, d.client_ip].into_iter().flatten() {
+                    self.dhcp_by_ip.entry(ip).or_default().push(i);
+                }
+                self.dhcp.push(DhcpRec {
+                    frame: p.frame,
+                    ts: p.ts,
+                    msg: d.clone(),
+                });
+            } else {
+                self.items_dropped += 1;
+            }
+        }
         if let Some(a) = &p.arp {
             if room {
                 self.push_arp(ArpRec {

@@ -257,6 +257,8 @@ pub(crate) struct Load {
     pub dns: Vec<usize>,
     /// Indices into `Evidence::arp`.
     pub arp: Vec<usize>,
+    /// Indices into `Evidence::dhcp`: how the client got its address.
+    pub dhcp: Vec<usize>,
     pub start: f64,
     pub end: f64,
     pub first_request_ts: f64,
@@ -270,6 +272,8 @@ const DNS_LEAD_SECS: f64 = 10.0;
 /// At most this many page loads are assembled (a SYN flood would make
 /// every SYN one); connections beyond are left out and counted.
 const MAX_LOADS: usize = 10_000;
+/// DHCP messages told per page load.
+const MAX_DHCP_PER_LOAD: usize = 64;
 /// At most this many page loads are told, the most promising first.
 pub const MAX_TOLD: usize = 100;
 const JOIN_SECS: f64 = 2.0;
@@ -495,6 +499,7 @@ fn group(ev: &Evidence) -> Vec<Load> {
                     servers: BTreeSet::new(),
                     dns: Vec::new(),
                     arp: Vec::new(),
+                    dhcp: Vec::new(),
                     start: c.first.ts,
                     end: c.last_ts,
                     first_request_ts: f64::INFINITY,
@@ -527,6 +532,7 @@ fn group(ev: &Evidence) -> Vec<Load> {
     for l in &mut loads {
         attach_dns(ev, l);
         attach_arp(ev, l);
+        attach_dhcp(ev, l);
     }
     loads
 }
@@ -564,6 +570,31 @@ fn attach_dns(ev: &Evidence, l: &mut Load) {
         l.start = l.start.min(ev.dns[*first].ts);
     }
     l.names = names;
+}
+
+/// The DHCP exchanges of the page load's client — by its hardware address,
+/// or by the address it was given — up to the end of the load, and the
+/// release that may follow it. The step they make comes before the story:
+/// the page load does not move its start for them.
+fn attach_dhcp(ev: &Evidence, l: &mut Load) {
+    let mut macs: BTreeSet<Mac> = l.client_mac.into_iter().collect();
+    if let IpAddr::V4(a) = l.client {
+        // A capture without Ethernet headers: the client's hardware address
+        // is in the messages that carry its IPv4 address.
+        for &i in ev.dhcp_by_ip.get(&a).into_iter().flatten() {
+            macs.insert(ev.dhcp[i].msg.client_mac);
+        }
+    }
+    let mut mine: Vec<usize> = macs
+        .iter()
+        .filter_map(|m| ev.dhcp_by_mac.get(m))
+        .flatten()
+        .copied()
+        .collect();
+    mine.sort_unstable();
+    mine.dedup();
+    mine.truncate(MAX_DHCP_PER_LOAD);
+    l.dhcp = mine;
 }
 
 /// ARP and neighbour discovery by the client, and the answers to it, from

@@ -184,7 +184,7 @@ pub fn report(story: &Story, title: &str, out: &mut String) {
                     "<div class=\"meta\">{} {}{}</div>",
                     lang.t("frames", "帧"),
                     frame_list(&s.frames),
-                    s.start.map(|t| format!(" · +{t:.3} s")).unwrap_or_default()
+                    s.start.map(|t| format!(" · {t:+.3} s")).unwrap_or_default()
                 );
             }
             if !s.lines.is_empty() {

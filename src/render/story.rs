@@ -80,7 +80,7 @@ fn timing(s: &Step, lang: Lang) -> String {
         let _ = write!(t, "{} {}", lang.t("frames", "帧"), frame_list(&s.frames));
     }
     if let Some(start) = s.start {
-        let _ = write!(t, "  +{start:.3} s");
+        let _ = write!(t, "  {start:+.3} s");
     }
     if let Some(d) = s.duration_ms.filter(|d| *d > 0.0) {
         let _ = write!(t, "  {d:.3} ms");

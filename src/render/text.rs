@@ -5,7 +5,7 @@
 use super::escape;
 use crate::decode::dns::{DnsMessage, DnsRecord};
 use crate::decode::tls::{self, TlsHandshake};
-use crate::decode::{http::HttpMessage, websocket::WsFrame, Packet};
+use crate::decode::{dhcp::DhcpMessage, http::HttpMessage, websocket::WsFrame, Packet};
 use crate::pipeline::Summary;
 use colored::Colorize;
 use std::fmt::Write as _;
@@ -89,6 +89,9 @@ fn describe(p: &Packet) -> (&'static str, String, Option<String>) {
     if let Some(h) = p.http.first() {
         let parts: Vec<String> = p.http.iter().map(http_summary).collect();
         return ("HTTP", parts.join("; "), http_meaning(h));
+    }
+    if let Some(d) = &p.dhcp {
+        return ("DHCP", dhcp_summary(d), dhcp_meaning(d));
     }
     if let Some(f) = p.websocket.first() {
         let parts: Vec<String> = p.websocket.iter().map(websocket_summary).collect();
@@ -433,6 +436,57 @@ fn http_summary(h: &HttpMessage) -> String {
         }
         s
     }
+}
+
+fn dhcp_summary(d: &DhcpMessage) -> String {
+    let mut s = d.message_type.unwrap_or("BOOTP").to_string();
+    if let Some(ip) = d.your_ip {
+        let _ = write!(s, " {ip}");
+    } else if let Some(ip) = d.requested_ip {
+        let _ = write!(s, " {ip}?");
+    }
+    let _ = write!(s, " for {}", d.client_mac);
+    if let Some(ip) = d.server_id {
+        let _ = write!(s, " server {ip}");
+    }
+    if let Some(m) = d.subnet_mask {
+        let _ = write!(s, " mask {m}");
+    }
+    if let Some(r) = d.router.first() {
+        let _ = write!(s, " router {r}");
+    }
+    if !d.dns_servers.is_empty() {
+        let dns: Vec<String> = d.dns_servers.iter().map(|i| i.to_string()).collect();
+        let _ = write!(s, " dns {}", dns.join(","));
+    }
+    if let Some(l) = d.lease_time {
+        let _ = write!(s, " lease {l}s");
+    }
+    if let Some(m) = &d.message {
+        let _ = write!(s, " \"{}\"", escape(m));
+    }
+    let _ = write!(s, " (xid 0x{})", d.xid);
+    s
+}
+
+fn dhcp_meaning(d: &DhcpMessage) -> Option<String> {
+    Some(
+        match d.message_type? {
+            "discover" => "a client with no address looks for a DHCP server",
+            "offer" => "a server offers an address, with the gateway and resolvers to use",
+            "request" if d.server_id.is_some() => {
+                "the client takes one server's offer (and tells the others no)"
+            }
+            "request" => "the client asks to keep (renew) its address",
+            "ack" => "the server confirms: the client may now use the address",
+            "nak" => "the server refuses: the client must start over",
+            "release" => "the client gives its address back",
+            "decline" => "the client found the address already in use",
+            "inform" => "a client with an address asks only for settings",
+            _ => return None,
+        }
+        .into(),
+    )
 }
 
 fn websocket_summary(f: &WsFrame) -> String {

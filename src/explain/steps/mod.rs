@@ -1,6 +1,7 @@
 //! The steps of one page load, each built from the evidence alone, and
 //! the ladder diagram that draws its packets.
 
+mod dhcp;
 mod dns;
 mod http;
 mod link;
@@ -80,6 +81,10 @@ pub(super) fn new_step(id: &'static str, lang: Lang, status: Status) -> Step {
         "render" => ("Fetch subresources and render", "加载子资源并渲染页面"),
         "tcp_teardown" => ("TCP connection teardown", "TCP 连接释放（挥手）"),
         "websocket" => ("WebSocket upgrade", "WebSocket 升级"),
+        "dhcp" => (
+            "Before the story: get an address (DHCP)",
+            "开始之前：获取地址（DHCP）",
+        ),
         other => (other, other),
     };
     Step {
@@ -196,6 +201,9 @@ pub(super) fn page_load(ev: &Evidence, load: &Load, lang: Lang, notes: &Notes) -
     ];
     if let Some(ws) = http::websocket(&ctx) {
         steps.push(ws);
+    }
+    if let Some(d) = dhcp::dhcp(&ctx) {
+        steps.insert(0, d);
     }
     for s in &mut steps {
         s.finish(load.start);
