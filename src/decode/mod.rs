@@ -5,6 +5,7 @@
 
 pub mod arp;
 pub mod dns;
+pub mod fingerprint;
 pub mod http;
 pub mod link;
 pub mod ndp;

@@ -7,8 +7,10 @@
 //! and the exact length that overruns when a message is malformed.
 //! tls-parser's IANA table still names the cipher suites.
 
+use super::fingerprint::{self, Transport};
 use serde::Serialize;
 use std::fmt::Write as _;
+use x509_parser::prelude::{FromDer, GeneralName, X509Certificate};
 
 /// What TLS a frame carried or completed.
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
@@ -92,11 +94,110 @@ pub struct TlsHandshake {
     /// GREASE values (RFC 8701) seen anywhere in the message.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub grease: Vec<u16>,
+    /// EC point formats (RFC 8422 §5.1.2), for JA3.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ec_point_formats: Vec<u8>,
+    /// JA3 of a ClientHello: MD5 of `ja3_string`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ja3: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ja3_string: Option<String>,
+    /// JA3S of a ServerHello: MD5 of `ja3s_string`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ja3s: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ja3s_string: Option<String>,
+    /// JA4 of a ClientHello and its unhashed form.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ja4: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ja4_r: Option<String>,
+    /// JA4S of a ServerHello and its unhashed form.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ja4s: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ja4s_r: Option<String>,
+    /// The certificates of a (TLS 1.2 or earlier) Certificate message,
+    /// sender's own first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub certificates: Vec<Certificate>,
+    /// Certificates past [`MAX_CERTIFICATES`] that were not decoded.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub certificates_dropped: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server_key_exchange: Option<ServerKeyExchange>,
     /// Handshake message length (without its 4-byte header).
     pub length: u32,
     /// Frames the message was reassembled from, in stream order.
     pub frames: Vec<u64>,
+    /// Wire values of a hello that the fingerprints need and the
+    /// named fields above do not keep.
+    #[serde(skip)]
+    pub raw: HelloValues,
 }
+
+/// Numbers of a hello kept as sent, for the fingerprints.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HelloValues {
+    pub legacy_version: u16,
+    /// supported_versions as numbers, GREASE included.
+    pub supported_versions: Vec<u16>,
+    /// The first ALPN protocol name's bytes (the only one in a ServerHello).
+    pub first_alpn: Option<Vec<u8>>,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+/// One certificate of a Certificate message (RFC 5280 fields), or why it
+/// could not be read.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(untagged)]
+pub enum Certificate {
+    Parsed(CertificateSummary),
+    Unreadable { error: String },
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CertificateSummary {
+    /// RFC 4514 string form, e.g. "CN=www.example.com, O=Example".
+    pub subject: String,
+    pub issuer: String,
+    /// subjectAltName DNS names and IP addresses, in certificate order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub san: Vec<String>,
+    /// SAN entries past [`MAX_SAN`] that were not kept.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub san_dropped: u32,
+    /// Validity, RFC 3339 UTC, e.g. "2026-11-24T05:25:54Z".
+    pub not_before: String,
+    pub not_after: String,
+    /// Serial number as lowercase hex of its DER content octets.
+    pub serial: String,
+}
+
+/// What a ServerKeyExchange says about the key exchange (RFC 8422 §5.4 for
+/// ECDHE, RFC 5246 §7.4.3 for DHE).
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct ServerKeyExchange {
+    /// "ECDHE" or "DHE".
+    pub key_exchange: String,
+    /// Named group of an ECDHE exchange, e.g. "x25519" (hex when unnamed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub curve: Option<String>,
+    /// Size of a DHE prime in bits.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dh_prime_bits: Option<u32>,
+    /// Signature scheme of the signed parameters (TLS 1.2), e.g.
+    /// "ecdsa_secp256r1_sha256" (hex when unnamed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signature_algorithm: Option<String>,
+}
+
+/// Bounds on what one Certificate message adds to a packet.
+pub const MAX_CERTIFICATES: usize = 16;
+pub const MAX_SAN: usize = 100;
 
 /// Records longer than 2^14 + 256 bytes are illegal in every version
 /// (RFC 8446 §5.2 allows 2^14 + 256 for ciphertext; RFC 5246 §6.2.3
@@ -130,6 +231,9 @@ pub struct TlsStream {
     /// Record boundaries are lost; nothing more is decoded.
     lost: bool,
     max_message: usize,
+    /// The cipher suite this direction's ServerHello chose: it decides how
+    /// a ServerKeyExchange is laid out.
+    chosen_suite: Option<u16>,
 }
 
 impl TlsStream {
@@ -145,6 +249,7 @@ impl TlsStream {
             encrypted: false,
             lost: false,
             max_message,
+            chosen_suite: None,
         }
     }
 
@@ -346,15 +451,16 @@ impl TlsStream {
                 ..TlsHandshake::default()
             };
             match kind {
-                1 => {
-                    if let Err(e) = client_hello(body, &mut h) {
-                        errors.push(format!("TLS ClientHello: {e}"));
-                    }
-                }
+                1 => match client_hello(body, &mut h) {
+                    Ok(()) => fingerprint::fingerprint(&mut h, Transport::Tcp),
+                    Err(e) => errors.push(format!("TLS ClientHello: {e}")),
+                },
                 2 => {
-                    if let Err(e) = server_hello(body, &mut h) {
-                        errors.push(format!("TLS ServerHello: {e}"));
+                    match server_hello(body, &mut h) {
+                        Ok(()) => fingerprint::fingerprint(&mut h, Transport::Tcp),
+                        Err(e) => errors.push(format!("TLS ServerHello: {e}")),
                     }
+                    self.chosen_suite = h.cipher_suite;
                     // RFC 8446 §2: after a TLS 1.3 ServerHello (not a
                     // HelloRetryRequest) everything is encrypted.
                     if h.kind == "server_hello"
@@ -363,6 +469,16 @@ impl TlsStream {
                         self.encrypted = true;
                     }
                 }
+                // RFC 5246 §7.4.2.
+                11 => {
+                    if let Err(e) = certificates(body, &mut h) {
+                        errors.push(format!("TLS Certificate: {e}"));
+                    }
+                }
+                12 => match server_key_exchange(body, self.chosen_suite) {
+                    Ok(ske) => h.server_key_exchange = ske,
+                    Err(e) => errors.push(format!("TLS ServerKeyExchange: {e}")),
+                },
                 _ => {}
             }
             out.handshakes.push(h);
@@ -426,6 +542,11 @@ impl<'a> Cursor<'a> {
         let n = usize::from(self.u16(what)?);
         self.take(n, what)
     }
+    fn vec24(&mut self, what: &str) -> Result<&'a [u8], String> {
+        let l = self.take(3, what)?;
+        let n = (usize::from(l[0]) << 16) | (usize::from(l[1]) << 8) | usize::from(l[2]);
+        self.take(n, what)
+    }
 }
 
 fn u16s(b: &[u8]) -> Vec<u16> {
@@ -458,7 +579,8 @@ fn note_grease(h: &mut TlsHandshake, values: impl IntoIterator<Item = u16>) {
 /// RFC 8446 §4.1.2.
 fn client_hello(body: &[u8], h: &mut TlsHandshake) -> Result<(), String> {
     let mut c = Cursor::new(body);
-    h.version = Some(version_name(c.u16("legacy_version")?));
+    h.raw.legacy_version = c.u16("legacy_version")?;
+    h.version = Some(version_name(h.raw.legacy_version));
     h.random = Some(hex(c.take(32, "random")?));
     h.session_id = Some(hex(c.vec8("legacy_session_id")?));
     h.cipher_suites = u16s(c.vec16("cipher_suites")?);
@@ -474,7 +596,8 @@ fn client_hello(body: &[u8], h: &mut TlsHandshake) -> Result<(), String> {
 /// RFC 8446 §4.1.3 (and §4.1.4 for the HelloRetryRequest).
 fn server_hello(body: &[u8], h: &mut TlsHandshake) -> Result<(), String> {
     let mut c = Cursor::new(body);
-    h.version = Some(version_name(c.u16("legacy_version")?));
+    h.raw.legacy_version = c.u16("legacy_version")?;
+    h.version = Some(version_name(h.raw.legacy_version));
     let random = c.take(32, "random")?;
     if random == HRR_RANDOM {
         h.kind = "hello_retry_request".into();
@@ -523,8 +646,11 @@ fn extension(t: u16, data: &[u8], h: &mut TlsHandshake, client: bool) -> Result<
         16 => {
             let mut list = Cursor::new(c.vec16("protocol_name_list")?);
             while list.left() > 0 {
-                h.alpn
-                    .push(String::from_utf8_lossy(list.vec8("protocol_name")?).into_owned());
+                let name = list.vec8("protocol_name")?;
+                if h.raw.first_alpn.is_none() {
+                    h.raw.first_alpn = Some(name.to_vec());
+                }
+                h.alpn.push(String::from_utf8_lossy(name).into_owned());
             }
         }
         // RFC 8446 §4.2.1.
@@ -535,7 +661,8 @@ fn extension(t: u16, data: &[u8], h: &mut TlsHandshake, client: bool) -> Result<
                 vec![c.u16("selected_version")?]
             };
             note_grease(h, versions.iter().copied());
-            h.supported_versions = versions.into_iter().map(version_name).collect();
+            h.supported_versions = versions.iter().copied().map(version_name).collect();
+            h.raw.supported_versions = versions;
         }
         // RFC 8446 §4.2.7.
         10 => {
@@ -557,6 +684,8 @@ fn extension(t: u16, data: &[u8], h: &mut TlsHandshake, client: bool) -> Result<
             }
             note_grease(h, h.key_share_groups.clone());
         }
+        // RFC 8422 §5.1.2.
+        11 => h.ec_point_formats = c.vec8("ec_point_format_list")?.to_vec(),
         // RFC 8446 §4.2.3.
         13 => h.signature_algorithms = u16s(c.vec16("supported_signature_algorithms")?),
         // RFC 8446 §4.2.9.
@@ -568,6 +697,162 @@ fn extension(t: u16, data: &[u8], h: &mut TlsHandshake, client: bool) -> Result<
         _ => {}
     }
     Ok(())
+}
+
+/// A Certificate message (RFC 5246 §7.4.2): a 24-bit-length list of
+/// 24-bit-length DER certificates. Each is read with x509-parser; one that
+/// does not parse becomes an error entry and the rest are still read.
+fn certificates(body: &[u8], h: &mut TlsHandshake) -> Result<(), String> {
+    let mut c = Cursor::new(body);
+    let list = c.vec24("certificate_list")?;
+    let mut list = Cursor::new(list);
+    while list.left() > 0 {
+        let der = list.vec24("certificate")?;
+        if h.certificates.len() >= MAX_CERTIFICATES {
+            h.certificates_dropped += 1;
+            continue;
+        }
+        h.certificates.push(certificate(der));
+    }
+    Ok(())
+}
+
+fn certificate(der: &[u8]) -> Certificate {
+    let cert = match X509Certificate::from_der(der) {
+        Ok((_, cert)) => cert,
+        Err(e) => {
+            return Certificate::Unreadable {
+                error: format!("certificate does not parse: {e}"),
+            }
+        }
+    };
+    let mut san = Vec::new();
+    let mut san_dropped = 0;
+    match cert.subject_alternative_name() {
+        Ok(Some(ext)) => {
+            for name in &ext.value.general_names {
+                let entry = match name {
+                    GeneralName::DNSName(dns) => dns.to_string(),
+                    GeneralName::IPAddress(ip) => match ip.len() {
+                        4 => std::net::Ipv4Addr::from(<[u8; 4]>::try_from(*ip).unwrap_or_default())
+                            .to_string(),
+                        16 => {
+                            std::net::Ipv6Addr::from(<[u8; 16]>::try_from(*ip).unwrap_or_default())
+                                .to_string()
+                        }
+                        _ => continue,
+                    },
+                    _ => continue,
+                };
+                if san.len() < MAX_SAN {
+                    san.push(entry);
+                } else {
+                    san_dropped += 1;
+                }
+            }
+        }
+        Ok(None) => {}
+        Err(e) => {
+            return Certificate::Unreadable {
+                error: format!("subjectAltName does not parse: {e}"),
+            }
+        }
+    }
+    let validity = cert.validity();
+    Certificate::Parsed(CertificateSummary {
+        subject: cert.subject().to_string(),
+        issuer: cert.issuer().to_string(),
+        san,
+        san_dropped,
+        not_before: rfc3339(&validity.not_before),
+        not_after: rfc3339(&validity.not_after),
+        serial: hex(cert.raw_serial()),
+    })
+}
+
+fn rfc3339(t: &x509_parser::time::ASN1Time) -> String {
+    let d = t.to_datetime();
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        d.year(),
+        d.month() as u8,
+        d.day(),
+        d.hour(),
+        d.minute(),
+        d.second()
+    )
+}
+
+/// The parameters of a ServerKeyExchange, laid out by the key exchange of
+/// the chosen suite: ECDHE (RFC 8422 §5.4: curve_type 3 = named_curve, the
+/// group, the public point) or DHE (RFC 5246 §7.4.3: p, g, Ys), then, in
+/// TLS 1.2, the SignatureAndHashAlgorithm before the signature (RFC 5246
+/// §4.7). Without a known suite an ECDHE layout is tried when the first
+/// byte says named_curve. Other exchanges (PSK, RSA export) give `None`.
+fn server_key_exchange(
+    body: &[u8],
+    chosen_suite: Option<u16>,
+) -> Result<Option<ServerKeyExchange>, String> {
+    use tls_parser::TlsCipherKx;
+    let kx = chosen_suite
+        .and_then(tls_parser::TlsCipherSuite::from_id)
+        .map(|s| s.kx);
+    let mut c = Cursor::new(body);
+    let mut out = ServerKeyExchange::default();
+    match kx {
+        Some(TlsCipherKx::Ecdhe) => {}
+        None if body.first() == Some(&3) => {}
+        Some(TlsCipherKx::Dhe) => {
+            out.key_exchange = "DHE".into();
+            let p = c.vec16("dh_p")?;
+            let leading_zeros = p.iter().take_while(|b| **b == 0).count();
+            let significant = &p[leading_zeros..];
+            out.dh_prime_bits = Some(match significant.first() {
+                Some(first) => (significant.len() * 8) as u32 - first.leading_zeros(),
+                None => 0,
+            });
+            c.vec16("dh_g")?;
+            c.vec16("dh_Ys")?;
+            out.signature_algorithm = signature_algorithm(&mut c)?;
+            return Ok(Some(out));
+        }
+        _ => return Ok(None),
+    }
+    out.key_exchange = "ECDHE".into();
+    let curve_type = c.u8("curve_type")?;
+    if curve_type != 3 {
+        return Err(format!(
+            "curve_type {curve_type} is not named_curve (3), the only type RFC 8422 §5.4 allows"
+        ));
+    }
+    let group = c.u16("named_curve")?;
+    out.curve = Some(group_name(group).map_or_else(|| format!("0x{group:04x}"), str::to_owned));
+    c.vec8("public")?;
+    out.signature_algorithm = signature_algorithm(&mut c)?;
+    Ok(Some(out))
+}
+
+/// What follows the parameters: `algorithm(2) signature<2>` in TLS 1.2,
+/// `signature<2>` alone before it, nothing for anonymous suites; told
+/// apart by which layout uses up exactly the bytes left.
+fn signature_algorithm(c: &mut Cursor) -> Result<Option<String>, String> {
+    let rest = &c.b[c.at..];
+    if rest.is_empty() {
+        return Ok(None);
+    }
+    if rest.len() >= 4 && usize::from(u16::from_be_bytes([rest[2], rest[3]])) + 4 == rest.len() {
+        let s = u16::from_be_bytes([rest[0], rest[1]]);
+        return Ok(Some(
+            signature_scheme_name(s).map_or_else(|| format!("0x{s:04x}"), str::to_owned),
+        ));
+    }
+    if rest.len() >= 2 && usize::from(u16::from_be_bytes([rest[0], rest[1]])) + 2 == rest.len() {
+        return Ok(None);
+    }
+    Err(format!(
+        "{} bytes after the parameters are neither a TLS 1.2 nor an older signature",
+        rest.len()
+    ))
 }
 
 /// Whether the first bytes of a stream look like a TLS record header:
