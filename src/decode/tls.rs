@@ -1252,6 +1252,171 @@ mod tests {
         assert_eq!(errors.len(), 2);
     }
 
+    /// The ClientHello of FoxIO-LLC/ja4 pcap/quic-tls-handshake.pcapng
+    /// (Chrome's QUIC CRYPTO stream, the handshake message alone). FoxIO's
+    /// published JA4 for this Chrome QUIC hello is
+    /// q13d0310h3_55b375c5d22e_cd85d2d88918
+    /// (rust/ja4/src/snapshots/ja4__insta@chrome-cloudflare-quic-with-secrets.pcapng.snap,
+    /// UDP stream). As there are no records, the message body goes to the
+    /// hello parser directly, as QUIC's decoder does.
+    #[test]
+    fn foxio_quic_client_hello_vector() {
+        let msg = bytes(include_str!("testdata/tls/foxio-quic-client-hello.hex"));
+        assert_eq!(msg[0], 1);
+        let mut h = TlsHandshake {
+            kind: "client_hello".into(),
+            ..TlsHandshake::default()
+        };
+        super::client_hello(&msg[4..], &mut h).unwrap();
+        assert_eq!(h.sni.as_deref(), Some("www.google.com"));
+        assert_eq!(h.alpn, ["h3"]);
+        fingerprint::fingerprint(&mut h, Transport::Quic);
+        assert_eq!(
+            h.ja4.as_deref(),
+            Some("q13d0310h3_55b375c5d22e_cd85d2d88918")
+        );
+        assert_eq!(
+            h.ja4_r.as_deref(),
+            Some("q13d0310h3_1301,1302,1303_000a,000d,001b,002b,002d,0033,0039,4469_0403,0804,0401,0503,0805,0501,0806,0601,0201")
+        );
+        // The same hello over TCP differs only in the first character.
+        fingerprint::fingerprint(&mut h, Transport::Tcp);
+        assert_eq!(
+            h.ja4.as_deref(),
+            Some("t13d0310h3_55b375c5d22e_cd85d2d88918")
+        );
+    }
+
+    /// samples/curl-tls12.pcapng frame 10; the expected values are what
+    /// tshark 4.0 prints for that frame (`-O tls,x509af,x509ce,x509sat`).
+    #[test]
+    fn tls12_certificate_and_server_key_exchange() {
+        let flight = bytes(include_str!("testdata/tls/tls12-server-flight.hex"));
+        let (out, errors) = feed_all(&[(&flight, 10)]);
+        assert!(errors.is_empty(), "{errors:?}");
+        let sh = &out.handshakes[0];
+        assert_eq!(
+            sh.ja3s_string.as_deref(),
+            Some("771,49196,65281-0-11-16-23")
+        );
+        assert_eq!(sh.ja3s.as_deref(), Some("fe0146829eef1917ba6c2dd4f5c08905"));
+        assert_eq!(sh.ec_point_formats, [0, 1, 2]);
+        let Certificate::Parsed(cert) = &out.handshakes[1].certificates[0] else {
+            panic!("{:?}", out.handshakes[1]);
+        };
+        assert_eq!(out.handshakes[1].certificates.len(), 1);
+        assert_eq!(cert.subject, "CN=www.google.com");
+        assert_eq!(cert.issuer, "CN=www.google.com");
+        assert_eq!(
+            cert.san,
+            ["google.com", "www.google.com", "static.google.com"]
+        );
+        assert_eq!(cert.not_before, "2026-11-24T05:25:54Z");
+        assert_eq!(cert.not_after, "2026-12-24T05:25:54Z");
+        assert_eq!(cert.serial, "012ace4ab9643741237c917384387525c7c4f41a");
+        assert_eq!(
+            out.handshakes[2].server_key_exchange,
+            Some(ServerKeyExchange {
+                key_exchange: "ECDHE".into(),
+                curve: Some("x25519".into()),
+                dh_prime_bits: None,
+                signature_algorithm: Some("ecdsa_secp256r1_sha256".into()),
+            })
+        );
+    }
+
+    /// The same flight with the certificate's DER corrupted: the message
+    /// still decodes, the certificate becomes an error entry; a Certificate
+    /// message whose list overruns is an error of the packet. Every
+    /// corruption of a byte of the certificate is read without a panic.
+    #[test]
+    fn a_certificate_that_does_not_parse_is_an_error_entry() {
+        let flight = bytes(include_str!("testdata/tls/tls12-server-flight.hex"));
+        // The DER starts after the ServerHello record (5 + 112), the
+        // Certificate record header (5), handshake header (4) and the two
+        // 24-bit lengths (3 + 3); its first byte is the SEQUENCE tag.
+        let der_at = 5 + 112 + 5 + 4 + 3 + 3;
+        assert_eq!(flight[der_at], 0x30);
+        let mut bad = flight.clone();
+        bad[der_at] = 0x04;
+        let (out, errors) = feed_all(&[(&bad, 1)]);
+        assert!(errors.is_empty(), "{errors:?}");
+        match &out.handshakes[1].certificates[0] {
+            Certificate::Unreadable { error } => {
+                assert!(error.starts_with("certificate does not parse"), "{error}")
+            }
+            other => panic!("{other:?}"),
+        }
+        let json = serde_json::to_value(&out.handshakes[1]).unwrap();
+        assert!(json["certificates"][0]["error"].is_string());
+
+        let mut overrun = flight.clone();
+        overrun[der_at - 6] = 0x01;
+        let (out, errors) = feed_all(&[(&overrun, 1)]);
+        assert!(out.handshakes[1].certificates.is_empty());
+        assert!(
+            errors[0].starts_with("TLS Certificate: certificate_list length"),
+            "{errors:?}"
+        );
+        for at in der_at..der_at + 460 {
+            for byte in [0x00, 0xff, 0x81] {
+                let mut bad = flight.clone();
+                bad[at] = byte;
+                feed_all(&[(&bad, 1)]);
+            }
+        }
+    }
+
+    #[test]
+    fn certificates_past_the_bound_are_counted() {
+        let flight = bytes(include_str!("testdata/tls/tls12-server-flight.hex"));
+        let der_at = 5 + 112 + 5 + 4 + 3 + 3;
+        let der = &flight[der_at..der_at + 456];
+        let mut list = Vec::new();
+        for _ in 0..MAX_CERTIFICATES + 3 {
+            list.extend_from_slice(&[0, (der.len() >> 8) as u8, der.len() as u8]);
+            list.extend_from_slice(der);
+        }
+        let mut body = vec![0, (list.len() >> 8) as u8, list.len() as u8];
+        body.extend_from_slice(&list);
+        let mut h = TlsHandshake::default();
+        certificates(&body, &mut h).unwrap();
+        assert_eq!(h.certificates.len(), MAX_CERTIFICATES);
+        assert_eq!(h.certificates_dropped, 3);
+    }
+
+    #[test]
+    fn server_key_exchange_layouts() {
+        // ECDHE with secp256r1 as TLS 1.0 sends it: no signature algorithm.
+        let mut ske = vec![3, 0x00, 0x17, 2, 0x04, 0x01];
+        ske.extend_from_slice(&[0, 3, 1, 2, 3]);
+        let out = server_key_exchange(&ske, Some(0xc013)).unwrap().unwrap();
+        assert_eq!(out.curve.as_deref(), Some("secp256r1"));
+        assert_eq!(out.signature_algorithm, None);
+        // DHE (TLS_DHE_RSA_WITH_AES_128_GCM_SHA256) with a 2048-bit prime
+        // and an RSA-PSS signature.
+        let mut dhe = vec![0x01, 0x00, 0x80];
+        dhe.extend_from_slice(&[0xff; 255]);
+        dhe.extend_from_slice(&[0, 1, 2, 0, 1, 7, 0x08, 0x04, 0, 2, 9, 9]);
+        let out = server_key_exchange(&dhe, Some(0x009e)).unwrap().unwrap();
+        assert_eq!(out.key_exchange, "DHE");
+        assert_eq!(out.dh_prime_bits, Some(2048));
+        assert_eq!(
+            out.signature_algorithm.as_deref(),
+            Some("rsa_pss_rsae_sha256")
+        );
+        // An RSA key exchange has no ServerKeyExchange to read.
+        assert_eq!(server_key_exchange(&ske, Some(0x009c)), Ok(None));
+        // Not named_curve, and trailing bytes that fit no layout.
+        assert!(server_key_exchange(&[1, 0, 0], Some(0xc02c)).is_err());
+        let mut junk = ske.clone();
+        junk.push(0);
+        assert!(server_key_exchange(&junk, Some(0xc013)).is_err());
+        for n in 0..ske.len() {
+            let _ = server_key_exchange(&ske[..n], None);
+        }
+    }
+
     #[test]
     fn names() {
         assert_eq!(group_name(0x11ec), Some("X25519MLKEM768"));
