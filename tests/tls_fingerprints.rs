@@ -409,3 +409,30 @@ fn server_key_exchange_matches_tshark() {
     assert_eq!(ske["curve"], curve.as_str());
     assert_eq!(ske["signature_algorithm"], signature.as_str());
 }
+
+/// The packet line names the certificate and the curve; `-v` shows the
+/// fingerprints.
+#[test]
+fn text_lines() {
+    let path = sample("curl-tls12.pcapng");
+    let out = netexplain(&["packets", path.to_str().unwrap(), "--no-summary"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("10 "))
+        .unwrap();
+    assert!(
+        line.contains(
+            "; certificate www.google.com, SAN google.com +2; server key exchange x25519;"
+        ),
+        "{line}"
+    );
+    let out = netexplain(&["packets", path.to_str().unwrap(), "--no-summary", "-v"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    // tshark's tls.handshake.ja3 of frame 8.
+    assert!(
+        text.contains("ja3: 87b9bfc7da97115ed2276737b09f8d74"),
+        "{text}"
+    );
+    assert!(text.contains("ja4s: t1205h1_c02c_"), "{text}");
+}
