@@ -436,3 +436,101 @@ fn text_lines() {
     );
     assert!(text.contains("ja4s: t1205h1_c02c_"), "{text}");
 }
+
+/// Every record of every sample — content type and length, on the frame
+/// that completes it — and every alert, against tshark's `tls.record.*`
+/// and `tls.alert_message.*`. tshark names a TLS 1.3 record's type
+/// `opaque_type`; those follow the plaintext records of the same frame.
+#[test]
+fn records_and_alerts_match_tshark() {
+    if !have_tshark() {
+        return;
+    }
+    let type_number = |name: &str| match name {
+        "change_cipher_spec" => 20,
+        "alert" => 21,
+        "handshake" => 22,
+        "application_data" => 23,
+        "heartbeat" => 24,
+        other => panic!("content type {other}"),
+    };
+    let (mut records, mut alerts) = (0, 0);
+    for path in all_samples() {
+        let packets = packets_json(&path);
+        let mut ours: BTreeMap<u64, &Value> = BTreeMap::new();
+        for p in &packets {
+            if p["tls"]["records"]
+                .as_array()
+                .is_some_and(|r| !r.is_empty())
+            {
+                ours.insert(p["frame"].as_u64().unwrap(), &p["tls"]);
+            }
+        }
+        let rows = tshark_rows(
+            &path,
+            "tls.record",
+            &[
+                "frame.number",
+                "tls.record.content_type",
+                "tls.record.opaque_type",
+                "tls.record.length",
+                "tls.alert_message.level",
+            ],
+        );
+        assert_eq!(rows.len(), ours.len(), "{}", path.display());
+        for row in rows {
+            let at = format!("{} frame {}", path.display(), row[0]);
+            let tls = ours
+                .get(&row[0].parse::<u64>().unwrap())
+                .unwrap_or_else(|| panic!("{at}: no records of ours"));
+            let mut types: Vec<u8> = split_values(&row[1])
+                .iter()
+                .map(|t| t.parse().unwrap())
+                .collect();
+            types.extend(
+                split_values(&row[2])
+                    .iter()
+                    .map(|t| t.parse::<u8>().unwrap()),
+            );
+            let lengths: Vec<u64> = split_values(&row[3])
+                .iter()
+                .map(|l| l.parse().unwrap())
+                .collect();
+            let mine: Vec<(u8, u64)> = tls["records"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| {
+                    (
+                        type_number(r["content_type"].as_str().unwrap()),
+                        r["length"].as_u64().unwrap(),
+                    )
+                })
+                .collect();
+            let theirs: Vec<(u8, u64)> = types.into_iter().zip(lengths).collect();
+            assert_eq!(mine, theirs, "{at}");
+            records += mine.len();
+
+            // An alert tshark cannot read is encrypted (after
+            // ChangeCipherSpec); a readable one has its level.
+            let levels = split_values(&row[4]);
+            let my_alerts = tls["alerts"].as_array().map_or(&[][..], Vec::as_slice);
+            let alert_records = mine.iter().filter(|(t, _)| *t == 21).count();
+            assert_eq!(my_alerts.len(), alert_records, "{at}");
+            for (i, alert) in my_alerts.iter().enumerate() {
+                let expected = match levels.get(i).map(String::as_str) {
+                    None => "encrypted",
+                    Some("1") => "warning",
+                    Some("2") => "fatal",
+                    Some(other) => panic!("{at}: alert level {other}"),
+                };
+                assert_eq!(alert["level"], expected, "{at}");
+                alerts += 1;
+            }
+        }
+    }
+    assert!(
+        records > 50 && alerts >= 1,
+        "{records} records, {alerts} alerts"
+    );
+}
