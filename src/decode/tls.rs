@@ -6,6 +6,11 @@
 //! number in wire order (GREASE and unknown ones included), key-share groups,
 //! and the exact length that overruns when a message is malformed.
 //! tls-parser's IANA table still names the cipher suites.
+//!
+//! Each hello gets its JA3/JA4 fingerprints (`fingerprint.rs`); the
+//! certificates of a plaintext (TLS 1.2 or earlier) Certificate message are
+//! read with x509-parser, and an ECDHE or DHE ServerKeyExchange names its
+//! group and signature scheme.
 
 use super::fingerprint::{self, Transport};
 use serde::Serialize;
