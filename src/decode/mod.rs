@@ -6,6 +6,7 @@
 pub mod arp;
 pub mod dhcp;
 pub mod dns;
+pub mod fingerprint;
 pub mod http;
 pub mod link;
 pub mod ndp;

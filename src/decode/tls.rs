@@ -6,9 +6,16 @@
 //! number in wire order (GREASE and unknown ones included), key-share groups,
 //! and the exact length that overruns when a message is malformed.
 //! tls-parser's IANA table still names the cipher suites.
+//!
+//! Each hello gets its JA3/JA4 fingerprints (`fingerprint.rs`); the
+//! certificates of a plaintext (TLS 1.2 or earlier) Certificate message are
+//! read with x509-parser, and an ECDHE or DHE ServerKeyExchange names its
+//! group and signature scheme.
 
+use super::fingerprint::{self, Transport};
 use serde::Serialize;
 use std::fmt::Write as _;
+use x509_parser::prelude::{FromDer, GeneralName, X509Certificate};
 
 /// What TLS a frame carried or completed.
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
@@ -92,11 +99,110 @@ pub struct TlsHandshake {
     /// GREASE values (RFC 8701) seen anywhere in the message.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub grease: Vec<u16>,
+    /// EC point formats (RFC 8422 §5.1.2), for JA3.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ec_point_formats: Vec<u8>,
+    /// JA3 of a ClientHello: MD5 of `ja3_string`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ja3: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ja3_string: Option<String>,
+    /// JA3S of a ServerHello: MD5 of `ja3s_string`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ja3s: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ja3s_string: Option<String>,
+    /// JA4 of a ClientHello and its unhashed form.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ja4: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ja4_r: Option<String>,
+    /// JA4S of a ServerHello and its unhashed form.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ja4s: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ja4s_r: Option<String>,
+    /// The certificates of a (TLS 1.2 or earlier) Certificate message,
+    /// sender's own first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub certificates: Vec<Certificate>,
+    /// Certificates past [`MAX_CERTIFICATES`] that were not decoded.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub certificates_dropped: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server_key_exchange: Option<ServerKeyExchange>,
     /// Handshake message length (without its 4-byte header).
     pub length: u32,
     /// Frames the message was reassembled from, in stream order.
     pub frames: Vec<u64>,
+    /// Wire values of a hello that the fingerprints need and the
+    /// named fields above do not keep.
+    #[serde(skip)]
+    pub raw: HelloValues,
 }
+
+/// Numbers of a hello kept as sent, for the fingerprints.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HelloValues {
+    pub legacy_version: u16,
+    /// supported_versions as numbers, GREASE included.
+    pub supported_versions: Vec<u16>,
+    /// The first ALPN protocol name's bytes (the only one in a ServerHello).
+    pub first_alpn: Option<Vec<u8>>,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+/// One certificate of a Certificate message (RFC 5280 fields), or why it
+/// could not be read.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(untagged)]
+pub enum Certificate {
+    Parsed(CertificateSummary),
+    Unreadable { error: String },
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CertificateSummary {
+    /// RFC 4514 string form, e.g. "CN=www.example.com, O=Example".
+    pub subject: String,
+    pub issuer: String,
+    /// subjectAltName DNS names and IP addresses, in certificate order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub san: Vec<String>,
+    /// SAN entries past [`MAX_SAN`] that were not kept.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub san_dropped: u32,
+    /// Validity, RFC 3339 UTC, e.g. "2026-11-24T05:25:54Z".
+    pub not_before: String,
+    pub not_after: String,
+    /// Serial number as lowercase hex of its DER content octets.
+    pub serial: String,
+}
+
+/// What a ServerKeyExchange says about the key exchange (RFC 8422 §5.4 for
+/// ECDHE, RFC 5246 §7.4.3 for DHE).
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct ServerKeyExchange {
+    /// "ECDHE" or "DHE".
+    pub key_exchange: String,
+    /// Named group of an ECDHE exchange, e.g. "x25519" (hex when unnamed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub curve: Option<String>,
+    /// Size of a DHE prime in bits.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dh_prime_bits: Option<u32>,
+    /// Signature scheme of the signed parameters (TLS 1.2), e.g.
+    /// "ecdsa_secp256r1_sha256" (hex when unnamed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signature_algorithm: Option<String>,
+}
+
+/// Bounds on what one Certificate message adds to a packet.
+pub const MAX_CERTIFICATES: usize = 16;
+pub const MAX_SAN: usize = 100;
 
 /// Records longer than 2^14 + 256 bytes are illegal in every version
 /// (RFC 8446 §5.2 allows 2^14 + 256 for ciphertext; RFC 5246 §6.2.3
@@ -130,6 +236,9 @@ pub struct TlsStream {
     /// Record boundaries are lost; nothing more is decoded.
     lost: bool,
     max_message: usize,
+    /// The cipher suite this direction's ServerHello chose: it decides how
+    /// a ServerKeyExchange is laid out.
+    chosen_suite: Option<u16>,
 }
 
 impl TlsStream {
@@ -145,6 +254,7 @@ impl TlsStream {
             encrypted: false,
             lost: false,
             max_message,
+            chosen_suite: None,
         }
     }
 
@@ -346,15 +456,16 @@ impl TlsStream {
                 ..TlsHandshake::default()
             };
             match kind {
-                1 => {
-                    if let Err(e) = client_hello(body, &mut h) {
-                        errors.push(format!("TLS ClientHello: {e}"));
-                    }
-                }
+                1 => match client_hello(body, &mut h) {
+                    Ok(()) => fingerprint::fingerprint(&mut h, Transport::Tcp),
+                    Err(e) => errors.push(format!("TLS ClientHello: {e}")),
+                },
                 2 => {
-                    if let Err(e) = server_hello(body, &mut h) {
-                        errors.push(format!("TLS ServerHello: {e}"));
+                    match server_hello(body, &mut h) {
+                        Ok(()) => fingerprint::fingerprint(&mut h, Transport::Tcp),
+                        Err(e) => errors.push(format!("TLS ServerHello: {e}")),
                     }
+                    self.chosen_suite = h.cipher_suite;
                     // RFC 8446 §2: after a TLS 1.3 ServerHello (not a
                     // HelloRetryRequest) everything is encrypted.
                     if h.kind == "server_hello"
@@ -363,6 +474,16 @@ impl TlsStream {
                         self.encrypted = true;
                     }
                 }
+                // RFC 5246 §7.4.2.
+                11 => {
+                    if let Err(e) = certificates(body, &mut h) {
+                        errors.push(format!("TLS Certificate: {e}"));
+                    }
+                }
+                12 => match server_key_exchange(body, self.chosen_suite) {
+                    Ok(ske) => h.server_key_exchange = ske,
+                    Err(e) => errors.push(format!("TLS ServerKeyExchange: {e}")),
+                },
                 _ => {}
             }
             out.handshakes.push(h);
@@ -426,6 +547,11 @@ impl<'a> Cursor<'a> {
         let n = usize::from(self.u16(what)?);
         self.take(n, what)
     }
+    fn vec24(&mut self, what: &str) -> Result<&'a [u8], String> {
+        let l = self.take(3, what)?;
+        let n = (usize::from(l[0]) << 16) | (usize::from(l[1]) << 8) | usize::from(l[2]);
+        self.take(n, what)
+    }
 }
 
 fn u16s(b: &[u8]) -> Vec<u16> {
@@ -458,7 +584,8 @@ fn note_grease(h: &mut TlsHandshake, values: impl IntoIterator<Item = u16>) {
 /// RFC 8446 §4.1.2.
 fn client_hello(body: &[u8], h: &mut TlsHandshake) -> Result<(), String> {
     let mut c = Cursor::new(body);
-    h.version = Some(version_name(c.u16("legacy_version")?));
+    h.raw.legacy_version = c.u16("legacy_version")?;
+    h.version = Some(version_name(h.raw.legacy_version));
     h.random = Some(hex(c.take(32, "random")?));
     h.session_id = Some(hex(c.vec8("legacy_session_id")?));
     h.cipher_suites = u16s(c.vec16("cipher_suites")?);
@@ -474,7 +601,8 @@ fn client_hello(body: &[u8], h: &mut TlsHandshake) -> Result<(), String> {
 /// RFC 8446 §4.1.3 (and §4.1.4 for the HelloRetryRequest).
 fn server_hello(body: &[u8], h: &mut TlsHandshake) -> Result<(), String> {
     let mut c = Cursor::new(body);
-    h.version = Some(version_name(c.u16("legacy_version")?));
+    h.raw.legacy_version = c.u16("legacy_version")?;
+    h.version = Some(version_name(h.raw.legacy_version));
     let random = c.take(32, "random")?;
     if random == HRR_RANDOM {
         h.kind = "hello_retry_request".into();
@@ -523,8 +651,11 @@ fn extension(t: u16, data: &[u8], h: &mut TlsHandshake, client: bool) -> Result<
         16 => {
             let mut list = Cursor::new(c.vec16("protocol_name_list")?);
             while list.left() > 0 {
-                h.alpn
-                    .push(String::from_utf8_lossy(list.vec8("protocol_name")?).into_owned());
+                let name = list.vec8("protocol_name")?;
+                if h.raw.first_alpn.is_none() {
+                    h.raw.first_alpn = Some(name.to_vec());
+                }
+                h.alpn.push(String::from_utf8_lossy(name).into_owned());
             }
         }
         // RFC 8446 §4.2.1.
@@ -535,7 +666,8 @@ fn extension(t: u16, data: &[u8], h: &mut TlsHandshake, client: bool) -> Result<
                 vec![c.u16("selected_version")?]
             };
             note_grease(h, versions.iter().copied());
-            h.supported_versions = versions.into_iter().map(version_name).collect();
+            h.supported_versions = versions.iter().copied().map(version_name).collect();
+            h.raw.supported_versions = versions;
         }
         // RFC 8446 §4.2.7.
         10 => {
@@ -557,6 +689,8 @@ fn extension(t: u16, data: &[u8], h: &mut TlsHandshake, client: bool) -> Result<
             }
             note_grease(h, h.key_share_groups.clone());
         }
+        // RFC 8422 §5.1.2.
+        11 => h.ec_point_formats = c.vec8("ec_point_format_list")?.to_vec(),
         // RFC 8446 §4.2.3.
         13 => h.signature_algorithms = u16s(c.vec16("supported_signature_algorithms")?),
         // RFC 8446 §4.2.9.
@@ -568,6 +702,162 @@ fn extension(t: u16, data: &[u8], h: &mut TlsHandshake, client: bool) -> Result<
         _ => {}
     }
     Ok(())
+}
+
+/// A Certificate message (RFC 5246 §7.4.2): a 24-bit-length list of
+/// 24-bit-length DER certificates. Each is read with x509-parser; one that
+/// does not parse becomes an error entry and the rest are still read.
+fn certificates(body: &[u8], h: &mut TlsHandshake) -> Result<(), String> {
+    let mut c = Cursor::new(body);
+    let list = c.vec24("certificate_list")?;
+    let mut list = Cursor::new(list);
+    while list.left() > 0 {
+        let der = list.vec24("certificate")?;
+        if h.certificates.len() >= MAX_CERTIFICATES {
+            h.certificates_dropped += 1;
+            continue;
+        }
+        h.certificates.push(certificate(der));
+    }
+    Ok(())
+}
+
+fn certificate(der: &[u8]) -> Certificate {
+    let cert = match X509Certificate::from_der(der) {
+        Ok((_, cert)) => cert,
+        Err(e) => {
+            return Certificate::Unreadable {
+                error: format!("certificate does not parse: {e}"),
+            }
+        }
+    };
+    let mut san = Vec::new();
+    let mut san_dropped = 0;
+    match cert.subject_alternative_name() {
+        Ok(Some(ext)) => {
+            for name in &ext.value.general_names {
+                let entry = match name {
+                    GeneralName::DNSName(dns) => dns.to_string(),
+                    GeneralName::IPAddress(ip) => match ip.len() {
+                        4 => std::net::Ipv4Addr::from(<[u8; 4]>::try_from(*ip).unwrap_or_default())
+                            .to_string(),
+                        16 => {
+                            std::net::Ipv6Addr::from(<[u8; 16]>::try_from(*ip).unwrap_or_default())
+                                .to_string()
+                        }
+                        _ => continue,
+                    },
+                    _ => continue,
+                };
+                if san.len() < MAX_SAN {
+                    san.push(entry);
+                } else {
+                    san_dropped += 1;
+                }
+            }
+        }
+        Ok(None) => {}
+        Err(e) => {
+            return Certificate::Unreadable {
+                error: format!("subjectAltName does not parse: {e}"),
+            }
+        }
+    }
+    let validity = cert.validity();
+    Certificate::Parsed(CertificateSummary {
+        subject: cert.subject().to_string(),
+        issuer: cert.issuer().to_string(),
+        san,
+        san_dropped,
+        not_before: rfc3339(&validity.not_before),
+        not_after: rfc3339(&validity.not_after),
+        serial: hex(cert.raw_serial()),
+    })
+}
+
+fn rfc3339(t: &x509_parser::time::ASN1Time) -> String {
+    let d = t.to_datetime();
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        d.year(),
+        d.month() as u8,
+        d.day(),
+        d.hour(),
+        d.minute(),
+        d.second()
+    )
+}
+
+/// The parameters of a ServerKeyExchange, laid out by the key exchange of
+/// the chosen suite: ECDHE (RFC 8422 §5.4: curve_type 3 = named_curve, the
+/// group, the public point) or DHE (RFC 5246 §7.4.3: p, g, Ys), then, in
+/// TLS 1.2, the SignatureAndHashAlgorithm before the signature (RFC 5246
+/// §4.7). Without a known suite an ECDHE layout is tried when the first
+/// byte says named_curve. Other exchanges (PSK, RSA export) give `None`.
+fn server_key_exchange(
+    body: &[u8],
+    chosen_suite: Option<u16>,
+) -> Result<Option<ServerKeyExchange>, String> {
+    use tls_parser::TlsCipherKx;
+    let kx = chosen_suite
+        .and_then(tls_parser::TlsCipherSuite::from_id)
+        .map(|s| s.kx);
+    let mut c = Cursor::new(body);
+    let mut out = ServerKeyExchange::default();
+    match kx {
+        Some(TlsCipherKx::Ecdhe) => {}
+        None if body.first() == Some(&3) => {}
+        Some(TlsCipherKx::Dhe) => {
+            out.key_exchange = "DHE".into();
+            let p = c.vec16("dh_p")?;
+            let leading_zeros = p.iter().take_while(|b| **b == 0).count();
+            let significant = &p[leading_zeros..];
+            out.dh_prime_bits = Some(match significant.first() {
+                Some(first) => (significant.len() * 8) as u32 - first.leading_zeros(),
+                None => 0,
+            });
+            c.vec16("dh_g")?;
+            c.vec16("dh_Ys")?;
+            out.signature_algorithm = signature_algorithm(&mut c)?;
+            return Ok(Some(out));
+        }
+        _ => return Ok(None),
+    }
+    out.key_exchange = "ECDHE".into();
+    let curve_type = c.u8("curve_type")?;
+    if curve_type != 3 {
+        return Err(format!(
+            "curve_type {curve_type} is not named_curve (3), the only type RFC 8422 §5.4 allows"
+        ));
+    }
+    let group = c.u16("named_curve")?;
+    out.curve = Some(group_name(group).map_or_else(|| format!("0x{group:04x}"), str::to_owned));
+    c.vec8("public")?;
+    out.signature_algorithm = signature_algorithm(&mut c)?;
+    Ok(Some(out))
+}
+
+/// What follows the parameters: `algorithm(2) signature<2>` in TLS 1.2,
+/// `signature<2>` alone before it, nothing for anonymous suites; told
+/// apart by which layout uses up exactly the bytes left.
+fn signature_algorithm(c: &mut Cursor) -> Result<Option<String>, String> {
+    let rest = &c.b[c.at..];
+    if rest.is_empty() {
+        return Ok(None);
+    }
+    if rest.len() >= 4 && usize::from(u16::from_be_bytes([rest[2], rest[3]])) + 4 == rest.len() {
+        let s = u16::from_be_bytes([rest[0], rest[1]]);
+        return Ok(Some(
+            signature_scheme_name(s).map_or_else(|| format!("0x{s:04x}"), str::to_owned),
+        ));
+    }
+    if rest.len() >= 2 && usize::from(u16::from_be_bytes([rest[0], rest[1]])) + 2 == rest.len() {
+        return Ok(None);
+    }
+    Err(format!(
+        "{} bytes after the parameters are neither a TLS 1.2 nor an older signature",
+        rest.len()
+    ))
 }
 
 /// Whether the first bytes of a stream look like a TLS record header:
@@ -965,6 +1255,171 @@ mod tests {
         s.feed(&ch, 2, &mut out, &mut errors);
         assert!(out.handshakes.is_empty());
         assert_eq!(errors.len(), 2);
+    }
+
+    /// The ClientHello of FoxIO-LLC/ja4 pcap/quic-tls-handshake.pcapng
+    /// (Chrome's QUIC CRYPTO stream, the handshake message alone). FoxIO's
+    /// published JA4 for this Chrome QUIC hello is
+    /// q13d0310h3_55b375c5d22e_cd85d2d88918
+    /// (rust/ja4/src/snapshots/ja4__insta@chrome-cloudflare-quic-with-secrets.pcapng.snap,
+    /// UDP stream). As there are no records, the message body goes to the
+    /// hello parser directly, as QUIC's decoder does.
+    #[test]
+    fn foxio_quic_client_hello_vector() {
+        let msg = bytes(include_str!("testdata/tls/foxio-quic-client-hello.hex"));
+        assert_eq!(msg[0], 1);
+        let mut h = TlsHandshake {
+            kind: "client_hello".into(),
+            ..TlsHandshake::default()
+        };
+        super::client_hello(&msg[4..], &mut h).unwrap();
+        assert_eq!(h.sni.as_deref(), Some("www.google.com"));
+        assert_eq!(h.alpn, ["h3"]);
+        fingerprint::fingerprint(&mut h, Transport::Quic);
+        assert_eq!(
+            h.ja4.as_deref(),
+            Some("q13d0310h3_55b375c5d22e_cd85d2d88918")
+        );
+        assert_eq!(
+            h.ja4_r.as_deref(),
+            Some("q13d0310h3_1301,1302,1303_000a,000d,001b,002b,002d,0033,0039,4469_0403,0804,0401,0503,0805,0501,0806,0601,0201")
+        );
+        // The same hello over TCP differs only in the first character.
+        fingerprint::fingerprint(&mut h, Transport::Tcp);
+        assert_eq!(
+            h.ja4.as_deref(),
+            Some("t13d0310h3_55b375c5d22e_cd85d2d88918")
+        );
+    }
+
+    /// samples/curl-tls12.pcapng frame 10; the expected values are what
+    /// tshark 4.0 prints for that frame (`-O tls,x509af,x509ce,x509sat`).
+    #[test]
+    fn tls12_certificate_and_server_key_exchange() {
+        let flight = bytes(include_str!("testdata/tls/tls12-server-flight.hex"));
+        let (out, errors) = feed_all(&[(&flight, 10)]);
+        assert!(errors.is_empty(), "{errors:?}");
+        let sh = &out.handshakes[0];
+        assert_eq!(
+            sh.ja3s_string.as_deref(),
+            Some("771,49196,65281-0-11-16-23")
+        );
+        assert_eq!(sh.ja3s.as_deref(), Some("fe0146829eef1917ba6c2dd4f5c08905"));
+        assert_eq!(sh.ec_point_formats, [0, 1, 2]);
+        let Certificate::Parsed(cert) = &out.handshakes[1].certificates[0] else {
+            panic!("{:?}", out.handshakes[1]);
+        };
+        assert_eq!(out.handshakes[1].certificates.len(), 1);
+        assert_eq!(cert.subject, "CN=www.google.com");
+        assert_eq!(cert.issuer, "CN=www.google.com");
+        assert_eq!(
+            cert.san,
+            ["google.com", "www.google.com", "static.google.com"]
+        );
+        assert_eq!(cert.not_before, "2026-11-24T05:25:54Z");
+        assert_eq!(cert.not_after, "2026-12-24T05:25:54Z");
+        assert_eq!(cert.serial, "012ace4ab9643741237c917384387525c7c4f41a");
+        assert_eq!(
+            out.handshakes[2].server_key_exchange,
+            Some(ServerKeyExchange {
+                key_exchange: "ECDHE".into(),
+                curve: Some("x25519".into()),
+                dh_prime_bits: None,
+                signature_algorithm: Some("ecdsa_secp256r1_sha256".into()),
+            })
+        );
+    }
+
+    /// The same flight with the certificate's DER corrupted: the message
+    /// still decodes, the certificate becomes an error entry; a Certificate
+    /// message whose list overruns is an error of the packet. Every
+    /// corruption of a byte of the certificate is read without a panic.
+    #[test]
+    fn a_certificate_that_does_not_parse_is_an_error_entry() {
+        let flight = bytes(include_str!("testdata/tls/tls12-server-flight.hex"));
+        // The DER starts after the ServerHello record (5 + 112), the
+        // Certificate record header (5), handshake header (4) and the two
+        // 24-bit lengths (3 + 3); its first byte is the SEQUENCE tag.
+        let der_at = 5 + 112 + 5 + 4 + 3 + 3;
+        assert_eq!(flight[der_at], 0x30);
+        let mut bad = flight.clone();
+        bad[der_at] = 0x04;
+        let (out, errors) = feed_all(&[(&bad, 1)]);
+        assert!(errors.is_empty(), "{errors:?}");
+        match &out.handshakes[1].certificates[0] {
+            Certificate::Unreadable { error } => {
+                assert!(error.starts_with("certificate does not parse"), "{error}")
+            }
+            other => panic!("{other:?}"),
+        }
+        let json = serde_json::to_value(&out.handshakes[1]).unwrap();
+        assert!(json["certificates"][0]["error"].is_string());
+
+        let mut overrun = flight.clone();
+        overrun[der_at - 6] = 0x01;
+        let (out, errors) = feed_all(&[(&overrun, 1)]);
+        assert!(out.handshakes[1].certificates.is_empty());
+        assert!(
+            errors[0].starts_with("TLS Certificate: certificate_list length"),
+            "{errors:?}"
+        );
+        for at in der_at..der_at + 460 {
+            for byte in [0x00, 0xff, 0x81] {
+                let mut bad = flight.clone();
+                bad[at] = byte;
+                feed_all(&[(&bad, 1)]);
+            }
+        }
+    }
+
+    #[test]
+    fn certificates_past_the_bound_are_counted() {
+        let flight = bytes(include_str!("testdata/tls/tls12-server-flight.hex"));
+        let der_at = 5 + 112 + 5 + 4 + 3 + 3;
+        let der = &flight[der_at..der_at + 456];
+        let mut list = Vec::new();
+        for _ in 0..MAX_CERTIFICATES + 3 {
+            list.extend_from_slice(&[0, (der.len() >> 8) as u8, der.len() as u8]);
+            list.extend_from_slice(der);
+        }
+        let mut body = vec![0, (list.len() >> 8) as u8, list.len() as u8];
+        body.extend_from_slice(&list);
+        let mut h = TlsHandshake::default();
+        certificates(&body, &mut h).unwrap();
+        assert_eq!(h.certificates.len(), MAX_CERTIFICATES);
+        assert_eq!(h.certificates_dropped, 3);
+    }
+
+    #[test]
+    fn server_key_exchange_layouts() {
+        // ECDHE with secp256r1 as TLS 1.0 sends it: no signature algorithm.
+        let mut ske = vec![3, 0x00, 0x17, 2, 0x04, 0x01];
+        ske.extend_from_slice(&[0, 3, 1, 2, 3]);
+        let out = server_key_exchange(&ske, Some(0xc013)).unwrap().unwrap();
+        assert_eq!(out.curve.as_deref(), Some("secp256r1"));
+        assert_eq!(out.signature_algorithm, None);
+        // DHE (TLS_DHE_RSA_WITH_AES_128_GCM_SHA256) with a 2048-bit prime
+        // and an RSA-PSS signature.
+        let mut dhe = vec![0x01, 0x00, 0x80];
+        dhe.extend_from_slice(&[0xff; 255]);
+        dhe.extend_from_slice(&[0, 1, 2, 0, 1, 7, 0x08, 0x04, 0, 2, 9, 9]);
+        let out = server_key_exchange(&dhe, Some(0x009e)).unwrap().unwrap();
+        assert_eq!(out.key_exchange, "DHE");
+        assert_eq!(out.dh_prime_bits, Some(2048));
+        assert_eq!(
+            out.signature_algorithm.as_deref(),
+            Some("rsa_pss_rsae_sha256")
+        );
+        // An RSA key exchange has no ServerKeyExchange to read.
+        assert_eq!(server_key_exchange(&ske, Some(0x009c)), Ok(None));
+        // Not named_curve, and trailing bytes that fit no layout.
+        assert!(server_key_exchange(&[1, 0, 0], Some(0xc02c)).is_err());
+        let mut junk = ske.clone();
+        junk.push(0);
+        assert!(server_key_exchange(&junk, Some(0xc013)).is_err());
+        for n in 0..ske.len() {
+            let _ = server_key_exchange(&ske[..n], None);
+        }
     }
 
     #[test]

@@ -367,6 +367,33 @@ fn handshake_summary(h: &TlsHandshake) -> String {
                 let _ = write!(s, ", key share {name}");
             }
         }
+        "certificate" => {
+            if let Some(tls::Certificate::Parsed(c)) = h.certificates.first() {
+                // The common name alone keeps the line short; the full
+                // subject is in the JSON and the verbose view.
+                let name = c
+                    .subject
+                    .split(", ")
+                    .find_map(|rdn| rdn.strip_prefix("CN="))
+                    .unwrap_or(&c.subject);
+                let _ = write!(s, " {}", escape(name));
+                if let Some(first) = c.san.first() {
+                    let _ = write!(s, ", SAN {}", escape(first));
+                    if c.san.len() > 1 {
+                        let _ = write!(s, " +{}", c.san.len() - 1);
+                    }
+                }
+            }
+        }
+        "server_key_exchange" => {
+            if let Some(curve) = h
+                .server_key_exchange
+                .as_ref()
+                .and_then(|k| k.curve.as_ref())
+            {
+                let _ = write!(s, " {curve}");
+            }
+        }
         _ => {}
     }
     if let Some(span) = frames_span(&h.frames) {
