@@ -24,7 +24,10 @@ seed() {
                 { printf '\x04'; xxd -r -p "$h"; } >"$dir/$(basename "$h" .hex)"
             done ;;
         http)
-            printf '\x20GET / HTTP/1.1\r\nHost: google.com\r\n\r\n' >"$dir/get"
+            printf '\x27GET / HTTP/1.1\r\nHost: google.com\r\n\r\n' >"$dir/get"
+            # Upgrade (client half) then 101 and frames (server half).
+            { printf '\x24'; printf 'GET /chat HTTP/1.1\r\nUpgrade: websocket\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n\x81\x85\x37\xfa\x21\x3d\x7f\x9f\x4d\x51\x58';
+              printf 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n\x81\x05Hello\x88\x02\x03\xe8'; } >"$dir/websocket"
             printf '\x21HTTP/1.1 301 Moved Permanently\r\nLocation: https://www.google.com/\r\nContent-Length: 5\r\n\r\nhello' >"$dir/301"
             printf '\x21HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n' >"$dir/chunked" ;;
         decode_frame)
