@@ -25,7 +25,7 @@
 #        sudo bash samples/record.sh bench        (large capture, see below)
 #        bash samples/record.sh check             (only check the files)
 # Names: curl_redirect chromium dns_types curl_ipv6 curl_tls12 any_sll2
-#        nano_vlan two_interfaces websocket dhcp.
+#        nano_vlan two_interfaces websocket dhcp keepalive.
 # SAMPLES_OUT=DIR writes (and checks) the files in DIR instead of samples/,
 # e.g. to try a re-recording without touching the committed files.
 #
@@ -149,6 +149,14 @@ http {
         listen 203.0.113.100:80; listen [2001:db8:2::100]:80;
         server_name google.com www.google.com;
         return 301 https://www.google.com/;
+    }
+    # Cleartext HTTP/1.1 with keep-alive, for the keepalive sample; gzip
+    # makes compressed answers chunked.
+    server {
+        listen 203.0.113.100:8000;
+        server_name www.google.com;
+        root $d/html;
+        gzip on; gzip_min_length 1; gzip_types text/css application/javascript;
     }
     server {
         listen 203.0.113.100:443 ssl http2; listen [2001:db8:2::100]:443 ssl http2;
@@ -591,7 +599,7 @@ check_addresses() {
 SAMPLE_FILES=(curl_redirect:curl-redirect.pcapng chromium:chromium-pageload.pcapng
     dns_types:dns-types.pcapng curl_ipv6:curl-ipv6.pcapng curl_tls12:curl-tls12.pcapng
     any_sll2:any-sll2.pcap nano_vlan:nano-vlan.pcap two_interfaces:two-interfaces.pcapng
-    websocket:websocket.pcapng dhcp:dhcp-pageload.pcapng)
+    websocket:websocket.pcapng dhcp:dhcp-pageload.pcapng keepalive:http-keepalive.pcapng)
 check_all() {
     local entry name f size
     for entry in "${SAMPLE_FILES[@]}"; do
@@ -680,6 +688,29 @@ verify_websocket() {
     expect "$f" 1 'websocket.opcode==10' 'its pong'
     expect "$f" 2 'websocket.rsv==0x04' 'compressed frames (RSV1, permessage-deflate)'
     expect "$f" 4 'websocket.opcode==8' 'close handshakes'
+}
+
+# Several requests on one HTTP/1.1 connection: curl fetches the page, its
+# stylesheet (gzip, so chunked) and a missing file, then, after --next, asks
+# for a script with HEAD — all over the one connection it keeps open.
+record_keepalive() {
+    prepare
+    local f=$OUT/http-keepalive.pcapng u=http://www.google.com:8000
+    start_capture nx-client "$f" dumpcap -i nxc0 -w "$f"
+    in_ns nx-client curl -4 -sS --http1.1 --compressed --max-time 10 \
+        "$u/" -o /dev/null "$u/style.css" -o /dev/null "$u/missing" -o /dev/null \
+        --next -4 -sS --http1.1 -I --max-time 10 "$u/app.js" -o /dev/null
+    stop_capture 3.5
+}
+
+verify_keepalive() {
+    local f=$1
+    expect "$f" 3 'http.request.method=="GET" && tcp.stream==0' 'three GETs on the first connection'
+    expect "$f" 1 'http.request.method=="HEAD" && tcp.stream==0' 'then a HEAD on the same connection'
+    expect "$f" 1 'http.response.code==404' 'a 404 for the missing file'
+    expect "$f" 1 'http.transfer_encoding=="chunked"' 'a chunked (gzip) answer'
+    expect "$f" 1 'tcp.flags.syn==1 && tcp.flags.ack==0' 'one SYN'
+    expect "$f" 0 'tcp.stream==1' 'no second connection'
 }
 
 # The client starts with no IPv4 address: ISC dhclient gets one from a
@@ -785,7 +816,7 @@ fi
 for tool in ip nginx dnsmasq dhclient curl dig chromium dumpcap tcpdump tshark capinfos editcap openssl python3 ethtool timeout flock; do
     command -v "$tool" >/dev/null || { echo "record.sh: $tool is required" >&2; exit 1; }
 done
-ALL=(curl_redirect chromium dns_types curl_ipv6 curl_tls12 any_sll2 nano_vlan two_interfaces websocket dhcp)
+ALL=(curl_redirect chromium dns_types curl_ipv6 curl_tls12 any_sll2 nano_vlan two_interfaces websocket dhcp keepalive)
 WANT=("${@:-${ALL[@]}}")
 for w in "${WANT[@]}"; do
     declare -F "record_$w" >/dev/null || { echo "record.sh: no sample named $w (${ALL[*]} bench)" >&2; exit 1; }

@@ -537,3 +537,22 @@ fn dhcp_comes_before_the_story_and_feeds_it() {
         "开始之前：获取地址（DHCP）"
     );
 }
+
+#[test]
+fn keep_alive_contradicts_one_request_per_connection() {
+    let s = story("http-keepalive.pcapng", &["--lang", "en"]);
+    let l = &s["page_loads"][0];
+    let http = step(l, "http");
+    assert_eq!(http["frames"], json!([12, 14, 16, 17, 18, 19, 20, 21]));
+    let check = http["notes_check"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["section"] == "01")
+        .expect("a §01 check");
+    assert_eq!(check["frames"], json!([12, 16, 18, 20]));
+    assert!(check["observed"]
+        .as_str()
+        .unwrap()
+        .starts_with("4 requests travelled on one connection"));
+}

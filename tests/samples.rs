@@ -303,3 +303,45 @@ fn websocket_upgrade_and_switch() {
     assert_eq!(ws(51)["compressed"], true);
     assert!(ws(51)["text"].is_null(), "no preview of compressed text");
 }
+
+#[test]
+fn keep_alive_carries_several_requests_on_one_connection() {
+    let p = packets_json(&sample("http-keepalive.pcapng"));
+    let http = |n: u64| frame(&p, n)["http"][0].clone();
+    let requests: Vec<(u64, &str, &str)> = vec![
+        (12, "GET", "/"),
+        (16, "GET", "/style.css"),
+        (18, "GET", "/missing"),
+        (20, "HEAD", "/app.js"),
+    ];
+    for (n, method, target) in requests {
+        let h = http(n);
+        assert_eq!(h["method"], method, "frame {n}");
+        assert_eq!(h["target"], target, "frame {n}");
+        assert_eq!(h["host"], "www.google.com:8000", "frame {n}");
+        assert_eq!(frame(&p, n)["tcp"]["stream"], 0, "frame {n}");
+    }
+    // Chunked (gzip) bodies are skipped to find the next response; the
+    // answer to HEAD announces a length but carries no body.
+    let responses: Vec<(u64, u64, Value)> = vec![
+        (14, 200, json!(true)),
+        (17, 200, json!(true)),
+        (19, 404, json!(true)),
+        (21, 200, Value::Null),
+    ];
+    for (n, status, chunked) in responses {
+        let h = http(n);
+        assert_eq!(h["status"], status, "frame {n}");
+        assert_eq!(h["chunked"], chunked, "frame {n}");
+        assert_eq!(h["connection"], "keep-alive", "frame {n}");
+    }
+    assert_eq!(http(21)["content_length"], 36);
+    assert!(
+        p.iter().all(|f| f["errors"].is_null()),
+        "no decoding errors"
+    );
+    assert!(p
+        .iter()
+        .filter_map(|f| f["tcp"]["stream"].as_u64())
+        .all(|s| s == 0));
+}

@@ -207,7 +207,19 @@ impl HttpStream {
                     // Search from a little before the new bytes so a blank
                     // line split across segments is found.
                     let from = before.saturating_sub(3);
-                    let Some(end) = find_blank_line(&self.buf, from) else {
+                    // An empty trailer section is a lone CRLF right after
+                    // the last chunk's size line (RFC 9112 §7.1).
+                    let empty_trailers = if !trailers {
+                        None
+                    } else if self.buf.starts_with(b"\r\n") {
+                        Some(2)
+                    } else if self.buf.starts_with(b"\n") {
+                        Some(1)
+                    } else {
+                        None
+                    };
+                    let Some(end) = empty_trailers.or_else(|| find_blank_line(&self.buf, from))
+                    else {
                         if self.buf.len() > MAX_HEAD {
                             errors.push(format!(
                                 "HTTP: message head longer than {MAX_HEAD} bytes; stopped decoding this direction"
@@ -470,6 +482,9 @@ mod tests {
             (b"GET /a HTTP/1.1\r\nHost: www.google.com\r\n\r\nGET /b HTTP/1.1\r\nHost: www.google.com\r\n\r\n", true),
             (b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhel", false),
             (b"loHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n", false),
+            // After a chunked body with no trailers, the next response.
+            (b"HTTP/1.1 404 Not Found\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX-Trailer: 1\r\n\r\n", false),
+            (b"HTTP/1.1 204 No Content\r\n\r\n", false),
         ]);
         assert!(errors.is_empty(), "{errors:?}");
         let kinds: Vec<_> = out
@@ -490,6 +505,8 @@ mod tests {
                 (Some("GET".into()), Some("/b".into()), None, vec![1]),
                 (None, None, Some(200), vec![2]),
                 (None, None, Some(200), vec![3]),
+                (None, None, Some(404), vec![4]),
+                (None, None, Some(204), vec![5]),
             ]
         );
     }
