@@ -8,6 +8,7 @@ pub mod dns;
 pub mod http;
 pub mod link;
 pub mod ndp;
+pub mod quic;
 pub mod tcp;
 pub mod tls;
 
@@ -116,6 +117,12 @@ pub struct Packet {
     pub tls: Option<tls::TlsInfo>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub http: Vec<http::HttpMessage>,
+    /// The first QUIC packet of the datagram; `quic_more` holds the packets
+    /// coalesced after it (RFC 9000 §12.2).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quic: Option<quic::QuicPacket>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub quic_more: Vec<quic::QuicPacket>,
     /// What could not be decoded: truncation, malformed fields.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<String>,
@@ -235,6 +242,9 @@ pub fn decode_frame<'a>(frame: &crate::capture::Frame<'a>) -> Decoded<'a> {
                 Ok(m) => packet.dns = Some(m),
                 Err(e) => packet.errors.push(format!("{proto}: {e}")),
             }
+        } else if udp.src_port == 443 || udp.dst_port == 443 || quic::looks_like_long_header(payload) {
+            let to_server = udp.dst_port == 443;
+            quic::decode_into(&mut packet, payload, to_server);
         }
     }
     Decoded { packet, payload }
