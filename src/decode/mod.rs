@@ -242,7 +242,10 @@ pub fn decode_frame<'a>(frame: &crate::capture::Frame<'a>) -> Decoded<'a> {
                 Ok(m) => packet.dns = Some(m),
                 Err(e) => packet.errors.push(format!("{proto}: {e}")),
             }
-        } else if udp.src_port == 443 || udp.dst_port == 443 || quic::looks_like_long_header(payload) {
+        } else if udp.src_port == 443
+            || udp.dst_port == 443
+            || quic::looks_like_long_header(payload)
+        {
             let to_server = udp.dst_port == 443;
             quic::decode_into(&mut packet, payload, to_server);
         }

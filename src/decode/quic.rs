@@ -241,10 +241,7 @@ impl<'a> Reader<'a> {
     }
     fn take(&mut self, n: usize, what: &str) -> Result<&'a [u8], String> {
         if n > self.left() {
-            return Err(format!(
-                "{what}: {n} bytes needed, {} left",
-                self.left()
-            ));
+            return Err(format!("{what}: {n} bytes needed, {} left", self.left()));
         }
         let s = &self.b[self.at..self.at + n];
         self.at += n;
@@ -340,13 +337,11 @@ fn long_packet(b: &[u8], ctx: &Context) -> Result<(QuicPacket, Option<String>), 
             .then(|| format!("Version Negotiation ends with {} stray bytes", r.left()));
         return Ok((p, odd));
     }
-    if dcid_len > MAX_CID_LEN || scid_len > MAX_CID_LEN {
-        if version_name(version).is_some() {
-            return Err(format!(
-                "connection ID of {} bytes is longer than {MAX_CID_LEN} (RFC 9000 §17.2)",
-                dcid_len.max(scid_len)
-            ));
-        }
+    if (dcid_len > MAX_CID_LEN || scid_len > MAX_CID_LEN) && version_name(version).is_some() {
+        return Err(format!(
+            "connection ID of {} bytes is longer than {MAX_CID_LEN} (RFC 9000 §17.2)",
+            dcid_len.max(scid_len)
+        ));
     }
     // A version not known here: its layout past the connection IDs is
     // unknown (RFC 8999 §5.1), so the rest of the datagram is this packet.
@@ -366,7 +361,10 @@ fn long_packet(b: &[u8], ctx: &Context) -> Result<(QuicPacket, Option<String>), 
     if kind == "retry" {
         // RFC 9000 §17.2.5: a token, then the 16-byte integrity tag.
         let token_len = r.left().checked_sub(TAG_LEN).ok_or_else(|| {
-            format!("Retry of {} bytes has no room for its integrity tag", b.len())
+            format!(
+                "Retry of {} bytes has no room for its integrity tag",
+                b.len()
+            )
         })?;
         p.retry_token_length = Some(token_len);
         p.size = b.len();
@@ -375,10 +373,7 @@ fn long_packet(b: &[u8], ctx: &Context) -> Result<(QuicPacket, Option<String>), 
     if kind == "initial" {
         let token_len = r.varint("token length")?;
         p.token_length = Some(token_len);
-        r.take(
-            usize::try_from(token_len).unwrap_or(usize::MAX),
-            "token",
-        )?;
+        r.take(usize::try_from(token_len).unwrap_or(usize::MAX), "token")?;
     }
     let length = r.varint("Length")?;
     p.length = Some(length);
@@ -493,7 +488,11 @@ pub fn initial_keys(version: u32, dcid: &[u8], client: bool) -> Option<InitialKe
         &mut secret,
     )?;
     let secret = Hkdf::<Sha256>::from_prk(&secret).ok()?;
-    let prefix = if version == VERSION_2 { "quicv2" } else { "quic" };
+    let prefix = if version == VERSION_2 {
+        "quicv2"
+    } else {
+        "quic"
+    };
     let mut keys = InitialKeys {
         key: [0; 16],
         iv: [0; 12],
@@ -687,10 +686,7 @@ pub fn frames(plain: &[u8], p: &mut QuicPacket) -> Result<(), String> {
             0x06 => {
                 let offset = r.varint("CRYPTO offset")?;
                 let length = r.varint("CRYPTO length")?;
-                let data = r.take(
-                    usize::try_from(length).unwrap_or(usize::MAX),
-                    "CRYPTO data",
-                )?;
+                let data = r.take(usize::try_from(length).unwrap_or(usize::MAX), "CRYPTO data")?;
                 p.crypto.push((offset, data.to_vec()));
                 push(p, QuicFrame::Crypto { offset, length });
             }
@@ -840,13 +836,17 @@ mod tests {
         let c = initial_keys(VERSION_1, &dcid, true).unwrap();
         let m = header_mask(
             &c.hp,
-            &bytes("d1b1c98dd7689fb8ec11d242b123dc9b").try_into().unwrap(),
+            &bytes("d1b1c98dd7689fb8ec11d242b123dc9b")
+                .try_into()
+                .unwrap(),
         );
         assert_eq!(hex(&m[..5]), "437b9aec36");
         let s = initial_keys(VERSION_1, &dcid, false).unwrap();
         let m = header_mask(
             &s.hp,
-            &bytes("2cd0991cd25b0aac406a5816b6394100").try_into().unwrap(),
+            &bytes("2cd0991cd25b0aac406a5816b6394100")
+                .try_into()
+                .unwrap(),
         );
         assert_eq!(hex(&m[..5]), "2ec0d8356a");
     }
@@ -956,7 +956,10 @@ mod tests {
             hex(&packet[32..64]),
             "d242b123dc9bd8bab936b47d92ec356c0bab7df5976d27cd449f63300099f399"
         );
-        assert_eq!(hex(&packet[packet.len() - 16..]), "e221af44860018ab0856972e194cd934");
+        assert_eq!(
+            hex(&packet[packet.len() - 16..]),
+            "e221af44860018ab0856972e194cd934"
+        );
         let (packets, errors) = decode_datagram(
             &packet,
             &Context {
@@ -994,7 +997,10 @@ mod tests {
             hex(&packet[..32]),
             "d76b3343cf088394c8f03e5157080000449ea0c95e82ffe67b6abcdb4298b485"
         );
-        assert_eq!(hex(&packet[packet.len() - 16..]), "a18b2faa745b6fe189cf772a9f84cbfc");
+        assert_eq!(
+            hex(&packet[packet.len() - 16..]),
+            "a18b2faa745b6fe189cf772a9f84cbfc"
+        );
         let (packets, errors) = decode_datagram(
             &packet,
             &Context {
@@ -1041,9 +1047,8 @@ mod tests {
 
     #[test]
     fn rfc9001_a4_retry_and_version_negotiation() {
-        let retry = bytes(
-            "ff000000010008f067a5502a4262b5746f6b656e04a265ba2eff4d829058fb3f0f2496ba",
-        );
+        let retry =
+            bytes("ff000000010008f067a5502a4262b5746f6b656e04a265ba2eff4d829058fb3f0f2496ba");
         let (packets, errors) = decode_datagram(&retry, &Context::default());
         assert!(errors.is_empty(), "{errors:?}");
         assert_eq!(packets[0].long_type, Some("retry"));
@@ -1051,9 +1056,8 @@ mod tests {
         assert_eq!(packets[0].retry_token_length, Some(5));
         // RFC 9000 §17.2.1 layout, versions 1 and a GREASE one.
         // RFC 9369 §A.4: the v2 Retry, whose type bits are 0b00.
-        let retry = bytes(
-            "cf6b3343cf0008f067a5502a4262b5746f6b656ec8646ce8bfe33952d955543665dcc7b6",
-        );
+        let retry =
+            bytes("cf6b3343cf0008f067a5502a4262b5746f6b656ec8646ce8bfe33952d955543665dcc7b6");
         let (packets, errors) = decode_datagram(&retry, &Context::default());
         assert!(errors.is_empty(), "{errors:?}");
         assert_eq!(packets[0].long_type, Some("retry"));

@@ -7,6 +7,7 @@
 //! bound drops is counted in [`FlowStats`], never hidden.
 
 pub mod conversations;
+pub mod quic;
 mod reassembly;
 
 use crate::decode::dns::{self, DnsMessage, DnsTcpStream};
@@ -166,6 +167,7 @@ pub struct Tracker {
     /// Bytes currently held by reassembly and application decoders.
     held: usize,
     stats: FlowStats,
+    quic: quic::QuicTracker,
 }
 
 impl Default for Tracker {
@@ -193,11 +195,16 @@ impl Tracker {
             pending_dns: HashMap::new(),
             held: 0,
             stats: FlowStats::default(),
+            quic: quic::QuicTracker::default(),
         }
     }
 
     pub fn stats(&self) -> &FlowStats {
         &self.stats
+    }
+
+    pub fn quic_stats(&self) -> &quic::QuicStats {
+        self.quic.stats()
     }
 
     pub fn limits(&self) -> &Limits {
@@ -214,6 +221,8 @@ impl Tracker {
     pub fn process(&mut self, packet: &mut Packet, payload: &[u8]) {
         if packet.tcp.is_some() {
             self.tcp(packet, payload);
+        } else if packet.udp.is_some() {
+            self.quic.process(packet, payload);
         }
         let mut dns = packet.dns.take();
         if let Some(m) = dns.as_mut() {

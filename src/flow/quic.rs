@@ -1,0 +1,449 @@
+//! QUIC connections across datagrams: which connection IDs each side chose
+//! (so that short headers can be read), the client's original Destination
+//! Connection ID (whose keys protect both sides' Initial packets, RFC 9001
+//! §5.2), and each direction's CRYPTO stream in the Initial packet number
+//! space, reassembled across packets and out of order (RFC 9000 §19.6) and
+//! handed to the TLS hello parser.
+//!
+//! Connections are keyed by the client's address and port and the original
+//! DCID; a 4-tuple points at its newest connection. Migration to a new path
+//! (RFC 9000 §9) is not followed. Everything is bounded, and what a bound
+//! drops is counted in [`QuicStats`] and said in the frame's errors.
+
+use super::Endpoint;
+use crate::decode::quic::{self, Context, QuicPacket};
+use crate::decode::tls::{self, TlsHandshake};
+use crate::decode::Packet;
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+
+/// QUIC connections tracked at once.
+pub const MAX_CONNECTIONS: usize = 10_000;
+/// CRYPTO bytes held per direction while waiting for a hole to fill, and
+/// the largest handshake message reassembled. A ClientHello with a
+/// post-quantum key share is under 2 KB; RFC 9000 §7.5 asks for at least
+/// 4096 bytes of buffering.
+pub const MAX_CRYPTO_BUFFER: usize = 64 << 10;
+/// Connection IDs remembered per side.
+const MAX_CIDS: usize = 8;
+
+/// What the QUIC flow layer counted, including what its bounds dropped.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct QuicStats {
+    pub connections: u64,
+    /// Connections dropped from the table because it was full.
+    pub connections_evicted: u64,
+    pub initials_decrypted: u64,
+    /// CRYPTO bytes not kept because a direction's buffer was full.
+    pub crypto_bytes_dropped: u64,
+    /// Connection IDs not remembered because a side had too many.
+    pub cids_dropped: u64,
+}
+
+type ConnId = (Endpoint, Vec<u8>);
+
+/// One direction's CRYPTO stream in the Initial packet number space.
+#[derive(Default)]
+struct CryptoStream {
+    /// Pieces beyond the next expected offset, by offset, with the frame
+    /// that carried them.
+    pending: BTreeMap<u64, (Vec<u8>, u64)>,
+    pending_bytes: usize,
+    /// Contiguous bytes not yet formed into a whole message, from `start`.
+    buf: Vec<u8>,
+    start: u64,
+    /// (stream offset where a piece ends, its frame), for naming the frames
+    /// a message came from.
+    pieces: Vec<(u64, u64, u64)>,
+    /// Decoding stopped (a bound was hit or a message was malformed).
+    stopped: bool,
+}
+
+impl CryptoStream {
+    fn held(&self) -> usize {
+        self.pending_bytes + self.buf.len()
+    }
+
+    /// Takes one CRYPTO frame's data; returns the handshake messages it
+    /// completed.
+    fn feed(
+        &mut self,
+        offset: u64,
+        data: &[u8],
+        frame: u64,
+        stats: &mut QuicStats,
+        errors: &mut Vec<String>,
+    ) -> Vec<TlsHandshake> {
+        if self.stopped || data.is_empty() {
+            return Vec::new();
+        }
+        let end = self.start + self.buf.len() as u64;
+        let piece_end = offset.saturating_add(data.len() as u64);
+        if piece_end <= end {
+            // Every byte already seen: a retransmission.
+            return Vec::new();
+        }
+        if self.held() + data.len() > MAX_CRYPTO_BUFFER {
+            stats.crypto_bytes_dropped += data.len() as u64;
+            errors.push(format!(
+                "QUIC: {} CRYPTO bytes at offset {offset} dropped: the {MAX_CRYPTO_BUFFER}-byte buffer of this direction is full; its handshake is not decoded further",
+                data.len()
+            ));
+            self.stopped = true;
+            self.pending.clear();
+            self.pending_bytes = 0;
+            self.buf = Vec::new();
+            return Vec::new();
+        }
+        // RFC 9000 §19.6: CRYPTO frames may arrive in any order and
+        // overlap; keep the longest piece at each offset.
+        let keep = self
+            .pending
+            .get(&offset)
+            .is_none_or(|(old, _)| old.len() < data.len());
+        if keep {
+            if let Some((old, _)) = self.pending.insert(offset, (data.to_vec(), frame)) {
+                self.pending_bytes -= old.len();
+            }
+            self.pending_bytes += data.len();
+        }
+        // Move every piece that now touches the contiguous end.
+        let mut end = self.start + self.buf.len() as u64;
+        while let Some((&at, _)) = self.pending.first_key_value() {
+            if at > end {
+                break;
+            }
+            let Some((bytes, f)) = self.pending.remove(&at) else {
+                break;
+            };
+            self.pending_bytes -= bytes.len();
+            let skip = usize::try_from(end - at).unwrap_or(usize::MAX);
+            if skip < bytes.len() {
+                self.buf.extend_from_slice(&bytes[skip..]);
+                let new_end = end + (bytes.len() - skip) as u64;
+                self.pieces.push((end, new_end, f));
+                end = new_end;
+            }
+        }
+        self.messages(errors)
+    }
+
+    /// RFC 8446 §4: handshake messages (type, 24-bit length, body) straight
+    /// on the CRYPTO stream, without TLS records (RFC 9001 §4).
+    fn messages(&mut self, errors: &mut Vec<String>) -> Vec<TlsHandshake> {
+        let mut out = Vec::new();
+        let mut at = 0usize;
+        while self.buf.len() - at >= 4 {
+            let kind = self.buf[at];
+            let len = (usize::from(self.buf[at + 1]) << 16)
+                | (usize::from(self.buf[at + 2]) << 8)
+                | usize::from(self.buf[at + 3]);
+            if len > MAX_CRYPTO_BUFFER {
+                errors.push(format!(
+                    "QUIC: TLS handshake message of {len} bytes exceeds the {MAX_CRYPTO_BUFFER}-byte bound; this direction's handshake is not decoded further"
+                ));
+                self.stopped = true;
+                break;
+            }
+            if self.buf.len() - at - 4 < len {
+                break;
+            }
+            let from = self.start + at as u64;
+            let to = from + 4 + len as u64;
+            let mut frames: Vec<u64> = self
+                .pieces
+                .iter()
+                .filter(|(s, e, _)| *e > from && *s < to)
+                .map(|(_, _, f)| *f)
+                .collect();
+            frames.sort_unstable();
+            frames.dedup();
+            let mut h = TlsHandshake {
+                kind: match kind {
+                    1 => "client_hello".into(),
+                    2 => "server_hello".into(),
+                    n => format!("unknown({n})"),
+                },
+                length: len as u32,
+                frames,
+                ..TlsHandshake::default()
+            };
+            let body = &self.buf[at + 4..at + 4 + len];
+            if let Err(e) = tls::parse_hello(kind, body, &mut h) {
+                errors.push(format!("QUIC: TLS {}: {e}", h.kind));
+            }
+            out.push(h);
+            at += 4 + len;
+        }
+        if self.stopped {
+            self.buf = Vec::new();
+            self.pieces.clear();
+            return out;
+        }
+        self.buf.drain(..at);
+        self.start += at as u64;
+        let start = self.start;
+        self.pieces.retain(|(_, e, _)| *e > start);
+        out
+    }
+}
+
+struct QuicConn {
+    client: Endpoint,
+    server: Endpoint,
+    /// The client's first DCID: part of the key, never changes.
+    original_dcid: Vec<u8>,
+    /// The DCID Initial keys come from: the original one, or the Source
+    /// Connection ID of a Retry (RFC 9000 §7.2).
+    key_dcid: Vec<u8>,
+    /// Connection IDs each side chose for itself ([client, server]), from
+    /// the Source Connection IDs of its long headers: the peer's short
+    /// headers carry them.
+    cids: [Vec<Vec<u8>>; 2],
+    largest_initial_pn: [Option<u64>; 2],
+    crypto: [CryptoStream; 2],
+    last_frame: u64,
+}
+
+impl QuicConn {
+    fn held(&self) -> usize {
+        self.crypto.iter().map(CryptoStream::held).sum()
+    }
+
+    fn learn_cid(&mut self, side: usize, cid: &[u8], stats: &mut QuicStats) {
+        if self.cids[side].iter().any(|c| c == cid) {
+            return;
+        }
+        if self.cids[side].len() < MAX_CIDS {
+            self.cids[side].push(cid.to_vec());
+        } else {
+            stats.cids_dropped += 1;
+        }
+    }
+}
+
+/// QUIC state across datagrams.
+#[derive(Default)]
+pub struct QuicTracker {
+    conns: HashMap<ConnId, QuicConn>,
+    /// (client, server) → its newest connection.
+    by_path: HashMap<(Endpoint, Endpoint), ConnId>,
+    /// Connections by the frame that last touched them, for eviction.
+    idle: BTreeMap<u64, ConnId>,
+    stats: QuicStats,
+}
+
+impl QuicTracker {
+    pub fn stats(&self) -> &QuicStats {
+        &self.stats
+    }
+
+    /// CRYPTO bytes held now across connections.
+    pub fn held_bytes(&self) -> usize {
+        self.conns.values().map(QuicConn::held).sum()
+    }
+
+    /// Decodes a UDP datagram again with what earlier datagrams taught:
+    /// the keys of server Initials and of the client's later Initials,
+    /// short-header connection IDs, and the TLS hellos the CRYPTO frames
+    /// complete. Datagrams of no known connection that `decode_frame` did
+    /// not take for QUIC are left alone.
+    pub fn process(&mut self, packet: &mut Packet, payload: &[u8]) {
+        let (Some(ip), Some(udp)) = (&packet.ip, &packet.udp) else {
+            return;
+        };
+        if payload.is_empty() {
+            return;
+        }
+        let src = (ip.src, udp.src_port);
+        let dst = (ip.dst, udp.dst_port);
+        let (id, from_client) = match (self.by_path.get(&(src, dst)), self.by_path.get(&(dst, src)))
+        {
+            (Some(id), _) => (Some(id.clone()), true),
+            (None, Some(id)) => (Some(id.clone()), false),
+            (None, None) => (None, udp.dst_port == 443 || udp.src_port != 443),
+        };
+        let first = packet.quic.as_ref();
+        // A client's Initial whose DCID is neither the connection's
+        // original one nor one the server chose starts a new connection
+        // (RFC 9000 §7.2).
+        let client_initial = first
+            .filter(|p| p.long_type == Some("initial"))
+            .and_then(|p| {
+                let dcid = p.dcid_bytes.as_ref()?;
+                let conn = id.as_ref().and_then(|id| self.conns.get(id));
+                let known = conn.is_some_and(|c| {
+                    *dcid == c.original_dcid || *dcid == c.key_dcid || c.cids[1].contains(dcid)
+                });
+                (from_client && !known).then(|| dcid.clone())
+            });
+        let id = match (client_initial, id) {
+            (Some(dcid), _) => Some(self.open(src, dst, dcid, packet.frame)),
+            (None, Some(id)) => Some(id),
+            (None, None) => None,
+        };
+        let Some(id) = id else {
+            return;
+        };
+        let Some(conn) = self.conns.get_mut(&id) else {
+            return;
+        };
+        let previous = conn.last_frame;
+        conn.last_frame = packet.frame;
+        self.idle.remove(&previous);
+        self.idle.insert(packet.frame, id.clone());
+
+        let d = usize::from(!from_client);
+        let ctx = Context {
+            from_client,
+            initial_dcid: Some(&conn.key_dcid),
+            // Short headers carry a connection ID the receiver chose.
+            short_dcids: &conn.cids[1 - d],
+            largest_initial_pn: conn.largest_initial_pn[d],
+            keys_known: true,
+        };
+        let (mut packets, errors) = quic::decode_datagram(payload, &ctx);
+        // This decoding replaces the one made without the connection.
+        packet.errors.retain(|e| !e.starts_with("QUIC: "));
+        packet.errors.extend(errors);
+        let mut errors = Vec::new();
+        for p in &mut packets {
+            self.account(&id, d, p, packet.frame, &mut errors);
+        }
+        packet.errors.extend(errors);
+        quic::set_packets(packet, packets);
+    }
+
+    fn open(&mut self, client: Endpoint, server: Endpoint, dcid: Vec<u8>, frame: u64) -> ConnId {
+        let id = (client, dcid.clone());
+        if !self.conns.contains_key(&id) {
+            if self.conns.len() >= MAX_CONNECTIONS {
+                if let Some((_, victim)) = self.idle.pop_first() {
+                    if let Some(old) = self.conns.remove(&victim) {
+                        if self.by_path.get(&(old.client, old.server)) == Some(&victim) {
+                            self.by_path.remove(&(old.client, old.server));
+                        }
+                        self.stats.connections_evicted += 1;
+                    }
+                }
+            }
+            self.stats.connections += 1;
+            self.conns.insert(
+                id.clone(),
+                QuicConn {
+                    client,
+                    server,
+                    original_dcid: dcid.clone(),
+                    key_dcid: dcid,
+                    cids: [Vec::new(), Vec::new()],
+                    largest_initial_pn: [None, None],
+                    crypto: [CryptoStream::default(), CryptoStream::default()],
+                    last_frame: frame,
+                },
+            );
+            self.idle.insert(frame, id.clone());
+        }
+        self.by_path.insert((client, server), id.clone());
+        id
+    }
+
+    /// What one packet teaches about its connection.
+    fn account(
+        &mut self,
+        id: &ConnId,
+        d: usize,
+        p: &mut QuicPacket,
+        frame: u64,
+        errors: &mut Vec<String>,
+    ) {
+        let Some(conn) = self.conns.get_mut(id) else {
+            return;
+        };
+        if let Some(scid) = &p.scid_bytes {
+            if p.long_type != Some("version_negotiation") {
+                conn.learn_cid(d, scid, &mut self.stats);
+            }
+        }
+        // RFC 9000 §17.2.5.2: after a Retry the client sends to the Retry's
+        // SCID, and the Initial keys come from it (§7.2).
+        if p.long_type == Some("retry") && d == 1 {
+            if let Some(scid) = &p.scid_bytes {
+                conn.key_dcid = scid.clone();
+                conn.crypto[0] = CryptoStream::default();
+                conn.largest_initial_pn = [None, None];
+            }
+        }
+        if !p.decrypted {
+            return;
+        }
+        self.stats.initials_decrypted += 1;
+        if let Some(pn) = p.packet_number {
+            let largest = &mut conn.largest_initial_pn[d];
+            *largest = Some(largest.map_or(pn, |l| l.max(pn)));
+        }
+        for (offset, data) in std::mem::take(&mut p.crypto) {
+            let done = conn.crypto[d].feed(offset, &data, frame, &mut self.stats, errors);
+            p.handshakes.extend(done);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crypto_pieces_out_of_order_and_overlapping() {
+        let mut stats = QuicStats::default();
+        let mut errors = Vec::new();
+        let mut s = CryptoStream::default();
+        // A ServerHello-sized message cut in three, sent last piece first,
+        // with the middle one sent twice (a retransmission that overlaps).
+        // RFC 8446 §4.1.3: version, random, empty session id, suite,
+        // compression, no extensions.
+        let mut body = vec![0x03, 0x03];
+        body.extend_from_slice(&[7u8; 32]);
+        body.extend_from_slice(&[0, 0x13, 0x01, 0, 0, 0]);
+        let mut fix = vec![2u8, 0, 0, body.len() as u8];
+        fix.extend_from_slice(&body);
+        let total = fix.len() as u64;
+        let out = s.feed(30, &fix[30..], 3, &mut stats, &mut errors);
+        assert!(out.is_empty());
+        let out = s.feed(10, &fix[10..35], 2, &mut stats, &mut errors);
+        assert!(out.is_empty());
+        let out = s.feed(10, &fix[10..35], 2, &mut stats, &mut errors);
+        assert!(out.is_empty());
+        let out = s.feed(0, &fix[..12], 1, &mut stats, &mut errors);
+        assert_eq!(out.len(), 1, "{errors:?}");
+        assert_eq!(out[0].kind, "server_hello");
+        assert_eq!(out[0].cipher_suite, Some(0x1301));
+        assert_eq!(out[0].frames, [1, 2, 3]);
+        assert_eq!(s.held(), 0);
+        assert_eq!(s.start, total);
+    }
+
+    #[test]
+    fn the_crypto_bound_drops_and_counts() {
+        let mut stats = QuicStats::default();
+        let mut errors = Vec::new();
+        let mut s = CryptoStream::default();
+        let chunk = vec![0u8; 1000];
+        // A hole at offset 0 and data beyond it, more than the bound holds.
+        let mut offset = 1;
+        while !s.stopped {
+            s.feed(offset, &chunk, 1, &mut stats, &mut errors);
+            offset += 1000;
+            assert!(offset < 200_000);
+        }
+        assert_eq!(stats.crypto_bytes_dropped, 1000);
+        assert_eq!(s.held(), 0);
+        assert!(
+            errors[0].contains("buffer of this direction is full"),
+            "{errors:?}"
+        );
+        // A message claiming more than the bound stops decoding.
+        let mut s = CryptoStream::default();
+        s.feed(0, &[1, 0xff, 0xff, 0xff, 0, 0], 1, &mut stats, &mut errors);
+        assert!(s.stopped);
+    }
+}
