@@ -240,26 +240,32 @@ pub(super) fn arp(ctx: &Ctx) -> Step {
         s.fact("next_hop_ip", ip.to_string());
         let on_link = ip == c.server.0;
         s.fact("server_on_link", on_link);
+        // A QUIC connection opens with the client's Initial, not a SYN.
+        let (opener_en, opener_zh) = if c.quic {
+            ("QUIC Initial", "QUIC Initial 包")
+        } else {
+            ("SYN", "SYN")
+        };
         s.line(if on_link {
             match ctx.lang {
                 crate::notes::Lang::En => format!(
-                    "The SYN (frame {}) is sent to {next_hop_mac}, the server {} itself: the server is on the local link.",
+                    "The {opener_en} (frame {}) is sent to {next_hop_mac}, the server {} itself: the server is on the local link.",
                     c.first.frame, c.server.0
                 ),
                 crate::notes::Lang::Zh => format!(
-                    "SYN（帧 {}）直接发往服务器 {} 的 MAC {next_hop_mac}：服务器在同一链路上。",
+                    "{opener_zh}（帧 {}）直接发往服务器 {} 的 MAC {next_hop_mac}：服务器在同一链路上。",
                     c.first.frame, c.server.0
                 ),
             }
         } else {
             match ctx.lang {
                 crate::notes::Lang::En => format!(
-                    "The SYN to {} (frame {}) is sent to MAC {next_hop_mac}, which belongs to {ip}: the server is \
+                    "The {opener_en} to {} (frame {}) is sent to MAC {next_hop_mac}, which belongs to {ip}: the server is \
                      not on the local link, so frames go to the gateway {ip}, which forwards them.",
                     c.server.0, c.first.frame
                 ),
                 crate::notes::Lang::Zh => format!(
-                    "发往 {} 的 SYN（帧 {}）的目的 MAC 是 {next_hop_mac}，属于 {ip}：服务器不在本地链路上，\
+                    "发往 {} 的 {opener_zh}（帧 {}）的目的 MAC 是 {next_hop_mac}，属于 {ip}：服务器不在本地链路上，\
                      所以帧先交给网关 {ip} 转发。",
                     c.server.0, c.first.frame
                 ),
@@ -283,6 +289,8 @@ pub(super) fn arp(ctx: &Ctx) -> Step {
             .collect::<Vec<_>>(),
     );
     for a in &records {
+        // A dual-stack client may use both: each record is named by its own.
+        let (proto, ndp) = if a.ndp { ("NDP", true) } else { ("ARP", false) };
         s.frames.push(a.frame);
         s.timing([a.ts].into_iter());
         s.line(match (a.reply, ctx.lang) {
