@@ -578,8 +578,9 @@ fn unprotect(
             },
         )
         .map_err(|_| {
+            // The packet number is not named: with the wrong keys it is noise.
             format!(
-                "Initial packet {pn} does not decrypt with keys from DCID {} (RFC 9001 §5.2)",
+                "Initial packet does not decrypt with keys from DCID {} (RFC 9001 §5.2)",
                 hex(key_dcid)
             )
         })?;

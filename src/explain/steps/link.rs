@@ -347,6 +347,7 @@ pub(super) fn arp(ctx: &Ctx) -> Step {
     // The notes put DNS before ARP; on the wire the client must reach the
     // gateway before it can send its first DNS query off the link.
     let first_arp = records[0];
+    let proto = if first_arp.ndp { "NDP" } else { "ARP" };
     let first_dns = ctx
         .load
         .dns
