@@ -772,7 +772,9 @@ verify_http3() {
         'ClientHello for www.google.com offering h3'
     expect "$f" 1 'tls.handshake.type==1 && tls.handshake.extensions_key_share_group==4588' 'key share X25519MLKEM768 (0x11ec)'
     expect "$f" 1 'tls.handshake.type==2 && quic.long.packet_type==0 && udp.srcport==443' 'ServerHello in the server Initial'
-    expect "$f" 1 'quic.header_form==0' 'short-header (1-RTT) packets'
+    expect "$f" 1 'tls.handshake.type==1 && quic.crypto.fragment < frame.number' \
+        'ClientHello reassembled from CRYPTO frames of two Initials'
+    expect "$f" 4 'quic.header_form==0 && !(quic.header_form==1)' 'datagrams of 1-RTT (short-header) packets only'
     expect "$f" 0 'tcp.port==443' 'no TCP to port 443'
 }
 
