@@ -449,10 +449,10 @@ fn the_client_hello_is_reassembled_whichever_initial_comes_first() {
             (109, "server_hello".to_string(), None, vec![109]),
         ]
     );
-    assert_eq!(tracker.quic_stats().connections, 1);
-    assert_eq!(tracker.quic_stats().initials_decrypted, 4);
-    assert!(tracker.quic_stats().cids_dropped == 0);
-    assert_eq!(tracker.quic_stats().crypto_bytes_dropped, 0);
+    assert_eq!(tracker.stats().quic.connections, 1);
+    assert_eq!(tracker.stats().quic.initials_decrypted, 4);
+    assert!(tracker.stats().quic.cids_dropped == 0);
+    assert_eq!(tracker.stats().quic.crypto_bytes_dropped, 0);
     // The second Initial first (as after a loss and reordering): the
     // ClientHello is complete only with the first.
     let (reversed, _) = run(&[107, 106, 108, 109]);

@@ -66,6 +66,8 @@ pub struct FlowStats {
     pub dns_responses_matched: u64,
     /// DNS queries not remembered because too many were pending.
     pub dns_pending_dropped: u64,
+    /// QUIC connections, decrypted Initials, and what QUIC's bounds dropped.
+    pub quic: quic::QuicStats,
 }
 
 /// Endpoint: address and port.
@@ -203,10 +205,6 @@ impl Tracker {
         &self.stats
     }
 
-    pub fn quic_stats(&self) -> &quic::QuicStats {
-        self.quic.stats()
-    }
-
     pub fn limits(&self) -> &Limits {
         &self.limits
     }
@@ -223,6 +221,7 @@ impl Tracker {
             self.tcp(packet, payload);
         } else if packet.udp.is_some() {
             self.quic.process(packet, payload);
+            self.stats.quic = self.quic.stats().clone();
         }
         let mut dns = packet.dns.take();
         if let Some(m) = dns.as_mut() {

@@ -24,6 +24,8 @@ pub const MAX_CONNECTIONS: usize = 10_000;
 /// post-quantum key share is under 2 KB; RFC 9000 §7.5 asks for at least
 /// 4096 bytes of buffering.
 pub const MAX_CRYPTO_BUFFER: usize = 64 << 10;
+/// CRYPTO bytes held across all connections.
+pub const MAX_TOTAL_CRYPTO: usize = 16 << 20;
 /// Connection IDs remembered per side.
 const MAX_CIDS: usize = 8;
 
@@ -66,11 +68,13 @@ impl CryptoStream {
 
     /// Takes one CRYPTO frame's data; returns the handshake messages it
     /// completed.
+    /// `room`: bytes the total bound still allows to be held.
     fn feed(
         &mut self,
         offset: u64,
         data: &[u8],
         frame: u64,
+        room: usize,
         stats: &mut QuicStats,
         errors: &mut Vec<String>,
     ) -> Vec<TlsHandshake> {
@@ -83,10 +87,10 @@ impl CryptoStream {
             // Every byte already seen: a retransmission.
             return Vec::new();
         }
-        if self.held() + data.len() > MAX_CRYPTO_BUFFER {
+        if self.held() + data.len() > MAX_CRYPTO_BUFFER || data.len() > room {
             stats.crypto_bytes_dropped += data.len() as u64;
             errors.push(format!(
-                "QUIC: {} CRYPTO bytes at offset {offset} dropped: the {MAX_CRYPTO_BUFFER}-byte buffer of this direction is full; its handshake is not decoded further",
+                "QUIC: {} CRYPTO bytes at offset {offset} dropped: the {MAX_CRYPTO_BUFFER}-byte buffer of this direction (or the {MAX_TOTAL_CRYPTO}-byte total) is full; its handshake is not decoded further",
                 data.len()
             ));
             self.stopped = true;
@@ -230,6 +234,8 @@ pub struct QuicTracker {
     by_path: HashMap<(Endpoint, Endpoint), ConnId>,
     /// Connections by the frame that last touched them, for eviction.
     idle: BTreeMap<u64, ConnId>,
+    /// CRYPTO bytes held across connections.
+    held: usize,
     stats: QuicStats,
 }
 
@@ -240,7 +246,7 @@ impl QuicTracker {
 
     /// CRYPTO bytes held now across connections.
     pub fn held_bytes(&self) -> usize {
-        self.conns.values().map(QuicConn::held).sum()
+        self.held
     }
 
     /// Decodes a UDP datagram again with what earlier datagrams taught:
@@ -320,6 +326,7 @@ impl QuicTracker {
             if self.conns.len() >= MAX_CONNECTIONS {
                 if let Some((_, victim)) = self.idle.pop_first() {
                     if let Some(old) = self.conns.remove(&victim) {
+                        self.held = self.held.saturating_sub(old.held());
                         if self.by_path.get(&(old.client, old.server)) == Some(&victim) {
                             self.by_path.remove(&(old.client, old.server));
                         }
@@ -369,6 +376,7 @@ impl QuicTracker {
         if p.long_type == Some("retry") && d == 1 {
             if let Some(scid) = &p.scid_bytes {
                 conn.key_dcid = scid.clone();
+                self.held = self.held.saturating_sub(conn.crypto[0].held());
                 conn.crypto[0] = CryptoStream::default();
                 conn.largest_initial_pn = [None, None];
             }
@@ -382,7 +390,10 @@ impl QuicTracker {
             *largest = Some(largest.map_or(pn, |l| l.max(pn)));
         }
         for (offset, data) in std::mem::take(&mut p.crypto) {
-            let done = conn.crypto[d].feed(offset, &data, frame, &mut self.stats, errors);
+            let before = conn.crypto[d].held();
+            let room = MAX_TOTAL_CRYPTO.saturating_sub(self.held);
+            let done = conn.crypto[d].feed(offset, &data, frame, room, &mut self.stats, errors);
+            self.held = (self.held + conn.crypto[d].held()).saturating_sub(before);
             p.handshakes.extend(done);
         }
     }
@@ -407,13 +418,13 @@ mod tests {
         let mut fix = vec![2u8, 0, 0, body.len() as u8];
         fix.extend_from_slice(&body);
         let total = fix.len() as u64;
-        let out = s.feed(30, &fix[30..], 3, &mut stats, &mut errors);
+        let out = s.feed(30, &fix[30..], 3, usize::MAX, &mut stats, &mut errors);
         assert!(out.is_empty());
-        let out = s.feed(10, &fix[10..35], 2, &mut stats, &mut errors);
+        let out = s.feed(10, &fix[10..35], 2, usize::MAX, &mut stats, &mut errors);
         assert!(out.is_empty());
-        let out = s.feed(10, &fix[10..35], 2, &mut stats, &mut errors);
+        let out = s.feed(10, &fix[10..35], 2, usize::MAX, &mut stats, &mut errors);
         assert!(out.is_empty());
-        let out = s.feed(0, &fix[..12], 1, &mut stats, &mut errors);
+        let out = s.feed(0, &fix[..12], 1, usize::MAX, &mut stats, &mut errors);
         assert_eq!(out.len(), 1, "{errors:?}");
         assert_eq!(out[0].kind, "server_hello");
         assert_eq!(out[0].cipher_suite, Some(0x1301));
@@ -431,19 +442,32 @@ mod tests {
         // A hole at offset 0 and data beyond it, more than the bound holds.
         let mut offset = 1;
         while !s.stopped {
-            s.feed(offset, &chunk, 1, &mut stats, &mut errors);
+            s.feed(offset, &chunk, 1, usize::MAX, &mut stats, &mut errors);
             offset += 1000;
             assert!(offset < 200_000);
         }
         assert_eq!(stats.crypto_bytes_dropped, 1000);
         assert_eq!(s.held(), 0);
         assert!(
-            errors[0].contains("buffer of this direction is full"),
+            errors[0].contains("-byte buffer of this direction"),
             "{errors:?}"
         );
+        // The total bound: no room left across connections.
+        let mut s = CryptoStream::default();
+        let dropped_before = stats.crypto_bytes_dropped;
+        s.feed(0, &[1, 0, 0], 1, 2, &mut stats, &mut errors);
+        assert_eq!(stats.crypto_bytes_dropped, dropped_before + 3);
+        assert!(s.stopped);
         // A message claiming more than the bound stops decoding.
         let mut s = CryptoStream::default();
-        s.feed(0, &[1, 0xff, 0xff, 0xff, 0, 0], 1, &mut stats, &mut errors);
+        s.feed(
+            0,
+            &[1, 0xff, 0xff, 0xff, 0, 0],
+            1,
+            usize::MAX,
+            &mut stats,
+            &mut errors,
+        );
         assert!(s.stopped);
     }
 }
