@@ -575,6 +575,10 @@ fn the_http3_story() {
     );
     assert!(!tls_text.contains("TCP segment"), "{tls_text}");
     assert!(tls_text.contains("RFC 9001 §5.2"), "{tls_text}");
+    assert!(
+        tls_text.contains("the client's Finished goes out in frame 110"),
+        "{tls_text}"
+    );
     assert_eq!(sections_of(&tls["notes_check"]), ["07"]);
 
     let http = step(l, "http");

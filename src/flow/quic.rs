@@ -433,6 +433,162 @@ mod tests {
         assert_eq!(s.start, total);
     }
 
+    use crate::decode::quic::{seal_initial, VERSION_1};
+    use crate::decode::{IpInfo, UdpInfo};
+
+    fn hex(s: &str) -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    fn datagram(tracker: &mut QuicTracker, frame: u64, to_server: bool, bytes: &[u8]) -> Packet {
+        let client: std::net::IpAddr = "2001:db8:1::10".parse().unwrap();
+        let server: std::net::IpAddr = "2001:db8:2::100".parse().unwrap();
+        let (src, dst, sport, dport) = if to_server {
+            (client, server, 50000, 443)
+        } else {
+            (server, client, 443, 50000)
+        };
+        let mut p = Packet {
+            frame,
+            ip: Some(IpInfo {
+                version: 6,
+                src,
+                dst,
+                ttl: 64,
+                proto: 17,
+                id: None,
+                fragment: false,
+                ext_headers: Vec::new(),
+            }),
+            udp: Some(UdpInfo {
+                src_port: sport,
+                dst_port: dport,
+                length: bytes.len() as u16 + 8,
+            }),
+            ..Packet::default()
+        };
+        quic::decode_into(&mut p, bytes, to_server);
+        tracker.process(&mut p, bytes);
+        p
+    }
+
+    /// A CRYPTO frame, then PADDING to 1162 bytes (RFC 9000 §14.1).
+    fn crypto(offset: u8, data: &[u8]) -> Vec<u8> {
+        let mut v = vec![
+            0x06,
+            offset,
+            0x40 | (data.len() >> 8) as u8,
+            data.len() as u8,
+        ];
+        v.extend_from_slice(data);
+        v.resize(1162, 0);
+        v
+    }
+
+    #[test]
+    fn retry_changes_the_initial_keys() {
+        // RFC 9001 §A: the ClientHello body of A.2 and the Retry of A.4
+        // (SCID f067a5502a4262b5, sent to the client's empty SCID).
+        let hello = &hex(concat!(
+            "010000ed0303ebf8fa56f12939b9584a3896472ec40bb863cfd3e86804fe3a47",
+            "f06a2b69484c00000413011302010000c000000010000e00000b6578616d706c",
+            "652e636f6dff01000100000a00080006001d0017001800100007000504616c70",
+            "6e000500050100000000003300260024001d00209370b2c9caa47fbabaf4559f",
+            "edba753de171fa71f50f1ce15d43e994ec74d748002b0003020304000d001000",
+            "0e0403050306030203080408050806002d00020101001c000240010039003204",
+            "08ffffffffffffffff05048000ffff07048000ffff0801100104800075300901",
+            "100f088394c8f03e51570806048000ffff"
+        ));
+        assert_eq!(hello.len(), 241);
+        let odcid = hex("8394c8f03e515708");
+        let retry_scid = hex("f067a5502a4262b5");
+        let mut t = QuicTracker::default();
+        // The first Initial holds only the first 100 bytes of the hello.
+        let first = seal_initial(
+            VERSION_1,
+            &odcid,
+            true,
+            &odcid,
+            &[],
+            &[],
+            0,
+            &crypto(0, &hello[..100]),
+        );
+        let p = datagram(&mut t, 1, true, &first);
+        assert!(p.errors.is_empty(), "{:?}", p.errors);
+        assert!(p.quic.as_ref().unwrap().decrypted);
+        let retry = hex("ff000000010008f067a5502a4262b5746f6b656e04a265ba2eff4d829058fb3f0f2496ba");
+        let p = datagram(&mut t, 2, false, &retry);
+        assert_eq!(p.quic.as_ref().unwrap().long_type, Some("retry"));
+        // RFC 9000 §17.2.5.2: the client starts over, to the Retry's SCID
+        // and with keys from it; the hello is sent again from offset 0.
+        let again = seal_initial(
+            VERSION_1,
+            &retry_scid,
+            true,
+            &retry_scid,
+            &[],
+            b"token",
+            1,
+            &crypto(0, hello),
+        );
+        let p = datagram(&mut t, 3, true, &again);
+        assert!(p.errors.is_empty(), "{:?}", p.errors);
+        let q = p.quic.as_ref().unwrap();
+        assert_eq!(q.token_length, Some(5));
+        assert_eq!(q.packet_number, Some(1));
+        assert_eq!(q.handshakes.len(), 1);
+        assert_eq!(q.handshakes[0].sni.as_deref(), Some("example.com"));
+        assert_eq!(q.handshakes[0].frames, [3]);
+        assert_eq!(t.stats().connections, 1);
+        // The server's Initial after the Retry: keys from the Retry's SCID.
+        let server = seal_initial(
+            VERSION_1,
+            &retry_scid,
+            false,
+            &[],
+            &retry_scid,
+            &[],
+            0,
+            &[0x01; 1],
+        );
+        let p = datagram(&mut t, 4, false, &server);
+        assert!(p.errors.is_empty(), "{:?}", p.errors);
+        assert_eq!(p.quic.as_ref().unwrap().frames, [quic::QuicFrame::Ping]);
+        // Short headers now carry the server's connection ID: found.
+        let mut short = vec![0x40];
+        short.extend_from_slice(&retry_scid);
+        short.extend_from_slice(&[0u8; 30]);
+        let p = datagram(&mut t, 5, true, &short);
+        assert_eq!(
+            p.quic.as_ref().unwrap().dcid.as_deref(),
+            Some("f067a5502a4262b5")
+        );
+        // A new first Initial on the same path is a new connection.
+        let other = hex("0102030405060708");
+        let p = datagram(
+            &mut t,
+            6,
+            true,
+            &seal_initial(
+                VERSION_1,
+                &other,
+                true,
+                &other,
+                &[],
+                &[],
+                0,
+                &crypto(0, hello),
+            ),
+        );
+        assert_eq!(p.quic.as_ref().unwrap().handshakes.len(), 1);
+        assert_eq!(t.stats().connections, 2);
+        assert_eq!(t.held_bytes(), 0);
+    }
+
     #[test]
     fn the_crypto_bound_drops_and_counts() {
         let mut stats = QuicStats::default();

@@ -512,6 +512,7 @@ fn layer_title(key: &str) -> String {
         "ip" => "IP".into(),
         "dns" => "DNS".into(),
         "dns_more" => "More DNS messages".into(),
+        "quic_more" => "More QUIC packets (coalesced)".into(),
         "errors" => "Problems".into(),
         other => other.to_uppercase(),
     }

@@ -325,6 +325,21 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
             names.join("，")
         ),
     });
+    if c.quic {
+        // RFC 9000 §7: the transport and cryptographic handshakes are one.
+        s.line(match ctx.lang {
+            Lang::En => format!(
+                "QUIC sets up the connection and TLS in this same round trip{}: over TCP the TLS handshake would only start after the TCP handshake's own round trip.",
+                end.map(|e| format!(" (the client's Finished goes out in frame {}, {:.3} ms after the first Initial)", e.frame, ms(c.first.ts, e.ts)))
+                    .unwrap_or_default()
+            ),
+            Lang::Zh => format!(
+                "QUIC 在同一个往返中同时建立连接和 TLS{}：若走 TCP，TLS 握手要等 TCP 握手的往返结束后才能开始。",
+                end.map(|e| format!("（客户端的 Finished 在帧 {} 发出，距第一个 Initial {:.3} 毫秒）", e.frame, ms(c.first.ts, e.ts)))
+                    .unwrap_or_default()
+            ),
+        });
+    }
     if resumed {
         s.line(
             ctx.t(
