@@ -56,6 +56,10 @@ pub struct QuicPacket {
     /// Retry: length of the retry token (RFC 9000 §17.2.5).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retry_token_length: Option<usize>,
+    /// Retry: whether its integrity tag matches the client's original DCID
+    /// (RFC 9001 §5.8); known once the flow has seen that DCID.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_tag_valid: Option<bool>,
     /// Version Negotiation: the versions the server supports (§17.2.1).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub supported_versions: Vec<String>,
@@ -593,6 +597,49 @@ fn unprotect(
     Ok((pn, plain))
 }
 
+/// Whether a Retry packet's integrity tag is the one RFC 9001 §5.8 (v1) or
+/// RFC 9369 §3.3.3 (v2) computes over the client's original Destination
+/// Connection ID and the packet; `None` for versions without known keys.
+pub fn retry_tag_valid(version: u32, original_dcid: &[u8], retry: &[u8]) -> Option<bool> {
+    let (key, nonce): ([u8; 16], [u8; 12]) = match version {
+        VERSION_1 => (
+            [
+                0xbe, 0x0c, 0x69, 0x0b, 0x9f, 0x66, 0x57, 0x5a, 0x1d, 0x76, 0x6b, 0x54, 0xe3, 0x68,
+                0xc8, 0x4e,
+            ],
+            [
+                0x46, 0x15, 0x99, 0xd3, 0x5d, 0x63, 0x2b, 0xf2, 0x23, 0x98, 0x25, 0xbb,
+            ],
+        ),
+        VERSION_2 => (
+            [
+                0x8f, 0xb4, 0xb0, 0x1b, 0x56, 0xac, 0x48, 0xe2, 0x60, 0xfb, 0xcb, 0xce, 0xad, 0x7c,
+                0xcc, 0x92,
+            ],
+            [
+                0xd8, 0x69, 0x69, 0xbc, 0x2d, 0x7c, 0x6d, 0x99, 0x90, 0xef, 0xb0, 0x4a,
+            ],
+        ),
+        _ => return None,
+    };
+    let body_len = retry.len().checked_sub(TAG_LEN)?;
+    let mut pseudo = Vec::with_capacity(1 + original_dcid.len() + body_len);
+    pseudo.push(u8::try_from(original_dcid.len()).ok()?);
+    pseudo.extend_from_slice(original_dcid);
+    pseudo.extend_from_slice(&retry[..body_len]);
+    let cipher = Aes128Gcm::new(GenericArray::from_slice(&key));
+    let tag = cipher
+        .encrypt(
+            GenericArray::from_slice(&nonce),
+            Payload {
+                msg: &[],
+                aad: &pseudo,
+            },
+        )
+        .ok()?;
+    Some(tag[..] == retry[body_len..])
+}
+
 /// RFC 9000 §20.1.
 fn transport_error_name(code: u64) -> Option<String> {
     let name = match code {
@@ -1084,6 +1131,9 @@ mod tests {
         assert_eq!(packets[0].long_type, Some("retry"));
         assert_eq!(packets[0].scid.as_deref(), Some("f067a5502a4262b5"));
         assert_eq!(packets[0].retry_token_length, Some(5));
+        let odcid = bytes(RFC9001_DCID);
+        assert_eq!(retry_tag_valid(VERSION_1, &odcid, &retry), Some(true));
+        assert_eq!(retry_tag_valid(VERSION_1, &odcid[1..], &retry), Some(false));
         // RFC 9000 §17.2.1 layout, versions 1 and a GREASE one.
         // RFC 9369 §A.4: the v2 Retry, whose type bits are 0b00.
         let retry =
@@ -1092,6 +1142,8 @@ mod tests {
         assert!(errors.is_empty(), "{errors:?}");
         assert_eq!(packets[0].long_type, Some("retry"));
         assert_eq!(packets[0].version.as_deref(), Some("2"));
+        assert_eq!(retry_tag_valid(VERSION_2, &odcid, &retry), Some(true));
+        assert_eq!(retry_tag_valid(VERSION_1, &odcid, &retry), Some(false));
         let vn = bytes("80 00000000 04 08090a0b 04 01020304 00000001 0a1a2a3a");
         let (packets, errors) = decode_datagram(&vn, &Context::default());
         assert!(errors.is_empty(), "{errors:?}");

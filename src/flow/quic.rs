@@ -313,8 +313,11 @@ impl QuicTracker {
         packet.errors.retain(|e| !e.starts_with("QUIC: "));
         packet.errors.extend(errors);
         let mut errors = Vec::new();
+        let mut at = 0usize;
         for p in &mut packets {
-            self.account(&id, d, p, packet.frame, &mut errors);
+            let bytes = payload.get(at..at + p.size).unwrap_or_default();
+            at += p.size;
+            self.account(&id, d, p, bytes, packet.frame, &mut errors);
         }
         packet.errors.extend(errors);
         quic::set_packets(packet, packets);
@@ -360,6 +363,7 @@ impl QuicTracker {
         id: &ConnId,
         d: usize,
         p: &mut QuicPacket,
+        bytes: &[u8],
         frame: u64,
         errors: &mut Vec<String>,
     ) {
@@ -374,6 +378,19 @@ impl QuicTracker {
         // RFC 9000 §17.2.5.2: after a Retry the client sends to the Retry's
         // SCID, and the Initial keys come from it (§7.2).
         if p.long_type == Some("retry") && d == 1 {
+            // RFC 9001 §5.8: a Retry is authentic only with the tag over
+            // the client's original DCID; a client discards one without.
+            let valid = p
+                .version_number
+                .and_then(|v| quic::retry_tag_valid(v, &conn.key_dcid, bytes));
+            p.retry_tag_valid = valid;
+            if valid == Some(false) {
+                let dcid: String = conn.key_dcid.iter().map(|b| format!("{b:02x}")).collect();
+                errors.push(format!(
+                    "QUIC: Retry integrity tag does not match DCID {dcid} (RFC 9001 §5.8); a client discards it"
+                ));
+                return;
+            }
             if let Some(scid) = &p.scid_bytes {
                 conn.key_dcid = scid.clone();
                 self.held = self.held.saturating_sub(conn.crypto[0].held());
@@ -521,8 +538,16 @@ mod tests {
         assert!(p.errors.is_empty(), "{:?}", p.errors);
         assert!(p.quic.as_ref().unwrap().decrypted);
         let retry = hex("ff000000010008f067a5502a4262b5746f6b656e04a265ba2eff4d829058fb3f0f2496ba");
+        // A Retry whose tag does not match is reported and changes nothing.
+        let mut forged = retry.clone();
+        forged[20] ^= 1;
+        let p = datagram(&mut t, 2, false, &forged);
+        assert_eq!(p.quic.as_ref().unwrap().retry_tag_valid, Some(false));
+        assert!(p.errors[0].contains("RFC 9001 §5.8"), "{:?}", p.errors);
         let p = datagram(&mut t, 2, false, &retry);
         assert_eq!(p.quic.as_ref().unwrap().long_type, Some("retry"));
+        assert_eq!(p.quic.as_ref().unwrap().retry_tag_valid, Some(true));
+        assert!(p.errors.is_empty(), "{:?}", p.errors);
         // RFC 9000 §17.2.5.2: the client starts over, to the Retry's SCID
         // and with keys from it; the hello is sent again from offset 0.
         let again = seal_initial(
