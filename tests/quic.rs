@@ -641,3 +641,32 @@ fn sections_of(v: &Value) -> Vec<String> {
         .map(|n| n["section"].as_str().unwrap().to_string())
         .collect()
 }
+
+#[test]
+fn the_packet_lines_summarise_quic() {
+    let path = sample(SAMPLE);
+    let out = netexplain(&["packets", path.to_str().unwrap(), "--no-summary"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let line = |n: u64| -> &str {
+        text.lines()
+            .find(|l| l.split_whitespace().next() == Some(&n.to_string()))
+            .unwrap_or_else(|| panic!("no line for frame {n}"))
+    };
+    let ch = line(107);
+    assert!(
+        ch.contains(" QUIC Initial v1 DCID=fd80fe1ac5a30b7e PKN=2 [CRYPTO 957+56, PING, "),
+        "{ch}"
+    );
+    assert!(
+        ch.contains("ClientHello SNI=www.google.com ALPN=h3, offers TLS 1.3"),
+        "{ch}"
+    );
+    assert!(ch.contains("(reassembled from frames 106–107)"), "{ch}");
+    let sh = line(109);
+    assert!(
+        sh.contains("QUIC Initial v1 DCID=- SCID=846046a2e86c7d48 PKN=1 [ACK 2, CRYPTO 0+90] + Handshake v1 DCID=- SCID=846046a2e86c7d48 + 1-RTT DCID=-; ServerHello chooses TLS 1.3, TLS_AES_256_GCM_SHA384"),
+        "{sh}"
+    );
+    assert!(line(111).contains("QUIC 1-RTT DCID=846046a2e86c7d48"));
+}
