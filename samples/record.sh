@@ -732,6 +732,8 @@ PY
 # www.google.com, trusting the lab certificate by its SPKI hash; its
 # ClientHello (GREASE, post-quantum key share) spans several Initials.
 record_http3() {
+    python3 -c 'import aioquic' 2>/dev/null ||
+        { echo "record.sh: http3 needs the aioquic Python package (pip install aioquic)" >&2; exit 1; }
     prepare
     local f=$OUT/http3.pcapng profile=$WORK/chromium-h3 spki
     rm -rf "$profile"; mkdir -p "$profile"
