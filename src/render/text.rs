@@ -324,7 +324,7 @@ fn quic_line(
     } else if all.iter().any(|q| q.long_type == Some("retry")) {
         Some("the server asks the client to prove its address and send its Initial again")
     } else if all.iter().all(|q| q.header == "short") {
-        Some("1-RTT packet: encrypted application data (HTTP/3)")
+        Some("1-RTT packet: encrypted application data and acknowledgements")
     } else if all.iter().any(|q| q.long_type == Some("handshake")) {
         Some("Handshake packet: the rest of the TLS handshake, encrypted")
     } else {
