@@ -16,16 +16,17 @@
 #
 # Needs root and: iproute2, nginx (with http_v2), dnsmasq, curl, dig, chromium,
 # dumpcap and tcpdump, tshark and capinfos (for the checks), openssl,
-# python3 (with the `websockets` package: pip install websockets), ethtool,
-# ISC dhclient. On Debian:
+# python3 (with the `websockets` package), ethtool, ISC dhclient, and for
+# http3 the aioquic Python package (not packaged in Debian 12). On Debian:
 #   apt-get install -y iproute2 nginx-light dnsmasq-base curl bind9-dnsutils \
 #       chromium tshark tcpdump openssl python3 ethtool isc-dhcp-client
+#   pip install websockets aioquic   # for the python3 on root's PATH
 #
 # Usage: sudo bash samples/record.sh [name ...]   (default: every sample)
 #        sudo bash samples/record.sh bench        (large capture, see below)
 #        bash samples/record.sh check             (only check the files)
 # Names: curl_redirect chromium dns_types curl_ipv6 curl_tls12 any_sll2
-#        nano_vlan two_interfaces websocket dhcp keepalive.
+#        nano_vlan two_interfaces websocket dhcp keepalive http3.
 # SAMPLES_OUT=DIR writes (and checks) the files in DIR instead of samples/,
 # e.g. to try a re-recording without touching the committed files.
 #
@@ -599,7 +600,8 @@ check_addresses() {
 SAMPLE_FILES=(curl_redirect:curl-redirect.pcapng chromium:chromium-pageload.pcapng
     dns_types:dns-types.pcapng curl_ipv6:curl-ipv6.pcapng curl_tls12:curl-tls12.pcapng
     any_sll2:any-sll2.pcap nano_vlan:nano-vlan.pcap two_interfaces:two-interfaces.pcapng
-    websocket:websocket.pcapng dhcp:dhcp-pageload.pcapng keepalive:http-keepalive.pcapng)
+    websocket:websocket.pcapng dhcp:dhcp-pageload.pcapng keepalive:http-keepalive.pcapng
+    http3:http3.pcapng)
 check_all() {
     local entry name f size
     for entry in "${SAMPLE_FILES[@]}"; do
@@ -767,6 +769,97 @@ verify_dhcp() {
     expect "$f" 1 'http2 || tls.app_data' 'encrypted HTTP'
 }
 
+# A minimal HTTP/3 server (RFC 9114) on aioquic's API, on UDP 443 of nx-web
+# with the lab's certificate: GET / is answered with a small page, anything
+# else with 404. aioquic's own example server lives in its repository, not
+# in its wheel.
+write_h3_py() {
+    cat >"$WORK/h3.py" <<'PY'
+import asyncio, sys
+from aioquic.asyncio import QuicConnectionProtocol, serve
+from aioquic.h3.connection import H3_ALPN, H3Connection
+from aioquic.h3.events import HeadersReceived
+from aioquic.quic.configuration import QuicConfiguration
+from aioquic.quic.events import ProtocolNegotiated
+PAGE = b'<!DOCTYPE html><html><head><meta charset="utf-8"><title>Google</title></head><body><h1>HTTP/3</h1></body></html>\n'
+class H3(QuicConnectionProtocol):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.h3 = None
+    def quic_event_received(self, event):
+        if isinstance(event, ProtocolNegotiated) and event.alpn_protocol in H3_ALPN:
+            self.h3 = H3Connection(self._quic)
+        if self.h3 is None:
+            return
+        for e in self.h3.handle_event(event):
+            if isinstance(e, HeadersReceived):
+                found = dict(e.headers).get(b":path") == b"/"
+                body = PAGE if found else b"not found\n"
+                self.h3.send_headers(e.stream_id, [(b":status", b"200" if found else b"404"),
+                    (b"content-type", b"text/html"), (b"content-length", str(len(body)).encode())])
+                self.h3.send_data(e.stream_id, body, end_stream=True)
+                self.transmit()
+async def main(cert, key):
+    config = QuicConfiguration(is_client=False, alpn_protocols=H3_ALPN)
+    config.load_cert_chain(cert, key)
+    await serve("::", 443, configuration=config, create_protocol=H3)
+    await asyncio.sleep(60)
+asyncio.run(main(sys.argv[1], sys.argv[2]))
+PY
+}
+
+# One page load over HTTP/3: headless Chromium forced onto QUIC for
+# www.google.com, trusting the lab certificate by its SPKI hash; its
+# ClientHello (GREASE, post-quantum key share) spans several Initials.
+record_http3() {
+    python3 -c 'import aioquic' 2>/dev/null ||
+        { echo "record.sh: http3 needs the aioquic Python package (pip install aioquic)" >&2; exit 1; }
+    prepare
+    local f=$OUT/http3.pcapng profile=$WORK/chromium-h3 spki
+    rm -rf "$profile"; mkdir -p "$profile"
+    write_h3_py
+    spki=$(openssl x509 -in "$WORK/nginx/cert.pem" -pubkey -noout | openssl pkey -pubin -outform der |
+        openssl dgst -sha256 -binary | base64)
+    ip netns exec nx-web timeout 60 python3 "$WORK/h3.py" "$WORK/nginx/cert.pem" "$WORK/nginx/key.pem" \
+        >"$WORK/h3.log" 2>&1 &
+    local h3=$!
+    for _ in $(seq 1 50); do
+        in_ns nx-web ss -lun | grep -q ":443 " && break
+        sleep 0.1
+    done
+    start_capture nx-client "$f" dumpcap -i nxc0 -w "$f"
+    HOME=$profile in_ns nx-client timeout 40 chromium --headless=new --no-sandbox \
+        --user-data-dir="$profile" --enable-quic --origin-to-force-quic-on=www.google.com:443 \
+        --ignore-certificate-errors-spki-list="$spki" \
+        --no-first-run --no-default-browser-check --disable-background-networking \
+        --disable-component-update --disable-sync --disable-default-apps \
+        --disable-domain-reliability --disable-breakpad --metrics-recording-only \
+        --disable-features=OptimizationHints,MediaRouter,DnsOverHttpsUpgrade,Translate \
+        --virtual-time-budget=3000 --dump-dom https://www.google.com/ >"$WORK/dom.html" 2>"$WORK/chromium.log" || true
+    stop_capture 2
+    kill "$h3" 2>/dev/null || true
+    wait "$h3" 2>/dev/null || true
+    grep -q "HTTP/3" "$WORK/dom.html" || {
+        echo "record.sh: chromium did not load the page over HTTP/3" >&2
+        tail -n 5 "$WORK/chromium.log" "$WORK/h3.log" >&2
+        exit 1
+    }
+}
+
+verify_http3() {
+    local f=$1
+    expect "$f" 1 'dns.qry.name=="www.google.com"' 'DNS query for www.google.com'
+    expect "$f" 2 'quic.long.packet_type==0 && udp.dstport==443' 'client Initial packets'
+    expect "$f" 1 'tls.handshake.type==1 && tls.handshake.extensions_server_name=="www.google.com" && tls.handshake.extensions_alpn_str=="h3"' \
+        'ClientHello for www.google.com offering h3'
+    expect "$f" 1 'tls.handshake.type==1 && tls.handshake.extensions_key_share_group==4588' 'key share X25519MLKEM768 (0x11ec)'
+    expect "$f" 1 'tls.handshake.type==2 && quic.long.packet_type==0 && udp.srcport==443' 'ServerHello in the server Initial'
+    expect "$f" 1 'tls.handshake.type==1 && quic.crypto.fragment < frame.number' \
+        'ClientHello reassembled from CRYPTO frames of two Initials'
+    expect "$f" 4 'quic.header_form==0 && !(quic.header_form==1)' 'datagrams of 1-RTT (short-header) packets only'
+    expect "$f" 0 'tcp.port==443' 'no TCP to port 443'
+}
+
 # The large capture for benches/compare.sh (not a sample, not committed):
 # thousands of DNS lookups (NXDOMAIN, truncated and retried over TCP), short
 # TLS 1.3/h2 and TLS 1.2/HTTP/1.1 connections, redirects, refused
@@ -816,7 +909,8 @@ fi
 for tool in ip nginx dnsmasq dhclient curl dig chromium dumpcap tcpdump tshark capinfos editcap openssl python3 ethtool timeout flock; do
     command -v "$tool" >/dev/null || { echo "record.sh: $tool is required" >&2; exit 1; }
 done
-ALL=(curl_redirect chromium dns_types curl_ipv6 curl_tls12 any_sll2 nano_vlan two_interfaces websocket dhcp keepalive)
+ALL=(curl_redirect chromium dns_types curl_ipv6 curl_tls12 any_sll2 nano_vlan two_interfaces websocket
+    dhcp keepalive http3)
 WANT=("${@:-${ALL[@]}}")
 for w in "${WANT[@]}"; do
     declare -F "record_$w" >/dev/null || { echo "record.sh: no sample named $w (${ALL[*]} bench)" >&2; exit 1; }

@@ -55,9 +55,15 @@ fn split_values(field: &str) -> Vec<String> {
 fn our_handshakes<'a>(packets: &'a [Value], kinds: &[&str]) -> BTreeMap<u64, Vec<&'a Value>> {
     let mut by_frame: BTreeMap<u64, Vec<&Value>> = BTreeMap::new();
     for p in packets {
-        let Some(hs) = p["tls"]["handshakes"].as_array() else {
-            continue;
-        };
+        // Hellos over TCP, and hellos carried in QUIC CRYPTO frames.
+        let quic = std::iter::once(&p["quic"])
+            .chain(p["quic_more"].as_array().into_iter().flatten())
+            .filter_map(|q| q["handshakes"].as_array());
+        let hs = p["tls"]["handshakes"]
+            .as_array()
+            .into_iter()
+            .chain(quic)
+            .flatten();
         for h in hs {
             if kinds.contains(&h["type"].as_str().unwrap_or("")) {
                 by_frame
@@ -196,7 +202,10 @@ fn ja4_and_ja4s_derived_from_tsharks_fields() {
         "chromium-pageload.pcapng",
         "curl-ipv6.pcapng",
         "curl-tls12.pcapng",
+        "http3.pcapng",
     ] {
+        // JA4's first character: the hello came over TCP or QUIC.
+        let proto = if name == "http3.pcapng" { 'q' } else { 't' };
         let path = sample(name);
         let packets = packets_json(&path);
         let clients = our_handshakes(&packets, &["client_hello"]);
@@ -242,7 +251,7 @@ fn ja4_and_ja4s_derived_from_tsharks_fields() {
                 c = format!("{c}_{}", sigs.join(","));
             }
             let expected = format!(
-                "t{}{}{:02}{:02}{}_{}_{}",
+                "{proto}{}{}{:02}{:02}{}_{}_{}",
                 version_chars(&versions, legacy, extensions.contains(&43)),
                 if extensions.contains(&0) { 'd' } else { 'i' },
                 ciphers.len().min(99),
@@ -268,7 +277,7 @@ fn ja4_and_ja4s_derived_from_tsharks_fields() {
             let versions: Vec<u16> = split_values(&row[4]).iter().map(|v| hex_value(v)).collect();
             let alpn = split_values(&row[5]);
             let expected = format!(
-                "t{}{:02}{}_{:04x}_{}",
+                "{proto}{}{:02}{}_{:04x}_{}",
                 version_chars(&versions, hex_value(&row[1]), !versions.is_empty()),
                 extensions.len(),
                 alpn_chars(alpn.first().map(String::as_str)),

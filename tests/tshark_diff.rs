@@ -304,8 +304,16 @@ fn compare(path: &Path) -> (usize, usize) {
         } else {
             assert!(msgs.is_empty(), "{at}: DNS that tshark does not see");
         }
-        // TLS handshakes, in stream order
-        for h in p["tls"]["handshakes"].as_array().into_iter().flatten() {
+        // TLS handshakes, in stream order; over QUIC, in CRYPTO frames.
+        let quic_hellos = std::iter::once(&p["quic"])
+            .chain(p["quic_more"].as_array().into_iter().flatten())
+            .flat_map(|q| q["handshakes"].as_array().into_iter().flatten());
+        for h in p["tls"]["handshakes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .chain(quic_hellos)
+        {
             let Some(kind) = handshake_number(h["type"].as_str().unwrap()) else {
                 continue;
             };

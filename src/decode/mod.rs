@@ -10,6 +10,7 @@ pub mod fingerprint;
 pub mod http;
 pub mod link;
 pub mod ndp;
+pub mod quic;
 pub mod tcp;
 pub mod tls;
 pub mod websocket;
@@ -124,6 +125,12 @@ pub struct Packet {
     /// WebSocket frames completed by this frame (RFC 6455 §5.2).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub websocket: Vec<websocket::WsFrame>,
+    /// The first QUIC packet of the datagram; `quic_more` holds the packets
+    /// coalesced after it (RFC 9000 §12.2).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quic: Option<quic::QuicPacket>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub quic_more: Vec<quic::QuicPacket>,
     /// What could not be decoded: truncation, malformed fields.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<String>,
@@ -248,6 +255,12 @@ pub fn decode_frame<'a>(frame: &crate::capture::Frame<'a>) -> Decoded<'a> {
                 Ok(m) => packet.dhcp = Some(m),
                 Err(e) => packet.errors.push(e.to_string()),
             }
+        } else if udp.src_port == 443
+            || udp.dst_port == 443
+            || quic::looks_like_long_header(payload)
+        {
+            let to_server = udp.dst_port == 443;
+            quic::decode_into(&mut packet, payload, to_server);
         }
     }
     Decoded { packet, payload }

@@ -581,6 +581,17 @@ fn note_grease(h: &mut TlsHandshake, values: impl IntoIterator<Item = u16>) {
     }
 }
 
+/// Parses the body of a ClientHello (1) or ServerHello (2) into `h`, for
+/// handshake bytes that do not come in TLS records (QUIC CRYPTO frames,
+/// RFC 9001 §4). Other message types are left as they are.
+pub fn parse_hello(kind: u8, body: &[u8], h: &mut TlsHandshake) -> Result<(), String> {
+    match kind {
+        1 => client_hello(body, h),
+        2 => server_hello(body, h),
+        _ => Ok(()),
+    }
+}
+
 /// RFC 8446 §4.1.2.
 fn client_hello(body: &[u8], h: &mut TlsHandshake) -> Result<(), String> {
     let mut c = Cursor::new(body);

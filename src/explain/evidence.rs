@@ -121,6 +121,14 @@ pub struct Conn {
     pub handshake_ack: Option<Seg>,
     pub client_isn: Option<u32>,
     pub server_isn: Option<u32>,
+    /// QUIC: the version of the client's first Initial, and its
+    /// Destination Connection ID (hex), from which Initial keys derive.
+    pub quic_version: Option<String>,
+    pub quic_dcid: Option<String>,
+    /// QUIC 1-RTT (short-header) packets per direction (client, server):
+    /// application data, but also acknowledgements and HTTP/3 control
+    /// streams, which the encryption does not let us tell apart.
+    pub quic_short: [u64; 2],
     /// Acknowledgement numbers of the SYN-ACK and of the third segment.
     pub syn_ack_ack: Option<u32>,
     pub third_ack: Option<u32>,
@@ -170,6 +178,9 @@ impl Conn {
             handshake_ack: None,
             client_isn: None,
             server_isn: None,
+            quic_version: None,
+            quic_dcid: None,
+            quic_short: [0; 2],
             syn_ack_ack: None,
             third_ack: None,
             syn_options: None,
@@ -376,7 +387,7 @@ impl Evidence {
                 self.tcp(p, t, s, d, room);
             } else if let Some(u) = &p.udp {
                 // RFC 9000 runs over UDP; HTTP/3 (RFC 9114) uses port 443.
-                if u.dst_port == 443 || u.src_port == 443 {
+                if u.dst_port == 443 || u.src_port == 443 || p.quic.is_some() {
                     self.quic(p, (s, u.src_port), (d, u.dst_port), room);
                 }
             }
@@ -550,6 +561,39 @@ impl Evidence {
             if c.first_data[dir].is_none() {
                 c.first_data[dir] = Some(seg);
             }
+            for q in p.quic.iter().chain(&p.quic_more) {
+                if from_client && q.long_type == Some("initial") && c.quic_version.is_none() {
+                    c.quic_version = q.version.clone();
+                    c.quic_dcid = q.dcid.clone();
+                }
+                // RFC 9001 §4: the hellos travel in CRYPTO frames of
+                // Initial packets; the rest of the handshake in Handshake
+                // packets, encrypted, the way TLS 1.3 over TCP sends it in
+                // encrypted records.
+                for h in &q.handshakes {
+                    if c.tls.len() < MAX_PER_CONN {
+                        c.tls.push(TlsRec { seg, hs: h.clone() });
+                    }
+                }
+                if q.long_type == Some("handshake") && c.tls.len() < MAX_PER_CONN {
+                    c.tls.push(TlsRec {
+                        seg,
+                        hs: TlsHandshake {
+                            kind: "encrypted_handshake_message".into(),
+                            length: u32::try_from(q.length.unwrap_or(0)).unwrap_or(u32::MAX),
+                            frames: vec![p.frame],
+                            ..TlsHandshake::default()
+                        },
+                    });
+                }
+                // RFC 9000 §17.3: 1-RTT packets carry the application's
+                // data, and acknowledgements; they are not counted as
+                // application-data records, which would pass every ACK off
+                // as a request or response.
+                if q.header == "short" {
+                    c.quic_short[dir] += 1;
+                }
+            }
         }
     }
 
@@ -671,6 +715,36 @@ fn label(p: &Packet) -> (&'static str, String) {
             text.push_str(&format!(" {} B", t.payload_len));
         }
         return ("tcp", text);
+    }
+    if let Some(q) = &p.quic {
+        let mut kinds: Vec<&str> = Vec::new();
+        for q in std::iter::once(q).chain(&p.quic_more) {
+            let kind = match (q.header, q.long_type) {
+                ("short", _) => "1-RTT",
+                (_, Some("initial")) => "Initial",
+                (_, Some("0rtt")) => "0-RTT",
+                (_, Some("handshake")) => "Handshake",
+                (_, Some("retry")) => "Retry",
+                (_, Some("version_negotiation")) => "Version Negotiation",
+                _ => "long header",
+            };
+            if !kinds.contains(&kind) {
+                kinds.push(kind);
+            }
+        }
+        let mut text = format!("QUIC {}", kinds.join("+"));
+        for h in p
+            .quic
+            .iter()
+            .chain(&p.quic_more)
+            .flat_map(|q| &q.handshakes)
+        {
+            text.push_str(&format!(", {}", h.kind));
+            if let Some(sni) = &h.sni {
+                text.push_str(&format!(" SNI={sni}"));
+            }
+        }
+        return ("quic", text);
     }
     if let Some(u) = &p.udp {
         if u.dst_port == 443 || u.src_port == 443 {

@@ -7,6 +7,7 @@
 //! bound drops is counted in [`FlowStats`], never hidden.
 
 pub mod conversations;
+pub mod quic;
 mod reassembly;
 
 use crate::decode::dns::{self, DnsMessage, DnsTcpStream};
@@ -65,6 +66,8 @@ pub struct FlowStats {
     pub dns_responses_matched: u64,
     /// DNS queries not remembered because too many were pending.
     pub dns_pending_dropped: u64,
+    /// QUIC connections, decrypted Initials, and what QUIC's bounds dropped.
+    pub quic: quic::QuicStats,
 }
 
 /// Endpoint: address and port.
@@ -166,6 +169,7 @@ pub struct Tracker {
     /// Bytes currently held by reassembly and application decoders.
     held: usize,
     stats: FlowStats,
+    quic: quic::QuicTracker,
 }
 
 impl Default for Tracker {
@@ -193,6 +197,7 @@ impl Tracker {
             pending_dns: HashMap::new(),
             held: 0,
             stats: FlowStats::default(),
+            quic: quic::QuicTracker::default(),
         }
     }
 
@@ -214,6 +219,9 @@ impl Tracker {
     pub fn process(&mut self, packet: &mut Packet, payload: &[u8]) {
         if packet.tcp.is_some() {
             self.tcp(packet, payload);
+        } else if packet.udp.is_some() {
+            self.quic.process(packet, payload);
+            self.stats.quic = self.quic.stats().clone();
         }
         let mut dns = packet.dns.take();
         if let Some(m) = dns.as_mut() {

@@ -86,6 +86,9 @@ fn describe(p: &Packet) -> (&'static str, String, Option<String>) {
             return ("TLS", kinds.join(", "), tls_meaning(t));
         }
     }
+    if let Some(q) = &p.quic {
+        return quic_line(q, &p.quic_more);
+    }
     if let Some(h) = p.http.first() {
         let parts: Vec<String> = p.http.iter().map(http_summary).collect();
         return ("HTTP", parts.join("; "), http_meaning(h));
@@ -300,6 +303,41 @@ fn tcp_meaning(p: &Packet) -> Option<String> {
         ),
         other => other.to_string(),
     })
+}
+
+/// A datagram's QUIC packets; the hellos its CRYPTO frames completed.
+fn quic_line(
+    first: &crate::decode::quic::QuicPacket,
+    more: &[crate::decode::quic::QuicPacket],
+) -> (&'static str, String, Option<String>) {
+    let all: Vec<&crate::decode::quic::QuicPacket> = std::iter::once(first).chain(more).collect();
+    let mut s = crate::decode::quic::summary(&all);
+    let hellos: Vec<&TlsHandshake> = all.iter().flat_map(|q| &q.handshakes).collect();
+    for h in &hellos {
+        s.push_str("; ");
+        s.push_str(&handshake_summary(h));
+    }
+    let meaning = if let Some(h) = hellos.first() {
+        Some(match h.kind.as_str() {
+            "client_hello" => "QUIC and TLS 1.3 handshakes start together: the ClientHello travels in CRYPTO frames of Initial packets",
+            "server_hello" => "the server's Initial carries its ServerHello; what follows is encrypted with handshake keys",
+            _ => "a TLS handshake message in CRYPTO frames",
+        })
+    } else if all
+        .iter()
+        .any(|q| q.long_type == Some("version_negotiation"))
+    {
+        Some("the server does not speak the client's QUIC version and lists the ones it does")
+    } else if all.iter().any(|q| q.long_type == Some("retry")) {
+        Some("the server asks the client to prove its address and send its Initial again")
+    } else if all.iter().all(|q| q.header == "short") {
+        Some("1-RTT packet: encrypted application data and acknowledgements")
+    } else if all.iter().any(|q| q.long_type == Some("handshake")) {
+        Some("Handshake packet: the rest of the TLS handshake, encrypted")
+    } else {
+        None
+    };
+    ("QUIC", s, meaning.map(str::to_string))
 }
 
 fn version_list(h: &TlsHandshake) -> String {
@@ -609,6 +647,7 @@ fn layer_title(key: &str) -> String {
         "ip" => "IP".into(),
         "dns" => "DNS".into(),
         "dns_more" => "More DNS messages".into(),
+        "quic_more" => "More QUIC packets (coalesced)".into(),
         "errors" => "Problems".into(),
         other => other.to_uppercase(),
     }

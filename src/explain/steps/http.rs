@@ -213,7 +213,22 @@ pub(super) fn http(ctx: &Ctx) -> Step {
             "request_frame": exchange.map(|e| e.0.frame),
             "first_response_frame": exchange.map(|e| e.1.frame),
             "ttfb_ms": exchange.map(|(a, b)| ms(a.ts, b.ts)),
+            "quic_1rtt_packets": c.quic.then_some(c.quic_short),
         }));
+        if c.quic {
+            // RFC 9114 §4: HTTP/3 requests and responses are frames on QUIC
+            // streams, inside 1-RTT packets that also carry acknowledgements.
+            s.line(match ctx.lang {
+                Lang::En => format!(
+                    "HTTP/3 over QUIC: requests and responses are frames on QUIC streams inside encrypted 1-RTT packets — {} from the client, {} from the server — which also carry acknowledgements, so which packet holds a request cannot be told.",
+                    c.quic_short[0], c.quic_short[1]
+                ),
+                Lang::Zh => format!(
+                    "HTTP/3 运行于 QUIC 之上：请求和响应是 QUIC 流上的帧，装在加密的 1-RTT 包里——客户端 {} 个，服务器 {} 个——这些包也携带确认，所以看不出哪个包里是请求。",
+                    c.quic_short[0], c.quic_short[1]
+                ),
+            });
+        }
         s.line(match ctx.lang {
             Lang::En => format!(
                 "{}: the request and response are encrypted; only sizes and timing show — {} bytes from the client, {} from the server. ALPN offered {}{}{}.",

@@ -240,26 +240,32 @@ pub(super) fn arp(ctx: &Ctx) -> Step {
         s.fact("next_hop_ip", ip.to_string());
         let on_link = ip == c.server.0;
         s.fact("server_on_link", on_link);
+        // A QUIC connection opens with the client's Initial, not a SYN.
+        let (opener_en, opener_zh) = if c.quic {
+            ("QUIC Initial", "QUIC Initial 包")
+        } else {
+            ("SYN", "SYN")
+        };
         s.line(if on_link {
             match ctx.lang {
                 crate::notes::Lang::En => format!(
-                    "The SYN (frame {}) is sent to {next_hop_mac}, the server {} itself: the server is on the local link.",
+                    "The {opener_en} (frame {}) is sent to {next_hop_mac}, the server {} itself: the server is on the local link.",
                     c.first.frame, c.server.0
                 ),
                 crate::notes::Lang::Zh => format!(
-                    "SYN（帧 {}）直接发往服务器 {} 的 MAC {next_hop_mac}：服务器在同一链路上。",
+                    "{opener_zh}（帧 {}）直接发往服务器 {} 的 MAC {next_hop_mac}：服务器在同一链路上。",
                     c.first.frame, c.server.0
                 ),
             }
         } else {
             match ctx.lang {
                 crate::notes::Lang::En => format!(
-                    "The SYN to {} (frame {}) is sent to MAC {next_hop_mac}, which belongs to {ip}: the server is \
+                    "The {opener_en} to {} (frame {}) is sent to MAC {next_hop_mac}, which belongs to {ip}: the server is \
                      not on the local link, so frames go to the gateway {ip}, which forwards them.",
                     c.server.0, c.first.frame
                 ),
                 crate::notes::Lang::Zh => format!(
-                    "发往 {} 的 SYN（帧 {}）的目的 MAC 是 {next_hop_mac}，属于 {ip}：服务器不在本地链路上，\
+                    "发往 {} 的 {opener_zh}（帧 {}）的目的 MAC 是 {next_hop_mac}，属于 {ip}：服务器不在本地链路上，\
                      所以帧先交给网关 {ip} 转发。",
                     c.server.0, c.first.frame
                 ),
@@ -340,6 +346,7 @@ pub(super) fn arp(ctx: &Ctx) -> Step {
     // The notes put DNS before ARP; on the wire the client must reach the
     // gateway before it can send its first DNS query off the link.
     let first_arp = records[0];
+    let proto = if first_arp.ndp { "NDP" } else { "ARP" };
     let first_dns = ctx
         .load
         .dns
@@ -348,7 +355,6 @@ pub(super) fn arp(ctx: &Ctx) -> Step {
         .find(|d| !d.msg.response);
     if let (Some(q), Some((_, mac))) = (first_dns, hop) {
         if first_arp.frame < q.frame && q.dst_mac == Some(mac) {
-            let proto = if first_arp.ndp { "NDP" } else { "ARP" };
             s.check(
                 4,
                 ctx.t(

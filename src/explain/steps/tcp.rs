@@ -399,10 +399,20 @@ pub(super) fn teardown(ctx: &Ctx) -> Step {
     let tcp: Vec<&Conn> = ctx.conns.iter().copied().filter(|c| !c.quic).collect();
     if tcp.is_empty() {
         s.status = Status::NotVisible;
-        s.reason(ctx.t(
-            "No TCP connection in this page load.",
-            "这次页面加载中没有 TCP 连接。",
-        ));
+        s.reason(if ctx.conns.iter().any(|c| c.quic) {
+            // RFC 9000 §10: a QUIC connection ends by idle timeout, by a
+            // CONNECTION_CLOSE frame (encrypted after the handshake), or by
+            // a stateless reset; none of them is a FIN.
+            ctx.t(
+                "No TCP connection in this page load: QUIC connections have no FIN. They end with a CONNECTION_CLOSE frame inside an encrypted packet, or silently after an idle timeout (RFC 9000 §10).",
+                "这次页面加载中没有 TCP 连接：QUIC 连接没有 FIN。它以加密包中的 CONNECTION_CLOSE 帧结束，或在空闲超时后静默关闭（RFC 9000 §10）。",
+            )
+        } else {
+            ctx.t(
+                "No TCP connection in this page load.",
+                "这次页面加载中没有 TCP 连接。",
+            )
+        });
         return s;
     }
     let mut facts = Vec::new();

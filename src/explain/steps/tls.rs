@@ -85,11 +85,21 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
     );
     s.fact("encrypted_client_hello", h.encrypted_client_hello);
     let segments = h.frames.len();
+    if c.quic {
+        s.fact("transport", "quic");
+        s.fact("quic_version", c.quic_version.clone());
+        s.fact("quic_initial_dcid", c.quic_dcid.clone());
+    }
     s.line(match ctx.lang {
         Lang::En => format!(
             "ClientHello in frame {}{}: SNI {} (sent in the clear), ALPN offers {}, versions {}, {} cipher suites, key shares for {}.",
             h.frames.last().copied().unwrap_or(ch.seg.frame),
-            if segments > 1 {
+            if segments > 1 && c.quic {
+                format!(
+                    " (reassembled from the CRYPTO frames of {segments} QUIC Initial packets, frames {:?}, because it is larger than one packet)",
+                    h.frames
+                )
+            } else if segments > 1 {
                 format!(
                     " (reassembled from {segments} TCP segments, frames {:?}, because it is larger than one segment)",
                     h.frames
@@ -110,7 +120,9 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
         Lang::Zh => format!(
             "ClientHello 位于帧 {}{}：SNI {}（明文发送），ALPN 提供 {}，版本 {}，{} 个密码套件，密钥共享组 {}。",
             h.frames.last().copied().unwrap_or(ch.seg.frame),
-            if segments > 1 {
+            if segments > 1 && c.quic {
+                format!("（它比一个 QUIC 包大，由 {segments} 个 QUIC Initial 包中的 CRYPTO 帧重组而成，帧 {:?}）", h.frames)
+            } else if segments > 1 {
                 format!("（它比一个 TCP 报文段大，由 {segments} 个报文段重组而成，帧 {:?}）", h.frames)
             } else {
                 String::new()
@@ -126,6 +138,20 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
             h.key_share_groups.iter().map(|g| group(*g)).collect::<Vec<_>>().join(", ")
         ),
     });
+    if c.quic {
+        s.line(match ctx.lang {
+            Lang::En => format!(
+                "Over QUIC{} the TLS messages travel in CRYPTO frames, not in TLS records (RFC 9001 §4). Initial packets are encrypted, but with keys anyone can derive from the client's Destination Connection ID{} (RFC 9001 §5.2), so the hellos are as readable as over TCP; everything after them uses keys from the key exchange. QUIC always uses TLS 1.3 (RFC 9001 §4.2).",
+                c.quic_version.as_deref().map(|v| format!(" version {v}")).unwrap_or_default(),
+                c.quic_dcid.as_deref().map(|d| format!(" {d}")).unwrap_or_default()
+            ),
+            Lang::Zh => format!(
+                "在 QUIC{} 中，TLS 消息放在 CRYPTO 帧里传输，而不是 TLS 记录（RFC 9001 §4）。Initial 包虽然加密，但密钥可由客户端的目的连接 ID{} 推导出来（RFC 9001 §5.2），所以 Hello 消息与 TCP 上一样可读；之后的一切都使用密钥交换得到的密钥。QUIC 总是使用 TLS 1.3（RFC 9001 §4.2）。",
+                c.quic_version.as_deref().map(|v| format!(" 版本 {v}")).unwrap_or_default(),
+                c.quic_dcid.as_deref().map(|d| format!(" {d}")).unwrap_or_default()
+            ),
+        });
+    }
     if !pq.is_empty() {
         s.line(match ctx.lang {
             Lang::En => format!(
@@ -242,7 +268,18 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
             .map(|t| json!({"type": t.hs.kind, "frame": t.seg.frame}))
             .collect::<Vec<_>>(),
     );
-    let end = if tls13 {
+    let end = if c.quic {
+        // RFC 9001 §4.1.1: the client's Finished travels in its first
+        // Handshake packet.
+        c.tls
+            .iter()
+            .find(|t| {
+                t.seg.from_client
+                    && t.seg.ts >= sh.seg.ts
+                    && t.hs.kind == "encrypted_handshake_message"
+            })
+            .map(|t| t.seg)
+    } else if tls13 {
         // The client's Finished is the first application-data record it
         // sends after the ServerHello.
         c.app_data[0].iter().find(|x| x.ts >= sh.seg.ts).copied()
@@ -288,6 +325,21 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
             names.join("，")
         ),
     });
+    if c.quic {
+        // RFC 9000 §7: the transport and cryptographic handshakes are one.
+        s.line(match ctx.lang {
+            Lang::En => format!(
+                "QUIC sets up the connection and TLS in this same round trip{}: over TCP the TLS handshake would only start after the TCP handshake's own round trip.",
+                end.map(|e| format!(" (the client's Finished goes out in frame {}, {:.3} ms after the first Initial)", e.frame, ms(c.first.ts, e.ts)))
+                    .unwrap_or_default()
+            ),
+            Lang::Zh => format!(
+                "QUIC 在同一个往返中同时建立连接和 TLS{}：若走 TCP，TLS 握手要等 TCP 握手的往返结束后才能开始。",
+                end.map(|e| format!("（客户端的 Finished 在帧 {} 发出，距第一个 Initial {:.3} 毫秒）", e.frame, ms(c.first.ts, e.ts)))
+                    .unwrap_or_default()
+            ),
+        });
+    }
     if resumed {
         s.line(
             ctx.t(
