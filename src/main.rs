@@ -577,9 +577,10 @@ fn packets(
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
     let mut line = String::with_capacity(512);
+    let mut json_out = json::PacketWriter::default();
     let mut t0: Option<f64> = None;
     let (summary, failure) = pipeline::run(&mut reader, &mut tracker, count, |p| match format {
-        Format::Json => json::packet(p, &mut out),
+        Format::Json => json_out.write(p, &mut out),
         Format::Text => {
             line.clear();
             let start = *t0.get_or_insert(p.ts);

@@ -29,6 +29,20 @@ pub struct Summary {
     /// Set when reading stopped at damaged input.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Names of the link types seen so far, so that counting a frame
+    /// allocates nothing.
+    #[serde(skip)]
+    names: Vec<(u32, String)>,
+}
+
+/// Adds one to `map[key]`, allocating the key only the first time.
+fn count(map: &mut BTreeMap<String, u64>, key: &str) {
+    match map.get_mut(key) {
+        Some(n) => *n += 1,
+        None => {
+            map.insert(key.to_string(), 1);
+        }
+    }
 }
 
 /// Decodes one frame and runs it through the conversation tracker.
@@ -48,11 +62,19 @@ impl Summary {
             self.first_ts.get_or_insert(packet.ts);
             self.last_ts = Some(self.last_ts.map_or(packet.ts, |t: f64| t.max(packet.ts)));
         }
-        let name = linktype::name(packet.linktype);
-        if !linktype::is_supported(packet.linktype) {
-            *self.unsupported_linktypes.entry(name.clone()).or_default() += 1;
+        let lt = packet.linktype;
+        let at = match self.names.iter().position(|(t, _)| *t == lt) {
+            Some(i) => i,
+            None => {
+                self.names.push((lt, linktype::name(lt)));
+                self.names.len() - 1
+            }
+        };
+        let name = &self.names[at].1;
+        if !linktype::is_supported(lt) {
+            count(&mut self.unsupported_linktypes, name);
         }
-        *self.linktypes.entry(name).or_default() += 1;
+        count(&mut self.linktypes, name);
         if !packet.errors.is_empty() {
             self.frames_with_errors += 1;
         }

@@ -36,7 +36,14 @@ impl fmt::Display for Mac {
 
 impl Serialize for Mac {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+        // Formatted on the stack: every Ethernet frame serialises two.
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut text = [b':'; 17];
+        for (i, b) in self.0.iter().enumerate() {
+            text[i * 3] = HEX[usize::from(b >> 4)];
+            text[i * 3 + 1] = HEX[usize::from(b & 0xf)];
+        }
+        s.serialize_str(std::str::from_utf8(&text).unwrap_or_default())
     }
 }
 

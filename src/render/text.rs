@@ -11,45 +11,62 @@ use colored::Colorize;
 use std::fmt::Write as _;
 
 /// Writes the one-line view of a packet. `t0` is the first frame's time.
+/// Written straight into `out`: this runs once per frame.
 pub fn packet_line(p: &Packet, t0: f64, out: &mut String) {
-    let (src, dst) = endpoints(p);
+    let color = colored::control::SHOULD_COLORIZE.should_colorize();
+    let _ = write!(out, "{:>6} {:>10.6} ", p.frame, (p.ts - t0).max(0.0));
+    write_endpoints(p, out);
     let (proto, summary, meaning) = describe(p);
-    let _ = write!(
-        out,
-        "{:>6} {:>10.6} {} → {} {} {}",
-        p.frame,
-        (p.ts - t0).max(0.0),
-        src,
-        dst,
-        proto.bold(),
-        summary
-    );
+    out.push(' ');
+    if color {
+        let _ = write!(out, "{}", proto.bold());
+    } else {
+        out.push_str(proto);
+    }
+    out.push(' ');
+    out.push_str(&summary);
     if let Some(m) = meaning {
-        let _ = write!(out, " {}", format!("— {m}").cyan());
+        if color {
+            let _ = write!(out, " {}", format!("— {m}").cyan());
+        } else {
+            out.push_str(" — ");
+            out.push_str(&m);
+        }
     }
     if p.truncated {
-        let _ = write!(out, " {}", "[truncated]".yellow());
+        out.push(' ');
+        if color {
+            let _ = write!(out, "{}", "[truncated]".yellow());
+        } else {
+            out.push_str("[truncated]");
+        }
     }
     if !p.errors.is_empty() {
-        let _ = write!(out, " {}", format!("[{} problem(s)]", p.errors.len()).red());
+        let problems = format!("[{} problem(s)]", p.errors.len());
+        if color {
+            let _ = write!(out, " {}", problems.red());
+        } else {
+            let _ = write!(out, " {problems}");
+        }
     }
     out.push('\n');
 }
 
-fn endpoints(p: &Packet) -> (String, String) {
+/// "src → dst": addresses with ports, else hardware addresses.
+fn write_endpoints(p: &Packet, out: &mut String) {
     if let Some(ip) = &p.ip {
-        return match p.ports() {
+        let _ = match p.ports() {
             Some((s, d)) if ip.version == 6 => {
-                (format!("[{}]:{}", ip.src, s), format!("[{}]:{}", ip.dst, d))
+                write!(out, "[{}]:{s} → [{}]:{d}", ip.src, ip.dst)
             }
-            Some((s, d)) => (format!("{}:{}", ip.src, s), format!("{}:{}", ip.dst, d)),
-            None => (ip.src.to_string(), ip.dst.to_string()),
+            Some((s, d)) => write!(out, "{}:{s} → {}:{d}", ip.src, ip.dst),
+            None => write!(out, "{} → {}", ip.src, ip.dst),
         };
+    } else if let Some(e) = &p.eth {
+        let _ = write!(out, "{} → {}", e.src, e.dst);
+    } else {
+        out.push_str("? → ?");
     }
-    if let Some(e) = &p.eth {
-        return (e.src.to_string(), e.dst.to_string());
-    }
-    ("?".into(), "?".into())
 }
 
 /// Protocol label, summary of the top layer, and its meaning in the story.
