@@ -35,7 +35,11 @@ pub struct Summary {
 pub fn decode_and_track(frame: &Frame, tracker: &mut Tracker) -> Packet {
     let decoded = decode_frame(frame);
     let mut packet = decoded.packet;
-    tracker.process(&mut packet, decoded.payload);
+    let ts_ns = frame
+        .ts_sec
+        .saturating_mul(1_000_000_000)
+        .saturating_add(i64::from(frame.ts_nsec));
+    tracker.process_at(&mut packet, decoded.payload, ts_ns);
     packet
 }
 
