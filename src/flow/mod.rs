@@ -367,8 +367,12 @@ impl Tracker {
                 wscale: tcp.options.wscale,
             };
             if !fragment {
+                // A SYN with a new ISN on a conversation not seen closing:
+                // the old connection is gone (its end was not captured);
+                // sequence analysis and states start again.
                 if conn.analysis.is_new_incarnation(d, &segment) {
                     conn.analysis = Analyzer::new();
+                    conn.sides = Sides::new();
                 }
                 let verdict = conn.analysis.segment(d, &segment, packet.frame, ts_ns);
                 let f = verdict.flags;
