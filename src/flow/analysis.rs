@@ -308,7 +308,7 @@ impl Analyzer {
                 // The same acknowledgement and window again, with no data:
                 // the receiver got a segment beyond a hole (RFC 5681 §2).
                 if window != 0 {
-                    fwd.dup_acks += 1;
+                    fwd.dup_acks = fwd.dup_acks.saturating_add(1);
                     flags.set(Flags::DUP_ACK);
                     dup_ack = Some((fwd.last_ack_frame, fwd.dup_acks));
                 }
@@ -452,6 +452,11 @@ impl Sides {
         if seg.has(RST) {
             // RFC 9293 §3.10.7: a reset aborts the connection at both ends.
             *s = [Closed, Closed];
+            return;
+        }
+        // After a reset only a new SYN opens anything; stray segments
+        // (late copies, the peer's last data) leave both ends closed.
+        if *s == [Closed, Closed] && !seg.has(SYN) {
             return;
         }
         if seg.has(SYN) {
@@ -617,6 +622,69 @@ mod tests {
         assert_eq!(s.states, [Established, Established]);
         s.segment(0, &seg(RST, 70, 0, 0));
         assert_eq!(s.states, [Closed, Closed]);
+    }
+
+    #[test]
+    fn nothing_reopens_after_a_reset_but_a_syn() {
+        let mut s = Sides::new();
+        s.segment(0, &seg(SYN, 100, 0, 0));
+        s.segment(1, &seg(SYN | ACK, 900, 101, 0));
+        s.segment(0, &seg(RST, 101, 0, 0));
+        s.segment(1, &seg(FIN | ACK, 901, 101, 10));
+        assert_eq!(s.states, [Closed, Closed]);
+        s.segment(0, &seg(SYN, 5000, 0, 0));
+        assert_eq!(s.states, [SynSent, Listen]);
+    }
+
+    #[test]
+    fn window_full_needs_the_scale_from_both_syns() {
+        let mut a = Analyzer::new();
+        let mut syn = seg(SYN, 1000, 0, 0);
+        syn.wscale = Some(7);
+        a.segment(0, &syn, 1, 0);
+        let mut syn_ack = seg(SYN | ACK, 5000, 1001, 0);
+        syn_ack.wscale = Some(2);
+        a.segment(1, &syn_ack, 2, 1);
+        // The client's window field 10, scaled by its shift of 7: room for
+        // 1280 bytes after 5001, which a 1280-byte segment fills.
+        let mut ack = seg(ACK, 1001, 5001, 0);
+        ack.window = 10;
+        a.segment(0, &ack, 3, 2);
+        let full = a.segment(1, &seg(ACK, 5001, 1001, 1280), 5, 4);
+        assert_eq!(full.flags.names(), ["window_full"]);
+        // Without a window scale option in the SYN, the window is taken
+        // as it is.
+        let mut b = Analyzer::new();
+        b.segment(0, &seg(SYN, 1000, 0, 0), 1, 0);
+        b.segment(1, &seg(SYN | ACK, 5000, 1001, 0), 2, 1);
+        let mut small = seg(ACK, 1001, 5001, 0);
+        small.window = 1280;
+        b.segment(0, &small, 3, 2);
+        let full = b.segment(1, &seg(ACK, 5001, 1001, 1280), 4, 3);
+        assert_eq!(full.flags.names(), ["window_full"]);
+    }
+
+    #[test]
+    fn keep_alive_and_its_answer() {
+        let mut a = Analyzer::new();
+        a.segment(0, &seg(SYN, 1000, 0, 0), 1, 0);
+        a.segment(1, &seg(SYN | ACK, 5000, 1001, 0), 2, 1);
+        a.segment(0, &seg(ACK, 1001, 5001, 0), 3, 2);
+        let ka = a.segment(0, &seg(ACK, 1000, 5001, 0), 4, 3);
+        assert_eq!(ka.flags.names(), ["keep_alive"]);
+        let answer = a.segment(1, &seg(ACK, 5001, 1001, 0), 5, 4);
+        assert_eq!(answer.flags.names(), ["keep_alive_ack"]);
+    }
+
+    #[test]
+    fn acknowledgement_of_bytes_never_seen() {
+        let mut a = Analyzer::new();
+        a.segment(0, &seg(SYN, 1000, 0, 0), 1, 0);
+        a.segment(1, &seg(SYN | ACK, 5000, 1001, 0), 2, 1);
+        a.segment(0, &seg(ACK, 1001, 5001, 100), 3, 2);
+        // The server acknowledges 100 bytes more than the capture holds.
+        let unseen = a.segment(1, &seg(ACK, 5001, 1201, 0), 4, 3);
+        assert_eq!(unseen.flags.names(), ["ack_lost_segment"]);
     }
 
     #[test]
