@@ -24,7 +24,7 @@
 #        sudo bash samples/record.sh bench        (large capture, see below)
 #        bash samples/record.sh check             (only check the files)
 # Names: curl_redirect chromium dns_types curl_ipv6 curl_tls12 any_sll2
-#        nano_vlan two_interfaces websocket lossy refused.
+#        nano_vlan two_interfaces websocket lossy refused zero_window.
 # SAMPLES_OUT=DIR writes (and checks) the files in DIR instead of samples/,
 # e.g. to try a re-recording without touching the committed files.
 #
@@ -611,6 +611,48 @@ record_lossy() {
     }
 }
 
+# A slow reader: a Python client (standard library) with a 2 KB receive
+# buffer fetches 20 KB from the Gopher server and reads at most 4 KB every
+# 0.25 s, pausing 1.2 s before every fifth read, so its window closes, the
+# server probes it during the long pauses, and it opens again as the client
+# reads. Captured with a snap length of 128 bytes.
+record_zero_window() {
+    prepare
+    local f=$OUT/zero-window.pcapng
+    python3 -c 'import sys; sys.stdout.buffer.write(b"".join(b"netexplain zero-window sample, line %05d\n" % i for i in range(520)))' >"$WORK/slow-file.txt"
+    write_gopher_py
+    cat >"$WORK/slow-client.py" <<'PY'
+import socket, sys, time
+c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+c.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 2048)
+c.connect(("203.0.113.100", 7071))
+c.sendall(b"file.txt\r\n")
+got = b""
+for i in range(200):
+    time.sleep(1.2 if i % 5 == 4 else 0.25)
+    chunk = c.recv(4096)
+    if not chunk: break
+    got += chunk
+c.close()
+sys.stdout.buffer.write(got)
+PY
+    ip netns exec nx-web python3 "$WORK/gopher.py" 203.0.113.100 7071 "$WORK/slow-file.txt" >"$WORK/gopher.log" 2>&1 &
+    local server=$!
+    for _ in $(seq 1 50); do
+        in_ns nx-web ss -ltn | grep -q '203.0.113.100:7071' && break
+        sleep 0.1
+    done
+    start_capture nx-client "$f" dumpcap -i nxc0 -s 128 -w "$f"
+    in_ns nx-client timeout 30 python3 "$WORK/slow-client.py" >"$WORK/slow-got.txt"
+    stop_capture 1
+    kill "$server" 2>/dev/null || true
+    wait "$server" 2>/dev/null || true
+    cmp -s "$WORK/slow-file.txt" "$WORK/slow-got.txt" || {
+        echo "record.sh: the slow download is not the file" >&2
+        exit 1
+    }
+}
+
 # Refused: curl to a TCP port nobody listens on (SYN, then RST/ACK) and dig
 # to a UDP port nobody listens on (ICMP port unreachable).
 record_refused() {
@@ -766,6 +808,13 @@ verify_lossy() {
     expect "$f" 1 'tcp.analysis.spurious_retransmission' 'a copy delayed past the retransmission (spurious)'
     expect "$f" 2 'tcp.flags.fin==1' 'teardown'
 }
+verify_zero_window() {
+    local f=$1
+    expect "$f" 0 'frame.cap_len > 128' 'snap length 128'
+    expect "$f" 1 'tcp.analysis.zero_window' 'zero windows from the client'
+    expect "$f" 1 'tcp.analysis.window_update' 'window updates'
+    expect "$f" 1 'tcp.flags.fin==1 && tcp.srcport==7071' 'the server closes'
+}
 verify_refused() {
     local f=$1
     expect "$f" 1 'tcp.flags.syn==1 && tcp.flags.ack==0 && tcp.dstport==81' 'SYN to the closed port 81'
@@ -793,7 +842,8 @@ check_addresses() {
 SAMPLE_FILES=(curl_redirect:curl-redirect.pcapng chromium:chromium-pageload.pcapng
     dns_types:dns-types.pcapng curl_ipv6:curl-ipv6.pcapng curl_tls12:curl-tls12.pcapng
     any_sll2:any-sll2.pcap nano_vlan:nano-vlan.pcap two_interfaces:two-interfaces.pcapng
-    websocket:websocket.pcapng lossy:lossy.pcapng refused:refused.pcapng)
+    websocket:websocket.pcapng lossy:lossy.pcapng refused:refused.pcapng
+    zero_window:zero-window.pcapng)
 check_all() {
     local entry name f size
     for entry in "${SAMPLE_FILES[@]}"; do
@@ -941,7 +991,7 @@ for tool in ip nginx dnsmasq curl dig chromium dumpcap tcpdump tshark capinfos e
     command -v "$tool" >/dev/null || { echo "record.sh: $tool is required" >&2; exit 1; }
 done
 ALL=(curl_redirect chromium dns_types curl_ipv6 curl_tls12 any_sll2 nano_vlan two_interfaces websocket
-    lossy refused)
+    lossy refused zero_window)
 WANT=("${@:-${ALL[@]}}")
 for w in "${WANT[@]}"; do
     declare -F "record_$w" >/dev/null || { echo "record.sh: no sample named $w (${ALL[*]} bench)" >&2; exit 1; }

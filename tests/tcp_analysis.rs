@@ -159,6 +159,20 @@ fn every_sample_flags_what_tshark_flags() {
             "lossy.pcapng has no {flag}: {lossy:?}"
         );
     }
+    let slow = &seen["zero-window.pcapng"];
+    for flag in [
+        "zero_window",
+        "window_update",
+        "window_full",
+        "keep_alive",
+        "spurious_retransmission",
+        "dup_ack",
+    ] {
+        assert!(
+            slow.contains(flag),
+            "zero-window.pcapng has no {flag}: {slow:?}"
+        );
+    }
     let copies = &seen["two-interfaces.pcapng"];
     assert!(copies.contains("retransmission") && copies.contains("keep_alive"));
     assert!(seen["curl-redirect.pcapng"].is_empty());
@@ -237,6 +251,16 @@ fn states_through_handshake_and_teardown() {
     assert_eq!(state(&p, 317), "TIME_WAIT");
     assert_eq!(state(&p, 318), "CLOSED");
 
+    // The slow reader: the server closes first, the client acknowledges
+    // its FIN and waits in CLOSE-WAIT until it has read everything.
+    let p = packets_json(&sample("zero-window.pcapng"));
+    assert_eq!(state(&p, 8), "SYN_SENT");
+    assert_eq!(state(&p, 18), "ESTABLISHED"); // a zero window changes nothing
+    assert_eq!(state(&p, 79), "FIN_WAIT_1");
+    assert_eq!(state(&p, 80), "CLOSE_WAIT");
+    assert_eq!(state(&p, 81), "LAST_ACK");
+    assert_eq!(state(&p, 82), "TIME_WAIT");
+
     // Refused: SYN to a port with no listener, answered by RST/ACK
     // (§3.10.7.1): both ends closed.
     let p = packets_json(&sample("refused.pcapng"));
@@ -259,6 +283,7 @@ fn conversation_table_ends_where_the_packets_do() {
         ("curl-redirect.pcapng", 1, "CLOSED", "TIME_WAIT"),
         ("lossy.pcapng", 0, "CLOSED", "CLOSED"),
         ("refused.pcapng", 0, "CLOSED", "CLOSED"),
+        ("zero-window.pcapng", 0, "CLOSED", "TIME_WAIT"),
     ] {
         let path = sample(file);
         let out = netexplain(&["conversations", path.to_str().unwrap(), "--format", "json"]);
