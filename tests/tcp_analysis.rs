@@ -6,6 +6,10 @@
 //! - `tcp.state` on the handshake and teardown frames of curl-redirect, the
 //!   lossy download and the refused connection, against the RFC 9293 state
 //!   diagram; the conversation table ends where the packets do.
+//!
+//! No difference of definition remains on the samples. One exists that
+//! they do not exercise: an IP fragment gets no analysis here, where tshark
+//! reassembles the datagram and analyses the segment in its last fragment.
 
 mod common;
 
