@@ -446,7 +446,8 @@ record_two_interfaces() {
 # fixed plan instead of chance: it counts the server's data segments by
 # their first transmission and drops some, holds some back behind their
 # successors, and delays one for longer than the server's retransmission
-# timer; it also drops the client's first data segment (the request) once.
+# timer; it also drops the client's first data segment (the start of its
+# request) once.
 lossy_relay_script() {
     cat >"$WORK/lossy-relay.py" <<'PY'
 import select, socket, struct, sys, time
