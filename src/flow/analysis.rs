@@ -546,11 +546,6 @@ impl Sides {
             }
         }
     }
-
-    /// Side `side` has sent a FIN.
-    pub fn fin_sent(&self, side: usize) -> bool {
-        self.fin[side].is_some()
-    }
 }
 
 #[cfg(test)]
