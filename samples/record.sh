@@ -26,7 +26,8 @@
 #        sudo bash samples/record.sh bench        (large capture, see below)
 #        bash samples/record.sh check             (only check the files)
 # Names: curl_redirect chromium dns_types curl_ipv6 curl_tls12 any_sll2
-#        nano_vlan two_interfaces websocket dhcp keepalive http3.
+#        nano_vlan two_interfaces websocket dhcp keepalive http3 lossy refused
+#        zero_window.
 # SAMPLES_OUT=DIR writes (and checks) the files in DIR instead of samples/,
 # e.g. to try a re-recording without touching the committed files.
 #
@@ -449,6 +450,232 @@ record_two_interfaces() {
     stop_capture 3.5
 }
 
+# A lossy, reordering link between the client and the gateway, for the
+# lossy sample. This kernel has no netem, so a small relay on packet sockets
+# in nx-gw carries every frame between the client's link (nxg0) and a veth
+# pair (lyb, lya) whose other end holds the gateway's address, and applies a
+# fixed plan instead of chance: it counts the server's data segments by
+# their first transmission and drops some, holds some back behind their
+# successors, and delays one for longer than the server's retransmission
+# timer; it also drops the client's first data segment (the start of its
+# request) once.
+lossy_relay_script() {
+    cat >"$WORK/lossy-relay.py" <<'PY'
+import select, socket, struct, sys, time
+SOL_PACKET, PACKET_OUTGOING = 263, 4
+client_side, gw_side, port, secs, ready = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), sys.argv[5]
+DROP, DROP_TWICE = {12, 70}, {45}   # by first-transmission number
+HOLD = {25: 1, 58: 3}               # released after this many later segments
+DELAY = {90: 0.3}                   # seconds
+def open_sock(ifname):
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0003))
+    s.bind((ifname, 0))
+    return s
+def tcp_of(f):
+    # (source port, destination port, sequence number, payload length) of
+    # an IPv4 TCP frame, else None.
+    if len(f) < 54 or f[12:14] != b"\x08\x00" or f[23] != 6:
+        return None
+    ihl = (f[14] & 0x0F) * 4
+    total = struct.unpack("!H", f[16:18])[0]
+    t = 14 + ihl
+    sport, dport, seq = struct.unpack("!HHI", f[t:t + 8])
+    return sport, dport, seq, total - ihl - (f[t + 12] >> 4) * 4
+c, g = open_sock(client_side), open_sock(gw_side)
+seen, drops, held, timed = {}, {}, [], []
+count = 0
+client_request_dropped = False
+open(ready, "w").write("ready\n")
+deadline = time.monotonic() + secs
+while (left := deadline - time.monotonic()) > 0:
+    wait = min([left] + [max(0.0, t - time.monotonic()) for t, _ in timed])
+    readable, _, _ = select.select([c, g], [], [], wait)
+    now = time.monotonic()
+    for t, f in [x for x in timed if x[0] <= now]:
+        c.send(f)
+    timed = [x for x in timed if x[0] > now]
+    for s in readable:
+        data, addr = s.recvfrom(65536)
+        if addr[2] == PACKET_OUTGOING:
+            continue
+        seg = tcp_of(data)
+        if s is c:
+            if seg and seg[1] == port and seg[3] > 0 and not client_request_dropped:
+                client_request_dropped = True
+                continue
+            g.send(data)
+            continue
+        if not (seg and seg[0] == port and seg[3] > 0):
+            c.send(data)
+            continue
+        seq = seg[2]
+        if seq not in seen:
+            count += 1
+            seen[seq] = count
+        n = seen[seq]
+        drops[seq] = drops.get(seq, 0) + 1
+        if (n in DROP and drops[seq] == 1) or (n in DROP_TWICE and drops[seq] <= 2):
+            continue
+        if n in DELAY and drops[seq] == 1:
+            timed.append((now + DELAY[n], data))
+            continue
+        if n in HOLD and drops[seq] == 1:
+            held.append([HOLD[n], data])
+            continue
+        c.send(data)
+        for h in held:
+            h[0] -= 1
+        for h in [h for h in held if h[0] <= 0]:
+            c.send(h[1])
+        held = [h for h in held if h[0] > 0]
+PY
+}
+
+LOSSY_RELAY=
+lossy_setup() {
+    lossy_relay_script
+    in_ns nx-gw ip link add lya type veth peer name lyb
+    in_ns nx-gw sysctl -qw net.ipv6.conf.lya.disable_ipv6=1 net.ipv6.conf.lyb.disable_ipv6=1
+    # The gateway's IPv4 address moves to lya; nxg0 becomes a relay port
+    # that answers no ARP of its own.
+    in_ns nx-gw ip addr del 198.51.100.1/24 dev nxg0
+    in_ns nx-gw ip link set nxg0 arp off promisc on
+    in_ns nx-gw ip addr add 198.51.100.1/24 dev lya
+    # The relay copies frames as they are: checksums must be complete when
+    # they reach it, and no segment may be larger than the link's MTU.
+    for pair in nx-client:nxc0 nx-gw:nxg0 nx-gw:lya nx-gw:lyb; do
+        in_ns "${pair%%:*}" ethtool -K "${pair#*:}" tx off tso off gso off gro off >/dev/null 2>&1 || true
+    done
+    in_ns nx-gw ip link set lyb promisc on up
+    in_ns nx-gw ip link set lya up
+    rm -f "$WORK/lossy.ready"
+    ip netns exec nx-gw timeout 60 python3 "$WORK/lossy-relay.py" nxg0 lyb 7070 55 \
+        "$WORK/lossy.ready" 2>>"$WORK/relay.log" &
+    LOSSY_RELAY=$!
+    for _ in $(seq 1 50); do
+        [[ -e $WORK/lossy.ready ]] && break
+        sleep 0.1
+    done
+    [[ -e $WORK/lossy.ready ]] || {
+        echo "record.sh: the lossy relay did not start" >&2
+        cat "$WORK/relay.log" >&2
+        exit 1
+    }
+}
+lossy_teardown() {
+    kill "$LOSSY_RELAY" 2>/dev/null || true
+    wait "$LOSSY_RELAY" 2>/dev/null || true
+    in_ns nx-gw ip link del lya 2>/dev/null || true
+    in_ns nx-gw ip link set nxg0 arp on promisc off
+    in_ns nx-gw ip addr add 198.51.100.1/24 dev nxg0
+    in_ns nx-client ethtool -K nxc0 tx on >/dev/null 2>&1 || true
+    in_ns nx-gw ethtool -K nxg0 tx on >/dev/null 2>&1 || true
+    flush_neighbours
+}
+
+# A small Gopher server (RFC 1436) in Python's standard library: it reads
+# the selector line, sends the file and closes. Gopher rather than HTTP: the
+# capture keeps only headers, and a protocol netexplain does not decode
+# leaves the lossy sample about TCP alone, where HTTP's decoder would rightly
+# report the body bytes the capture lacks.
+write_gopher_py() {
+    cat >"$WORK/gopher.py" <<'PY'
+import socket, sys
+body = open(sys.argv[3], "rb").read()
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], int(sys.argv[2]))); s.listen(4)
+while True:
+    c, _ = s.accept()
+    selector = b""
+    while b"\r\n" not in selector and len(selector) < 1024:
+        chunk = c.recv(1024)
+        if not chunk: break
+        selector += chunk
+    c.sendall(body); c.close()
+PY
+}
+
+# `curl gopher://203.0.113.100:7070/0file.txt`: 200 KB through the lossy
+# relay, captured on the client's veth with a snap length of 128 bytes
+# (headers only, so the file stays small).
+record_lossy() {
+    prepare
+    local f=$OUT/lossy.pcapng
+    python3 -c 'import sys; sys.stdout.buffer.write(b"".join(b"netexplain lossy sample, line %06d\n" % i for i in range(5883)))' >"$WORK/lossy-file.txt"
+    write_gopher_py
+    ip netns exec nx-web python3 "$WORK/gopher.py" 203.0.113.100 7070 "$WORK/lossy-file.txt" >"$WORK/gopher.log" 2>&1 &
+    local server=$!
+    for _ in $(seq 1 50); do
+        in_ns nx-web ss -ltn | grep -q '203.0.113.100:7070' && break
+        sleep 0.1
+    done
+    lossy_setup
+    start_capture nx-client "$f" dumpcap -i nxc0 -s 128 -w "$f"
+    in_ns nx-client curl -4 -sS --max-time 30 gopher://203.0.113.100:7070/0file.txt -o "$WORK/lossy-got.txt"
+    stop_capture 2
+    lossy_teardown
+    kill "$server" 2>/dev/null || true
+    wait "$server" 2>/dev/null || true
+    cmp -s "$WORK/lossy-file.txt" "$WORK/lossy-got.txt" || {
+        echo "record.sh: the download through the lossy link is not the file" >&2
+        exit 1
+    }
+}
+
+# A slow reader: a Python client (standard library) with a 2 KB receive
+# buffer fetches 20 KB from the Gopher server and reads at most 4 KB every
+# 0.25 s, pausing 1.2 s before every fifth read, so its window closes, the
+# server probes it during the long pauses, and it opens again as the client
+# reads. Captured with a snap length of 128 bytes.
+record_zero_window() {
+    prepare
+    local f=$OUT/zero-window.pcapng
+    python3 -c 'import sys; sys.stdout.buffer.write(b"".join(b"netexplain zero-window sample, line %05d\n" % i for i in range(520)))' >"$WORK/slow-file.txt"
+    write_gopher_py
+    cat >"$WORK/slow-client.py" <<'PY'
+import socket, sys, time
+c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+c.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 2048)
+c.connect(("203.0.113.100", 7071))
+c.sendall(b"file.txt\r\n")
+got = b""
+for i in range(200):
+    time.sleep(1.2 if i % 5 == 4 else 0.25)
+    chunk = c.recv(4096)
+    if not chunk: break
+    got += chunk
+c.close()
+sys.stdout.buffer.write(got)
+PY
+    ip netns exec nx-web python3 "$WORK/gopher.py" 203.0.113.100 7071 "$WORK/slow-file.txt" >"$WORK/gopher.log" 2>&1 &
+    local server=$!
+    for _ in $(seq 1 50); do
+        in_ns nx-web ss -ltn | grep -q '203.0.113.100:7071' && break
+        sleep 0.1
+    done
+    start_capture nx-client "$f" dumpcap -i nxc0 -s 128 -w "$f"
+    in_ns nx-client timeout 30 python3 "$WORK/slow-client.py" >"$WORK/slow-got.txt"
+    stop_capture 1
+    kill "$server" 2>/dev/null || true
+    wait "$server" 2>/dev/null || true
+    cmp -s "$WORK/slow-file.txt" "$WORK/slow-got.txt" || {
+        echo "record.sh: the slow download is not the file" >&2
+        exit 1
+    }
+}
+
+# Refused: curl to a TCP port nobody listens on (SYN, then RST/ACK) and dig
+# to a UDP port nobody listens on (ICMP port unreachable).
+record_refused() {
+    prepare
+    local f=$OUT/refused.pcapng
+    start_capture nx-client "$f" dumpcap -i nxc0 -w "$f"
+    in_ns nx-client curl -4 -sS --max-time 5 http://203.0.113.100:81/ -o /dev/null 2>/dev/null || true
+    in_ns nx-client dig +time=1 +tries=1 @203.0.113.100 google.com A >/dev/null 2>&1 || true
+    stop_capture 1
+}
+
 # What each sample is for, checked with tshark. expect FILE MIN FILTER WHAT:
 # at least MIN frames match the display filter (MIN 0: none may match).
 FAILED=0
@@ -580,6 +807,34 @@ verify_two_interfaces() {
     expect "$f" 1 'http.response.code==301' '301'
 }
 
+verify_lossy() {
+    local f=$1
+    expect "$f" 0 'frame.cap_len > 128' 'snap length 128'
+    expect "$f" 1 'tcp.flags.syn==1 && tcp.flags.ack==0 && tcp.dstport==7070' 'SYN to port 7070'
+    expect "$f" 1 'tcp.analysis.lost_segment' 'segments the link dropped (previous segment not captured)'
+    expect "$f" 3 'tcp.analysis.duplicate_ack' 'duplicate ACKs'
+    expect "$f" 1 'tcp.options.sack_le' 'SACK blocks'
+    expect "$f" 1 'tcp.analysis.fast_retransmission' 'fast retransmission'
+    expect "$f" 2 'tcp.analysis.retransmission' 'retransmissions'
+    expect "$f" 1 'tcp.analysis.out_of_order' 'out-of-order segments'
+    expect "$f" 1 'tcp.analysis.spurious_retransmission' 'a copy delayed past the retransmission (spurious)'
+    expect "$f" 2 'tcp.flags.fin==1' 'teardown'
+}
+verify_zero_window() {
+    local f=$1
+    expect "$f" 0 'frame.cap_len > 128' 'snap length 128'
+    expect "$f" 1 'tcp.analysis.zero_window' 'zero windows from the client'
+    expect "$f" 1 'tcp.analysis.window_update' 'window updates'
+    expect "$f" 1 'tcp.flags.fin==1 && tcp.srcport==7071' 'the server closes'
+}
+verify_refused() {
+    local f=$1
+    expect "$f" 1 'tcp.flags.syn==1 && tcp.flags.ack==0 && tcp.dstport==81' 'SYN to the closed port 81'
+    expect "$f" 1 'tcp.flags.reset==1 && tcp.flags.ack==1 && tcp.srcport==81' 'RST/ACK from 203.0.113.100:81'
+    expect "$f" 1 'dns.flags.response==0 && ip.dst==203.0.113.100 && udp.dstport==53' 'DNS query to 203.0.113.100:53'
+    expect "$f" 1 'icmp.type==3 && icmp.code==3' 'ICMP port unreachable'
+}
+
 # Fails when a capture holds an address outside the documentation ranges,
 # link-local/multicast (needed by neighbour discovery) and loopback.
 check_addresses() {
@@ -601,7 +856,8 @@ SAMPLE_FILES=(curl_redirect:curl-redirect.pcapng chromium:chromium-pageload.pcap
     dns_types:dns-types.pcapng curl_ipv6:curl-ipv6.pcapng curl_tls12:curl-tls12.pcapng
     any_sll2:any-sll2.pcap nano_vlan:nano-vlan.pcap two_interfaces:two-interfaces.pcapng
     websocket:websocket.pcapng dhcp:dhcp-pageload.pcapng keepalive:http-keepalive.pcapng
-    http3:http3.pcapng)
+    http3:http3.pcapng
+    lossy:lossy.pcapng refused:refused.pcapng zero_window:zero-window.pcapng)
 check_all() {
     local entry name f size
     for entry in "${SAMPLE_FILES[@]}"; do
@@ -910,7 +1166,7 @@ for tool in ip nginx dnsmasq dhclient curl dig chromium dumpcap tcpdump tshark c
     command -v "$tool" >/dev/null || { echo "record.sh: $tool is required" >&2; exit 1; }
 done
 ALL=(curl_redirect chromium dns_types curl_ipv6 curl_tls12 any_sll2 nano_vlan two_interfaces websocket
-    dhcp keepalive http3)
+    dhcp keepalive http3 lossy refused zero_window)
 WANT=("${@:-${ALL[@]}}")
 for w in "${WANT[@]}"; do
     declare -F "record_$w" >/dev/null || { echo "record.sh: no sample named $w (${ALL[*]} bench)" >&2; exit 1; }

@@ -49,7 +49,11 @@ fn count(map: &mut BTreeMap<String, u64>, key: &str) {
 pub fn decode_and_track(frame: &Frame, tracker: &mut Tracker) -> Packet {
     let decoded = decode_frame(frame);
     let mut packet = decoded.packet;
-    tracker.process(&mut packet, decoded.payload);
+    let ts_ns = frame
+        .ts_sec
+        .saturating_mul(1_000_000_000)
+        .saturating_add(i64::from(frame.ts_nsec));
+    tracker.process_at(&mut packet, decoded.payload, ts_ns);
     packet
 }
 

@@ -53,6 +53,74 @@ pub struct TcpInfo {
     /// "close (first FIN)", "close (second FIN)", "close (last ACK)", "reset".
     #[serde(skip_serializing_if = "Option::is_none")]
     pub role: Option<&'static str>,
+    /// What Wireshark's TCP analysis would flag on this segment:
+    /// "retransmission", "fast_retransmission", "spurious_retransmission",
+    /// "out_of_order", "lost_segment" (a segment before it was not
+    /// captured), "ack_lost_segment" (it acknowledges bytes not captured),
+    /// "dup_ack", "zero_window", "zero_window_probe",
+    /// "zero_window_probe_ack", "window_update", "window_full",
+    /// "keep_alive", "keep_alive_ack".
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub analysis: Vec<&'static str>,
+    /// For a duplicate ACK: the frame whose acknowledgement it repeats.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dup_ack_of: Option<u64>,
+    /// For a duplicate ACK: how many times that acknowledgement has now
+    /// been repeated (1 for the first duplicate).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dup_ack_number: Option<u32>,
+    /// The sender's RFC 9293 state after this segment, as the wire shows
+    /// it: "SYN_SENT", "SYN_RECEIVED", "ESTABLISHED", "FIN_WAIT_1",
+    /// "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT",
+    /// "CLOSED".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<&'static str>,
+    /// Both ends' states after this segment, [client, server], for the
+    /// conversation table.
+    #[serde(skip)]
+    pub sides: Option<[TcpState; 2]>,
+}
+
+/// A side's state in the RFC 9293 state machine (§3.3.2), as far as the
+/// segments on the wire show it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum TcpState {
+    /// Nothing seen from this side yet (the capture began mid-connection).
+    Unknown,
+    Listen,
+    SynSent,
+    SynReceived,
+    Established,
+    FinWait1,
+    FinWait2,
+    CloseWait,
+    Closing,
+    LastAck,
+    TimeWait,
+    Closed,
+}
+
+impl TcpState {
+    /// The RFC's name with underscores, as `tcp.state` shows it; `None`
+    /// while unknown.
+    pub fn name(self) -> Option<&'static str> {
+        use TcpState::*;
+        Some(match self {
+            Unknown => return None,
+            Listen => "LISTEN",
+            SynSent => "SYN_SENT",
+            SynReceived => "SYN_RECEIVED",
+            Established => "ESTABLISHED",
+            FinWait1 => "FIN_WAIT_1",
+            FinWait2 => "FIN_WAIT_2",
+            CloseWait => "CLOSE_WAIT",
+            Closing => "CLOSING",
+            LastAck => "LAST_ACK",
+            TimeWait => "TIME_WAIT",
+            Closed => "CLOSED",
+        })
+    }
 }
 
 impl TcpInfo {

@@ -9,25 +9,10 @@ use crate::decode::Packet;
 use serde::Serialize;
 use std::collections::HashMap;
 
-/// A side's state in the RFC 9293 state machine, as far as the segments on
-/// the wire show it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum TcpState {
-    /// Nothing seen from this side yet (the capture began mid-connection).
-    Unknown,
-    Listen,
-    SynSent,
-    SynReceived,
-    Established,
-    FinWait1,
-    FinWait2,
-    CloseWait,
-    Closing,
-    LastAck,
-    TimeWait,
-    Closed,
-}
+/// Both sides' states come from the tracker's state machine
+/// ([`super::analysis::Sides`]), the same one that gives each packet its
+/// `tcp.state`, so the table and the packets cannot disagree.
+pub use crate::decode::tcp::TcpState;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Conversation {
@@ -64,8 +49,6 @@ pub struct Conversation {
     pub start: f64,
     pub duration: f64,
     pub first_frame: u64,
-    #[serde(skip)]
-    fin_seq: [Option<u32>; 2],
     #[serde(skip)]
     client_ep: Option<Endpoint>,
 }
@@ -220,7 +203,6 @@ impl Conversations {
             start: p.ts,
             duration: 0.0,
             first_frame: p.frame,
-            fin_seq: [None; 2],
             client_ep: Some(client),
         });
         Some(self.rows.len() - 1)
@@ -254,77 +236,24 @@ impl Conversation {
 /// One segment's effect on the history and on both sides' states.
 fn tcp_segment(row: &mut Conversation, p: &Packet, from_client: bool) {
     let Some(t) = &p.tcp else { return };
-    let (me, peer) = if from_client { (0, 1) } else { (1, 0) };
-    let mut states = [
-        row.client_state.unwrap_or(TcpState::Unknown),
-        row.server_state.unwrap_or(TcpState::Unknown),
-    ];
-    use TcpState::*;
     if t.has(RST) {
         row.note('R', from_client);
-        // RFC 9293 §3.10.7: a reset closes both ends at once.
-        states = [Closed, Closed];
     } else if t.has(SYN) && !t.has(ACK) {
         row.note('S', from_client);
-        states[me] = SynSent;
-        if states[peer] == Unknown {
-            states[peer] = Listen;
-        }
     } else if t.has(SYN) {
         row.note('H', from_client);
-        states[me] = SynReceived;
     } else {
         if t.payload_len > 0 {
             row.note('D', from_client);
         } else if t.has(ACK) && !t.has(FIN) {
             row.note('A', from_client);
         }
-        // RFC 9293 §3.5: the ACK of a SYN-ACK establishes the opener, and
-        // its arrival the other side.
-        if t.has(ACK) {
-            if matches!(states[me], SynSent | Unknown) && states[peer] == SynReceived {
-                states[me] = Established;
-                states[peer] = Established;
-            } else if states[me] == Unknown && states[peer] == Unknown {
-                states = [Established, Established];
-            } else if states[me] == SynReceived {
-                states[me] = Established;
-            }
-            // RFC 9293 §3.6: an acknowledgement of the peer's FIN.
-            if let Some(fin) = row.fin_seq[peer] {
-                if t.ack == fin.wrapping_add(1) {
-                    states[peer] = match states[peer] {
-                        FinWait1 => FinWait2,
-                        Closing => TimeWait,
-                        LastAck => Closed,
-                        s => s,
-                    };
-                }
-            }
-        }
         if t.has(FIN) {
             row.note('F', from_client);
-            row.fin_seq[me] = Some(t.seq.wrapping_add(t.payload_len));
-            states[me] = match states[peer] {
-                // The peer closed first: this FIN answers it.
-                CloseWait | LastAck | FinWait1 | FinWait2 | Closing | TimeWait
-                    if row.fin_seq[peer].is_some() =>
-                {
-                    LastAck
-                }
-                _ => FinWait1,
-            };
-            if row.fin_seq[peer].is_none() {
-                states[peer] = CloseWait;
-            } else if states[peer] == FinWait2 {
-                // The first closer gets the second FIN: it acknowledges it
-                // and waits in TIME-WAIT.
-                states[peer] = TimeWait;
-            } else if states[peer] == FinWait1 {
-                states[peer] = Closing;
-            }
         }
     }
-    row.client_state = Some(states[0]);
-    row.server_state = Some(states[1]);
+    if let Some([client, server]) = t.sides {
+        row.client_state = Some(client);
+        row.server_state = Some(server);
+    }
 }

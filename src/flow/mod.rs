@@ -6,6 +6,7 @@
 //! Everything that grows with the input is bounded by [`Limits`]; what a
 //! bound drops is counted in [`FlowStats`], never hidden.
 
+pub mod analysis;
 pub mod conversations;
 pub mod quic;
 mod reassembly;
@@ -15,6 +16,7 @@ use crate::decode::http::{self, HttpConn, HttpOutput, HttpStream};
 use crate::decode::tcp::{ACK, FIN, RST, SYN};
 use crate::decode::tls::{self, TlsInfo, TlsStream};
 use crate::decode::Packet;
+use analysis::{Analyzer, Flags, Segment, Sides};
 use reassembly::{Delivery, Reassembler};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -53,10 +55,15 @@ pub struct FlowStats {
     pub tcp_conversations: u64,
     /// Conversations dropped from the table because it was full.
     pub conversations_evicted: u64,
-    /// Segments that arrived ahead of a hole in the sequence space.
+    /// Segments flagged "out_of_order" by the TCP analysis.
     pub out_of_order_segments: u64,
-    /// Segments entirely made of bytes already seen.
+    /// Segments flagged "retransmission", "fast_retransmission" or
+    /// "spurious_retransmission" by the TCP analysis.
     pub retransmitted_segments: u64,
+    /// Segments flagged "dup_ack".
+    pub duplicate_acks: u64,
+    /// Segments flagged "zero_window".
+    pub zero_windows: u64,
     /// Bytes not reassembled because a per-stream or total bound was hit.
     pub bytes_dropped_at_bounds: u64,
     /// Directions whose application decoding stopped at a hole that was
@@ -142,6 +149,10 @@ struct Conn {
     /// HTTP/1.x state the two directions share.
     http: HttpConn,
     last_frame: u64,
+    /// Wireshark-style analysis of each segment.
+    analysis: Analyzer,
+    /// Both ends' RFC 9293 states.
+    sides: Sides,
 }
 
 impl Conn {
@@ -215,10 +226,20 @@ impl Tracker {
     }
 
     /// Adds what only the flow knows to a decoded packet: TCP relative
-    /// numbers and roles, reassembled DNS/TLS/HTTP, DNS latency.
+    /// numbers, roles, analysis and states, reassembled DNS/TLS/HTTP, DNS
+    /// latency. The time of the frame is taken from `packet.ts`; prefer
+    /// [`Tracker::process_at`] with the capture's own timestamp.
     pub fn process(&mut self, packet: &mut Packet, payload: &[u8]) {
+        let ts_ns = (packet.ts * 1e9).round() as i64;
+        self.process_at(packet, payload, ts_ns);
+    }
+
+    /// As [`Tracker::process`], with the frame's time in nanoseconds since
+    /// the epoch, exactly as captured (the TCP analysis compares delays of
+    /// microseconds, finer than `packet.ts` can hold).
+    pub fn process_at(&mut self, packet: &mut Packet, payload: &[u8], ts_ns: i64) {
         if packet.tcp.is_some() {
-            self.tcp(packet, payload);
+            self.tcp(packet, payload, ts_ns);
         } else if packet.udp.is_some() {
             self.quic.process(packet, payload);
             self.stats.quic = self.quic.stats().clone();
@@ -259,10 +280,12 @@ impl Tracker {
         }
     }
 
-    fn tcp(&mut self, packet: &mut Packet, payload: &[u8]) {
+    fn tcp(&mut self, packet: &mut Packet, payload: &[u8], ts_ns: i64) {
         let (Some(ip), Some(tcp)) = (&packet.ip, &packet.tcp) else {
             return;
         };
+        // A fragment's length is not the segment's: no sequence analysis.
+        let fragment = ip.fragment;
         let src = (ip.src, tcp.src_port);
         let dst = (ip.dst, tcp.dst_port);
         let key = conn_key(src, dst);
@@ -297,6 +320,8 @@ impl Tracker {
                     reset: false,
                     http: HttpConn::default(),
                     last_frame: packet.frame,
+                    analysis: Analyzer::new(),
+                    sides: Sides::new(),
                 }),
             );
         }
@@ -340,6 +365,38 @@ impl Tracker {
             if has(RST) {
                 conn.reset = true;
             }
+
+            let segment = Segment {
+                seq,
+                ack: tcp.ack,
+                len: tcp.payload_len,
+                flags,
+                window: tcp.window,
+                wscale: tcp.options.wscale,
+            };
+            if !fragment {
+                // A SYN with a new ISN on a conversation not seen closing:
+                // the old connection is gone (its end was not captured);
+                // sequence analysis and states start again.
+                if conn.analysis.is_new_incarnation(d, &segment) {
+                    conn.analysis = Analyzer::new();
+                    conn.sides = Sides::new();
+                }
+                let verdict = conn.analysis.segment(d, &segment, packet.frame, ts_ns);
+                let f = verdict.flags;
+                self.stats.out_of_order_segments += u64::from(f.has(Flags::OUT_OF_ORDER));
+                self.stats.retransmitted_segments += u64::from(f.any_retransmission());
+                self.stats.duplicate_acks += u64::from(f.has(Flags::DUP_ACK));
+                self.stats.zero_windows += u64::from(f.has(Flags::ZERO_WINDOW));
+                tcp.analysis = f.names();
+                if let Some((of, n)) = verdict.dup_ack {
+                    tcp.dup_ack_of = Some(of);
+                    tcp.dup_ack_number = Some(n);
+                }
+            }
+            conn.sides.segment(d, &segment);
+            tcp.state = conn.sides.states[d].name();
+            tcp.sides = Some(conn.sides.states);
 
             // Reassembly: data starts after the SYN's sequence number.
             let dir = &mut conn.dirs[d];
@@ -393,8 +450,6 @@ impl Tracker {
                 }
             }
             let dir = &mut conn.dirs[d];
-            self.stats.out_of_order_segments += u64::from(delivery.out_of_order);
-            self.stats.retransmitted_segments += u64::from(delivery.retransmission);
             self.stats.bytes_dropped_at_bounds += delivery.dropped;
             if delivery.dropped > 0 {
                 errors.push(format!(

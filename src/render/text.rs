@@ -24,6 +24,14 @@ pub fn packet_line(p: &Packet, t0: f64, out: &mut String) {
         out.push_str(proto);
     }
     out.push(' ');
+    if let Some(labels) = p.tcp.as_ref().and_then(tcp_analysis_labels) {
+        if color {
+            let _ = write!(out, "{} ", labels.yellow());
+        } else {
+            out.push_str(&labels);
+            out.push(' ');
+        }
+    }
     out.push_str(&summary);
     if let Some(m) = meaning {
         if color {
@@ -50,6 +58,58 @@ pub fn packet_line(p: &Packet, t0: f64, out: &mut String) {
         }
     }
     out.push('\n');
+}
+
+/// The TCP analysis as tshark's packet list shows it: "[TCP Dup ACK 12#1]",
+/// "[TCP Retransmission]", … A fast or spurious retransmission is named as
+/// such, not also as a plain one.
+fn tcp_analysis_labels(t: &crate::decode::tcp::TcpInfo) -> Option<String> {
+    let has = |name: &str| t.analysis.contains(&name);
+    let mut labels: Vec<String> = Vec::new();
+    if has("zero_window_probe") {
+        labels.push("[TCP ZeroWindowProbe]".into());
+    }
+    if has("zero_window_probe_ack") {
+        labels.push("[TCP ZeroWindowProbeAck]".into());
+    }
+    if has("keep_alive") {
+        labels.push("[TCP Keep-Alive]".into());
+    }
+    if has("keep_alive_ack") {
+        labels.push("[TCP Keep-Alive ACK]".into());
+    }
+    if has("window_update") {
+        labels.push("[TCP Window Update]".into());
+    }
+    if has("window_full") {
+        labels.push("[TCP Window Full]".into());
+    }
+    if has("zero_window") {
+        labels.push("[TCP ZeroWindow]".into());
+    }
+    if has("lost_segment") {
+        labels.push("[TCP Previous segment not captured]".into());
+    }
+    if has("ack_lost_segment") {
+        labels.push("[TCP ACKed unseen segment]".into());
+    }
+    if has("dup_ack") {
+        match (t.dup_ack_of, t.dup_ack_number) {
+            (Some(of), Some(n)) => labels.push(format!("[TCP Dup ACK {of}#{n}]")),
+            _ => labels.push("[TCP Dup ACK]".into()),
+        }
+    }
+    if has("fast_retransmission") {
+        labels.push("[TCP Fast Retransmission]".into());
+    } else if has("spurious_retransmission") {
+        labels.push("[TCP Spurious Retransmission]".into());
+    } else if has("retransmission") {
+        labels.push("[TCP Retransmission]".into());
+    }
+    if has("out_of_order") {
+        labels.push("[TCP Out-Of-Order]".into());
+    }
+    (!labels.is_empty()).then(|| labels.join(" "))
 }
 
 /// "src → dst": addresses with ports, else hardware addresses.
