@@ -520,6 +520,10 @@ fn explain(
         Ok(())
     });
     progress.finish();
+    // The conversation state is no longer needed: free it before the
+    // story is built.
+    drop(tracker);
+    drop(reader);
     let mut story = explainer.story();
     story.flow = Some(summary.flow.clone());
     let mut text = String::new();

@@ -353,7 +353,7 @@ mod ip {
                 p.tcp = Some(tcp::TcpInfo {
                     src_port: t.source_port(),
                     dst_port: t.destination_port(),
-                    flags: tcp::flag_names(bits),
+                    flags: tcp::TcpFlags(bits),
                     flag_bits: bits,
                     seq: t.sequence_number(),
                     ack: t.acknowledgment_number(),

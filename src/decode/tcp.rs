@@ -24,7 +24,7 @@ pub const ACK: u8 = 0x10;
 pub struct TcpInfo {
     pub src_port: u16,
     pub dst_port: u16,
-    pub flags: Vec<&'static str>,
+    pub flags: TcpFlags,
     /// The raw flag byte, for code that tests bits.
     #[serde(skip)]
     pub flag_bits: u8,
@@ -158,12 +158,34 @@ pub struct TcpOptions {
 }
 
 /// Names the flags set in a flag byte.
-pub fn flag_names(bits: u8) -> Vec<&'static str> {
+pub fn flag_names(bits: u8) -> impl Iterator<Item = &'static str> {
     FLAG_NAMES
         .iter()
-        .filter(|(b, _)| bits & b != 0)
+        .filter(move |(b, _)| bits & b != 0)
         .map(|(_, n)| *n)
-        .collect()
+}
+
+/// The flag byte, serialised as the list of names ("SYN", "ACK") and shown
+/// as "SYN, ACK": kept as the byte, so no list is built per segment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TcpFlags(pub u8);
+
+impl Serialize for TcpFlags {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(flag_names(self.0))
+    }
+}
+
+impl std::fmt::Display for TcpFlags {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, name) in flag_names(self.0).enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            f.write_str(name)?;
+        }
+        Ok(())
+    }
 }
 
 /// Parses the options area of a TCP header. Malformed options stop the
@@ -275,7 +297,11 @@ mod tests {
 
     #[test]
     fn flags_in_wireshark_order() {
-        assert_eq!(flag_names(0x12), vec!["SYN", "ACK"]);
-        assert_eq!(flag_names(0x19), vec!["FIN", "PSH", "ACK"]);
+        assert_eq!(flag_names(0x12).collect::<Vec<_>>(), vec!["SYN", "ACK"]);
+        assert_eq!(TcpFlags(0x19).to_string(), "FIN, PSH, ACK");
+        assert_eq!(
+            serde_json::to_string(&TcpFlags(0x12)).unwrap(),
+            r#"["SYN","ACK"]"#
+        );
     }
 }

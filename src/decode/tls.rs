@@ -239,6 +239,11 @@ pub struct TlsStream {
     /// The cipher suite this direction's ServerHello chose: it decides how
     /// a ServerKeyExchange is laid out.
     chosen_suite: Option<u16>,
+    /// Body bytes still to come of an application-data record that is
+    /// skipped rather than buffered (its content is encrypted), and the
+    /// record to report when they have passed.
+    skip: usize,
+    skipping: Option<TlsRecord>,
 }
 
 impl TlsStream {
@@ -255,6 +260,8 @@ impl TlsStream {
             lost: false,
             max_message,
             chosen_suite: None,
+            skip: 0,
+            skipping: None,
         }
     }
 
@@ -286,6 +293,8 @@ impl TlsStream {
         self.hs = Vec::new();
         self.hs_frames.clear();
         self.feeds.clear();
+        self.skip = 0;
+        self.skipping = None;
     }
 
     /// Frames that carried stream bytes in `[from, to)`.
@@ -302,9 +311,28 @@ impl TlsStream {
     }
 
     /// Takes the next in-order bytes of this direction, carried by `frame`.
-    pub fn feed(&mut self, data: &[u8], frame: u64, out: &mut TlsInfo, errors: &mut Vec<String>) {
+    pub fn feed(
+        &mut self,
+        mut data: &[u8],
+        frame: u64,
+        out: &mut TlsInfo,
+        errors: &mut Vec<String>,
+    ) {
         if self.lost || data.is_empty() {
             return;
+        }
+        // The rest of a skipped application-data record: counted, not kept.
+        if self.skip > 0 {
+            let n = self.skip.min(data.len());
+            self.skip -= n;
+            self.buf_start += n as u64;
+            data = &data[n..];
+            if self.skip == 0 {
+                out.records.extend(self.skipping.take());
+            }
+            if data.is_empty() {
+                return;
+            }
         }
         self.buf.extend_from_slice(data);
         let end = self.buf_start + self.buf.len() as u64;
@@ -332,19 +360,30 @@ impl TlsStream {
                 self.lost = true;
                 break;
             }
-            if self.buf.len() - at < RECORD_HEADER + len {
-                break;
-            }
-            let from = self.buf_start + at as u64;
-            let to = from + (RECORD_HEADER + len) as u64;
-            let frames = self.frames_between(from, to);
-            let body = self.buf[at + RECORD_HEADER..at + RECORD_HEADER + len].to_vec();
-            out.records.push(TlsRecord {
+            let record = TlsRecord {
                 content_type: content_type_name(ctype),
                 version: version_name(version),
                 length: len as u16,
-            });
-            self.record(ctype, &body, &frames, out, errors);
+            };
+            if self.buf.len() - at < RECORD_HEADER + len {
+                // Application data is encrypted and only its size is
+                // reported: its body is skipped as it arrives instead of
+                // being held until the record is whole.
+                if ctype == 23 {
+                    self.skip = RECORD_HEADER + len - (self.buf.len() - at);
+                    self.skipping = Some(record);
+                    at = self.buf.len();
+                }
+                break;
+            }
+            out.records.push(record);
+            if ctype != 23 {
+                let from = self.buf_start + at as u64;
+                let to = from + (RECORD_HEADER + len) as u64;
+                let frames = self.frames_between(from, to);
+                let body = self.buf[at + RECORD_HEADER..at + RECORD_HEADER + len].to_vec();
+                self.record(ctype, &body, &frames, out, errors);
+            }
             at += RECORD_HEADER + len;
         }
         if self.lost {
@@ -1073,6 +1112,30 @@ pub fn signature_scheme_name(s: u16) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn application_data_is_counted_not_buffered() {
+        // A 4000-byte application-data record, then a close_notify alert,
+        // through a stream whose bound (1 KiB) is smaller than the record.
+        let mut bytes = vec![23, 3, 3, 0x0f, 0xa0];
+        bytes.extend(vec![0xaa; 4000]);
+        bytes.extend([21, 3, 3, 0, 2, 1, 0]);
+        let mut s = TlsStream::new(1 << 10);
+        let (mut out, mut errors) = (TlsInfo::default(), Vec::new());
+        s.feed(&bytes[..100], 1, &mut out, &mut errors);
+        s.feed(&bytes[100..3000], 2, &mut out, &mut errors);
+        assert!(out.records.is_empty());
+        assert!(s.buffered() < 100, "{} bytes held", s.buffered());
+        s.feed(&bytes[3000..], 3, &mut out, &mut errors);
+        assert!(errors.is_empty(), "{errors:?}");
+        let got: Vec<_> = out
+            .records
+            .iter()
+            .map(|r| (r.content_type.as_str(), r.length))
+            .collect();
+        assert_eq!(got, vec![("application_data", 4000), ("alert", 2)]);
+        assert_eq!(out.alerts[0].description, "close_notify");
+    }
 
     fn bytes(hex: &str) -> Vec<u8> {
         let hex = hex.trim();

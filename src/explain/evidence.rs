@@ -31,7 +31,26 @@ pub struct FrameRec {
     pub dst_mac: Option<Mac>,
     /// "arp", "ndp", "dns", "tcp", "tls", "http", "quic", "udp", "icmp", "other".
     pub proto: &'static str,
-    pub label: String,
+    pub label: FrameLabel,
+}
+
+/// What a ladder arrow says about a frame. Most frames of a large capture
+/// are plain TCP segments: they keep only their flags and length, and are
+/// put into words when an arrow is drawn.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FrameLabel {
+    Tcp { flags: tcp::TcpFlags, len: u32 },
+    Text(Box<str>),
+}
+
+impl std::fmt::Display for FrameLabel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FrameLabel::Tcp { flags, len: 0 } => write!(f, "[{flags}]"),
+            FrameLabel::Tcp { flags, len } => write!(f, "[{flags}] {len} B"),
+            FrameLabel::Text(t) => f.write_str(t),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -82,13 +101,54 @@ pub struct Seg {
 #[derive(Debug, Clone)]
 pub struct TlsRec {
     pub seg: Seg,
-    pub hs: TlsHandshake,
+    pub hs: HandshakeSummary,
 }
 
 #[derive(Debug, Clone)]
 pub struct HttpRec {
     pub seg: Seg,
     pub msg: HttpMessage,
+}
+
+/// The part of a handshake message the story tells: a connection keeps
+/// only this, not the fingerprints, certificates and raw lists of the
+/// decoded message, so that evidence for thousands of connections stays
+/// small.
+#[derive(Debug, Clone, Default)]
+pub struct HandshakeSummary {
+    pub kind: String,
+    pub version: Option<String>,
+    pub sni: Option<String>,
+    pub alpn: Vec<String>,
+    pub supported_versions: Vec<String>,
+    pub cipher_suites: Vec<u16>,
+    pub cipher_suite: Option<u16>,
+    pub key_share_groups: Vec<u16>,
+    pub session_id: Option<String>,
+    pub pre_shared_key: bool,
+    pub encrypted_client_hello: bool,
+    pub grease: Vec<u16>,
+    pub length: u32,
+    pub frames: Vec<u64>,
+}
+
+fn story_view(h: &TlsHandshake) -> HandshakeSummary {
+    HandshakeSummary {
+        kind: h.kind.clone(),
+        version: h.version.clone(),
+        sni: h.sni.clone(),
+        alpn: h.alpn.clone(),
+        supported_versions: h.supported_versions.clone(),
+        cipher_suites: h.cipher_suites.clone(),
+        cipher_suite: h.cipher_suite,
+        key_share_groups: h.key_share_groups.clone(),
+        session_id: h.session_id.clone(),
+        pre_shared_key: h.pre_shared_key,
+        encrypted_client_hello: h.encrypted_client_hello,
+        grease: h.grease.clone(),
+        length: h.length,
+        frames: h.frames.clone(),
+    }
 }
 
 /// WebSocket frames of a connection: the first few kept, all counted.
@@ -273,8 +333,17 @@ impl Evidence {
         let src = p.ip.as_ref().map(|i| i.src);
         let dst = p.ip.as_ref().map(|i| i.dst);
         let dst_mac = p.eth.as_ref().map(|e| e.dst);
-        let (proto, label) = label(p);
         if self.frames.len() < MAX_FRAMES {
+            let (proto, label) = label(p);
+            // Grow by doubling, but not past the bound: the last doubling
+            // would leave a third of a large table unused.
+            if self.frames.len() == self.frames.capacity() {
+                let more = self
+                    .frames
+                    .capacity()
+                    .clamp(1024, MAX_FRAMES - self.frames.len());
+                self.frames.reserve_exact(more);
+            }
             self.frames.push(FrameRec {
                 frame: p.frame,
                 ts: p.ts,
@@ -493,7 +562,10 @@ impl Evidence {
             }
             for h in &tls.handshakes {
                 if c.tls.len() < MAX_PER_CONN {
-                    c.tls.push(TlsRec { seg, hs: h.clone() });
+                    c.tls.push(TlsRec {
+                        seg,
+                        hs: story_view(h),
+                    });
                 }
             }
             for a in &tls.alerts {
@@ -572,17 +644,20 @@ impl Evidence {
                 // encrypted records.
                 for h in &q.handshakes {
                     if c.tls.len() < MAX_PER_CONN {
-                        c.tls.push(TlsRec { seg, hs: h.clone() });
+                        c.tls.push(TlsRec {
+                            seg,
+                            hs: story_view(h),
+                        });
                     }
                 }
                 if q.long_type == Some("handshake") && c.tls.len() < MAX_PER_CONN {
                     c.tls.push(TlsRec {
                         seg,
-                        hs: TlsHandshake {
+                        hs: HandshakeSummary {
                             kind: "encrypted_handshake_message".into(),
                             length: u32::try_from(q.length.unwrap_or(0)).unwrap_or(u32::MAX),
                             frames: vec![p.frame],
-                            ..TlsHandshake::default()
+                            ..HandshakeSummary::default()
                         },
                     });
                 }
@@ -648,7 +723,21 @@ impl Evidence {
 
 /// A short label for the ladder, and the protocol it belongs to. Labels
 /// use protocol terms, the same in every language.
-fn label(p: &Packet) -> (&'static str, String) {
+fn label(p: &Packet) -> (&'static str, FrameLabel) {
+    if let (Some(t), None, None, true) = (&p.tcp, &p.tls, &p.dns, p.http.is_empty()) {
+        return (
+            "tcp",
+            FrameLabel::Tcp {
+                flags: t.flags,
+                len: t.payload_len,
+            },
+        );
+    }
+    let (proto, text) = label_text(p);
+    (proto, FrameLabel::Text(text.into_boxed_str()))
+}
+
+fn label_text(p: &Packet) -> (&'static str, String) {
     if let Some(a) = &p.arp {
         return if a.op == "reply" {
             ("arp", format!("ARP {} is-at {}", a.sender_ip, a.sender_mac))
@@ -710,7 +799,7 @@ fn label(p: &Packet) -> (&'static str, String) {
         }
     }
     if let Some(t) = &p.tcp {
-        let mut text = format!("[{}]", t.flags.join(", "));
+        let mut text = format!("[{}]", t.flags);
         if t.payload_len > 0 {
             text.push_str(&format!(" {} B", t.payload_len));
         }

@@ -272,6 +272,10 @@ const DNS_LEAD_SECS: f64 = 10.0;
 /// At most this many page loads are assembled (a SYN flood would make
 /// every SYN one); connections beyond are left out and counted.
 const MAX_LOADS: usize = 10_000;
+/// DNS messages told per page load: a page load asks for a handful of
+/// names; a client that keeps asking the same ones (a benchmark, a
+/// monitoring loop) would otherwise hand every load hundreds.
+const MAX_DNS_PER_LOAD: usize = 64;
 /// DHCP messages told per page load.
 const MAX_DHCP_PER_LOAD: usize = 64;
 /// At most this many page loads are told, the most promising first.
@@ -544,6 +548,9 @@ fn attach_dns(ev: &Evidence, l: &mut Load) {
     let mut names = l.names.clone();
     let mut query_ids = BTreeSet::new();
     for i in ev.dns_of(l.client, l.client_mac) {
+        if l.dns.len() >= MAX_DNS_PER_LOAD {
+            break;
+        }
         let d = &ev.dns[i];
         let Some(q) = d.msg.questions.first() else {
             continue;

@@ -178,7 +178,7 @@ fn describe(p: &Packet) -> (&'static str, String, Option<String>) {
         return ("WebSocket", parts.join("; "), websocket_meaning(f));
     }
     if let Some(t) = &p.tcp {
-        let mut s = format!("[{}]", t.flags.join(", "));
+        let mut s = format!("[{}]", t.flags);
         if let Some(r) = t.rel_seq {
             let _ = write!(s, " seq={r}");
         } else {

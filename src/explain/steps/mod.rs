@@ -316,7 +316,7 @@ fn ladder(ctx: &Ctx, frames: &BTreeSet<u64>, steps: &[Step]) -> Ladder {
             t: round3(r.ts - ctx.t0),
             from,
             to,
-            label: r.label.clone(),
+            label: r.label.to_string(),
             steps: by_frame.get(f).cloned().unwrap_or_default(),
         });
     }
