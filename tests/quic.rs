@@ -428,7 +428,7 @@ fn the_client_hello_is_reassembled_whichever_initial_comes_first() {
             let f = all.iter().find(|f| f.index == *n).unwrap();
             let p = decode_and_track(&f.frame(), &mut tracker);
             assert!(p.errors.is_empty(), "frame {n}: {:?}", p.errors);
-            for q in p.quic.iter().chain(&p.quic_more) {
+            for q in p.quic.as_deref().into_iter().chain(&p.quic_more) {
                 for h in &q.handshakes {
                     hellos.push((*n, h.kind.clone(), h.sni.clone(), h.frames.clone()));
                 }

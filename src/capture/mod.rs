@@ -251,7 +251,10 @@ impl CaptureReader {
             match self.inner.next() {
                 Ok((size, block)) => {
                     let got = self.state.take_block(block, offset)?;
-                    self.inner.consume(size);
+                    // The buffer is compacted only when a block runs past
+                    // its end (refill), which moves a part of one block,
+                    // rather than whenever half of it has been read.
+                    self.inner.consume_noshift(size);
                     if got {
                         break;
                     }

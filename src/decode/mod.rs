@@ -106,7 +106,7 @@ pub struct Packet {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub arp: Option<arp::ArpInfo>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub ndp: Option<ndp::NdpInfo>,
+    pub ndp: Option<Box<ndp::NdpInfo>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ip: Option<IpInfo>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -118,13 +118,13 @@ pub struct Packet {
     /// The first DNS message in this frame (UDP), or the first one this
     /// frame completed (TCP).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub dns: Option<dns::DnsMessage>,
+    pub dns: Option<Box<dns::DnsMessage>>,
     /// Further DNS messages completed by this frame (DNS over TCP may carry
     /// several in one segment).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub dns_more: Vec<dns::DnsMessage>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub dhcp: Option<dhcp::DhcpMessage>,
+    pub dhcp: Option<Box<dhcp::DhcpMessage>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tls: Option<tls::TlsInfo>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -135,7 +135,7 @@ pub struct Packet {
     /// The first QUIC packet of the datagram; `quic_more` holds the packets
     /// coalesced after it (RFC 9000 §12.2).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub quic: Option<quic::QuicPacket>,
+    pub quic: Option<Box<quic::QuicPacket>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub quic_more: Vec<quic::QuicPacket>,
     /// What could not be decoded: truncation, malformed fields.
@@ -254,12 +254,12 @@ pub fn decode_frame<'a>(frame: &crate::capture::Frame<'a>) -> Decoded<'a> {
         let proto = dns::is_dns_port(udp.src_port).or_else(|| dns::is_dns_port(udp.dst_port));
         if let Some(proto) = proto {
             match dns::parse_message(payload, proto) {
-                Ok(m) => packet.dns = Some(m),
+                Ok(m) => packet.dns = Some(Box::new(m)),
                 Err(e) => packet.errors.push(format!("{proto}: {e}")),
             }
         } else if dhcp::is_dhcp_ports(udp.src_port, udp.dst_port) {
             match dhcp::parse(payload) {
-                Ok(m) => packet.dhcp = Some(m),
+                Ok(m) => packet.dhcp = Some(Box::new(m)),
                 Err(e) => packet.errors.push(e.to_string()),
             }
         } else if udp.src_port == 443
@@ -393,7 +393,7 @@ mod ip {
                     summary: icmp::summary_v6(t, c, i.bytes5to8()),
                 });
                 match ndp::parse(i.slice()) {
-                    Some(Ok(n)) => p.ndp = Some(n),
+                    Some(Ok(n)) => p.ndp = Some(Box::new(n)),
                     Some(Err(e)) => p.errors.push(e.to_string()),
                     None => {}
                 }

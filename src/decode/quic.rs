@@ -226,7 +226,7 @@ pub fn decode_into(packet: &mut crate::decode::Packet, datagram: &[u8], from_cli
 /// coalesced ones after it under `quic_more`.
 pub fn set_packets(packet: &mut crate::decode::Packet, packets: Vec<QuicPacket>) {
     let mut it = packets.into_iter();
-    packet.quic = it.next();
+    packet.quic = it.next().map(Box::new);
     packet.quic_more = it.collect();
 }
 

@@ -10,7 +10,8 @@ use crate::decode::tcp::{self, TcpOptions};
 use crate::decode::tls::TlsHandshake;
 use crate::decode::websocket::WsFrame;
 use crate::decode::{Mac, Packet};
-use std::collections::{BTreeMap, HashMap};
+use foldhash::HashMap;
+use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
 
 /// At most this many frames are remembered for the ladder diagram.
@@ -368,7 +369,7 @@ impl Evidence {
                 self.dhcp.push(DhcpRec {
                     frame: p.frame,
                     ts: p.ts,
-                    msg: d.clone(),
+                    msg: (**d).clone(),
                 });
             } else {
                 self.items_dropped += 1;
@@ -421,7 +422,7 @@ impl Evidence {
         }
         if let (Some(s), Some(d)) = (src, dst) {
             let transport = if p.tcp.is_some() { "tcp" } else { "udp" };
-            for m in p.dns.iter().chain(&p.dns_more) {
+            for m in p.dns.as_deref().into_iter().chain(&p.dns_more) {
                 if m.protocol != "dns" {
                     continue;
                 }
@@ -633,7 +634,7 @@ impl Evidence {
             if c.first_data[dir].is_none() {
                 c.first_data[dir] = Some(seg);
             }
-            for q in p.quic.iter().chain(&p.quic_more) {
+            for q in p.quic.as_deref().into_iter().chain(&p.quic_more) {
                 if from_client && q.long_type == Some("initial") && c.quic_version.is_none() {
                     c.quic_version = q.version.clone();
                     c.quic_dcid = q.dcid.clone();
@@ -807,7 +808,7 @@ fn label_text(p: &Packet) -> (&'static str, String) {
     }
     if let Some(q) = &p.quic {
         let mut kinds: Vec<&str> = Vec::new();
-        for q in std::iter::once(q).chain(&p.quic_more) {
+        for q in std::iter::once(&**q).chain(&p.quic_more) {
             let kind = match (q.header, q.long_type) {
                 ("short", _) => "1-RTT",
                 (_, Some("initial")) => "Initial",
@@ -824,7 +825,8 @@ fn label_text(p: &Packet) -> (&'static str, String) {
         let mut text = format!("QUIC {}", kinds.join("+"));
         for h in p
             .quic
-            .iter()
+            .as_deref()
+            .into_iter()
             .chain(&p.quic_more)
             .flat_map(|q| &q.handshakes)
         {

@@ -6,8 +6,8 @@
 use super::Endpoint;
 use crate::decode::tcp::{ACK, FIN, RST, SYN};
 use crate::decode::Packet;
+use foldhash::HashMap;
 use serde::Serialize;
-use std::collections::HashMap;
 
 /// Both sides' states come from the tracker's state machine
 /// ([`super::analysis::Sides`]), the same one that gives each packet its

@@ -17,9 +17,10 @@ use crate::decode::tcp::{ACK, FIN, RST, SYN};
 use crate::decode::tls::{self, TlsInfo, TlsStream};
 use crate::decode::Packet;
 use analysis::{Analyzer, Flags, Segment, Sides};
+use foldhash::HashMap;
 use reassembly::{Delivery, Reassembler};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 /// Bounds on the state kept across frames.
@@ -201,11 +202,11 @@ impl Tracker {
     pub fn new(limits: Limits) -> Tracker {
         Tracker {
             limits,
-            conns: HashMap::new(),
+            conns: HashMap::default(),
             idle_open: BTreeMap::new(),
             idle_closed: BTreeMap::new(),
             next_stream: 0,
-            pending_dns: HashMap::new(),
+            pending_dns: HashMap::default(),
             held: 0,
             stats: FlowStats::default(),
             quic: quic::QuicTracker::default(),
@@ -497,7 +498,7 @@ impl Tracker {
         packet.websocket = http_out.websocket;
         let mut dns_iter = dns_out.into_iter();
         if let Some(first) = dns_iter.next() {
-            packet.dns = Some(first);
+            packet.dns = Some(Box::new(first));
             packet.dns_more = dns_iter.collect();
         }
     }

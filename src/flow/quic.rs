@@ -15,8 +15,9 @@ use crate::decode::fingerprint::{self, Transport};
 use crate::decode::quic::{self, Context, QuicPacket};
 use crate::decode::tls::{self, TlsHandshake};
 use crate::decode::Packet;
+use foldhash::HashMap;
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// QUIC connections tracked at once.
 pub const MAX_CONNECTIONS: usize = 10_000;

@@ -278,7 +278,12 @@ fn ladder(ctx: &Ctx, frames: &BTreeSet<u64>, steps: &[Step]) -> Ladder {
             );
         }
     }
+    let mut named: BTreeSet<IpAddr> = BTreeSet::new();
     for c in &ctx.conns {
+        // One lane per server, named once.
+        if !named.insert(c.server.0) {
+            continue;
+        }
         let names: BTreeSet<String> = ctx
             .conns
             .iter()
