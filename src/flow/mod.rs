@@ -78,6 +78,10 @@ pub struct FlowStats {
     pub quic: quic::QuicStats,
 }
 
+/// How many frames a conversation may run ahead of its place in the idle
+/// index before it is filed again.
+const REINDEX_FRAMES: u64 = 1024;
+
 /// Endpoint: address and port.
 pub type Endpoint = (IpAddr, u16);
 
@@ -150,6 +154,13 @@ struct Conn {
     /// HTTP/1.x state the two directions share.
     http: HttpConn,
     last_frame: u64,
+    /// The frame under which the conversation is filed in the idle index,
+    /// and in which half (open or closed). Re-filed only every
+    /// [`REINDEX_FRAMES`] frames or when it closes, so a busy conversation
+    /// does not touch the index on every segment; eviction checks
+    /// `last_frame` before it believes the index.
+    indexed: u64,
+    indexed_closed: bool,
     /// Wireshark-style analysis of each segment.
     analysis: Analyzer,
     /// Both ends' RFC 9293 states.
@@ -321,18 +332,18 @@ impl Tracker {
                     reset: false,
                     http: HttpConn::default(),
                     last_frame: packet.frame,
+                    indexed: packet.frame,
+                    indexed_closed: false,
                     analysis: Analyzer::new(),
                     sides: Sides::new(),
                 }),
             );
+            self.idle_open.insert(packet.frame, key);
         }
         let Some(conn) = self.conns.get_mut(&key) else {
             return;
         };
-        let previous = conn.last_frame;
         conn.last_frame = packet.frame;
-        self.idle_open.remove(&previous);
-        self.idle_closed.remove(&previous);
         let d = if conn.client == src { 0 } else { 1 };
         let held_before = held_by(conn);
         let mut errors = Vec::new();
@@ -485,10 +496,20 @@ impl Tracker {
         }
         let held_after = held_by(conn);
         self.held = (self.held + held_after).saturating_sub(held_before);
-        if conn.closed() {
-            self.idle_closed.insert(packet.frame, key);
-        } else {
-            self.idle_open.insert(packet.frame, key);
+        let closed = conn.closed();
+        if closed != conn.indexed_closed || packet.frame - conn.indexed >= REINDEX_FRAMES {
+            if conn.indexed_closed {
+                self.idle_closed.remove(&conn.indexed);
+            } else {
+                self.idle_open.remove(&conn.indexed);
+            }
+            if closed {
+                self.idle_closed.insert(packet.frame, key);
+            } else {
+                self.idle_open.insert(packet.frame, key);
+            }
+            conn.indexed = packet.frame;
+            conn.indexed_closed = closed;
         }
         packet.errors.append(&mut errors);
         if !tls_out.is_empty() {
@@ -509,22 +530,39 @@ impl Tracker {
         if self.conns.len() < self.limits.max_conversations {
             return;
         }
-        let victim = self
+        // The index may be behind: a conversation filed under an old frame
+        // that has been active since is filed again under its last frame
+        // and the search goes on. Each is re-filed at most once.
+        while let Some((filed, k)) = self
             .idle_closed
             .pop_first()
             .or_else(|| self.idle_open.pop_first())
-            .map(|(_, k)| k);
-        if let Some(k) = victim {
+        {
+            let Some(conn) = self.conns.get_mut(&k) else {
+                continue;
+            };
+            if conn.last_frame > filed {
+                let closed = conn.closed();
+                conn.indexed = conn.last_frame;
+                conn.indexed_closed = closed;
+                if closed {
+                    self.idle_closed.insert(conn.last_frame, k);
+                } else {
+                    self.idle_open.insert(conn.last_frame, k);
+                }
+                continue;
+            }
             if let Some(old) = self.conns.remove(&k) {
                 self.release(&old);
                 self.stats.conversations_evicted += 1;
             }
+            break;
         }
     }
 
     fn forget(&mut self, conn: &Conn) {
-        self.idle_open.remove(&conn.last_frame);
-        self.idle_closed.remove(&conn.last_frame);
+        self.idle_open.remove(&conn.indexed);
+        self.idle_closed.remove(&conn.indexed);
     }
 
     fn release(&mut self, conn: &Conn) {
