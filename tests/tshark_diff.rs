@@ -32,6 +32,15 @@ const FIELDS: &[&str] = &[
     "http.request.method",
     "http.response.code",
     "icmp.type",
+    "icmpv6.type",
+    "ip.src",
+    "ip.dst",
+    "ipv6.src",
+    "ipv6.dst",
+    "udp.srcport",
+    "udp.dstport",
+    "tcp.srcport",
+    "tcp.dstport",
     "dhcp.id",
     "dhcp.option.dhcp",
     "dhcp.hw.mac_addr",
@@ -51,7 +60,6 @@ const FIELDS: &[&str] = &[
     "websocket.payload_length_ext_16",
     "websocket.payload_length_ext_64",
     "websocket.payload.close.status_code",
-    "icmpv6.type",
     "icmpv6.nd.ns.target_address",
     "icmpv6.nd.na.target_address",
 ];
@@ -220,6 +228,7 @@ fn compare(path: &Path) -> (usize, usize) {
     let mut checked_dns = 0;
     let mut ws_frames = 0;
     let mut dhcp_messages = 0;
+    let mut quoted = 0;
     for p in &ours {
         let n = p["frame"].as_u64().unwrap();
         let t = &theirs[&n];
@@ -261,6 +270,42 @@ fn compare(path: &Path) -> (usize, usize) {
         let icmp_error = t["icmp.type"]
             .first()
             .is_some_and(|ty| ty != "0" && ty != "8");
+        // The packet an ICMP error quotes: tshark lists its addresses and
+        // ports after the outer ones.
+        let v6_error = t["icmpv6.type"]
+            .first()
+            .is_some_and(|ty| matches!(ty.as_str(), "1" | "2" | "3" | "4"));
+        let q = &p["icmp"]["quoted"];
+        if icmp_error || v6_error {
+            let (src, dst) = if v6_error {
+                ("ipv6.src", "ipv6.dst")
+            } else {
+                ("ip.src", "ip.dst")
+            };
+            assert_eq!(q["src"], t[src][1].as_str(), "{at}: quoted source");
+            assert_eq!(q["dst"], t[dst][1].as_str(), "{at}: quoted destination");
+            let transport = match q["proto"].as_u64() {
+                Some(17) => "udp",
+                Some(6) => "tcp",
+                _ => "",
+            };
+            if !transport.is_empty() {
+                let port = |k: &str| t[k].last().cloned().unwrap_or_default();
+                assert_eq!(
+                    q["src_port"].to_string(),
+                    port(&format!("{transport}.srcport")),
+                    "{at}: quoted source port"
+                );
+                assert_eq!(
+                    q["dst_port"].to_string(),
+                    port(&format!("{transport}.dstport")),
+                    "{at}: quoted destination port"
+                );
+            }
+            quoted += 1;
+        } else {
+            assert!(q.is_null(), "{at}: a quoted packet tshark does not see");
+        }
         if !t["dns.id"].is_empty() && !icmp_error {
             checked_dns += 1;
             let ids: Vec<u64> = t["dns.id"].iter().map(|s| parse_num(s)).collect();
@@ -530,6 +575,9 @@ fn compare(path: &Path) -> (usize, usize) {
             ours_at <= theirs_at,
             "{name}: {h:?} at frame {ours_at}, tshark at {theirs_at}"
         );
+    }
+    if name == "refused.pcapng" {
+        assert_eq!(quoted, 1, "{name}: the port unreachable's quoted query");
     }
     if name == "dhcp-pageload.pcapng" {
         assert_eq!(dhcp_messages, 5, "{name}: DHCP messages compared");

@@ -205,6 +205,10 @@ pub struct IcmpInfo {
     pub icmp_type: u8,
     pub code: u8,
     pub summary: String,
+    /// For an error, the packet it is about: the start of it travels back
+    /// inside the ICMP message (RFC 792; RFC 4443 §2.4 c).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quoted: Option<icmp::Quoted>,
 }
 
 /// A decoded frame: the summary, and the transport payload bytes that
@@ -376,21 +380,35 @@ mod ip {
                 u.payload()
             }
             Some(TransportSlice::Icmpv4(i)) => {
+                let (t, c) = (i.type_u8(), i.code_u8());
+                let quoted = matches!(t, 3 | 4 | 5 | 11 | 12)
+                    .then(|| icmp::quoted(i.payload()))
+                    .flatten();
+                let mut summary = icmp::summary_v4(t, c, i.bytes5to8());
+                icmp::describe_quoted(quoted.as_ref(), &mut summary);
                 p.icmp = Some(IcmpInfo {
                     version: 4,
-                    icmp_type: i.type_u8(),
-                    code: i.code_u8(),
-                    summary: icmp::summary_v4(i.type_u8(), i.code_u8(), i.bytes5to8()),
+                    icmp_type: t,
+                    code: c,
+                    summary,
+                    quoted,
                 });
                 &[]
             }
             Some(TransportSlice::Icmpv6(i)) => {
                 let (t, c) = (i.type_u8(), i.code_u8());
+                let quoted = (1..=4)
+                    .contains(&t)
+                    .then(|| icmp::quoted(i.payload()))
+                    .flatten();
+                let mut summary = icmp::summary_v6(t, c, i.bytes5to8());
+                icmp::describe_quoted(quoted.as_ref(), &mut summary);
                 p.icmp = Some(IcmpInfo {
                     version: 6,
                     icmp_type: t,
                     code: c,
-                    summary: icmp::summary_v6(t, c, i.bytes5to8()),
+                    summary,
+                    quoted,
                 });
                 match ndp::parse(i.slice()) {
                     Some(Ok(n)) => p.ndp = Some(Box::new(n)),
@@ -405,7 +423,75 @@ mod ip {
 }
 
 pub mod icmp {
-    //! Names of ICMP (RFC 792) and ICMPv6 (RFC 4443, RFC 4861) messages.
+    //! Names of ICMP (RFC 792) and ICMPv6 (RFC 4443, RFC 4861) messages,
+    //! and the packet an error message quotes.
+
+    use serde::Serialize;
+    use std::net::IpAddr;
+
+    /// The header of the packet an ICMP error is about.
+    #[derive(Debug, Clone, PartialEq, Serialize)]
+    pub struct Quoted {
+        pub src: IpAddr,
+        pub dst: IpAddr,
+        /// Its transport protocol number.
+        pub proto: u8,
+        /// TCP or UDP ports: the first four bytes of the transport header,
+        /// which every error message carries (RFC 792 asks for 64 bits).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub src_port: Option<u16>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub dst_port: Option<u16>,
+    }
+
+    /// Reads the quoted IP header and ports, as far as they were captured.
+    pub fn quoted(bytes: &[u8]) -> Option<Quoted> {
+        let (ip, _) = etherparse::LaxIpSlice::from_slice(bytes).ok()?;
+        let payload = ip.payload();
+        let proto = payload.ip_number.0;
+        let ports = matches!(proto, 6 | 17)
+            .then(|| payload.payload.get(..4))
+            .flatten()
+            .map(|b| {
+                (
+                    u16::from_be_bytes([b[0], b[1]]),
+                    u16::from_be_bytes([b[2], b[3]]),
+                )
+            });
+        Some(Quoted {
+            src: ip.source_addr(),
+            dst: ip.destination_addr(),
+            proto,
+            src_port: ports.map(|p| p.0),
+            dst_port: ports.map(|p| p.1),
+        })
+    }
+
+    /// Appends ", about UDP 198.51.100.10:5300 → 203.0.113.100:53".
+    pub fn describe_quoted(q: Option<&Quoted>, out: &mut String) {
+        use std::fmt::Write as _;
+        let Some(q) = q else {
+            return;
+        };
+        let name = match q.proto {
+            6 => "TCP".to_string(),
+            17 => "UDP".to_string(),
+            1 => "ICMP".to_string(),
+            58 => "ICMPv6".to_string(),
+            n => format!("protocol {n}"),
+        };
+        let at = |ip: IpAddr, port: Option<u16>| match (ip, port) {
+            (IpAddr::V6(a), Some(p)) => format!("[{a}]:{p}"),
+            (a, Some(p)) => format!("{a}:{p}"),
+            (a, None) => a.to_string(),
+        };
+        let _ = write!(
+            out,
+            ", about {name} {} → {}",
+            at(q.src, q.src_port),
+            at(q.dst, q.dst_port)
+        );
+    }
 
     pub fn summary_v4(t: u8, code: u8, rest: [u8; 4]) -> String {
         let id_seq = || {
@@ -456,6 +542,42 @@ pub mod icmp {
             (137, _) => "redirect".into(),
             (143, _) => "multicast listener report v2".into(),
             (t, c) => format!("type {t} code {c}"),
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn quoted_ipv6_udp_and_a_quote_cut_short() {
+            // An IPv6 header (next header UDP) from 2001:db8:1::10 to
+            // 2001:db8:2::53, then the UDP ports 5300 → 53.
+            let mut b = vec![0x60, 0, 0, 0, 0, 8, 17, 64];
+            b.extend([
+                0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+            ]);
+            b.extend([
+                0x20, 0x01, 0x0d, 0xb8, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x53,
+            ]);
+            b.extend([0x14, 0xb4, 0, 53, 0, 8, 0, 0]);
+            let q = quoted(&b).unwrap();
+            assert_eq!(q.src.to_string(), "2001:db8:1::10");
+            assert_eq!(q.dst.to_string(), "2001:db8:2::53");
+            assert_eq!(
+                (q.proto, q.src_port, q.dst_port),
+                (17, Some(5300), Some(53))
+            );
+            let mut text = String::new();
+            describe_quoted(Some(&q), &mut text);
+            assert_eq!(
+                text,
+                ", about UDP [2001:db8:1::10]:5300 → [2001:db8:2::53]:53"
+            );
+            // Only two bytes of the UDP header: no ports, but the addresses.
+            let short = quoted(&b[..42]).unwrap();
+            assert_eq!((short.src_port, short.dst_port), (None, None));
+            assert!(quoted(&b[..10]).is_none());
         }
     }
 }
