@@ -27,7 +27,7 @@
 #        bash samples/record.sh check             (only check the files)
 # Names: curl_redirect chromium dns_types curl_ipv6 curl_tls12 any_sll2
 #        nano_vlan two_interfaces websocket dhcp keepalive http3 lossy refused
-#        zero_window.
+#        zero_window lossy_pageload.
 # SAMPLES_OUT=DIR writes (and checks) the files in DIR instead of samples/,
 # e.g. to try a re-recording without touching the committed files.
 #
@@ -532,7 +532,9 @@ PY
 }
 
 LOSSY_RELAY=
+# lossy_setup [PORT]: the relay's plan applies to TCP port PORT (7070).
 lossy_setup() {
+    local port=${1:-7070}
     lossy_relay_script
     in_ns nx-gw ip link add lya type veth peer name lyb
     in_ns nx-gw sysctl -qw net.ipv6.conf.lya.disable_ipv6=1 net.ipv6.conf.lyb.disable_ipv6=1
@@ -549,7 +551,7 @@ lossy_setup() {
     in_ns nx-gw ip link set lyb promisc on up
     in_ns nx-gw ip link set lya up
     rm -f "$WORK/lossy.ready"
-    ip netns exec nx-gw timeout 60 python3 "$WORK/lossy-relay.py" nxg0 lyb 7070 55 \
+    ip netns exec nx-gw timeout 60 python3 "$WORK/lossy-relay.py" nxg0 lyb "$port" 55 \
         "$WORK/lossy.ready" 2>>"$WORK/relay.log" &
     LOSSY_RELAY=$!
     for _ in $(seq 1 50); do
@@ -621,6 +623,27 @@ record_lossy() {
         echo "record.sh: the download through the lossy link is not the file" >&2
         exit 1
     }
+}
+
+# A page load through the same relay: curl fetches http://www.google.com:8000/
+# and the relay drops its request once, so TCP sends it again when the
+# retransmission timer runs out.
+record_lossy_pageload() {
+    prepare
+    local f=$OUT/lossy-pageload.pcapng
+    lossy_setup 8000
+    start_capture nx-client "$f" dumpcap -i nxc0 -w "$f"
+    in_ns nx-client curl -4 -sS --http1.1 --max-time 10 http://www.google.com:8000/ -o /dev/null
+    stop_capture 2
+    lossy_teardown
+}
+
+verify_lossy_pageload() {
+    local f=$1
+    expect "$f" 1 'dns.flags.response==1 && dns.a==203.0.113.100' 'DNS answer for www.google.com'
+    expect "$f" 1 'http.request.method=="GET"' 'the GET'
+    expect "$f" 1 'tcp.analysis.retransmission && tcp.dstport==8000 && tcp.len>0' 'the GET sent again'
+    expect "$f" 1 'http.response.code==200' '200 OK'
 }
 
 # A slow reader: a Python client (standard library) with a 2 KB receive
@@ -857,7 +880,8 @@ SAMPLE_FILES=(curl_redirect:curl-redirect.pcapng chromium:chromium-pageload.pcap
     any_sll2:any-sll2.pcap nano_vlan:nano-vlan.pcap two_interfaces:two-interfaces.pcapng
     websocket:websocket.pcapng dhcp:dhcp-pageload.pcapng keepalive:http-keepalive.pcapng
     http3:http3.pcapng
-    lossy:lossy.pcapng refused:refused.pcapng zero_window:zero-window.pcapng)
+    lossy:lossy.pcapng refused:refused.pcapng zero_window:zero-window.pcapng
+    lossy_pageload:lossy-pageload.pcapng)
 check_all() {
     local entry name f size
     for entry in "${SAMPLE_FILES[@]}"; do
@@ -1166,7 +1190,7 @@ for tool in ip nginx dnsmasq dhclient curl dig chromium dumpcap tcpdump tshark c
     command -v "$tool" >/dev/null || { echo "record.sh: $tool is required" >&2; exit 1; }
 done
 ALL=(curl_redirect chromium dns_types curl_ipv6 curl_tls12 any_sll2 nano_vlan two_interfaces websocket
-    dhcp keepalive http3 lossy refused zero_window)
+    dhcp keepalive http3 lossy refused zero_window lossy_pageload)
 WANT=("${@:-${ALL[@]}}")
 for w in "${WANT[@]}"; do
     declare -F "record_$w" >/dev/null || { echo "record.sh: no sample named $w (${ALL[*]} bench)" >&2; exit 1; }

@@ -556,3 +556,26 @@ fn keep_alive_contradicts_one_request_per_connection() {
         .unwrap()
         .starts_with("4 requests travelled on one connection"));
 }
+
+#[test]
+fn a_lost_request_is_told_with_its_retransmission() {
+    let s = story("lossy-pageload.pcapng", &["--lang", "en"]);
+    let l = &s["page_loads"][0];
+    let ids = ids(l);
+    let at = ids
+        .iter()
+        .position(|i| i == "tcp_loss")
+        .expect("a tcp_loss step");
+    assert_eq!(ids[at + 1], "tcp_teardown", "{ids:?}");
+    let loss = step(l, "tcp_loss");
+    assert_eq!(loss["frames"], json!([12, 13]));
+    let f = &loss["facts"];
+    assert_eq!(f["retransmissions"], 1);
+    assert_eq!(f["fast_retransmissions"], 0);
+    assert_eq!(f["spurious_retransmissions"], 0);
+    // The GET went out in frame 12 and again in frame 13, 207 ms later.
+    let delay = f["request_delay_ms"].as_f64().unwrap();
+    assert!((200.0..215.0).contains(&delay), "{delay}");
+    assert_eq!(sections(&loss["notes"]), ["01", "12"]);
+    assert_eq!(step(l, "http")["facts"]["responses"][0]["status"], 200);
+}

@@ -152,6 +152,92 @@ fn story_view(h: &TlsHandshake) -> HandshakeSummary {
     }
 }
 
+/// Segments sent again, duplicate ACKs and segments out of order on one
+/// connection, with the first retransmissions matched to the segment they
+/// repeat.
+#[derive(Debug, Clone, Default)]
+pub struct LossEvidence {
+    /// Per direction (client, server).
+    pub retransmissions: [u64; 2],
+    pub fast_retransmissions: [u64; 2],
+    pub spurious_retransmissions: [u64; 2],
+    pub dup_acks: [u64; 2],
+    pub out_of_order: [u64; 2],
+    pub lost_segments: [u64; 2],
+    /// The first few retransmissions: the segment, and the earlier frame
+    /// that carried the same bytes, when it is among the recent ones.
+    pub repeats: Vec<Repeat>,
+    /// Recent data segments per direction: (relative sequence, frame, time).
+    recent: [Vec<(u32, u64, f64)>; 2],
+}
+
+#[derive(Debug, Clone)]
+pub struct Repeat {
+    pub seg: Seg,
+    pub len: u32,
+    pub kind: &'static str,
+    pub original: Option<(u64, f64)>,
+}
+
+/// Retransmissions told per connection, and data segments remembered per
+/// direction to find what a retransmission repeats.
+const MAX_REPEATS: usize = 8;
+const RECENT_SEGMENTS: usize = 32;
+
+impl LossEvidence {
+    pub fn any(&self) -> bool {
+        self.retransmissions
+            .iter()
+            .chain(&self.dup_acks)
+            .chain(&self.out_of_order)
+            .any(|n| *n > 0)
+    }
+
+    fn observe(&mut self, t: &tcp::TcpInfo, seg: Seg, dir: usize) {
+        let has = |name: &str| t.analysis.contains(&name);
+        let rel = t.rel_seq.unwrap_or(t.seq);
+        if has("retransmission") {
+            self.retransmissions[dir] += 1;
+            let kind = if has("fast_retransmission") {
+                self.fast_retransmissions[dir] += 1;
+                "fast"
+            } else if has("spurious_retransmission") {
+                self.spurious_retransmissions[dir] += 1;
+                "spurious"
+            } else {
+                "timeout"
+            };
+            if self.repeats.len() < MAX_REPEATS {
+                let original = self.recent[dir]
+                    .iter()
+                    .find(|(s, _, _)| *s == rel)
+                    .map(|(_, f, ts)| (*f, *ts));
+                self.repeats.push(Repeat {
+                    seg,
+                    len: t.payload_len,
+                    kind,
+                    original,
+                });
+            }
+        } else if t.payload_len > 0 {
+            let recent = &mut self.recent[dir];
+            if recent.len() == RECENT_SEGMENTS {
+                recent.remove(0);
+            }
+            recent.push((rel, seg.frame, seg.ts));
+        }
+        if has("dup_ack") {
+            self.dup_acks[dir] += 1;
+        }
+        if has("out_of_order") {
+            self.out_of_order[dir] += 1;
+        }
+        if has("lost_segment") {
+            self.lost_segments[dir] += 1;
+        }
+    }
+}
+
 /// WebSocket frames of a connection: the first few kept, all counted.
 #[derive(Debug, Clone, Default)]
 pub struct WsEvidence {
@@ -211,6 +297,8 @@ pub struct Conn {
     pub websocket: WsEvidence,
     pub fins: Vec<Seg>,
     pub rsts: Vec<Seg>,
+    /// What TCP's analysis of the segments found: loss and its repair.
+    pub loss: LossEvidence,
     /// The first segment from the other side after the first FIN: its
     /// acknowledgement, alone or together with that side's own FIN.
     pub fin_answer: Option<Seg>,
@@ -260,6 +348,7 @@ impl Conn {
             websocket: WsEvidence::default(),
             fins: Vec::new(),
             rsts: Vec::new(),
+            loss: LossEvidence::default(),
             fin_answer: None,
             half_close_data: false,
             last_ack: None,
@@ -508,6 +597,7 @@ impl Evidence {
         if t.payload_len > 0 && c.first_data[dir].is_none() {
             c.first_data[dir] = Some(seg);
         }
+        c.loss.observe(t, seg, dir);
         // RFC 9293 §3.5: the three-way handshake.
         if t.has(tcp::SYN) && !t.has(tcp::ACK) {
             c.syns.push(seg);

@@ -81,6 +81,7 @@ pub(super) fn new_step(id: &'static str, lang: Lang, status: Status) -> Step {
         "render" => ("Fetch subresources and render", "加载子资源并渲染页面"),
         "tcp_teardown" => ("TCP connection teardown", "TCP 连接释放（挥手）"),
         "websocket" => ("WebSocket upgrade", "WebSocket 升级"),
+        "tcp_loss" => ("TCP repairs lost segments", "TCP 重传：丢包与恢复"),
         "dhcp" => (
             "Before the story: get an address (DHCP)",
             "开始之前：获取地址（DHCP）",
@@ -199,6 +200,11 @@ pub(super) fn page_load(ev: &Evidence, load: &Load, lang: Lang, notes: &Notes) -
         http::render(&ctx),
         tcp::teardown(&ctx),
     ];
+    if let Some(l) = tcp::loss(&ctx) {
+        // Before the teardown, the last of the nine steps.
+        let at = steps.len() - 1;
+        steps.insert(at, l);
+    }
     if let Some(ws) = http::websocket(&ctx) {
         steps.push(ws);
     }

@@ -476,3 +476,140 @@ pub(super) fn teardown(ctx: &Ctx) -> Step {
     s.fact("connections", facts);
     s
 }
+
+/// Loss and its repair (RFC 9293 §3.10.7 and RFC 6298: a segment not
+/// acknowledged in time is sent again; RFC 5681 §3.2: three duplicate
+/// ACKs trigger a fast retransmit), as the per-segment analysis found it.
+/// Only when the page load's connections show any.
+pub(super) fn loss(ctx: &Ctx) -> Option<Step> {
+    let lossy: Vec<&Conn> = ctx.conns.iter().copied().filter(|c| c.loss.any()).collect();
+    if lossy.is_empty() {
+        return None;
+    }
+    let mut s = new_step("tcp_loss", ctx.lang, Status::Observed);
+    s.cite(&[1, 12]);
+    let sum =
+        |f: fn(&Conn) -> [u64; 2]| -> u64 { lossy.iter().map(|c| f(c).iter().sum::<u64>()).sum() };
+    let retransmissions = sum(|c| c.loss.retransmissions);
+    let fast = sum(|c| c.loss.fast_retransmissions);
+    let spurious = sum(|c| c.loss.spurious_retransmissions);
+    let dup_acks = sum(|c| c.loss.dup_acks);
+    let out_of_order = sum(|c| c.loss.out_of_order);
+    s.fact(
+        "connections",
+        lossy.iter().map(|c| c.stream).collect::<Vec<_>>(),
+    );
+    s.fact("retransmissions", retransmissions);
+    s.fact("fast_retransmissions", fast);
+    s.fact("spurious_retransmissions", spurious);
+    s.fact("dup_acks", dup_acks);
+    s.fact("out_of_order", out_of_order);
+    let timeouts = retransmissions - fast - spurious;
+    // Only the kinds that occurred are named.
+    let parts: Vec<String> = [
+        (
+            timeouts,
+            "after the retransmission timer ran out",
+            "因重传计时器超时而重发",
+        ),
+        (
+            fast,
+            "sent again fast, after duplicate ACKs reported a gap",
+            "快速重传（重复 ACK 报告了缺口）",
+        ),
+        (
+            spurious,
+            "sent again needlessly (the first copy had arrived)",
+            "多余的重传（第一份其实已到达）",
+        ),
+        (dup_acks, "duplicate ACK(s)", "个重复 ACK"),
+        (out_of_order, "segment(s) out of order", "个乱序报文段"),
+    ]
+    .iter()
+    .filter(|(n, _, _)| *n > 0)
+    .map(|(n, en, zh)| match ctx.lang {
+        Lang::En => format!("{n} {en}"),
+        Lang::Zh => format!("{n} {zh}"),
+    })
+    .collect();
+    s.line(match ctx.lang {
+        Lang::En => format!(
+            "On {} connection(s), {retransmissions} segment(s) were sent again: {}.",
+            lossy.len(),
+            parts.join("; ")
+        ),
+        Lang::Zh => format!(
+            "{} 个连接上有 {retransmissions} 个报文段被重发：{}。",
+            lossy.len(),
+            parts.join("；")
+        ),
+    });
+    let mut request_delay = None;
+    for c in &lossy {
+        for r in c.loss.repeats.iter().take(3) {
+            s.frames.push(r.seg.frame);
+            s.timing([r.seg.ts].into_iter());
+            let who = ctx.side(r.seg.from_client);
+            let first = r
+                .original
+                .map(|(frame, ts)| (frame, (r.seg.ts - ts) * 1000.0));
+            if let Some((frame, ts)) = r.original {
+                s.frames.push(frame);
+                s.timing([ts].into_iter());
+            }
+            let was_request =
+                first.is_some_and(|(f, _)| c.first_data[0].is_some_and(|d| d.frame == f));
+            if was_request {
+                request_delay = first.map(|(_, d)| d);
+            }
+            let earlier = match (first, ctx.lang) {
+                (Some((f, d)), Lang::En) => {
+                    format!(" that first went in frame {f}, {d:.0} ms earlier")
+                }
+                (Some((f, d)), Lang::Zh) => format!("（第一次在帧 {f} 发出，{d:.0} 毫秒之前）"),
+                (None, _) => String::new(),
+            };
+            let why = match (r.kind, ctx.lang) {
+                ("fast", Lang::En) => "duplicate ACKs told the sender a segment was missing, so it resent without waiting for its timer",
+                ("fast", Lang::Zh) => "重复 ACK 告诉发送方有报文段丢失，它不等计时器超时就重发了",
+                ("spurious", Lang::En) => "the first copy had in fact arrived; its acknowledgement was late or lost",
+                ("spurious", Lang::Zh) => "第一份其实已经到达，只是它的确认来晚了或丢了",
+                (_, Lang::En) => "no acknowledgement came before the retransmission timer ran out",
+                (_, Lang::Zh) => "在重传计时器超时之前没有收到确认",
+            };
+            s.line(match ctx.lang {
+                Lang::En => format!(
+                    "Frame {}: the {who} sends {} bytes again{earlier}: {why}.",
+                    r.seg.frame, r.len
+                ),
+                Lang::Zh => format!(
+                    "帧 {}：{who}重发 {} 字节{earlier}：{why}。",
+                    r.seg.frame, r.len
+                ),
+            });
+        }
+    }
+    if let Some(d) = request_delay {
+        s.fact("request_delay_ms", (d * 1000.0).round() / 1000.0);
+        s.line(match ctx.lang {
+            Lang::En => format!(
+                "The lost segment was the request itself: the page load waited {d:.0} ms for TCP to send it again."
+            ),
+            Lang::Zh => format!("丢失的正是请求本身：页面加载为此多等了 {d:.0} 毫秒，直到 TCP 重发。"),
+        });
+    }
+    let first = s.frames.iter().min().copied().unwrap_or_default();
+    s.check(
+        1,
+        ctx.t(
+            "HTTP runs over TCP, which makes the transfer reliable.",
+            "HTTP 建立在 TCP 之上，由 TCP 负责把数据可靠地送到。",
+        ),
+        match ctx.lang {
+            Lang::En => "Borne out, and here it shows how: segments were lost on the way, and TCP noticed and sent them again. Reliability is not free — the application saw no error, only the delay.".to_string(),
+            Lang::Zh => "属实，而且这里能看到它是怎么做到的：报文段在途中丢失，TCP 发现后重新发送。可靠性是有代价的——应用层没有看到错误，只是多等了时间。".to_string(),
+        },
+        vec![first],
+    );
+    Some(s)
+}
