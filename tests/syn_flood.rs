@@ -28,6 +28,11 @@ fn syn_template() -> Vec<u8> {
     assert!(out.status.success());
     // The frame's bytes are not in the JSON; read them from the pcapng's
     // seventh enhanced packet block instead.
+    sample_frame(7)
+}
+
+/// The bytes of frame `n` of samples/curl-redirect.pcapng.
+fn sample_frame(n: usize) -> Vec<u8> {
     let file = std::fs::read(sample("curl-redirect.pcapng")).unwrap();
     let mut at = 0;
     let mut packets = 0;
@@ -36,7 +41,7 @@ fn syn_template() -> Vec<u8> {
         let len = u32::from_le_bytes(file[at + 4..at + 8].try_into().unwrap()) as usize;
         if kind == 6 {
             packets += 1;
-            if packets == 7 {
+            if packets == n {
                 let caplen =
                     u32::from_le_bytes(file[at + 20..at + 24].try_into().unwrap()) as usize;
                 return file[at + 28..at + 28 + caplen].to_vec();
@@ -44,7 +49,7 @@ fn syn_template() -> Vec<u8> {
         }
         at += len;
     }
-    panic!("no frame 7");
+    panic!("no frame {n}");
 }
 
 /// Writes a classic pcap of SYNs from 198.51.100.0/24 (all ports) to
@@ -135,5 +140,68 @@ fn a_million_syns_in_bounded_memory() {
     assert_eq!(story["page_loads"].as_array().unwrap().len(), 100);
     assert!(story["page_loads_not_told"].as_u64().unwrap() > 0);
     assert!(story["items_not_kept"].as_u64().unwrap() > 0);
+    std::fs::remove_file(&path).ok();
+}
+
+/// A DNS answer for google.com (frames 5 and 6 of curl-redirect), then
+/// seventy connections that each send a GET to the address it gave, within
+/// a second: one page load, whose steps tell the first 64 connections and
+/// say how many they leave out.
+#[test]
+fn a_page_load_tells_a_bounded_number_of_connections() {
+    let syn = syn_template();
+    let path =
+        std::env::temp_dir().join(format!("netexplain-70-conns-{}.pcap", std::process::id()));
+    let mut w = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+    w.write_all(&[
+        0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 1, 0, 0, 0,
+    ])
+    .unwrap();
+    for (i, dns) in [sample_frame(5), sample_frame(6)].iter().enumerate() {
+        for v in [
+            1_699_999_999,
+            i as u32 * 1000,
+            dns.len() as u32,
+            dns.len() as u32,
+        ] {
+            w.write_all(&v.to_le_bytes()).unwrap();
+        }
+        w.write_all(dns).unwrap();
+    }
+    // Each connection: its SYN (frame 7) and its GET (frame 10), from a
+    // port of its own.
+    let get = sample_frame(10);
+    for i in 0..70u32 {
+        for (k, template) in [&syn, &get].into_iter().enumerate() {
+            let mut frame = template.clone();
+            frame[34..36].copy_from_slice(&(40_000 + i as u16).to_be_bytes());
+            let len = frame.len() as u32;
+            for v in [1_700_000_000, i * 10_000 + k as u32 * 1000, len, len] {
+                w.write_all(&v.to_le_bytes()).unwrap();
+            }
+            w.write_all(&frame).unwrap();
+        }
+    }
+    w.flush().unwrap();
+    drop(w);
+    let out = netexplain(&["explain", path.to_str().unwrap(), "--format", "json"]);
+    assert!(out.status.success());
+    let story: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let loads = story["page_loads"].as_array().unwrap();
+    assert_eq!(loads.len(), 1);
+    assert_eq!(loads[0]["connections_not_told"], 6);
+    let handshake = loads[0]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "tcp_handshake")
+        .unwrap();
+    assert_eq!(
+        handshake["facts"]["other_connections"]
+            .as_array()
+            .unwrap()
+            .len(),
+        63
+    );
     std::fs::remove_file(&path).ok();
 }

@@ -17,7 +17,7 @@ use std::net::{IpAddr, Ipv4Addr};
 /// At most this many frames are remembered for the ladder diagram.
 pub const MAX_FRAMES: usize = 100_000;
 /// At most this many DNS messages, ARP/NDP packets or connections.
-pub const MAX_ITEMS: usize = 50_000;
+pub const MAX_ITEMS: usize = 30_000;
 /// Per connection, at most this many HTTP messages and TLS handshakes.
 pub const MAX_PER_CONN: usize = 1_000;
 

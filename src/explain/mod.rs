@@ -9,6 +9,8 @@
 pub mod evidence;
 mod steps;
 
+pub use steps::MAX_CONNS_TOLD;
+
 use crate::decode::{Mac, Packet};
 use crate::notes::{Lang, Notes};
 use evidence::{Conn, Evidence};
@@ -121,11 +123,19 @@ pub struct PageLoad {
     pub names: Vec<String>,
     pub steps: Vec<Step>,
     pub ladder: Ladder,
+    /// Connections of the page load beyond the first
+    /// [`steps::MAX_CONNS_TOLD`], which the steps leave out.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub connections_not_told: usize,
     #[serde(skip)]
     frames: BTreeSet<u64>,
     /// The connections (stream numbers) of this page load.
     #[serde(skip)]
     streams: Vec<u64>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl PageLoad {
@@ -163,7 +173,7 @@ pub struct Story {
     pub frames: u64,
     /// Page loads found but not told (only the first `MAX_TOLD` are).
     pub page_loads_not_told: usize,
-    /// Frames and DNS/ARP/connection records not kept because a bound of
+    /// Frames, and packets of DNS/ARP/connection records, not kept because a bound of
     /// the explainer was reached; the story does not cover them.
     pub frames_not_kept: u64,
     pub items_not_kept: u64,

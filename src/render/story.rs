@@ -91,6 +91,21 @@ fn timing(s: &Step, lang: Lang) -> String {
 /// One page load's steps, numbered `n`.
 pub fn page_load(p: &PageLoad, n: usize, lang: Lang, brief: bool, out: &mut String) {
     let _ = writeln!(out, "{}", escape(&heading(p, n, lang)).bold());
+    if p.connections_not_told > 0 {
+        let note = match lang {
+            Lang::En => format!(
+                "(the steps tell its first {} connections; {} more are left out)",
+                crate::explain::MAX_CONNS_TOLD,
+                p.connections_not_told
+            ),
+            Lang::Zh => format!(
+                "（步骤只讲述前 {} 个连接，其余 {} 个从略）",
+                crate::explain::MAX_CONNS_TOLD,
+                p.connections_not_told
+            ),
+        };
+        wrap_into(out, &note, "    ", "    ");
+    }
     for (i, s) in p.steps.iter().enumerate() {
         let title = format!("{:>2}. {}", i + 1, s.title);
         let _ = writeln!(
@@ -208,12 +223,12 @@ fn closing_lines(story: &Story) -> Vec<String> {
     if story.frames_not_kept + story.items_not_kept > 0 {
         lines.push(match lang {
             Lang::En => format!(
-                "Bounds reached: {} frames and {} DNS/ARP/connection records were not kept for the story.",
-                story.frames_not_kept, story.items_not_kept
+                "Bounds reached: {} frames were not kept for the ladder, and {} packets of DNS, ARP and connections beyond the first {} such records were left out of the story.",
+                story.frames_not_kept, story.items_not_kept, crate::explain::evidence::MAX_ITEMS
             ),
             Lang::Zh => format!(
-                "达到上限：{} 帧和 {} 条 DNS/ARP/连接记录未纳入故事。",
-                story.frames_not_kept, story.items_not_kept
+                "达到上限：{} 帧未纳入时序图；超出前 {} 条 DNS、ARP 与连接记录之后的 {} 个相关报文未纳入故事。",
+                story.frames_not_kept, crate::explain::evidence::MAX_ITEMS, story.items_not_kept
             ),
         });
     }

@@ -15,6 +15,10 @@ use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
+/// A page load's steps tell at most this many of its connections (a
+/// browser opens a handful; a client that loops opens thousands).
+pub const MAX_CONNS_TOLD: usize = 64;
+
 /// The ladder draws at most this many packets per page load.
 const MAX_ARROWS: usize = 600;
 
@@ -181,7 +185,9 @@ pub(super) fn ms(a: f64, b: f64) -> f64 {
 /// Builds the page load: its steps in the order of the notes' §04, the
 /// notes they cite, and the ladder.
 pub(super) fn page_load(ev: &Evidence, load: &Load, lang: Lang, notes: &Notes) -> PageLoad {
-    let conns: Vec<&Conn> = load.conns.iter().filter_map(|s| ev.conns.get(s)).collect();
+    let all: Vec<&Conn> = load.conns.iter().filter_map(|s| ev.conns.get(s)).collect();
+    let connections_not_told = all.len().saturating_sub(MAX_CONNS_TOLD);
+    let conns: Vec<&Conn> = all.into_iter().take(MAX_CONNS_TOLD).collect();
     let ctx = Ctx {
         ev,
         load,
@@ -240,6 +246,7 @@ pub(super) fn page_load(ev: &Evidence, load: &Load, lang: Lang, notes: &Notes) -
         names: load.names.iter().cloned().collect(),
         ladder: ladder(&ctx, &frames, &steps),
         steps,
+        connections_not_told,
         frames,
         streams: load.conns.clone(),
     }
