@@ -321,7 +321,7 @@ impl HttpStream {
                 m
             })
         };
-        let m = match parsed {
+        let mut m = match parsed {
             Ok(m) => m,
             Err(e) => {
                 errors.push(format!(
@@ -331,7 +331,6 @@ impl HttpStream {
                 return;
             }
         };
-        let mut m = m;
         self.state = match (&m.method, m.status) {
             (Some(method), _) => {
                 if conn.pending.len() >= MAX_PENDING_REQUESTS {
