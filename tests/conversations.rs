@@ -157,3 +157,19 @@ fn tcp_states_and_histories() {
         "{first}"
     );
 }
+
+#[test]
+fn quic_and_tls_conversations_name_their_server() {
+    let rows = ours(&sample("http3.pcapng"));
+    let quic: Vec<&Value> = rows
+        .iter()
+        .filter(|r| r["proto"] == "udp" && r["server"] == "[2001:db8:2::100]:443")
+        .collect();
+    assert_eq!(quic.len(), 1);
+    // The SNI comes from the ClientHello inside the Initial packets.
+    assert_eq!(quic[0]["app"], "QUIC www.google.com");
+    let rows = ours(&sample("dhcp-pageload.pcapng"));
+    assert!(rows
+        .iter()
+        .any(|r| r["proto"] == "tcp" && r["app"] == "TLS www.google.com"));
+}

@@ -164,6 +164,17 @@ impl Conversations {
                     row.app = Some(format!("DNS {}", q.name));
                 }
             }
+            // The SNI of a ClientHello carried in QUIC Initial packets.
+            let quic_sni = p
+                .quic
+                .as_deref()
+                .into_iter()
+                .chain(&p.quic_more)
+                .flat_map(|q| &q.handshakes)
+                .find_map(|h| h.sni.as_deref());
+            if let Some(sni) = quic_sni {
+                row.app = Some(format!("QUIC {sni}"));
+            }
         }
     }
 
