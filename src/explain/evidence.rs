@@ -393,6 +393,10 @@ pub struct Evidence {
     /// Indexes into `dns`: responses by the addresses they answer with, and
     /// every message by the client-side address and MAC.
     pub dns_by_answer: HashMap<String, Vec<usize>>,
+    /// A DNS message came earlier than the one before it (a capture of
+    /// several interfaces may be out of time order); until one does, the
+    /// lists above are in time order and can be binary-searched.
+    pub dns_out_of_time_order: bool,
     pub dns_by_host: HashMap<IpAddr, Vec<usize>>,
     pub dns_by_mac: HashMap<Mac, Vec<usize>>,
     /// Indexes into `arp`: by sender address and MAC.
@@ -777,6 +781,9 @@ impl Evidence {
         } else {
             (d.src, d.src_mac)
         };
+        if self.dns.last().is_some_and(|last| last.ts > d.ts) {
+            self.dns_out_of_time_order = true;
+        }
         self.dns_by_host.entry(host).or_default().push(i);
         if let Some(m) = mac {
             self.dns_by_mac.entry(m).or_default().push(i);

@@ -417,10 +417,15 @@ pub(crate) fn url_host(url: &str) -> Option<String> {
 /// the resolver answers).
 fn resolving_response(ev: &Evidence, c: &Conn) -> Option<usize> {
     let candidates = ev.dns_by_answer.get(&c.server.0.to_string())?;
-    // Answers are kept in capture order: start from the last one before
-    // the connection, not from the end, so that a capture of thousands of
-    // connections to one server does not scan them all for each.
-    let before = candidates.partition_point(|&i| ev.dns[i].ts <= c.first.ts);
+    // Answers are kept in capture order. When that is time order, start
+    // from the last one before the connection instead of from the end, so
+    // that thousands of connections to one server do not each scan them
+    // all.
+    let before = if !ev.dns_out_of_time_order {
+        candidates.partition_point(|&i| ev.dns[i].ts <= c.first.ts)
+    } else {
+        candidates.len()
+    };
     candidates[..before].iter().rev().copied().find(|&i| {
         let d = &ev.dns[i];
         (d.dst == c.client.0 || (c.client_mac.is_some() && d.dst_mac == c.client_mac))
