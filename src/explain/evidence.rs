@@ -11,7 +11,7 @@ use crate::decode::tls::TlsHandshake;
 use crate::decode::websocket::WsFrame;
 use crate::decode::{Mac, Packet};
 use foldhash::HashMap;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::net::{IpAddr, Ipv4Addr};
 
 /// At most this many frames are remembered for the ladder diagram.
@@ -168,7 +168,7 @@ pub struct LossEvidence {
     /// that carried the same bytes, when it is among the recent ones.
     pub repeats: Vec<Repeat>,
     /// Recent data segments per direction: (relative sequence, frame, time).
-    recent: [Vec<(u32, u64, f64)>; 2],
+    recent: [VecDeque<(u32, u64, f64)>; 2],
 }
 
 #[derive(Debug, Clone)]
@@ -222,9 +222,9 @@ impl LossEvidence {
         } else if t.payload_len > 0 {
             let recent = &mut self.recent[dir];
             if recent.len() == RECENT_SEGMENTS {
-                recent.remove(0);
+                recent.pop_front();
             }
-            recent.push((rel, seg.frame, seg.ts));
+            recent.push_back((rel, seg.frame, seg.ts));
         }
         if has("dup_ack") {
             self.dup_acks[dir] += 1;
