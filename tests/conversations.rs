@@ -10,17 +10,7 @@ use serde_json::Value;
 use std::process::Command;
 
 fn ours(path: &std::path::Path) -> Vec<Value> {
-    let out = netexplain(&["conversations", path.to_str().unwrap(), "--format", "json"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
+    ndjson(&["conversations", path.to_str().unwrap(), "--format", "json"])
 }
 
 /// "2001:db8::1:443" or "198.51.100.10:80" → (address, port); ours writes

@@ -7,28 +7,6 @@ mod common;
 use common::*;
 use serde_json::{json, Value};
 
-fn story(name: &str, extra: &[&str]) -> Value {
-    let path = sample(name);
-    let mut args = vec!["explain", path.to_str().unwrap(), "--format", "json"];
-    args.extend_from_slice(extra);
-    let out = netexplain(&args);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("the story is JSON")
-}
-
-fn step<'a>(load: &'a Value, id: &str) -> &'a Value {
-    load["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["id"] == id)
-        .unwrap_or_else(|| panic!("no step {id}"))
-}
-
 fn ids(load: &Value) -> Vec<String> {
     load["steps"]
         .as_array()

@@ -13,7 +13,6 @@ use netexplain::flow::Tracker;
 use netexplain::pipeline::decode_and_track;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-use std::process::Command;
 
 const SAMPLE: &str = "http3.pcapng";
 
@@ -100,38 +99,23 @@ const TSHARK_FIELDS: [&str; 14] = [
 
 /// tshark's QUIC fields by frame number.
 fn tshark_quic() -> BTreeMap<u64, BTreeMap<&'static str, Vec<String>>> {
-    let mut args = vec![
-        "-r".to_string(),
-        sample(SAMPLE).to_str().unwrap().to_string(),
-        "-n".into(),
-        "-Y".into(),
-        "quic".into(),
-        "-T".into(),
-        "fields".into(),
-        "-E".into(),
-        "occurrence=a".into(),
-    ];
-    for f in TSHARK_FIELDS {
-        args.push("-e".into());
-        args.push(f.into());
-    }
-    let out = Command::new("tshark").args(&args).output().unwrap();
-    assert!(out.status.success());
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|line| {
-            let cols: Vec<&str> = line.split('\t').collect();
-            let n: u64 = cols[0].parse().unwrap();
-            let map = TSHARK_FIELDS
-                .iter()
-                .zip(&cols)
-                .skip(1)
-                .map(|(k, v)| (*k, split(v)))
-                .collect();
-            (n, map)
-        })
-        .collect()
+    tshark_fields(
+        &sample(SAMPLE),
+        &["-Y", "quic", "-E", "occurrence=a"],
+        &TSHARK_FIELDS,
+    )
+    .into_iter()
+    .map(|cols| {
+        let n: u64 = cols[0].parse().unwrap();
+        let map = TSHARK_FIELDS
+            .iter()
+            .zip(&cols)
+            .skip(1)
+            .map(|(k, v)| (*k, split(v)))
+            .collect();
+        (n, map)
+    })
+    .collect()
 }
 
 #[test]
@@ -464,33 +448,6 @@ fn the_client_hello_is_reassembled_whichever_initial_comes_first() {
     assert_eq!(twice.len(), 2);
 }
 
-fn story() -> Value {
-    let path = sample(SAMPLE);
-    let out = netexplain(&[
-        "explain",
-        path.to_str().unwrap(),
-        "--format",
-        "json",
-        "--lang",
-        "en",
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("the story is JSON")
-}
-
-fn step<'a>(load: &'a Value, id: &str) -> &'a Value {
-    load["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["id"] == id)
-        .unwrap_or_else(|| panic!("no step {id}"))
-}
-
 fn lines(step: &Value) -> String {
     step["lines"]
         .as_array()
@@ -505,7 +462,7 @@ fn lines(step: &Value) -> String {
 
 #[test]
 fn the_http3_story() {
-    let s = story();
+    let s = story(SAMPLE, &["--lang", "en"]);
     let loads = s["page_loads"].as_array().unwrap();
     assert_eq!(loads.len(), 1, "background lookups are not page loads");
     let l = &loads[0];
@@ -588,30 +545,20 @@ fn the_http3_story() {
     // 1-RTT packets per direction, against tshark's count of short headers.
     if have_tshark() {
         let count = |filter: &str| -> u64 {
-            let out = Command::new("tshark")
-                .args(["-r", sample(SAMPLE).to_str().unwrap(), "-n", "-Y", filter])
-                .args([
-                    "-T",
-                    "fields",
-                    "-e",
-                    "quic.header_form",
-                    "-e",
-                    "quic.fixed_bit",
-                ])
-                .output()
-                .unwrap();
-            String::from_utf8(out.stdout)
-                .unwrap()
-                .lines()
-                .map(|l| {
-                    let cols: Vec<&str> = l.split('\t').collect();
-                    split(cols[0])
-                        .iter()
-                        .zip(split(cols.get(1).copied().unwrap_or("")))
-                        .filter(|(form, fixed)| *form == "0" && (fixed == "1" || fixed == "True"))
-                        .count() as u64
-                })
-                .sum()
+            tshark_fields(
+                &sample(SAMPLE),
+                &["-Y", filter],
+                &["quic.header_form", "quic.fixed_bit"],
+            )
+            .into_iter()
+            .map(|cols| {
+                split(&cols[0])
+                    .iter()
+                    .zip(split(cols.get(1).map_or("", String::as_str)))
+                    .filter(|(form, fixed)| *form == "0" && (fixed == "1" || fixed == "True"))
+                    .count() as u64
+            })
+            .sum()
         };
         assert_eq!(
             https["quic_1rtt_packets"],

@@ -17,7 +17,6 @@ use common::*;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::process::Command;
 
 /// Our flag names and the tshark field that sets each. tshark sets
 /// `tcp.analysis.retransmission` on fast and spurious retransmissions too,
@@ -53,37 +52,23 @@ struct Theirs {
 
 /// tshark's analysis of every frame, by frame number.
 fn tshark(path: &Path) -> BTreeMap<u64, Theirs> {
-    let mut cmd = Command::new("tshark");
-    cmd.arg("-r").arg(path).args(["-n", "-T", "fields"]);
-    cmd.args(["-e", "frame.number"]);
-    for (_, field) in FLAGS {
-        cmd.args(["-e", field]);
-    }
-    cmd.args([
-        "-e",
+    let mut fields = vec!["frame.number"];
+    fields.extend(FLAGS.iter().map(|(_, field)| *field));
+    fields.extend([
         "tcp.analysis.duplicate_ack_frame",
-        "-e",
         "tcp.analysis.duplicate_ack_num",
     ]);
-    let out = cmd.output().expect("tshark runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|line| {
-            let cols: Vec<&str> = line.split('\t').collect();
-            assert_eq!(cols.len(), FLAGS.len() + 3, "{line}");
+    tshark_fields(path, &[], &fields)
+        .into_iter()
+        .map(|cols| {
+            assert_eq!(cols.len(), FLAGS.len() + 3, "{cols:?}");
             let flags = FLAGS
                 .iter()
                 .zip(&cols[1..])
                 .filter(|(_, v)| !v.is_empty())
                 .map(|((name, _), _)| *name)
                 .collect();
-            let (of, num) = (cols[FLAGS.len() + 1], cols[FLAGS.len() + 2]);
+            let (of, num) = (&cols[FLAGS.len() + 1], &cols[FLAGS.len() + 2]);
             let dup_ack = (!of.is_empty()).then(|| (of.parse().unwrap(), num.parse().unwrap()));
             (cols[0].parse().unwrap(), Theirs { flags, dup_ack })
         })

@@ -23,24 +23,7 @@ use std::process::Command;
 /// tshark's fields for frames matching `filter`, one row per frame, with
 /// multiple occurrences of a field joined by `|` (JA3 strings hold commas).
 fn tshark_rows(path: &Path, filter: &str, fields: &[&str]) -> Vec<Vec<String>> {
-    let mut cmd = Command::new("tshark");
-    cmd.arg("-r")
-        .arg(path)
-        .args(["-n", "-Y", filter, "-T", "fields", "-E", "aggregator=|"]);
-    for f in fields {
-        cmd.args(["-e", f]);
-    }
-    let out = cmd.output().expect("tshark runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| l.split('\t').map(str::to_string).collect())
-        .collect()
+    tshark_fields(path, &["-Y", filter, "-E", "aggregator=|"], fields)
 }
 
 fn split_values(field: &str) -> Vec<String> {

@@ -8,7 +8,6 @@ use common::*;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Command;
 
 const FIELDS: &[&str] = &[
     "frame.number",
@@ -66,34 +65,13 @@ const FIELDS: &[&str] = &[
 
 /// tshark's view: frame number → field → values.
 fn tshark(path: &Path) -> BTreeMap<u64, BTreeMap<&'static str, Vec<String>>> {
-    let mut cmd = Command::new("tshark");
-    cmd.arg("-r").arg(path).args([
-        "-n",
-        "-T",
-        "fields",
-        "-E",
-        "separator=\t",
-        "-E",
-        "occurrence=a",
-        "-E",
-        "aggregator=|",
-    ]);
-    for f in FIELDS {
-        cmd.args(["-e", f]);
-    }
-    let out = cmd.output().expect("tshark runs");
-    assert!(
-        out.status.success(),
-        "tshark failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let rows = tshark_fields(path, &["-E", "occurrence=a", "-E", "aggregator=|"], FIELDS);
     let mut frames = BTreeMap::new();
-    for line in String::from_utf8_lossy(&out.stdout).lines() {
-        let cols: Vec<&str> = line.split('\t').collect();
+    for cols in rows {
         let n: u64 = cols[0].parse().unwrap();
         let mut m = BTreeMap::new();
         for (i, f) in FIELDS.iter().enumerate().skip(1) {
-            let v = cols.get(i).copied().unwrap_or("");
+            let v = cols.get(i).map_or("", String::as_str);
             let vals: Vec<String> = if v.is_empty() {
                 Vec::new()
             } else {

@@ -36,25 +36,76 @@ pub fn netexplain_env(args: &[&str], env: &[(&str, &str)]) -> Output {
     cmd.output().expect("the binary runs")
 }
 
-/// `packets FILE --format json`, one value per frame.
-pub fn packets_json(path: &Path) -> Vec<Value> {
-    let out = netexplain(&[
-        "packets",
-        path.to_str().unwrap(),
-        "--format",
-        "json",
-        "--no-summary",
-    ]);
+/// Runs the binary, which must succeed, and reads its NDJSON output.
+pub fn ndjson(args: &[&str]) -> Vec<Value> {
+    let out = netexplain(args);
     assert!(
         out.status.success(),
-        "{}: {}",
-        path.display(),
+        "{args:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout)
         .unwrap()
         .lines()
         .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect()
+}
+
+/// `packets FILE --format json`, one value per frame.
+pub fn packets_json(path: &Path) -> Vec<Value> {
+    ndjson(&[
+        "packets",
+        path.to_str().unwrap(),
+        "--format",
+        "json",
+        "--no-summary",
+    ])
+}
+
+/// `explain SAMPLE --format json` with `extra` arguments: the story.
+pub fn story(name: &str, extra: &[&str]) -> Value {
+    let path = sample(name);
+    let mut args = vec!["explain", path.to_str().unwrap(), "--format", "json"];
+    args.extend_from_slice(extra);
+    let out = netexplain(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("the story is JSON")
+}
+
+/// The step of a page load with this id.
+pub fn step<'a>(load: &'a Value, id: &str) -> &'a Value {
+    load["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == id)
+        .unwrap_or_else(|| panic!("no step {id}"))
+}
+
+/// `tshark -r FILE -n -T fields` with `options` (a display filter, `-E`
+/// settings) and one `-e` per field; one row per frame, split on tabs.
+pub fn tshark_fields(path: &Path, options: &[&str], fields: &[&str]) -> Vec<Vec<String>> {
+    let mut cmd = Command::new("tshark");
+    cmd.arg("-r")
+        .arg(path)
+        .args(["-n", "-T", "fields"])
+        .args(options);
+    for f in fields {
+        cmd.args(["-e", f]);
+    }
+    let out = cmd.output().expect("tshark runs");
+    assert!(
+        out.status.success(),
+        "tshark failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| l.split('\t').map(str::to_string).collect())
         .collect()
 }
 
