@@ -43,6 +43,15 @@ WORK='' LAB=0
 
 log() { printf '== %s\n' "$*" >&2; }
 in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+# wait_listening NS -ltn|-lun PATTERN: waits up to 5 s for a socket that
+# `ss` lists with PATTERN in namespace NS.
+wait_listening() {
+    local ns=$1 kind=$2 pattern=$3
+    for _ in $(seq 1 50); do
+        in_ns "$ns" ss "$kind" | grep -q -- "$pattern" && return 0
+        sleep 0.1
+    done
+}
 
 # Ends every process left in the lab's namespaces (all started here), then
 # removes the namespaces, the client's /etc/netns files and the temporary
@@ -201,10 +210,7 @@ start_dns() {
         --dns-rr=www3.l.google.com,65,00010000010006026832026833 \
         >>"$WORK/dnsmasq.log" 2>&1 &
     DNSMASQ_PID=$!
-    for _ in $(seq 1 50); do
-        in_ns nx-dns ss -lun | grep -q '203.0.113.53:53' && break
-        sleep 0.1
-    done
+    wait_listening nx-dns -lun '203.0.113.53:53'
 }
 
 flush_neighbours() {
@@ -608,10 +614,7 @@ record_lossy() {
     write_gopher_py
     ip netns exec nx-web python3 "$WORK/gopher.py" 203.0.113.100 7070 "$WORK/lossy-file.txt" >"$WORK/gopher.log" 2>&1 &
     local server=$!
-    for _ in $(seq 1 50); do
-        in_ns nx-web ss -ltn | grep -q '203.0.113.100:7070' && break
-        sleep 0.1
-    done
+    wait_listening nx-web -ltn '203.0.113.100:7070'
     lossy_setup
     start_capture nx-client "$f" dumpcap -i nxc0 -s 128 -w "$f"
     in_ns nx-client curl -4 -sS --max-time 30 gopher://203.0.113.100:7070/0file.txt -o "$WORK/lossy-got.txt"
@@ -673,10 +676,7 @@ sys.stdout.buffer.write(got)
 PY
     ip netns exec nx-web python3 "$WORK/gopher.py" 203.0.113.100 7071 "$WORK/slow-file.txt" >"$WORK/gopher.log" 2>&1 &
     local server=$!
-    for _ in $(seq 1 50); do
-        in_ns nx-web ss -ltn | grep -q '203.0.113.100:7071' && break
-        sleep 0.1
-    done
+    wait_listening nx-web -ltn '203.0.113.100:7071'
     start_capture nx-client "$f" dumpcap -i nxc0 -s 128 -w "$f"
     in_ns nx-client timeout 30 python3 "$WORK/slow-client.py" >"$WORK/slow-got.txt"
     stop_capture 1
@@ -949,10 +949,7 @@ record_websocket() {
     write_ws_py
     ip netns exec nx-web python3 "$WORK/ws.py" serve &
     local ws=$!
-    for _ in $(seq 1 50); do
-        in_ns nx-web ss -ltn | grep -q '203.0.113.100:8080' && break
-        sleep 0.1
-    done
+    wait_listening nx-web -ltn '203.0.113.100:8080'
     start_capture nx-client "$f" dumpcap -i nxc0 -w "$f"
     in_ns nx-client python3 "$WORK/ws.py" client 1
     stop_capture 2
@@ -1011,10 +1008,7 @@ record_dhcp() {
         --dhcp-leasefile="$WORK/dhcp.leases" --dhcp-authoritative \
         --log-dhcp --log-facility=- >>"$WORK/dhcpd.log" 2>&1 &
     local dhcpd=$!
-    for _ in $(seq 1 50); do
-        in_ns nx-gw ss -lun | grep -q ':67 ' && break
-        sleep 0.1
-    done
+    wait_listening nx-gw -lun ':67 '
     # Only what is written here is sent: no host name of this machine.
     cat >"$WORK/dhclient.conf" <<'CONF'
 send host-name "nx-client";
@@ -1103,10 +1097,7 @@ record_http3() {
     ip netns exec nx-web timeout 60 python3 "$WORK/h3.py" "$WORK/nginx/cert.pem" "$WORK/nginx/key.pem" \
         >"$WORK/h3.log" 2>&1 &
     local h3=$!
-    for _ in $(seq 1 50); do
-        in_ns nx-web ss -lun | grep -q ":443 " && break
-        sleep 0.1
-    done
+    wait_listening nx-web -lun ":443 "
     start_capture nx-client "$f" dumpcap -i nxc0 -w "$f"
     HOME=$profile in_ns nx-client timeout 40 chromium --headless=new --no-sandbox \
         --user-data-dir="$profile" --enable-quic --origin-to-force-quic-on=www.google.com:443 \
@@ -1204,10 +1195,7 @@ trap cleanup EXIT
 LAB=1
 build_lab
 start_web
-for _ in $(seq 1 50); do
-    in_ns nx-web ss -ltn | grep -q '203.0.113.100:443' && break
-    sleep 0.1
-done
+wait_listening nx-web -ltn '203.0.113.100:443'
 for w in "${WANT[@]}"; do
     log "recording $w"
     "record_$w"
