@@ -16,10 +16,6 @@ pub struct Chunk {
 #[derive(Debug, Default)]
 pub struct Delivery {
     pub chunks: Vec<Chunk>,
-    /// The segment starts beyond the next expected byte.
-    pub out_of_order: bool,
-    /// Every byte of the segment was seen before.
-    pub retransmission: bool,
     /// Bytes not kept because a bound was reached.
     pub dropped: u64,
     /// Bytes that the capture does not hold (cut by the snap length) lie
@@ -97,12 +93,13 @@ impl Reassembler {
         let off = self.offset_of(seq);
         let end = off + i64::from(wire_len);
         let next = self.next_off as i64;
+        // Every byte was seen before: a retransmission (the TCP analysis
+        // names it); nothing to deliver.
         if end <= next {
-            out.retransmission = true;
             return out;
         }
+        // Beyond the next expected byte: held until the hole fills.
         if off > next {
-            out.out_of_order = true;
             if !keep {
                 return out;
             }
@@ -218,7 +215,8 @@ mod tests {
         let mut r = Reassembler::new();
         r.start(1000);
         let d = seg(&mut r, 1003, b"def", 2);
-        assert!(d.out_of_order && d.chunks.is_empty());
+        // Ahead of the hole: held, not delivered.
+        assert!(d.chunks.is_empty());
         assert_eq!(r.held(), 3);
         let d = seg(&mut r, 1000, b"abc", 3);
         assert_eq!(bytes(&d), b"abcdef");
@@ -234,7 +232,10 @@ mod tests {
         let mut r = Reassembler::new();
         r.start(u32::MAX - 1); // wraps inside the stream
         assert_eq!(bytes(&seg(&mut r, u32::MAX - 1, b"abcd", 1)), b"abcd");
-        assert!(seg(&mut r, u32::MAX - 1, b"abcd", 2).retransmission);
+        // The same bytes again: nothing delivered, nothing held.
+        let again = seg(&mut r, u32::MAX - 1, b"abcd", 2);
+        assert!(again.chunks.is_empty() && !again.gap && again.dropped == 0);
+        assert_eq!(r.held(), 0);
         // "cd" sits at offsets 2..4 (sequence numbers 0 and 1 after the wrap)
         assert_eq!(bytes(&seg(&mut r, 0, b"cdef", 3)), b"ef");
     }
