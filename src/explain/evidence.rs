@@ -44,6 +44,12 @@ pub enum FrameLabel {
     Text(Box<str>),
 }
 
+impl From<String> for FrameLabel {
+    fn from(text: String) -> FrameLabel {
+        FrameLabel::Text(text.into_boxed_str())
+    }
+}
+
 impl std::fmt::Display for FrameLabel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -822,25 +828,17 @@ impl Evidence {
 /// A short label for the ladder, and the protocol it belongs to. Labels
 /// use protocol terms, the same in every language.
 fn label(p: &Packet) -> (&'static str, FrameLabel) {
-    if let (Some(t), None, None, true) = (&p.tcp, &p.tls, &p.dns, p.http.is_empty()) {
-        return (
-            "tcp",
-            FrameLabel::Tcp {
-                flags: t.flags,
-                len: t.payload_len,
-            },
-        );
-    }
-    let (proto, text) = label_text(p);
-    (proto, FrameLabel::Text(text.into_boxed_str()))
-}
-
-fn label_text(p: &Packet) -> (&'static str, String) {
     if let Some(a) = &p.arp {
         return if a.op == "reply" {
-            ("arp", format!("ARP {} is-at {}", a.sender_ip, a.sender_mac))
+            (
+                "arp",
+                FrameLabel::from(format!("ARP {} is-at {}", a.sender_ip, a.sender_mac)),
+            )
         } else {
-            ("arp", format!("ARP who-has {}", a.target_ip))
+            (
+                "arp",
+                FrameLabel::from(format!("ARP who-has {}", a.target_ip)),
+            )
         };
     }
     if let Some(n) = &p.ndp {
@@ -852,7 +850,7 @@ fn label_text(p: &Packet) -> (&'static str, String) {
             other => other,
         };
         let target = n.target.map(|t| format!(" {t}")).unwrap_or_default();
-        return ("ndp", format!("{what}{target}"));
+        return ("ndp", FrameLabel::from(format!("{what}{target}")));
     }
     if let Some(d) = &p.dns {
         let q = d
@@ -872,7 +870,7 @@ fn label_text(p: &Packet) -> (&'static str, String) {
         } else {
             format!("DNS query {q}")
         };
-        return ("dns", text);
+        return ("dns", FrameLabel::from(text));
     }
     if let Some(h) = p.http.first() {
         let text = match (&h.method, h.status) {
@@ -880,7 +878,7 @@ fn label_text(p: &Packet) -> (&'static str, String) {
             (None, Some(s)) => format!("{} {s} {}", h.version, h.reason.as_deref().unwrap_or("")),
             _ => "HTTP".to_string(),
         };
-        return ("http", text);
+        return ("http", FrameLabel::from(text));
     }
     if let Some(t) = &p.tls {
         let names: Vec<String> = if t.handshakes.is_empty() {
@@ -893,15 +891,17 @@ fn label_text(p: &Packet) -> (&'static str, String) {
             if let Some(sni) = t.handshakes.iter().find_map(|h| h.sni.as_ref()) {
                 text.push_str(&format!(" SNI={sni}"));
             }
-            return ("tls", text);
+            return ("tls", FrameLabel::from(text));
         }
     }
     if let Some(t) = &p.tcp {
-        let mut text = format!("[{}]", t.flags);
-        if t.payload_len > 0 {
-            text.push_str(&format!(" {} B", t.payload_len));
-        }
-        return ("tcp", text);
+        return (
+            "tcp",
+            FrameLabel::Tcp {
+                flags: t.flags,
+                len: t.payload_len,
+            },
+        );
     }
     if let Some(q) = &p.quic {
         let mut kinds: Vec<&str> = Vec::new();
@@ -932,16 +932,22 @@ fn label_text(p: &Packet) -> (&'static str, String) {
                 text.push_str(&format!(" SNI={sni}"));
             }
         }
-        return ("quic", text);
+        return ("quic", FrameLabel::from(text));
     }
     if let Some(u) = &p.udp {
         if u.dst_port == 443 || u.src_port == 443 {
-            return ("quic", format!("UDP {} B", u.length.saturating_sub(8)));
+            return (
+                "quic",
+                FrameLabel::from(format!("UDP {} B", u.length.saturating_sub(8))),
+            );
         }
-        return ("udp", format!("UDP {}→{}", u.src_port, u.dst_port));
+        return (
+            "udp",
+            FrameLabel::from(format!("UDP {}→{}", u.src_port, u.dst_port)),
+        );
     }
     if let Some(i) = &p.icmp {
-        return ("icmp", i.summary.clone());
+        return ("icmp", FrameLabel::from(i.summary.clone()));
     }
-    ("other", String::new())
+    ("other", FrameLabel::Text(Box::default()))
 }
