@@ -169,7 +169,6 @@ pub struct LossEvidence {
     pub spurious_retransmissions: [u64; 2],
     pub dup_acks: [u64; 2],
     pub out_of_order: [u64; 2],
-    pub lost_segments: [u64; 2],
     /// The first few retransmissions: the segment, and the earlier frame
     /// that carried the same bytes, when it is among the recent ones.
     pub repeats: Vec<Repeat>,
@@ -238,9 +237,6 @@ impl LossEvidence {
         if has("out_of_order") {
             self.out_of_order[dir] += 1;
         }
-        if has("lost_segment") {
-            self.lost_segments[dir] += 1;
-        }
     }
 }
 
@@ -250,7 +246,6 @@ pub struct WsEvidence {
     pub frames: Vec<(Seg, WsFrame)>,
     /// Frames per direction (client, server).
     pub count: [u64; 2],
-    pub payload_bytes: [u64; 2],
 }
 
 /// One TCP connection (or, with `quic`, one UDP 443 flow).
@@ -687,7 +682,6 @@ impl Evidence {
         for f in &p.websocket {
             let side = usize::from(!seg.from_client);
             c.websocket.count[side] += 1;
-            c.websocket.payload_bytes[side] += f.payload_len;
             if c.websocket.frames.len() < MAX_PER_CONN {
                 c.websocket.frames.push((seg, f.clone()));
             }
