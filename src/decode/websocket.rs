@@ -69,6 +69,9 @@ pub struct WsFrame {
     pub compressed: bool,
     pub masked: bool,
     pub payload_len: u64,
+    /// Bytes of the frame header on the wire (2 to 14, §5.2).
+    #[serde(skip)]
+    pub header_len: u8,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub close_code: Option<u16>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -217,6 +220,7 @@ impl WsStream {
         self.current.compressed = b0 & 0x40 != 0;
         self.current.masked = masked;
         self.current.payload_len = payload_len;
+        self.current.header_len = h.len() as u8;
         self.read = 0;
         self.kept.clear();
         if masked != self.from_client {
@@ -332,6 +336,7 @@ mod tests {
             assert_eq!(out[0].text.as_deref(), Some("Hello"));
             assert!(out[0].fin && out[0].masked);
             assert_eq!(out[0].payload_len, 5);
+            assert_eq!(out[0].header_len, 6, "2 bytes, then the masking key");
         }
         let mut server = vec![0x01, 0x03, b'H', b'e', b'l', 0x80, 0x02, b'l', b'o'];
         server.extend([0x89, 0x05, b'H', b'e', b'l', b'l', b'o']);

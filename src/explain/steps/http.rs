@@ -689,18 +689,7 @@ fn websocket_frames(ctx: &Ctx, c: &Conn, s: &mut Step) {
         });
     }
     // The notes call the format light: measure it.
-    let header_bytes: u64 = ws
-        .frames
-        .iter()
-        .map(|(_, f)| {
-            let ext = match f.payload_len {
-                0..=125 => 0,
-                126..=65535 => 2,
-                _ => 8,
-            };
-            2 + ext + if f.masked { 4 } else { 0 }
-        })
-        .sum();
+    let header_bytes: u64 = ws.frames.iter().map(|(_, f)| u64::from(f.header_len)).sum();
     let payload: u64 = ws.frames.iter().map(|(_, f)| f.payload_len).sum();
     let first = ws.frames.first().map(|(g, _)| g.frame);
     for (g, _) in ws.frames.iter().filter(|(_, f)| f.opcode == 0x8) {
