@@ -18,46 +18,41 @@ pub fn packet_line(p: &Packet, t0: f64, out: &mut String) {
     write_endpoints(p, out);
     let (proto, summary, meaning) = describe(p);
     out.push(' ');
-    if color {
-        let _ = write!(out, "{}", proto.bold());
-    } else {
-        out.push_str(proto);
-    }
+    push_styled(out, proto, color, |s| s.bold());
     out.push(' ');
     if let Some(labels) = p.tcp.as_ref().and_then(tcp_analysis_labels) {
-        if color {
-            let _ = write!(out, "{} ", labels.yellow());
-        } else {
-            out.push_str(&labels);
-            out.push(' ');
-        }
+        push_styled(out, &labels, color, |s| s.yellow());
+        out.push(' ');
     }
     out.push_str(&summary);
     if let Some(m) = meaning {
-        if color {
-            let _ = write!(out, " {}", format!("— {m}").cyan());
-        } else {
-            out.push_str(" — ");
-            out.push_str(&m);
-        }
+        out.push(' ');
+        push_styled(out, &format!("— {m}"), color, |s| s.cyan());
     }
     if p.truncated {
         out.push(' ');
-        if color {
-            let _ = write!(out, "{}", "[truncated]".yellow());
-        } else {
-            out.push_str("[truncated]");
-        }
+        push_styled(out, "[truncated]", color, |s| s.yellow());
     }
     if !p.errors.is_empty() {
+        out.push(' ');
         let problems = format!("[{} problem(s)]", p.errors.len());
-        if color {
-            let _ = write!(out, " {}", problems.red());
-        } else {
-            let _ = write!(out, " {problems}");
-        }
+        push_styled(out, &problems, color, |s| s.red());
     }
     out.push('\n');
+}
+
+/// Appends `text`, styled when colour is on; plain, it is copied as is.
+fn push_styled(
+    out: &mut String,
+    text: &str,
+    color: bool,
+    style: fn(&str) -> colored::ColoredString,
+) {
+    if color {
+        let _ = write!(out, "{}", style(text));
+    } else {
+        out.push_str(text);
+    }
 }
 
 /// The TCP analysis as tshark's packet list shows it: "[TCP Dup ACK 12#1]",
