@@ -65,8 +65,6 @@ struct Pending {
 #[derive(Debug, Default)]
 pub struct HttpConn {
     pending: VecDeque<Pending>,
-    /// Requests forgotten because [`MAX_PENDING_REQUESTS`] were waiting.
-    pub pending_dropped: u64,
     /// A `101 Switching Protocols` to `Upgrade: websocket` was seen.
     pub websocket: bool,
 }
@@ -335,7 +333,9 @@ impl HttpStream {
             (Some(method), _) => {
                 if conn.pending.len() >= MAX_PENDING_REQUESTS {
                     conn.pending.pop_front();
-                    conn.pending_dropped += 1;
+                    errors.push(format!(
+                        "HTTP: more than {MAX_PENDING_REQUESTS} requests wait for their responses; the oldest is forgotten, so its response is matched to a later request"
+                    ));
                 }
                 conn.pending.push_back(Pending {
                     method: method.clone(),
@@ -521,6 +521,16 @@ mod tests {
         assert_eq!(out[1].frames, vec![2, 3]);
         assert_eq!(out[2].status, Some(301));
         assert_eq!(out[2].location.as_deref(), Some("https://www.google.com/"));
+    }
+
+    #[test]
+    fn requests_waiting_beyond_the_bound_are_reported() {
+        let one = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+        let many: Vec<u8> = one.repeat(MAX_PENDING_REQUESTS + 1);
+        let (out, errors) = run(&[(&many, true)]);
+        assert_eq!(out.len(), MAX_PENDING_REQUESTS + 1);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].contains("the oldest is forgotten"));
     }
 
     #[test]
