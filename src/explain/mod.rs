@@ -8,6 +8,7 @@
 
 pub mod evidence;
 mod steps;
+pub mod waterfall;
 
 pub use steps::MAX_CONNS_TOLD;
 
@@ -123,6 +124,9 @@ pub struct PageLoad {
     pub names: Vec<String>,
     pub steps: Vec<Step>,
     pub ladder: Ladder,
+    /// The ladder's lanes grouped into hosts, each arrow's connection,
+    /// and the waterfall of where the time went: what the report draws.
+    pub diagram: waterfall::Diagram,
     /// Connections of the page load beyond the first
     /// [`steps::MAX_CONNS_TOLD`], which the steps leave out.
     #[serde(skip_serializing_if = "is_zero")]

@@ -237,6 +237,7 @@ pub(super) fn page_load(ev: &Evidence, load: &Load, lang: Lang, notes: &Notes) -
     }
     let first = ctx.first_conn();
     let end = ctx.conns.iter().map(|c| c.last_ts).fold(load.end, f64::max);
+    let ladder = ladder(&ctx, &frames, &steps);
     PageLoad {
         host: load.host.clone(),
         client: load.client.to_string(),
@@ -244,7 +245,8 @@ pub(super) fn page_load(ev: &Evidence, load: &Load, lang: Lang, notes: &Notes) -
         start: load.start,
         duration_ms: ms(load.start, end),
         names: load.names.iter().cloned().collect(),
-        ladder: ladder(&ctx, &frames, &steps),
+        diagram: super::waterfall::diagram(&ctx, &ladder),
+        ladder,
         steps,
         connections_not_told,
         frames,
