@@ -6,6 +6,7 @@ pub mod html;
 pub mod json;
 pub mod story;
 pub mod text;
+pub mod waterfall;
 
 use std::borrow::Cow;
 use std::fmt::Write as _;

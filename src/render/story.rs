@@ -362,6 +362,7 @@ pub fn markdown(story: &Story, out: &mut String) {
                 );
             }
         }
+        super::waterfall::markdown(p, lang, md, out);
     }
     for l in closing_lines(story) {
         let _ = writeln!(out, "{}\n", md(&l));
