@@ -1,12 +1,26 @@
 //! The HTML report rendered by a real browser: headless Chromium loads the
 //! page and the DOM it builds must hold every step and one arrow per packet
 //! the JSON story lists; choosing a step must highlight exactly its packets.
-//! `report_browser.rs` checks layout, keyboard, address and print.
+//!
+//! Then the report as a reader uses it, in headless Chromium, in both
+//! languages, on the Chromium, curl, HTTP/3 and WebSocket samples: one
+//! lane per host and a bus for broadcast and multicast; an SVG that scales
+//! to its column; lane labels inside the viewport and apart at 1366×768
+//! and at 800 px; a waterfall; steps that are keyboard buttons; `#step=`
+//! scrolling to the step and highlighting exactly its packets; a click
+//! updating the address; runs of segments that open; and a printed
+//! handout that carries every row of the ladder (no scroll box cuts it).
+//!
+//! A probe script is appended to the page: it acts like a reader (click,
+//! Enter) and writes what the DOM then holds into an element, which
+//! `--dump-dom` hands back.
 
 mod common;
 
 use common::*;
 use serde_json::Value;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn chromium() -> Option<&'static str> {
@@ -28,29 +42,17 @@ fn chromium() -> Option<&'static str> {
     found
 }
 
-fn dump_dom(browser: &str, url: &str, profile: &std::path::Path) -> String {
-    let out = Command::new(browser)
-        .args([
-            "--headless=new",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--virtual-time-budget=2000",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .arg("--dump-dom")
-        .arg(url)
-        .output()
-        .expect("chromium runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+fn dump_dom(browser: &str, url: &str, dir: &Path) -> String {
+    let out = run_browser(
+        browser,
+        dir,
+        &[
+            "--virtual-time-budget=2000".into(),
+            "--dump-dom".into(),
+            url.to_string(),
+        ],
     );
-    String::from_utf8(out.stdout).unwrap()
+    String::from_utf8(out).unwrap()
 }
 
 fn count(haystack: &str, needle: &str) -> usize {
@@ -97,7 +99,7 @@ fn report_renders_steps_and_ladder_in_chromium() {
     assert!(dns_arrows >= 2, "the DNS step has packets in the diagram");
 
     let url = format!("file://{}#step=dns", report.display());
-    let dom = dump_dom(browser, &url, &dir.join("profile"));
+    let dom = dump_dom(browser, &url, &dir);
     for id in [
         "url",
         "cache",
@@ -140,5 +142,564 @@ fn report_renders_steps_and_ladder_in_chromium() {
     };
     assert_eq!(marked("hl"), dns_arrows);
     assert_eq!(marked("dim"), arrows.len() - dns_arrows);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+const SAMPLES: [&str; 4] = [
+    "chromium-pageload.pcapng",
+    "curl-redirect.pcapng",
+    "http3.pcapng",
+    "websocket.pcapng",
+];
+
+const PROBE: &str = r#"<script>
+(function(){
+function box(e){var r=e.getBoundingClientRect();return {l:r.left,t:r.top,r:r.right,b:r.bottom}}
+function hl(load){return Array.prototype.map.call(load.querySelectorAll('.ladder .arrow.hl'),function(a){return +a.dataset.frame})}
+function firstHl(load){var a=load.querySelector('.ladder .arrow.hl, .ladder .run.hl');
+  while(a&&a.closest('.row')&&a.closest('.row').style.display==='none'){a=null}
+  return a?box(a):null}
+setTimeout(function(){
+  var load=document.querySelector('.load'),out={iw:innerWidth,ih:innerHeight};
+  var head=load.querySelector('.diagram-head'),svg=load.querySelector('.diagram');
+  out.scale=head.getBoundingClientRect().width/head.viewBox.baseVal.width;
+  out.viewBox=svg.getAttribute('viewBox');out.widthAttr=svg.getAttribute('width');
+  out.svgWidth=svg.getBoundingClientRect().width;
+  out.bodyWidth=load.querySelector('.ladder-body').clientWidth;
+  out.lanes=Array.prototype.map.call(load.querySelectorAll('.ladder .lane'),function(l){
+    var t=l.querySelector('.lane-label');
+    return {role:l.dataset.role,addrs:l.dataset.addrs.split(' '),box:box(t),
+      lines:Array.prototype.map.call(t.querySelectorAll('tspan'),function(s){return s.textContent})}});
+  out.arrows=load.querySelectorAll('.ladder .arrow').length;
+  out.bus=Array.prototype.map.call(load.querySelectorAll('.ladder .arrow.bus'),function(a){return +a.dataset.frame});
+  out.waterfall=Array.prototype.map.call(load.querySelectorAll('.waterfall .wf-row'),function(r){
+    return Array.prototype.map.call(r.querySelectorAll('.phase'),function(p){return p.classList[1]})});
+  out.steps=Array.prototype.map.call(load.querySelectorAll('.step'),function(s){
+    return {id:s.dataset.step,tabindex:s.getAttribute('tabindex'),role:s.getAttribute('role')}});
+  // As loaded from the address.
+  var act=load.querySelector('.step.active');
+  out.loaded={active:act&&act.dataset.step,top:act&&box(act).t,hl:hl(load),first:firstHl(load),
+    ladder:box(load.querySelector('.ladder')),body:box(load.querySelector('.ladder-body')),scrollY:scrollY};
+  // A click.
+  var click=load.querySelector('.step[data-step="'+window.PROBE_CLICK+'"]');click.click();
+  out.clicked={hash:location.hash,hl:hl(load),first:firstHl(load),body:box(load.querySelector('.ladder-body'))};
+  // The keyboard: Tab to a step, Enter.
+  var key=load.querySelector('.step[data-step="'+window.PROBE_KEY+'"]');key.focus();
+  key.dispatchEvent(new KeyboardEvent('keydown',{key:'Enter',bubbles:true}));
+  out.keyed={focused:document.activeElement===key,active:key.classList.contains('active'),hash:location.hash,hl:hl(load)};
+  // A run of segments opens into its packets.
+  var run=load.querySelector('.ladder .run');
+  if(run){
+    var before=svg.viewBox.baseVal.height,members=load.querySelectorAll('.member[data-run="'+run.dataset.run+'"]');
+    run.dispatchEvent(new KeyboardEvent('keydown',{key:'Enter',bubbles:true}));
+    out.run={count:+run.dataset.count,members:members.length,expanded:run.getAttribute('aria-expanded'),
+      shown:Array.prototype.filter.call(members,function(m){return m.style.display!=='none'}).length,
+      grew:svg.viewBox.baseVal.height-before};
+  }
+  var pre=document.createElement('pre');pre.id='probe';pre.textContent=JSON.stringify(out);document.body.appendChild(pre);
+},300);
+})();
+</script>"#;
+
+/// Runs headless Chromium with a fresh profile.
+fn run_browser(browser: &str, dir: &Path, args: &[String]) -> Vec<u8> {
+    let profile = dir.join(format!("profile-{}", rand_suffix()));
+    let out = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(args)
+        .output()
+        .expect("chromium runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::remove_dir_all(&profile).ok();
+    out.stdout
+}
+
+fn rand_suffix() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    format!(
+        "{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+fn workdir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("netexplain-report-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn report(sample_name: &str, lang: &str, path: &Path) {
+    let s = sample(sample_name);
+    let out = netexplain(&[
+        "explain",
+        s.to_str().unwrap(),
+        "--lang",
+        lang,
+        "--format",
+        "html",
+        "-o",
+        path.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&amp;", "&")
+}
+
+fn frames_of(step: &Value) -> BTreeSet<u64> {
+    step["frames"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_u64().unwrap())
+        .collect()
+}
+
+fn set(v: &Value) -> BTreeSet<u64> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_u64().unwrap())
+        .collect()
+}
+
+struct Rect {
+    l: f64,
+    t: f64,
+    r: f64,
+    b: f64,
+}
+
+fn rect(v: &Value) -> Rect {
+    let f = |k: &str| v[k].as_f64().unwrap();
+    Rect {
+        l: f("l"),
+        t: f("t"),
+        r: f("r"),
+        b: f("b"),
+    }
+}
+
+fn overlap(a: &Rect, b: &Rect) -> bool {
+    a.l < b.r && b.l < a.r && a.t < b.b && b.t < a.b
+}
+
+/// The steps the probe chooses: one from the address (late in the
+/// ladder, so that choosing it must scroll), one clicked, one by key.
+fn choices(load: &Value) -> (String, String, String) {
+    let arrows: BTreeSet<u64> = load["ladder"]["arrows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["frame"].as_u64().unwrap())
+        .collect();
+    let drawn = |id: &str| {
+        load["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == id)
+            .is_some_and(|s| frames_of(s).iter().any(|f| arrows.contains(f)))
+    };
+    let pick = |ids: &[&str]| {
+        ids.iter()
+            .find(|i| drawn(i))
+            .map(|s| s.to_string())
+            .expect("a step with packets in the diagram")
+    };
+    (
+        pick(&["tcp_teardown", "http", "tls_handshake"]),
+        pick(&["dns", "tcp_handshake"]),
+        pick(&["tls_handshake", "tcp_handshake", "http"]),
+    )
+}
+
+fn probe(browser: &str, dir: &Path, html: &Path, width: u32, height: u32, load: &Value) -> Value {
+    let (from_address, click, key) = choices(load);
+    let page = std::fs::read_to_string(html).unwrap();
+    let probed = dir.join(format!("probe-{width}.html"));
+    let script = format!(
+        "<script>window.PROBE_CLICK='{click}';window.PROBE_KEY='{key}';</script>{PROBE}</body>"
+    );
+    std::fs::write(&probed, page.replace("</body>", &script)).unwrap();
+    let dom = run_browser(
+        browser,
+        dir,
+        &[
+            format!("--window-size={width},{height}"),
+            "--virtual-time-budget=3000".into(),
+            "--dump-dom".into(),
+            format!("file://{}#step={from_address}", probed.display()),
+        ],
+    );
+    let dom = String::from_utf8(dom).unwrap();
+    let json = dom
+        .split("<pre id=\"probe\">")
+        .nth(1)
+        .and_then(|s| s.split("</pre>").next())
+        .unwrap_or_else(|| panic!("the probe ran at {width} px"));
+    let mut v: Value = serde_json::from_str(&unescape(json)).unwrap();
+    v["choices"] = serde_json::json!([from_address, click, key]);
+    v
+}
+
+fn check_probe(sample_name: &str, lang: &str, width: u32, v: &Value, load: &Value) {
+    let at = format!("{sample_name} {lang} {width}px");
+    let hosts = load["diagram"]["hosts"].as_array().unwrap();
+    let lanes = v["lanes"].as_array().unwrap();
+    // One lane per host, each listing the host's addresses.
+    assert_eq!(lanes.len(), hosts.len(), "{at}: one lane per host");
+    for (l, h) in lanes.iter().zip(hosts) {
+        let addrs: Vec<&str> = h["addrs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a.as_str().unwrap())
+            .collect();
+        let shown: Vec<&str> = l["addrs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a.as_str().unwrap())
+            .collect();
+        assert_eq!(shown, addrs, "{at}");
+        let lines: Vec<&str> = l["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap())
+            .collect();
+        for a in &addrs {
+            assert!(lines.contains(a), "{at}: lane header lists {a}: {lines:?}");
+        }
+    }
+    // No lane for a group address, and no address in two lanes.
+    let mut seen = BTreeSet::new();
+    for l in lanes {
+        for a in l["addrs"].as_array().unwrap() {
+            let a = a.as_str().unwrap();
+            assert!(!a.starts_with("ff0"), "{at}: {a} is a bus, not a lane");
+            assert!(seen.insert(a.to_string()), "{at}: {a} in two lanes");
+        }
+    }
+    // Every arrow of the story, and the bus arrows.
+    let arrows = load["ladder"]["arrows"].as_array().unwrap();
+    assert_eq!(v["arrows"].as_u64().unwrap() as usize, arrows.len(), "{at}");
+    let bus_expected: BTreeSet<u64> = load["diagram"]["arrows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(arrows)
+        .filter(|(w, _)| w["bus"] == true)
+        .map(|(_, a)| a["frame"].as_u64().unwrap())
+        .collect();
+    assert_eq!(set(&v["bus"]), bus_expected, "{at}: bus arrows");
+    // The SVG scales: a viewBox, no fixed width, as wide as its column.
+    assert!(v["viewBox"].as_str().unwrap().starts_with("0 0 "), "{at}");
+    assert!(v["widthAttr"].is_null(), "{at}: no fixed width");
+    let (svg_w, body_w) = (
+        v["svgWidth"].as_f64().unwrap(),
+        v["bodyWidth"].as_f64().unwrap(),
+    );
+    assert!(
+        (svg_w - body_w).abs() <= 2.0,
+        "{at}: the diagram fills its column ({svg_w} vs {body_w})"
+    );
+    // Every lane label is readable: inside the viewport, apart from the
+    // others, and drawn at least 8 px high.
+    let iw = v["iw"].as_f64().unwrap();
+    let ih = v["ih"].as_f64().unwrap();
+    let boxes: Vec<Rect> = lanes.iter().map(|l| rect(&l["box"])).collect();
+    for (i, b) in boxes.iter().enumerate() {
+        assert!(
+            b.l >= 0.0 && b.r <= iw && b.t >= 0.0 && b.b <= ih,
+            "{at}: lane label {i} within the viewport ({} {} {} {}; {iw}×{ih})",
+            b.l,
+            b.t,
+            b.r,
+            b.b
+        );
+        for (j, c) in boxes.iter().enumerate().skip(i + 1) {
+            assert!(!overlap(b, c), "{at}: lane labels {i} and {j} overlap");
+        }
+    }
+    let px = 12.0 * v["scale"].as_f64().unwrap();
+    assert!(px >= 8.0, "{at}: diagram text is {px:.1} px");
+    // A waterfall row per connection or request, each with its phases.
+    let rows = v["waterfall"].as_array().unwrap();
+    let expected = load["diagram"]["waterfall"].as_array().unwrap();
+    assert_eq!(rows.len(), expected.len(), "{at}");
+    assert!(!rows.is_empty(), "{at}: a waterfall");
+    for (r, e) in rows.iter().zip(expected) {
+        let kinds: Vec<&Value> = e["phases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| &p["kind"])
+            .collect();
+        assert_eq!(
+            r.as_array().unwrap().iter().collect::<Vec<_>>(),
+            kinds,
+            "{at}"
+        );
+        assert!(kinds.iter().any(|k| *k == "download"), "{at}: {kinds:?}");
+    }
+    // Steps are buttons in the tab order.
+    for s in v["steps"].as_array().unwrap() {
+        assert_eq!(s["tabindex"], "0", "{at}");
+        assert_eq!(s["role"], "button", "{at}");
+    }
+    let step_frames = |id: &Value| -> BTreeSet<u64> {
+        let all: BTreeSet<u64> = arrows
+            .iter()
+            .map(|a| a["frame"].as_u64().unwrap())
+            .collect();
+        let s = load["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == *id)
+            .unwrap();
+        frames_of(s).intersection(&all).copied().collect()
+    };
+    let [from_address, click, key] = [0, 1, 2].map(|i| &v["choices"][i]);
+    // Loaded with #step=…: that step is active and scrolled to the top
+    // of the window, exactly its packets are highlighted, and the first
+    // of them is in view in the ladder, which stays in the window.
+    let loaded = &v["loaded"];
+    assert_eq!(&loaded["active"], from_address, "{at}");
+    let top = loaded["top"].as_f64().unwrap();
+    assert!((-1.0..ih / 2.0).contains(&top), "{at}: step at {top}");
+    assert_eq!(set(&loaded["hl"]), step_frames(from_address), "{at}");
+    let body = rect(&loaded["body"]);
+    let first = rect(&loaded["first"]);
+    assert!(
+        first.t >= body.t - 1.0 && first.b <= body.b + 1.0,
+        "{at}: highlighted arrow in view ({} {} in {} {})",
+        first.t,
+        first.b,
+        body.t,
+        body.b
+    );
+    let ladder = rect(&loaded["ladder"]);
+    assert!(
+        ladder.t >= -1.0 && ladder.t < ih / 2.0 && body.b <= ih + 1.0,
+        "{at}: the ladder stays beside the step ({} {})",
+        ladder.t,
+        body.b
+    );
+    if width > 1000 {
+        assert!(
+            loaded["scrollY"].as_f64().unwrap() > 0.0,
+            "{at}: the page scrolled to the step"
+        );
+    }
+    // A click puts the step in the address and its packets in view.
+    let clicked = &v["clicked"];
+    assert_eq!(
+        clicked["hash"],
+        format!("#step={}", click.as_str().unwrap()),
+        "{at}"
+    );
+    assert_eq!(set(&clicked["hl"]), step_frames(click), "{at}");
+    let (first, body) = (rect(&clicked["first"]), rect(&clicked["body"]));
+    assert!(first.t >= body.t - 1.0 && first.b <= body.b + 1.0, "{at}");
+    // Enter on a focused step chooses it.
+    let keyed = &v["keyed"];
+    assert_eq!(keyed["focused"], true, "{at}");
+    assert_eq!(keyed["active"], true, "{at}");
+    assert_eq!(
+        keyed["hash"],
+        format!("#step={}", key.as_str().unwrap()),
+        "{at}"
+    );
+    assert_eq!(set(&keyed["hl"]), step_frames(key), "{at}");
+    // A run opens into its packets, and the diagram grows by their rows.
+    if let Some(run) = v.get("run") {
+        let n = run["count"].as_u64().unwrap();
+        assert!(n >= 4, "{at}");
+        assert_eq!(run["members"].as_u64().unwrap(), n, "{at}");
+        assert_eq!(run["shown"].as_u64().unwrap(), n, "{at}");
+        assert_eq!(run["expanded"], "true", "{at}");
+        assert_eq!(run["grew"].as_f64().unwrap(), 22.0 * n as f64, "{at}");
+    }
+}
+
+#[test]
+fn report_reads_well_in_chromium_at_1366_and_800_px() {
+    let Some(browser) = chromium() else { return };
+    let dir = workdir("dom");
+    let mut runs = 0;
+    for s in SAMPLES {
+        for lang in ["en", "zh"] {
+            let html = dir.join(format!("{s}-{lang}.html"));
+            report(s, lang, &html);
+            let story = story(s, &["--lang", lang]);
+            let load = &story["page_loads"][0];
+            for (w, h) in [(1366, 768), (800, 900)] {
+                let v = probe(browser, &dir, &html, w, h, load);
+                check_probe(s, lang, w, &v, load);
+                runs += 1;
+            }
+        }
+    }
+    assert_eq!(runs, 16);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Width and height of a PNG (RFC 2083: the IHDR chunk comes first).
+fn png_size(png: &[u8]) -> (u32, u32) {
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    let be = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+    (be(&png[16..20]), be(&png[20..24]))
+}
+
+#[test]
+fn screenshots_at_1366_and_800_px() {
+    let Some(browser) = chromium() else { return };
+    let dir = workdir("shots");
+    for s in SAMPLES {
+        for lang in ["en", "zh"] {
+            let html = dir.join(format!("{s}-{lang}.html"));
+            report(s, lang, &html);
+            for (w, h) in [(1366, 768), (800, 900)] {
+                let png = dir.join(format!("{s}-{lang}-{w}.png"));
+                run_browser(
+                    browser,
+                    &dir,
+                    &[
+                        format!("--window-size={w},{h}"),
+                        format!("--screenshot={}", png.display()),
+                        format!("file://{}", html.display()),
+                    ],
+                );
+                let bytes = std::fs::read(&png).unwrap();
+                assert_eq!(png_size(&bytes), (w, h), "{s} {lang}");
+                // A blank page compresses to a few kilobytes.
+                assert!(
+                    bytes.len() > 40_000,
+                    "{s} {lang} {w}: {} bytes",
+                    bytes.len()
+                );
+            }
+        }
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+fn tool(name: &str) -> bool {
+    Command::new(name)
+        .arg("-v")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+#[test]
+fn printed_handout_carries_the_whole_ladder() {
+    let Some(browser) = chromium() else { return };
+    if !tool("pdfinfo") || !tool("pdftotext") {
+        assert!(
+            std::env::var_os("NETEXPLAIN_REQUIRE_CHROMIUM").is_none(),
+            "poppler-utils is required with chromium"
+        );
+        eprintln!("poppler-utils not installed: print test skipped");
+        return;
+    }
+    let dir = workdir("print");
+    for s in SAMPLES {
+        for lang in ["en", "zh"] {
+            let html = dir.join(format!("{s}-{lang}.html"));
+            report(s, lang, &html);
+            let pdf = dir.join(format!("{s}-{lang}.pdf"));
+            run_browser(
+                browser,
+                &dir,
+                &[
+                    "--no-pdf-header-footer".into(),
+                    format!("--print-to-pdf={}", pdf.display()),
+                    format!("file://{}", html.display()),
+                ],
+            );
+            let info = Command::new("pdfinfo").arg(&pdf).output().unwrap();
+            let info = String::from_utf8_lossy(&info.stdout).to_string();
+            let pages: u32 = info
+                .lines()
+                .find_map(|l| l.strip_prefix("Pages:"))
+                .and_then(|p| p.trim().parse().ok())
+                .unwrap();
+            assert!(pages >= 2, "{s} {lang}: {pages} pages");
+            let text = Command::new("pdftotext")
+                .args(["-layout"])
+                .arg(&pdf)
+                .arg("-")
+                .output()
+                .unwrap();
+            let text = String::from_utf8_lossy(&text.stdout).to_string();
+            // Every row of the printed ladder is on paper: no scroll box
+            // kept the ones below its first screenful.
+            let page = std::fs::read_to_string(&html).unwrap();
+            let printed = page.split("class=\"print-ladder\"").nth(1).unwrap();
+            let rows: Vec<&str> = printed
+                .split("<text class=\"frame\" x=\"4\" y=\"15\">")
+                .skip(1)
+                .map(|r| r.split('<').next().unwrap())
+                .collect();
+            assert!(rows.len() >= 10, "{s} {lang}: {} rows", rows.len());
+            for r in &rows {
+                assert!(text.contains(r), "{s} {lang}: row {r} is not in the PDF");
+            }
+            // Each piece of the ladder has its own lane headers.
+            let pieces = printed.matches("<svg class=\"diagram-page\"").count();
+            let story = story(s, &["--lang", lang]);
+            let client_addr = story["page_loads"][0]["diagram"]["hosts"][0]["addrs"][0]
+                .as_str()
+                .unwrap()
+                .to_string();
+            assert!(
+                text.matches(&client_addr).count() >= pieces,
+                "{s} {lang}: lane headers on every piece"
+            );
+            assert!(pieces as u32 <= pages, "{s} {lang}");
+            // And the steps are all there. (pdftotext does not map the
+            // glyph of 页 in the CJK font back to its code point, so it is
+            // left out of the comparison.)
+            let flatten = |t: &str| -> String {
+                t.chars()
+                    .filter(|c| !c.is_whitespace() && *c != '页')
+                    .collect()
+            };
+            let flat = flatten(&text);
+            for st in story["page_loads"][0]["steps"].as_array().unwrap() {
+                let title = st["title"].as_str().unwrap();
+                let words = flatten(title);
+                assert!(flat.contains(&words), "{s} {lang}: step {title} printed");
+            }
+        }
+    }
     std::fs::remove_dir_all(&dir).ok();
 }
