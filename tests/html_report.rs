@@ -65,22 +65,8 @@ fn report_renders_steps_and_ladder_in_chromium() {
     let dir = std::env::temp_dir().join(format!("netexplain-html-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let sample = sample("curl-redirect.pcapng");
-    let report = dir.join("report.html");
-    let out = netexplain(&[
-        "explain",
-        sample.to_str().unwrap(),
-        "--lang",
-        "en",
-        "--format",
-        "html",
-        "-o",
-        report.to_str().unwrap(),
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let report_path = dir.join("report.html");
+    report("curl-redirect.pcapng", "en", &report_path);
     let json = netexplain(&[
         "explain",
         sample.to_str().unwrap(),
@@ -98,7 +84,7 @@ fn report_renders_steps_and_ladder_in_chromium() {
         .count();
     assert!(dns_arrows >= 2, "the DNS step has packets in the diagram");
 
-    let url = format!("file://{}#step=dns", report.display());
+    let url = format!("file://{}#step=dns", report_path.display());
     let dom = dump_dom(browser, &url, &dir);
     for id in [
         "url",

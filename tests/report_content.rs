@@ -253,7 +253,7 @@ fn markdown_has_the_waterfall_table() {
                         Some(p) => {
                             let start = p["start_ms"].as_f64().unwrap();
                             let dur = p["end_ms"].as_f64().unwrap() - start;
-                            assert_eq!(*cell, format!("{start:.1} + {dur:.1}"), "{s} {k}");
+                            assert_eq!(*cell, format!("{start:.2} + {dur:.2}"), "{s} {k}");
                         }
                         None => assert_eq!(*cell, "–", "{s} {k}"),
                     }

@@ -25,6 +25,18 @@ pub struct Diagram {
     /// Where the time went, one row per connection (or per HTTP request
     /// on a connection that carries several in the clear).
     pub waterfall: Vec<WaterfallRow>,
+    /// Rows beyond the first [`MAX_ROWS`], left out of the waterfall.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub rows_not_shown: usize,
+}
+
+/// The waterfall draws at most this many rows per page load (a client
+/// that sends thousands of requests on one connection would otherwise
+/// make thousands).
+pub const MAX_ROWS: usize = 200;
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// Lanes that are one machine: addresses that the link layer shows with
@@ -139,14 +151,20 @@ pub(super) fn diagram(ctx: &Ctx, ladder: &Ladder) -> Diagram {
         })
         .collect();
     let mut waterfall = Vec::new();
+    let mut rows_not_shown = 0;
     for (i, c) in conns.iter().enumerate() {
-        rows(ctx, i, c, &mut waterfall);
+        rows_not_shown += rows(ctx, i, c, &mut waterfall);
+        if waterfall.len() > MAX_ROWS {
+            rows_not_shown += waterfall.len() - MAX_ROWS;
+            waterfall.truncate(MAX_ROWS);
+        }
     }
     Diagram {
         hosts: hosts(ctx, ladder),
         arrows,
         connections,
         waterfall,
+        rows_not_shown,
     }
 }
 
@@ -321,8 +339,8 @@ fn phase(ctx: &Ctx, kind: &'static str, a: (u64, f64), b: (u64, f64)) -> Phase {
     }
 }
 
-/// The rows of one connection.
-fn rows(ctx: &Ctx, i: usize, c: &Conn, out: &mut Vec<WaterfallRow>) {
+/// The rows of one connection; returns how many requests it left out.
+fn rows(ctx: &Ctx, i: usize, c: &Conn, out: &mut Vec<WaterfallRow>) -> usize {
     let pkts = packets(ctx, c);
     let mut lead = Vec::new();
     // RFC 1034 §5: the answer that gave the client this server's address,
@@ -380,9 +398,9 @@ fn rows(ctx: &Ctx, i: usize, c: &Conn, out: &mut Vec<WaterfallRow>) {
             label: ctx.server_name(c),
             phases,
         });
-        return;
+        return 0;
     }
-    for (n, r) in requests.iter().enumerate() {
+    for (n, r) in requests.iter().enumerate().take(MAX_ROWS) {
         let next = requests.get(n + 1).map_or(f64::INFINITY, |x| x.seg.ts);
         let mut phases = if n == 0 { lead.clone() } else { Vec::new() };
         answer(ctx, &pkts, (r.seg.frame, r.seg.ts), next, &mut phases);
@@ -396,6 +414,7 @@ fn rows(ctx: &Ctx, i: usize, c: &Conn, out: &mut Vec<WaterfallRow>) {
             phases,
         });
     }
+    requests.len().saturating_sub(MAX_ROWS)
 }
 
 /// Waiting (request → the server's first byte after it) and download

@@ -160,6 +160,14 @@ pub fn html_waterfall(p: &PageLoad, lang: Lang, out: &mut String) {
             row_end(r)
         );
     }
+    if p.diagram.rows_not_shown > 0 {
+        let _ = write!(
+            out,
+            r#"<p class="meta">{} {}</p>"#,
+            p.diagram.rows_not_shown,
+            lang.t("more requests are not drawn.", "个请求未画出。")
+        );
+    }
     out.push_str(r#"<ul class="wf-legend">"#);
     for (k, colour) in KINDS {
         let _ = write!(
@@ -210,7 +218,7 @@ pub fn markdown(p: &PageLoad, lang: Lang, md: impl Fn(&str) -> String, out: &mut
                 Some(ph) => {
                     let _ = write!(
                         out,
-                        " {:.1} + {:.1} |",
+                        " {:.2} + {:.2} |",
                         ph.start_ms,
                         ph.end_ms - ph.start_ms
                     );
@@ -218,7 +226,7 @@ pub fn markdown(p: &PageLoad, lang: Lang, md: impl Fn(&str) -> String, out: &mut
                 None => out.push_str(" – |"),
             }
         }
-        let _ = writeln!(out, " {:.1} |", row_end(r));
+        let _ = writeln!(out, " {:.2} |", row_end(r));
     }
     out.push('\n');
     for (k, _) in KINDS {
