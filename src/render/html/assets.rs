@@ -60,6 +60,7 @@ footer{padding:12px 24px;color:#57606a;font-size:13px}
  .cols{flex-direction:column;align-items:stretch}
  .steps{flex:none;max-width:none}
  .ladder{order:-1;top:0;max-height:60vh;z-index:1;box-shadow:0 2px 6px rgba(0,0,0,.15)}
+ .step{scroll-margin-top:calc(60vh + 8px)}
  .wf-name{flex-basis:34%}
 }
 @media print{
