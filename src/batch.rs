@@ -499,9 +499,7 @@ pub fn write_index(
 
 /// Rows of the index: a capture with no page load, or one that could not
 /// be read, still has one row.
-fn each_row<'a>(
-    outcomes: &'a [Outcome],
-) -> impl Iterator<Item = (&'a Outcome, Option<&'a IndexRow>)> {
+fn each_row(outcomes: &[Outcome]) -> impl Iterator<Item = (&Outcome, Option<&IndexRow>)> {
     outcomes.iter().flat_map(|o| {
         let rows: Vec<Option<&IndexRow>> = if o.page_loads.is_empty() {
             vec![None]

@@ -66,7 +66,7 @@ fn a_batch_of_the_samples_writes_each_report_as_a_single_run_does_and_an_index()
         // The report is byte for byte what `explain FILE` prints.
         let single = stdout_of(&args(
             &["explain", "--lang", "en", "--format", "json"],
-            &[s.clone()],
+            std::slice::from_ref(s),
             &[],
         ));
         let report = std::fs::read_to_string(dir.join("out").join(format!("{name}.json"))).unwrap();
@@ -200,7 +200,7 @@ fn packets_and_conversations_batches_equal_single_runs() {
         for f in &files {
             let mut single = vec![cmd, "--format", "json"];
             single.extend(extra.iter().copied());
-            let want = stdout_of(&args(&single, &[f.clone()], &[]));
+            let want = stdout_of(&args(&single, std::slice::from_ref(f), &[]));
             let got =
                 std::fs::read_to_string(dir.join(cmd).join(format!("{}.json", capture_name(f))))
                     .unwrap();

@@ -320,17 +320,14 @@ pub fn export(
         explainer.observe(p);
         times.observe(p);
         on_frame(p);
-        let result = (|| {
-            let v = serde_json::to_value(p).map_err(io::Error::other)?;
-            packets.push(&v).map_err(io::Error::other)?;
-            frame_rows(&v, &mut dns, &mut tls, &mut http).map_err(io::Error::other)
-        })();
-        result.map_err(|e| {
-            failed.get_or_insert(ExportError::Io {
-                path: packets.path.clone(),
-                source: io::Error::other(e.to_string()),
-            });
-            e
+        let v = serde_json::to_value(p).map_err(io::Error::other)?;
+        let rows = packets
+            .push(&v)
+            .and_then(|()| frame_rows(&v, &mut dns, &mut tls, &mut http));
+        rows.map_err(|e| {
+            let shown = io::Error::other(e.to_string());
+            failed = Some(e);
+            shown
         })
     });
     if let Some(e) = failed {
