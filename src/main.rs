@@ -68,6 +68,18 @@ impl LimitArgs {
     }
 }
 
+/// Several captures at once.
+#[derive(clap::Args)]
+struct ManyArgs {
+    /// More capture files: each gets its own output in the directory `-o DIR/`
+    /// (or, with --merge, all are read as one capture).
+    #[arg(value_name = "MORE", conflicts_with = "read")]
+    more: Vec<PathBuf>,
+    /// Read all the files as one capture, merged by timestamp (like mergecap).
+    #[arg(long)]
+    merge: bool,
+}
+
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
 enum StoryFormat {
     Text,
@@ -116,13 +128,8 @@ enum Command {
             conflicts_with = "file"
         )]
         read: Option<PathBuf>,
-        /// More capture files: each gets its own output in the directory `-o DIR/`
-        /// (or, with --merge, all are read as one capture).
-        #[arg(value_name = "MORE", conflicts_with = "read")]
-        more: Vec<PathBuf>,
-        /// Read all the files as one capture, merged by timestamp (like mergecap).
-        #[arg(long)]
-        merge: bool,
+        #[command(flatten)]
+        many: ManyArgs,
         /// Write the output to this file, or with several inputs one file each
         /// into this directory (a path ending in `/`).
         #[arg(short = 'o', long = "output", value_name = "PATH")]
@@ -158,13 +165,8 @@ enum Command {
             conflicts_with = "file"
         )]
         read: Option<PathBuf>,
-        /// More capture files: each gets its own output in the directory `-o DIR/`
-        /// (or, with --merge, all are read as one capture).
-        #[arg(value_name = "MORE", conflicts_with = "read")]
-        more: Vec<PathBuf>,
-        /// Read all the files as one capture, merged by timestamp (like mergecap).
-        #[arg(long)]
-        merge: bool,
+        #[command(flatten)]
+        many: ManyArgs,
         /// Only the page loads of this name (or a name under it, or this address).
         #[arg(long, value_name = "NAME")]
         host: Option<String>,
@@ -248,13 +250,8 @@ enum Command {
             conflicts_with = "file"
         )]
         read: Option<PathBuf>,
-        /// More capture files: each gets its own output in the directory `-o DIR/`
-        /// (or, with --merge, all are read as one capture).
-        #[arg(value_name = "MORE", conflicts_with = "read")]
-        more: Vec<PathBuf>,
-        /// Read all the files as one capture, merged by timestamp (like mergecap).
-        #[arg(long)]
-        merge: bool,
+        #[command(flatten)]
+        many: ManyArgs,
         /// Write the output to this file, or with several inputs one file each
         /// into this directory (a path ending in `/`).
         #[arg(short = 'o', long = "output", value_name = "PATH")]
@@ -318,8 +315,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Packets {
             file,
             read,
-            more,
-            merge,
+            many,
             output,
             verbose,
             format,
@@ -329,13 +325,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
             limits,
         } => {
             let path = file.or(read).context("no capture file given")?;
-            if multi::wanted(&more, merge, output.as_deref()) {
+            if multi::wanted(&many, output.as_deref()) {
                 set_color(ColorChoice::Never);
                 let job = batch::Job::Packets {
                     verbose,
                     json: format == Format::Json,
                 };
-                return multi::run(path, more, merge, output, job, limits.limits(), count);
+                return multi::run(path, many, output, job, limits.limits(), count);
             }
             set_color(if format == Format::Json {
                 ColorChoice::Never
@@ -347,8 +343,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Explain {
             file,
             read,
-            more,
-            merge,
+            many,
             host,
             lang,
             notes,
@@ -365,7 +360,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 None => Notes::builtin(lang),
             };
             let format = multi::format_from_output(format, output.as_deref());
-            if multi::wanted(&more, merge, output.as_deref()) {
+            if multi::wanted(&many, output.as_deref()) {
                 set_color(ColorChoice::Never);
                 let job = batch::Job::Explain {
                     format: multi::story_format(format),
@@ -373,7 +368,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     options: Options { host, lang },
                     notes,
                 };
-                return multi::run(path, more, merge, output, job, limits.limits(), None);
+                return multi::run(path, many, output, job, limits.limits(), None);
             }
             set_color(if format == StoryFormat::Text && output.is_none() {
                 color
@@ -430,19 +425,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Conversations {
             file,
             read,
-            more,
-            merge,
+            many,
             output,
             sort,
             format,
             limits,
         } => {
             let path = file.or(read).context("no capture file given")?;
-            if multi::wanted(&more, merge, output.as_deref()) {
+            if multi::wanted(&many, output.as_deref()) {
                 let job = batch::Job::Conversations {
                     json: format == Format::Json,
                 };
-                return multi::run(path, more, merge, output, job, limits.limits(), None);
+                return multi::run(path, many, output, job, limits.limits(), None);
             }
             conversations(&path, sort, format, limits)
         }

@@ -1,7 +1,7 @@
 //! Several captures from the command line: a batch into a directory, a
 //! merged read, or `export`.
 
-use crate::StoryFormat;
+use crate::{ManyArgs, StoryFormat};
 use anyhow::{bail, Context, Result};
 use netexplain::batch::{self, BatchProgress, Job};
 use netexplain::export::{self, Settings};
@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// Whether the arguments ask for more than the one-file run.
-pub fn wanted(more: &[PathBuf], merge: bool, output: Option<&Path>) -> bool {
-    !more.is_empty() || merge || output.is_some_and(batch::is_dir_target)
+pub fn wanted(many: &ManyArgs, output: Option<&Path>) -> bool {
+    !many.more.is_empty() || many.merge || output.is_some_and(batch::is_dir_target)
 }
 
 /// The story format, taken from the extension of `-o FILE` when
@@ -51,8 +51,7 @@ fn shown(p: &Path) -> String {
 /// output each in the directory `-o` names.
 pub fn run(
     first: PathBuf,
-    more: Vec<PathBuf>,
-    merge: bool,
+    ManyArgs { more, merge }: ManyArgs,
     output: Option<PathBuf>,
     job: Job,
     limits: Limits,

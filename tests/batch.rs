@@ -3,18 +3,11 @@
 
 mod common;
 
-use common::{all_samples, netexplain, packets_json, sample};
+use common::{all_samples, damaged_inputs, fresh_dir, netexplain, packets_json, sample};
 use netexplain::export::capture_name;
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
-
-fn fresh(name: &str) -> PathBuf {
-    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
 
 fn run(args: &[String]) -> std::process::Output {
     let a: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -40,7 +33,7 @@ fn stdout_of(args: &[String]) -> String {
 
 #[test]
 fn a_batch_of_the_samples_writes_each_report_as_a_single_run_does_and_an_index() {
-    let dir = fresh("batch-json");
+    let dir = fresh_dir("batch-json");
     let out_dir = format!("{}/", dir.join("out").display());
     let samples = all_samples();
     let out = run(&args(
@@ -103,7 +96,7 @@ fn a_batch_of_the_samples_writes_each_report_as_a_single_run_does_and_an_index()
 
 #[test]
 fn time_to_first_byte_is_the_first_request_to_its_response() {
-    let dir = fresh("batch-ttfb");
+    let dir = fresh_dir("batch-ttfb");
     let out_dir = format!("{}/", dir.display());
     let files = [sample("http-keepalive.pcapng"), sample("curl-tls12.pcapng")];
     let out = run(&args(
@@ -137,12 +130,8 @@ fn time_to_first_byte_is_the_first_request_to_its_response() {
 
 #[test]
 fn a_damaged_capture_is_listed_and_the_rest_are_written() {
-    let dir = fresh("batch-damaged");
-    let whole = std::fs::read(sample("curl-tls12.pcapng")).unwrap();
-    let cut = dir.join("cut.pcapng");
-    std::fs::write(&cut, &whole[..3000]).unwrap();
-    let junk = dir.join("junk.pcap");
-    std::fs::write(&junk, b"GET / HTTP/1.1\r\n\r\n").unwrap();
+    let dir = fresh_dir("batch-damaged");
+    let (cut, junk) = damaged_inputs(&dir);
     let files = vec![
         sample("curl-ipv6.pcapng"),
         cut,
@@ -187,7 +176,7 @@ fn a_damaged_capture_is_listed_and_the_rest_are_written() {
 
 #[test]
 fn packets_and_conversations_batches_equal_single_runs() {
-    let dir = fresh("batch-packets");
+    let dir = fresh_dir("batch-packets");
     let files = vec![sample("curl-tls12.pcapng"), sample("dns-types.pcapng")];
     for (cmd, extra) in [("packets", vec!["--no-summary"]), ("conversations", vec![])] {
         let out_dir = format!("{}/", dir.join(cmd).display());
@@ -245,7 +234,7 @@ fn merge_reads_the_files_in_timestamp_order_as_mergecap_does() {
     if !have_mergecap() {
         return;
     }
-    let dir = fresh("batch-merge");
+    let dir = fresh_dir("batch-merge");
     // Two captures recorded at different times, plus one with two interfaces.
     let files = vec![
         sample("curl-ipv6.pcapng"),

@@ -3,18 +3,11 @@
 
 mod common;
 
-use common::{all_samples, netexplain, packets_json, sample};
+use common::{all_samples, damaged_inputs, fresh_dir, netexplain, packets_json, sample};
 use netexplain::export::{capture_name, tables};
 use parquet::file::reader::{FileReader, SerializedFileReader};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-fn fresh(name: &str) -> PathBuf {
-    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
 
 fn export(dir: &Path, files: &[PathBuf]) -> std::process::Output {
     let mut args = vec!["export".to_string(), "--lang".into(), "en".into()];
@@ -71,7 +64,7 @@ fn duckdb_reads_every_table_of_every_sample_equal_to_the_json() {
     if !have_duckdb() {
         return;
     }
-    let dir = fresh("export-all");
+    let dir = fresh_dir("export-all");
     let data = dir.join("dataset");
     let samples = all_samples();
     let out = export(&data, &samples);
@@ -114,7 +107,7 @@ fn file_reader(path: &Path) -> SerializedFileReader<std::fs::File> {
 
 #[test]
 fn parquet_files_carry_the_schema_and_version_and_one_row_per_frame() {
-    let dir = fresh("export-one");
+    let dir = fresh_dir("export-one");
     let cap = sample("curl-tls12.pcapng");
     let out = export(&dir, std::slice::from_ref(&cap));
     assert!(
@@ -154,12 +147,8 @@ fn parquet_files_carry_the_schema_and_version_and_one_row_per_frame() {
 
 #[test]
 fn a_damaged_capture_exports_the_frames_before_the_damage_and_fails() {
-    let dir = fresh("export-damaged");
-    let whole = std::fs::read(sample("curl-tls12.pcapng")).unwrap();
-    let cut = dir.join("cut.pcapng");
-    std::fs::write(&cut, &whole[..3000]).unwrap();
-    let junk = dir.join("junk.pcap");
-    std::fs::write(&junk, b"not a capture at all").unwrap();
+    let dir = fresh_dir("export-damaged");
+    let (cut, junk) = damaged_inputs(&dir);
     let good = sample("curl-ipv6.pcapng");
     let data = dir.join("dataset");
     let out = export(&data, &[cut.clone(), junk.clone(), good.clone()]);
@@ -196,7 +185,7 @@ fn a_damaged_capture_exports_the_frames_before_the_damage_and_fails() {
 
 #[test]
 fn two_inputs_of_one_name_are_refused() {
-    let dir = fresh("export-names");
+    let dir = fresh_dir("export-names");
     let a = dir.join("a");
     std::fs::create_dir_all(&a).unwrap();
     std::fs::copy(sample("curl-ipv6.pcapng"), a.join("curl-ipv6.pcapng")).unwrap();
@@ -234,7 +223,7 @@ fn the_readme_example_queries_run_on_the_samples() {
     if !have_duckdb() {
         return;
     }
-    let dir = fresh("export-readme");
+    let dir = fresh_dir("export-readme");
     let out = export(&dir.join("dataset"), &all_samples());
     assert!(out.status.success());
     // Each query runs from the directory that holds `dataset/` and returns rows.
