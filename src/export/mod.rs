@@ -5,8 +5,8 @@
 //! Every row is read from the same JSON value the tool prints
 //! (`packets`, `conversations`, `explain --format json`), so a row equals
 //! the tool's own output. Rows are written in batches as frames arrive;
-//! each file holds at most [`ROW_GROUP`] rows in memory before a row group
-//! is written.
+//! each file holds at most [`ROW_GROUP`] rows (or [`ROW_GROUP_BYTES`]
+//! encoded bytes) in memory before a row group is written.
 
 pub mod columns;
 pub mod tables;
@@ -38,6 +38,8 @@ pub const SCHEMA_VERSION: &str = "1";
 pub const BATCH: usize = 8192;
 /// Rows per Parquet row group: the most a file holds in memory.
 pub const ROW_GROUP: usize = 65_536;
+/// Encoded bytes at which a row group is written even if it has fewer rows.
+pub const ROW_GROUP_BYTES: usize = 16 << 20;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
@@ -128,6 +130,7 @@ impl Table {
         let props = WriterProperties::builder()
             .set_compression(Compression::SNAPPY)
             .set_max_row_group_row_count(Some(ROW_GROUP))
+            .set_max_row_group_bytes(Some(ROW_GROUP_BYTES))
             .set_key_value_metadata(Some(vec![
                 KeyValue::new(
                     "netexplain.schema_version".into(),
