@@ -779,3 +779,21 @@ pub fn merged(
         })?;
     Ok((summary, failure))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_directory_target_exists_or_ends_in_a_slash() {
+        assert!(is_dir_target(Path::new("reports/")));
+        assert!(is_dir_target(&std::env::temp_dir()));
+        assert!(!is_dir_target(Path::new("report.html")));
+    }
+
+    #[test]
+    fn markdown_cells_cannot_break_the_table_or_the_terminal() {
+        assert_eq!(md("a|b [x](y)"), "a\\|b \\[x\\](y)");
+        assert_eq!(md("\u{1b}[31m"), "\\x1b\\[31m");
+    }
+}

@@ -451,3 +451,51 @@ pub fn schema_markdown() -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn capture_names_drop_the_capture_extensions_only() {
+        assert_eq!(capture_name(Path::new("/x/lab1.pcapng")), "lab1");
+        assert_eq!(capture_name(Path::new("a.b.pcap.gz")), "a.b");
+        assert_eq!(capture_name(Path::new("trace.CAP")), "trace");
+        assert_eq!(capture_name(Path::new("notes.txt")), "notes.txt");
+        assert_eq!(capture_name(Path::new(".pcap")), ".pcap");
+    }
+
+    #[test]
+    fn absent_lists_flags_and_counts_are_empty_and_the_rest_null() {
+        use arrow_array::{Array, BooleanArray, Int64Array, ListArray, StructArray};
+        static L: columns::Kind = columns::Kind::List(&columns::Kind::Int);
+        static F: columns::Kind = columns::Kind::Flag;
+        static I: columns::Kind = columns::Kind::Int;
+        static C: columns::Kind = columns::Kind::Count;
+        static S: columns::Kind = columns::Kind::Struct(tables::CONVERSATIONS);
+        let rows = [
+            json!({"l": [1, 2], "f": true, "i": 5, "c": 3, "s": {"proto": "tcp"}}),
+            json!({}),
+        ];
+        let mut b: Vec<Builder> = [&L, &F, &I, &C, &S].into_iter().map(Builder::new).collect();
+        for r in &rows {
+            for (k, b) in ["l", "f", "i", "c", "s"].iter().zip(b.iter_mut()) {
+                b.append(get(r, &[k]));
+            }
+        }
+        let a: Vec<ArrayRef> = b.iter_mut().map(Builder::finish).collect();
+        let l = a[0].as_any().downcast_ref::<ListArray>().unwrap();
+        assert_eq!(l.value_length(0), 2);
+        assert_eq!(l.value_length(1), 0);
+        assert!(!l.is_null(1));
+        let f = a[1].as_any().downcast_ref::<BooleanArray>().unwrap();
+        assert!(f.value(0) && !f.value(1) && !f.is_null(1));
+        let i = a[2].as_any().downcast_ref::<Int64Array>().unwrap();
+        assert_eq!(i.value(0), 5);
+        assert!(i.is_null(1));
+        let c = a[3].as_any().downcast_ref::<Int64Array>().unwrap();
+        assert_eq!((c.value(0), c.value(1), c.is_null(1)), (3, 0, false));
+        let s = a[4].as_any().downcast_ref::<StructArray>().unwrap();
+        assert!(!s.is_null(0) && s.is_null(1));
+    }
+}
