@@ -6,9 +6,11 @@
 //! reassembly, matching) → `explain` (page loads, steps, notes) → `render`
 //! (text, JSON, Markdown, HTML).
 
+pub mod batch;
 pub mod capture;
 pub mod decode;
 pub mod explain;
+pub mod export;
 pub mod flow;
 pub mod notes;
 pub mod pipeline;

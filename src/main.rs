@@ -2,6 +2,7 @@
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
+use netexplain::batch;
 use netexplain::capture::CaptureReader;
 use netexplain::explain::{Explainer, Options};
 use netexplain::flow::conversations::Conversations;
@@ -60,6 +61,23 @@ impl LimitArgs {
             max_tls_message: self.max_tls_message,
         })
     }
+
+    /// The bounds, for runs that make one tracker per capture.
+    fn limits(self) -> Limits {
+        self.tracker().limits().clone()
+    }
+}
+
+/// Several captures at once.
+#[derive(clap::Args)]
+struct ManyArgs {
+    /// More capture files: each gets its own output in the directory `-o DIR/`
+    /// (or, with --merge, all are read as one capture).
+    #[arg(value_name = "MORE", conflicts_with = "read")]
+    more: Vec<PathBuf>,
+    /// Read all the files as one capture, merged by timestamp (like mergecap).
+    #[arg(long)]
+    merge: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -110,6 +128,12 @@ enum Command {
             conflicts_with = "file"
         )]
         read: Option<PathBuf>,
+        #[command(flatten)]
+        many: ManyArgs,
+        /// Write the output to this file, or with several inputs one file each
+        /// into this directory (a path ending in `/`).
+        #[arg(short = 'o', long = "output", value_name = "PATH")]
+        output: Option<PathBuf>,
         /// Print every decoded field, layer by layer.
         #[arg(short, long)]
         verbose: bool,
@@ -141,6 +165,8 @@ enum Command {
             conflicts_with = "file"
         )]
         read: Option<PathBuf>,
+        #[command(flatten)]
+        many: ManyArgs,
         /// Only the page loads of this name (or a name under it, or this address).
         #[arg(long, value_name = "NAME")]
         host: Option<String>,
@@ -224,12 +250,36 @@ enum Command {
             conflicts_with = "file"
         )]
         read: Option<PathBuf>,
+        #[command(flatten)]
+        many: ManyArgs,
+        /// Write the output to this file, or with several inputs one file each
+        /// into this directory (a path ending in `/`).
+        #[arg(short = 'o', long = "output", value_name = "PATH")]
+        output: Option<PathBuf>,
         /// Order of the rows.
         #[arg(long, value_enum, default_value_t = SortKey::Start)]
         sort: SortKey,
         /// Output format: a table, or NDJSON (one object per conversation).
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        #[command(flatten)]
+        limits: LimitArgs,
+    },
+    /// Write each capture as Apache Parquet tables (packets, conversations, dns, tls,
+    /// http, page_loads, steps) under DIR/<table>/<capture>.parquet, in parallel.
+    Export {
+        /// Capture files.
+        #[arg(value_name = "FILE", required_unless_present = "schema")]
+        files: Vec<PathBuf>,
+        /// Directory of the dataset.
+        #[arg(long = "to", value_name = "DIR", required_unless_present = "schema")]
+        to: Option<PathBuf>,
+        /// Language of the steps' titles and sentences.
+        #[arg(long, value_enum)]
+        lang: Option<LangChoice>,
+        /// Print the tables' schema as Markdown and exit.
+        #[arg(long)]
+        schema: bool,
         #[command(flatten)]
         limits: LimitArgs,
     },
@@ -265,6 +315,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Packets {
             file,
             read,
+            many,
+            output,
             verbose,
             format,
             color,
@@ -273,6 +325,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
             limits,
         } => {
             let path = file.or(read).context("no capture file given")?;
+            if multi::wanted(&many, output.as_deref()) {
+                set_color(ColorChoice::Never);
+                let job = batch::Job::Packets {
+                    verbose,
+                    json: format == Format::Json,
+                };
+                return multi::run(path, many, output, job, limits.limits(), count);
+            }
             set_color(if format == Format::Json {
                 ColorChoice::Never
             } else {
@@ -283,6 +343,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Explain {
             file,
             read,
+            many,
             host,
             lang,
             notes,
@@ -298,6 +359,17 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 Some(p) => Notes::load(&p)?,
                 None => Notes::builtin(lang),
             };
+            let format = multi::format_from_output(format, output.as_deref());
+            if multi::wanted(&many, output.as_deref()) {
+                set_color(ColorChoice::Never);
+                let job = batch::Job::Explain {
+                    format: multi::story_format(format),
+                    brief,
+                    options: Options { host, lang },
+                    notes,
+                };
+                return multi::run(path, many, output, job, limits.limits(), None);
+            }
             set_color(if format == StoryFormat::Text && output.is_none() {
                 color
             } else {
@@ -353,12 +425,40 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Conversations {
             file,
             read,
+            many,
+            output,
             sort,
             format,
             limits,
         } => {
             let path = file.or(read).context("no capture file given")?;
+            if multi::wanted(&many, output.as_deref()) {
+                let job = batch::Job::Conversations {
+                    json: format == Format::Json,
+                };
+                return multi::run(path, many, output, job, limits.limits(), None);
+            }
             conversations(&path, sort, format, limits)
+        }
+        Command::Export {
+            files,
+            to,
+            lang,
+            schema,
+            limits,
+        } => {
+            if schema {
+                print!("{}", netexplain::export::schema_markdown());
+                return Ok(ExitCode::SUCCESS);
+            }
+            let to = to.context("no --to directory given")?;
+            let lang = pick_lang(lang);
+            let settings = netexplain::export::Settings {
+                limits: limits.limits(),
+                options: Options { host: None, lang },
+                notes: Notes::builtin(lang),
+            };
+            multi::export(&files, &to, &settings)
         }
         Command::Notes { lang } => {
             let notes = Notes::builtin(pick_lang(lang));
@@ -373,6 +473,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 mod live;
+mod multi;
 
 fn conversations(
     path: &std::path::Path,

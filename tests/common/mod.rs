@@ -133,3 +133,22 @@ pub fn have_tshark() -> bool {
     }
     ok
 }
+
+/// An empty directory of this name under the test target's temporary folder.
+pub fn fresh_dir(name: &str) -> PathBuf {
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// In `dir`: `cut.pcapng`, curl-tls12.pcapng cut at byte 3000 (inside a
+/// block that starts at 2868), and `junk.pcap`, which is not a capture.
+pub fn damaged_inputs(dir: &Path) -> (PathBuf, PathBuf) {
+    let whole = std::fs::read(sample("curl-tls12.pcapng")).unwrap();
+    let cut = dir.join("cut.pcapng");
+    std::fs::write(&cut, &whole[..3000]).unwrap();
+    let junk = dir.join("junk.pcap");
+    std::fs::write(&junk, b"GET / HTTP/1.1\r\n\r\n").unwrap();
+    (cut, junk)
+}
