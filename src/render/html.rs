@@ -32,7 +32,7 @@ header h1{margin:0;font-size:20px}
 .steps{flex:0 0 44%;max-width:44%}
 .ladder{flex:1;overflow:auto;max-height:90vh;background:#fff;border:1px solid #d0d7de;border-radius:6px}
 .step{background:#fff;border:1px solid #d0d7de;border-left:6px solid #8c959f;border-radius:6px;margin:0 0 10px;padding:8px 12px;cursor:pointer}
-.step.observed{border-left-color:#1a7f37}.step.inferred{border-left-color:#bf8700}.step.not_visible{border-left-color:#8c959f}
+.step.observed{border-left-color:#1a7f37}.step.inferred{border-left-color:#bf8700}.step.not_visible{border-left-color:#8c959f}.step.not_applicable{border-left-color:#d0d7de}
 .step.active{outline:3px solid #0969da}
 .step h3{margin:0 0 4px;font-size:15px}
 .status{font-size:12px;padding:1px 6px;border-radius:10px;background:#eaeef2;margin-left:6px}
@@ -75,6 +75,7 @@ fn status_class(s: Status) -> &'static str {
         Status::Observed => "observed",
         Status::Inferred => "inferred",
         Status::NotVisible => "not_visible",
+        Status::NotApplicable => "not_applicable",
     }
 }
 
@@ -83,6 +84,7 @@ fn status_word(s: Status, lang: Lang) -> &'static str {
         Status::Observed => lang.t("observed", "已观察到"),
         Status::Inferred => lang.t("inferred", "推断"),
         Status::NotVisible => lang.t("not visible", "不可见"),
+        Status::NotApplicable => lang.t("not applicable", "不适用"),
     }
 }
 
@@ -218,12 +220,11 @@ pub fn report(story: &Story, title: &str, out: &mut String) {
             for c in &s.notes_check {
                 let _ = write!(
                     out,
-                    "<div class=\"check\" data-section=\"{}\"><b>{} §{}</b><br>{}{}<br>{}{} ({} {})</div>",
+                    "<div class=\"check\" data-section=\"{}\"><b>{} §{}</b><br>{}<br>{}{} ({} {})</div>",
                     c.section,
                     lang.t("Notes check", "笔记核对"),
                     c.section,
-                    lang.t("The notes say: ", "笔记说："),
-                    html(&c.claim),
+                    html(&c.stated(lang)),
                     lang.t("The capture shows: ", "抓包显示："),
                     html(&c.observed),
                     lang.t("frames", "帧"),

@@ -18,6 +18,8 @@ fn status_word(s: Status, lang: Lang) -> &'static str {
         (Status::Observed, Lang::Zh) => "已观察到",
         (Status::Inferred, Lang::Zh) => "推断",
         (Status::NotVisible, Lang::Zh) => "不可见",
+        (Status::NotApplicable, Lang::En) => "not applicable",
+        (Status::NotApplicable, Lang::Zh) => "不适用",
     }
 }
 
@@ -26,7 +28,7 @@ fn status_colored(s: Status, lang: Lang) -> String {
     match s {
         Status::Observed => w.green().to_string(),
         Status::Inferred => w.yellow().to_string(),
-        Status::NotVisible => w.dimmed().to_string(),
+        Status::NotVisible | Status::NotApplicable => w.dimmed().to_string(),
     }
 }
 
@@ -143,12 +145,7 @@ pub fn page_load(p: &PageLoad, n: usize, lang: Lang, brief: bool, out: &mut Stri
         for c in &s.notes_check {
             let head = format!("    {} §{}", lang.t("notes check", "笔记核对"), c.section);
             let _ = writeln!(out, "{}", head.magenta().bold());
-            wrap_into(
-                out,
-                &format!("{}{}", lang.t("the notes say: ", "笔记说："), c.claim),
-                "      ",
-                "        ",
-            );
+            wrap_into(out, &c.stated(lang), "      ", "        ");
             wrap_into(
                 out,
                 &format!(
@@ -350,11 +347,10 @@ pub fn markdown(story: &Story, out: &mut String) {
             for c in &s.notes_check {
                 let _ = writeln!(
                     out,
-                    "> **{} §{}** — {}{}  \n> {}{} ({} {})\n",
+                    "> **{} §{}** — {}  \n> {}{} ({} {})\n",
                     lang.t("Notes check", "笔记核对"),
                     c.section,
-                    lang.t("the notes say: ", "笔记说："),
-                    md(&c.claim),
+                    md(&c.stated(lang)),
                     lang.t("the capture shows: ", "抓包显示："),
                     md(&c.observed),
                     lang.t("frames", "帧"),

@@ -5,6 +5,7 @@
 use super::{new_step, Ctx};
 use crate::explain::evidence::DhcpRec;
 use crate::explain::{Status, Step};
+use crate::notes::claims;
 use crate::notes::Lang;
 use std::net::IpAddr;
 
@@ -309,11 +310,8 @@ fn tie_to_story(ctx: &Ctx, s: &mut Step, a: &DhcpRec) {
     }
     let sep = ctx.t("; ", "；");
     s.check(
-        4,
-        ctx.t(
-            "The steps start from the URL; the host's own address, subnet mask and gateway are taken as given.",
-            "步骤从解析 URL 开始；本机的地址、子网掩码和网关被当作已知。",
-        ),
+        ctx.lang,
+        &claims::ADDRESS_GIVEN,
         match ctx.lang {
             Lang::En => format!(
                 "Before any of it, DHCP handed them out (frame {}): {}.",

@@ -5,6 +5,7 @@
 use super::{ms, new_step, Ctx};
 use crate::explain::evidence::{Conn, HttpRec, Seg};
 use crate::explain::{url_host, Status, Step};
+use crate::notes::claims;
 use crate::notes::Lang;
 use serde_json::json;
 
@@ -282,17 +283,13 @@ pub(super) fn http(ctx: &Ctx) -> Step {
 /// The notes call HTTP connectionless (one request per connection). With
 /// HTTP/1.1 connections persist by default (RFC 9112 §9.3).
 fn keep_alive_check(ctx: &Ctx, s: &mut Step, cleartext: &[(&Conn, &HttpRec)]) {
-    let claim = ctx.t(
-        "HTTP is connectionless: each connection carries one request, and the server closes it after responding.",
-        "HTTP 一次连接只服务一个请求，回应之后由服务器断开。",
-    );
     for c in ctx.conns.iter() {
         let reqs: Vec<&HttpRec> = c.http.iter().filter(|h| h.msg.method.is_some()).collect();
         if reqs.len() > 1 {
             let frames: Vec<u64> = reqs.iter().map(|r| r.seg.frame).collect();
             s.check(
-                1,
-                claim,
+                ctx.lang,
+                &claims::CONNECTIONLESS,
                 match ctx.lang {
                     Lang::En => format!("{} requests travelled on one connection: HTTP/1.1 keeps connections open and reuses them.", reqs.len()),
                     Lang::Zh => format!("{} 个请求在同一个连接上传输：HTTP/1.1 保持连接并复用。", reqs.len()),
@@ -309,8 +306,8 @@ fn keep_alive_check(ctx: &Ctx, s: &mut Step, cleartext: &[(&Conn, &HttpRec)]) {
     {
         if let Some(fin) = c.fins.first().filter(|f| f.from_client) {
             s.check(
-                1,
-                claim,
+                ctx.lang,
+                &claims::CONNECTIONLESS,
                 match ctx.lang {
                     Lang::En => format!(
                         "After its response (frame {}) the server left the HTTP/1.1 connection open; it was the client that closed it (FIN, frame {}).",
@@ -342,8 +339,8 @@ fn keep_alive_check(ctx: &Ctx, s: &mut Step, cleartext: &[(&Conn, &HttpRec)]) {
         if !later.is_empty() && server_after {
             let shown: Vec<u64> = later.iter().take(5).copied().collect();
             s.check(
-                1,
-                claim,
+                ctx.lang,
+                &claims::CONNECTIONLESS,
                 match ctx.lang {
                     Lang::En => format!(
                         "On the connection to {} the client kept sending encrypted requests after the first response and the server kept answering: further requests reused the connection.",
@@ -699,11 +696,8 @@ fn websocket_frames(ctx: &Ctx, c: &Conn, s: &mut Step) {
     s.frames.sort_unstable();
     if let Some(first) = first {
         s.check(
-            13,
-            ctx.t(
-                "WebSocket's data format is light, with little overhead.",
-                "WebSocket 的数据格式轻量，开销小。",
-            ),
+            ctx.lang,
+            &claims::WS_LIGHT,
             match ctx.lang {
                 Lang::En => format!(
                     "Borne out: {} frames carried {payload} payload bytes in {header_bytes} bytes of frame headers (2 to 14 bytes each), with no HTTP headers after the handshake.",
@@ -719,11 +713,8 @@ fn websocket_frames(ctx: &Ctx, c: &Conn, s: &mut Step) {
     }
     if !matches!(c.server.1, 80 | 443) {
         s.check(
-            13,
-            ctx.t(
-                "WebSocket uses the default ports 80 and 443.",
-                "WebSocket 默认端口也是 80 和 443。",
-            ),
+            ctx.lang,
+            &claims::WS_PORTS,
             match ctx.lang {
                 Lang::En => format!(
                     "Here the server listens on port {}: 80 and 443 are only the defaults of ws:// and wss://, and the URL can name any port.",

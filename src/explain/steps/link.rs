@@ -4,6 +4,7 @@
 use super::{new_step, Ctx};
 use crate::decode::Mac;
 use crate::explain::{Status, Step};
+use crate::notes::claims;
 use serde_json::json;
 use std::net::IpAddr;
 
@@ -356,11 +357,8 @@ pub(super) fn arp(ctx: &Ctx) -> Step {
     if let (Some(q), Some((_, mac))) = (first_dns, hop) {
         if first_arp.frame < q.frame && q.dst_mac == Some(mac) {
             s.check(
-                4,
-                ctx.t(
-                    "The MAC address is looked up after DNS has resolved the server's IP address.",
-                    "先由 DNS 得到服务器的 IP 地址，之后才获取 MAC 地址。",
-                ),
+                ctx.lang,
+                &claims::MAC_AFTER_DNS,
                 match ctx.lang {
                     crate::notes::Lang::En => format!(
                         "The {proto} exchange (frame {}) comes before the first DNS query (frame {}): the resolver \

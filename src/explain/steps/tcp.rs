@@ -6,6 +6,7 @@ use super::{endpoint, ms, new_step, Ctx};
 use crate::decode::tcp::TcpOptions;
 use crate::explain::evidence::Conn;
 use crate::explain::{Status, Step};
+use crate::notes::claims;
 use crate::notes::Lang;
 use serde_json::{json, Value};
 
@@ -63,8 +64,8 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
                 "页面通过 QUIC（UDP 443）传输：没有 TCP 握手，QUIC 同时建立连接和 TLS。",
             ));
             s.check(
-                1,
-                ctx.t("HTTP always runs over TCP.", "HTTP 总是跑在 TCP 之上。"),
+                ctx.lang,
+                &claims::HTTP_OVER_TCP,
                 ctx.t(
                     "HTTP/3 runs over QUIC, which is carried in UDP datagrams to port 443; no SYN appears.",
                     "HTTP/3 运行在 QUIC 之上，QUIC 使用发往 443 端口的 UDP 数据报；抓包中没有 SYN。",
@@ -455,11 +456,8 @@ pub(super) fn teardown(ctx: &Ctx) -> Step {
         .filter_map(|v| v.as_u64())
         .collect();
         s.check(
-            12,
-            ctx.t(
-                "Closing a connection always takes four segments (FIN, ACK, FIN, ACK).",
-                "断开连接总是需要四个报文段（FIN、ACK、FIN、ACK）。",
-            ),
+            ctx.lang,
+            &claims::FOUR_SEGMENTS,
             match ctx.lang {
                 Lang::En => format!(
                     "The connection to {} closed in three segments: the side that received the first FIN had nothing left to send, so its ACK and its own FIN travelled together.",
@@ -600,11 +598,8 @@ pub(super) fn loss(ctx: &Ctx) -> Option<Step> {
     }
     let first = s.frames.iter().min().copied().unwrap_or_default();
     s.check(
-        1,
-        ctx.t(
-            "HTTP runs over TCP, which makes the transfer reliable.",
-            "HTTP 建立在 TCP 之上，由 TCP 负责把数据可靠地送到。",
-        ),
+        ctx.lang,
+        &claims::HTTP_RELIABLE,
         match ctx.lang {
             Lang::En => "Borne out, and here it shows how: segments were lost on the way, and TCP noticed and sent them again. Reliability is not free — the application saw no error, only the delay.".to_string(),
             Lang::Zh => "属实，而且这里能看到它是怎么做到的：报文段在途中丢失，TCP 发现后重新发送。可靠性是有代价的——应用层没有看到错误，只是多等了时间。".to_string(),

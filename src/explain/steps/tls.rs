@@ -5,6 +5,7 @@ use super::{ms, new_step, Ctx};
 use crate::decode::tls;
 use crate::explain::evidence::{Conn, TlsRec};
 use crate::explain::{Status, Step};
+use crate::notes::claims;
 use crate::notes::Lang;
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -359,10 +360,6 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
 /// random with the certificate's public key. With (EC)DHE, and always in
 /// TLS 1.3 (RFC 8446 §4.2.8), the keys come from ephemeral key shares.
 fn key_exchange_check(ctx: &Ctx, s: &mut Step, c: &Conn, ch: &TlsRec, sh: &TlsRec, tls13: bool) {
-    let claim = ctx.t(
-        "The client generates a third random, encrypts it with the public key from the server's certificate, and both sides derive the session key from the three randoms.",
-        "客户端再造一个随机数，用证书里的公钥加密后交给服务器，双方凭这三个随机数算出会话密钥。",
-    );
     if tls13 {
         let g = sh
             .hs
@@ -371,8 +368,8 @@ fn key_exchange_check(ctx: &Ctx, s: &mut Step, c: &Conn, ch: &TlsRec, sh: &TlsRe
             .map(|g| group(*g))
             .unwrap_or_default();
         s.check(
-            7,
-            claim,
+            ctx.lang,
+            &claims::KEY_TRANSPORT,
             match ctx.lang {
                 Lang::En => format!(
                     "TLS 1.3 (ServerHello, frame {}) has no RSA key transport: client and server each send an ephemeral {g} key share in their hellos (frames {} and {}) and derive the keys from that exchange. No ClientKeyExchange exists; the certificate only signs the handshake, and it travels encrypted.",
@@ -391,8 +388,8 @@ fn key_exchange_check(ctx: &Ctx, s: &mut Step, c: &Conn, ch: &TlsRec, sh: &TlsRe
     let cke = c.tls.iter().find(|t| t.hs.kind == "client_key_exchange");
     if let (Some(ske), Some(cke)) = (ske, cke) {
         s.check(
-            7,
-            claim,
+            ctx.lang,
+            &claims::KEY_TRANSPORT,
             match ctx.lang {
                 Lang::En => format!(
                     "The chosen suite {} uses ephemeral (EC)DHE: the server's key share comes in ServerKeyExchange (frame {}), signed with the certificate's key, and ClientKeyExchange (frame {}) carries the client's ephemeral public key, not a random encrypted with the certificate.",
@@ -416,11 +413,8 @@ fn certificate_check(ctx: &Ctx, s: &mut Step, c: &Conn) {
     };
     s.frames.push(cert.seg.frame);
     s.check(
-        9,
-        ctx.t(
-            "A certificate contains the subject's public key and private key.",
-            "证书里既有使用者的公钥，也有它的私钥。",
-        ),
+        ctx.lang,
+        &claims::CERT_PRIVATE_KEY,
         match ctx.lang {
             Lang::En => format!(
                 "The server's Certificate message ({} bytes) crosses the network in the clear in frame {}, where anyone on the path can read it; it carries the public key and the CA's signature only — a private key sent this way would let every observer impersonate the server.",
@@ -463,11 +457,8 @@ fn sni_check(ctx: &Ctx, s: &mut Step) {
         json!({"server": ip.to_string(), "sni": names.keys().collect::<Vec<_>>()}),
     );
     s.check(
-        8,
-        ctx.t(
-            "An SSL certificate is bound to an IP address, so one IP cannot serve several domain names.",
-            "证书与 IP 地址绑定，所以一个 IP 只能对应一个域名。",
-        ),
+        ctx.lang,
+        &claims::CERT_BOUND_IP,
         match ctx.lang {
             Lang::En => format!(
                 "One server address, {ip}, was asked for {} by name: each ClientHello carries the server name (SNI) in the clear, and the server picks the certificate for that name. Certificates are bound to names, not to addresses.",
