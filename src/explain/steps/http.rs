@@ -2,7 +2,7 @@
 //! (methods §9, status codes §15), HTTP/1.1 persistence from RFC 9112 §9.3,
 //! the WebSocket opening handshake from RFC 6455 §4.
 
-use super::{ms, new_step, Ctx};
+use super::{ms, new_step, records, Ctx};
 use crate::explain::evidence::{Conn, HttpRec, Seg};
 use crate::explain::{url_host, Status, Step};
 use crate::notes::claims;
@@ -65,21 +65,36 @@ fn status_meaning(code: u16, lang: Lang) -> &'static str {
     }
 }
 
-/// The first server data after the client's request, on a TLS connection:
-/// application-data records sent after the handshake (time to first byte,
-/// estimated).
+/// The request and its first response on a TLS connection, estimated:
+/// for TLS 1.3 the first records no rule of `records` names; for TLS 1.2
+/// (whose Finished messages are handshake records) the first
+/// application-data record each way after the ServerHello.
 fn https_exchange(c: &Conn) -> Option<(Seg, Seg)> {
+    if let Some(r) = records::classify(c) {
+        return r.exchange();
+    }
     let sh_ts = c.server_hello()?.seg.ts;
-    // In TLS 1.3 the client's first application-data record is usually its
-    // Finished; the request follows it or shares its segment. The server's
-    // first record after that answers the request.
-    let finished = c.app_data[0].iter().find(|x| x.ts >= sh_ts)?;
-    let request = c.app_data[0]
-        .iter()
-        .find(|x| x.frame > finished.frame)
-        .unwrap_or(finished);
-    let response = c.app_data[1].iter().find(|x| x.ts > request.ts)?;
+    let request = c.app_data[0].iter().find(|x| x.ts >= sh_ts)?;
+    let response = c.app_data[1].iter().find(|x| x.ts >= request.ts)?;
     Some((*request, *response))
+}
+
+/// Application-data records per direction (client, server): without the
+/// handshake, tickets and control records when they can be told apart.
+fn app_records(c: &Conn) -> [Vec<Seg>; 2] {
+    match records::classify(c) {
+        Some(r) => {
+            let side = |client: bool| {
+                r.recs
+                    .iter()
+                    .filter(|x| x.seg.from_client == client && x.kind.is_app())
+                    .map(|x| x.seg)
+                    .collect()
+            };
+            [side(true), side(false)]
+        }
+        None => c.app_data.clone(),
+    }
 }
 
 pub(super) fn http(ctx: &Ctx) -> Step {
@@ -191,17 +206,35 @@ pub(super) fn http(ctx: &Ctx) -> Step {
         .filter(|c| c.client_hello().is_some())
         .collect();
     let mut https = Vec::new();
+    let mut estimated = 0usize;
+    let mut rules_used: Vec<(records::Kind, u16)> = Vec::new();
     for c in &secure {
         let offered = c
             .client_hello()
             .map(|t| t.hs.alpn.clone())
             .unwrap_or_default();
-        let chosen = c.server_hello().and_then(|t| t.hs.alpn.first().cloned());
+        let sh = c.server_hello();
+        let chosen = sh.and_then(|t| t.hs.alpn.first().cloned());
+        let tls13 = sh.is_some_and(|t| {
+            t.hs.supported_versions
+                .iter()
+                .any(|v| v.starts_with("TLS 1.3"))
+        });
+        let classified = records::classify(c);
         let exchange = https_exchange(c);
         if let Some((req, resp)) = exchange {
             s.frames.extend([req.frame, resp.frame]);
             s.timing([req.ts, resp.ts].into_iter());
+            estimated += 1;
         }
+        let unused = classified.as_ref().is_some_and(records::Records::unused);
+        let (app, other) = match &classified {
+            Some(r) => (
+                [r.bytes(true).0, r.bytes(false).0],
+                [r.bytes(true).1, r.bytes(false).1],
+            ),
+            None => ([0, 0], [0, 0]),
+        };
         https.push(json!({
             "stream": c.stream,
             "sni": c.sni(),
@@ -211,6 +244,10 @@ pub(super) fn http(ctx: &Ctx) -> Step {
             "server_bytes": c.payload_bytes[1],
             "client_records": c.app_data_count[0],
             "server_records": c.app_data_count[1],
+            "application_bytes": classified.as_ref().map(|_| app),
+            "classified_bytes": classified.as_ref().map(|_| other),
+            "records": classified.as_ref().map(|r| r.groups().iter().map(|(k, f)| json!({"kind": k.name(Lang::En), "frames": f})).collect::<Vec<_>>()),
+            "opened_and_never_used": unused,
             "request_frame": exchange.map(|e| e.0.frame),
             "first_response_frame": exchange.map(|e| e.1.frame),
             "ttfb_ms": exchange.map(|(a, b)| ms(a.ts, b.ts)),
@@ -229,39 +266,146 @@ pub(super) fn http(ctx: &Ctx) -> Step {
                     c.quic_short[0], c.quic_short[1]
                 ),
             });
+            continue;
         }
-        s.line(match ctx.lang {
-            Lang::En => format!(
-                "{}: the request and response are encrypted; only sizes and timing show — {} bytes from the client, {} from the server. ALPN offered {}{}{}.",
-                c.sni().unwrap_or("?"),
-                c.payload_bytes[0],
-                c.payload_bytes[1],
-                offered.join(", "),
-                chosen
-                    .as_deref()
-                    .map(|a| format!(", the server chose {a}"))
-                    .unwrap_or_else(|| ", and the choice travels encrypted (EncryptedExtensions)".to_string()),
-                exchange
-                    .map(|(a, b)| format!("; first response data {:.3} ms after the request (frames {} → {}, estimated)", ms(a.ts, b.ts), a.frame, b.frame))
-                    .unwrap_or_default()
+        let name = ctx.server_name(c);
+        // RFC 7301 §3.1: the server answers ALPN in its ServerHello (TLS
+        // 1.2) or EncryptedExtensions (TLS 1.3), or not at all.
+        let alpn = match (ctx.lang, offered.is_empty(), &chosen, tls13, sh.is_some()) {
+            (Lang::En, true, _, _, _) => "The client offered no ALPN.".to_string(),
+            (Lang::Zh, true, _, _, _) => "客户端没有提供 ALPN。".to_string(),
+            (Lang::En, false, Some(a), _, _) => format!("ALPN offered {}; the ServerHello chose {a}.", offered.join(", ")),
+            (Lang::Zh, false, Some(a), _, _) => format!("ALPN 提供 {}；ServerHello 选择了 {a}。", offered.join("、")),
+            (Lang::En, false, None, true, _) => format!("ALPN offered {}; in TLS 1.3 the server's choice travels encrypted (EncryptedExtensions).", offered.join(", ")),
+            (Lang::Zh, false, None, true, _) => format!("ALPN 提供 {}；TLS 1.3 中服务器的选择加密传输（EncryptedExtensions）。", offered.join("、")),
+            (Lang::En, false, None, false, true) => format!("ALPN offered {}; the TLS 1.2 ServerHello carries no ALPN, so the server ignored the offer and the protocol is HTTP/1.1 by default.", offered.join(", ")),
+            (Lang::Zh, false, None, false, true) => format!("ALPN 提供 {}；TLS 1.2 的 ServerHello 不含 ALPN，说明服务器忽略了该提议，默认使用 HTTP/1.1。", offered.join("、")),
+            (Lang::En, false, None, false, false) => format!("ALPN offered {}; no ServerHello was captured.", offered.join(", ")),
+            (Lang::Zh, false, None, false, false) => format!("ALPN 提供 {}；没有抓到 ServerHello。", offered.join("、")),
+        };
+        if let Some(r) = &classified {
+            let groups = r.groups();
+            let list: Vec<String> = groups
+                .iter()
+                .map(|(kind, frames)| {
+                    s.frames.extend(frames.iter().copied());
+                    if !rules_used.iter().any(|(k, _)| k == kind) {
+                        rules_used.push((*kind, r.finished_len));
+                    }
+                    let f = frames.iter().map(u64::to_string).collect::<Vec<_>>();
+                    match ctx.lang {
+                        Lang::En => format!(
+                            "{} ({} {})",
+                            kind.name(ctx.lang),
+                            if f.len() > 1 { "frames" } else { "frame" },
+                            f.join(", ")
+                        ),
+                        Lang::Zh => format!("{}（帧 {}）", kind.name(ctx.lang), f.join("、")),
+                    }
+                })
+                .collect();
+            if !list.is_empty() {
+                s.line(match ctx.lang {
+                    Lang::En => format!(
+                        "{name} (stream {}): encrypted records named by their position, direction and size (the rules follow): {}.",
+                        c.stream,
+                        list.join("; ")
+                    ),
+                    Lang::Zh => format!(
+                        "{name}（流 {}）：按位置、方向和大小认出的加密记录（规则见下）：{}。",
+                        c.stream,
+                        list.join("；")
+                    ),
+                });
+            }
+        }
+        if unused {
+            let fin = classified
+                .as_ref()
+                .and_then(|r| r.finished())
+                .map(|f| f.seg.frame);
+            let close = c.fins.first().or(c.rsts.first()).map(|x| x.frame);
+            s.line(match ctx.lang {
+                Lang::En => format!(
+                    "{name} (stream {}): opened and never used — after its Finished{} the client sent no request before closing{}. Browsers open such connections ahead of need (preconnect) and close the spares. {alpn}",
+                    c.stream,
+                    fin.map(|f| format!(" (frame {f})")).unwrap_or_default(),
+                    close.map(|f| format!(" (frame {f})")).unwrap_or_default()
+                ),
+                Lang::Zh => format!(
+                    "{name}（流 {}）：建立后从未使用——客户端在 Finished{}之后没有发送任何请求就关闭了连接{}。浏览器会提前建立这种连接（预连接），用不上的再关闭。{alpn}",
+                    c.stream,
+                    fin.map(|f| format!("（帧 {f}）")).unwrap_or_default(),
+                    close.map(|f| format!("（帧 {f}）")).unwrap_or_default()
+                ),
+            });
+            continue;
+        }
+        let sizes = match (&classified, ctx.lang) {
+            (Some(_), Lang::En) => format!(
+                "application records {} bytes from the client and {} from the server; the handshake, tickets and control records above {} and {}",
+                app[0], app[1], other[0], other[1]
             ),
-            Lang::Zh => format!(
-                "{}：请求和响应都是加密的，只能看到大小和时间——客户端 {} 字节，服务器 {} 字节。ALPN 提供 {}{}{}。",
-                c.sni().unwrap_or("?"),
-                c.payload_bytes[0],
-                c.payload_bytes[1],
-                offered.join(", "),
-                chosen
-                    .as_deref()
-                    .map(|a| format!("，服务器选择了 {a}"))
-                    .unwrap_or_else(|| "，服务器的选择加密传输（EncryptedExtensions）".to_string()),
-                exchange
-                    .map(|(a, b)| format!("；请求后 {:.3} 毫秒收到第一个响应数据（帧 {} → {}，估计值）", ms(a.ts, b.ts), a.frame, b.frame))
-                    .unwrap_or_default()
+            (Some(_), Lang::Zh) => format!(
+                "应用数据记录：客户端 {} 字节，服务器 {} 字节；上面的握手、票据和控制记录：{} 字节和 {} 字节",
+                app[0], app[1], other[0], other[1]
+            ),
+            (None, Lang::En) => format!(
+                "the connection's TCP payload, handshake included: {} bytes from the client, {} from the server",
+                c.payload_bytes[0], c.payload_bytes[1]
+            ),
+            (None, Lang::Zh) => format!(
+                "连接的 TCP 负载（含握手）：客户端 {} 字节，服务器 {} 字节",
+                c.payload_bytes[0], c.payload_bytes[1]
+            ),
+        };
+        s.line(match (ctx.lang, exchange) {
+            (Lang::En, Some((a, b))) => format!(
+                "{name}: the request and response are encrypted, so they are estimated: the first client record no rule names (frame {}) is taken as the request and the first server record after it (frame {}) as the response, {:.3} ms later. Sizes: {sizes}. {alpn}",
+                a.frame, b.frame, ms(a.ts, b.ts)
+            ),
+            (Lang::Zh, Some((a, b))) => format!(
+                "{name}：请求和响应都是加密的，只能估计：把不符合任何规则的第一个客户端记录（帧 {}）当作请求，其后服务器的第一个这样的记录（帧 {}）当作响应，相隔 {:.3} 毫秒。大小：{sizes}。{alpn}",
+                a.frame, b.frame, ms(a.ts, b.ts)
+            ),
+            (Lang::En, None) => format!(
+                "{name}: no request and response can be found on this connection: the handshake did not complete in the capture, or no application data followed it. Sizes: {sizes}. {alpn}"
+            ),
+            (Lang::Zh, None) => format!(
+                "{name}：这个连接上找不到请求和响应：握手在抓包中没有完成，或者之后没有应用数据。大小：{sizes}。{alpn}"
             ),
         });
     }
     s.fact("https", https);
+    for (kind, finished_len) in rules_used {
+        s.line(match ctx.lang {
+            Lang::En => format!(
+                "Rule — {}: {}.",
+                kind.name(ctx.lang),
+                kind.rule(ctx.lang, finished_len)
+            ),
+            Lang::Zh => format!(
+                "规则——{}：{}。",
+                kind.name(ctx.lang),
+                kind.rule(ctx.lang, finished_len)
+            ),
+        });
+    }
+    if cleartext.is_empty() && !secure.is_empty() && !secure.iter().any(|c| c.quic) {
+        if estimated == 0 {
+            s.status = Status::NotVisible;
+            s.reason(ctx.t(
+                "No connection carried application data past its TLS handshake in this capture.",
+                "抓包中没有哪个连接在 TLS 握手之后传输了应用数据。",
+            ));
+        } else {
+            s.status = Status::Inferred;
+            s.reason(ctx.t(
+                "Without the keys the requests and responses cannot be read; they are estimated from the records left once the handshake, tickets and control records are named by their position, direction and size.",
+                "没有密钥就读不到请求和响应；先按位置、方向和大小认出握手、票据和控制记录，再用剩下的记录估计请求和响应。",
+            ));
+        }
+    }
     if cleartext.is_empty() && secure.is_empty() {
         s.status = if ctx.conns.iter().any(|c| c.quic) {
             s.reason(ctx.t(
@@ -328,12 +472,13 @@ fn keep_alive_check(ctx: &Ctx, s: &mut Step, cleartext: &[(&Conn, &HttpRec)]) {
         let Some((_, resp)) = https_exchange(c) else {
             continue;
         };
-        let later: Vec<u64> = c.app_data[0]
+        let [client, server] = app_records(c);
+        let later: Vec<u64> = client
             .iter()
             .filter(|x| x.ts > resp.ts)
             .map(|x| x.frame)
             .collect();
-        let server_after = c.app_data[1]
+        let server_after = server
             .iter()
             .any(|x| later.first().is_some_and(|f| x.frame > *f));
         if !later.is_empty() && server_after {
@@ -362,13 +507,14 @@ fn keep_alive_check(ctx: &Ctx, s: &mut Step, cleartext: &[(&Conn, &HttpRec)]) {
 /// with application data of its own: further requests. A last record
 /// with no answer is the encrypted close_notify alert (RFC 8446 §6.1).
 fn requests_after(c: &Conn, ts: f64) -> Vec<Seg> {
-    let answered = |x: &Seg| c.app_data[1].iter().any(|r| r.ts > x.ts);
+    let [client, server] = app_records(c);
+    let answered = |x: &Seg| server.iter().any(|r| r.ts > x.ts);
     let mut out: Vec<Seg> = Vec::new();
-    for x in c.app_data[0].iter().filter(|x| x.ts > ts && answered(x)) {
+    for x in client.iter().filter(|x| x.ts > ts && answered(x)) {
         // One burst of records sent together is one request round.
         if out
             .last()
-            .is_none_or(|l| c.app_data[1].iter().any(|r| r.ts > l.ts && r.ts < x.ts))
+            .is_none_or(|l| server.iter().any(|r| r.ts > l.ts && r.ts < x.ts))
         {
             out.push(*x);
         }

@@ -5,6 +5,7 @@ mod dhcp;
 mod dns;
 mod http;
 mod link;
+mod records;
 mod tcp;
 mod tls;
 
