@@ -380,7 +380,7 @@ fn ipv6_cooked_vlan_and_two_interface_stories() {
     assert_eq!(arp["status"], "observed");
     assert_eq!(arp["frames"], json!([1, 2]));
     assert!(arp["facts"]["next_hop_mac"].is_null());
-    assert_eq!(step(l, "tls_handshake")["status"], "inferred");
+    assert_eq!(step(l, "tls_handshake")["status"], "not_applicable");
     assert_eq!(step(l, "http")["facts"]["responses"][0]["status"], 301);
 
     // 802.1Q-tagged frames tell the same story; on VLAN 100 the gateway

@@ -31,6 +31,35 @@ fn method_meaning(m: &str, lang: Lang) -> &'static str {
     }
 }
 
+/// A request's meaning; a GET that asks to Upgrade is a protocol switch,
+/// not a fetch to cache (RFC 9110 §7.8).
+fn request_meaning(m: &str, upgrade: Option<&str>, lang: Lang) -> String {
+    match (m, upgrade, lang) {
+        ("GET", Some(u), Lang::En) => format!(
+            "GET with Upgrade: {u} asks the server to switch this connection to another protocol; a 101 answer is not a resource and is never cached"
+        ),
+        ("GET", Some(u), Lang::Zh) => {
+            format!("带 Upgrade: {u} 的 GET 请求服务器把这个连接切换到另一种协议；101 响应不是资源，也不会被缓存")
+        }
+        _ => method_meaning(m, lang).to_string(),
+    }
+}
+
+/// What a response means for the request it answers (RFC 9110 §9.3,
+/// §15.3.1): a HEAD response has no body, a 2xx to CONNECT opens a tunnel,
+/// a 200 to POST carries the result of processing.
+fn response_meaning(code: u16, method: Option<&str>, lang: Lang) -> &'static str {
+    match (method, code, lang) {
+        (Some("HEAD"), 200..=299, Lang::En) => "success: the headers are those a GET would return; a response to HEAD has no body (RFC 9110 §9.3.2)",
+        (Some("HEAD"), 200..=299, Lang::Zh) => "成功：首部与 GET 会得到的相同；对 HEAD 的响应没有响应体（RFC 9110 §9.3.2）",
+        (Some("CONNECT"), 200..=299, Lang::En) => "the tunnel is open: from now on the connection carries the client's bytes to the target unchanged (RFC 9110 §9.3.6)",
+        (Some("CONNECT"), 200..=299, Lang::Zh) => "隧道已建立：此后这个连接原样转发客户端与目标之间的字节（RFC 9110 §9.3.6）",
+        (Some("POST"), 200, Lang::En) => "OK: the body is the result of processing the submitted data (RFC 9110 §15.3.1)",
+        (Some("POST"), 200, Lang::Zh) => "成功：响应体是处理所提交数据的结果（RFC 9110 §15.3.1）",
+        _ => status_meaning(code, lang),
+    }
+}
+
 /// What a status code means (RFC 9110 §15).
 fn status_meaning(code: u16, lang: Lang) -> &'static str {
     match (code, lang) {
@@ -107,7 +136,18 @@ pub(super) fn http(ctx: &Ctx) -> Step {
         .collect();
     let mut requests = Vec::new();
     let mut responses = Vec::new();
+    // RFC 9112 §9.3: on one connection responses come in request order.
+    let mut pending: std::collections::BTreeMap<u64, std::collections::VecDeque<&str>> =
+        std::collections::BTreeMap::new();
     for (c, h) in &cleartext {
+        if let Some(m) = &h.msg.method {
+            pending.entry(c.stream).or_default().push_back(m.as_str());
+        }
+        let answered = if h.msg.status.is_some_and(|st| st >= 200) {
+            pending.get_mut(&c.stream).and_then(|q| q.pop_front())
+        } else {
+            None
+        };
         s.frames.extend(h.msg.frames.iter().copied());
         s.frames.push(h.seg.frame);
         s.timing([h.seg.ts].into_iter());
@@ -127,7 +167,7 @@ pub(super) fn http(ctx: &Ctx) -> Step {
                     h.msg.target.as_deref().unwrap_or(""),
                     h.msg.version,
                     h.msg.host.as_deref().unwrap_or("(none)"),
-                    method_meaning(m, ctx.lang)
+                    request_meaning(m, h.msg.upgrade.as_deref(), ctx.lang)
                 ),
                 Lang::Zh => format!(
                     "帧 {}：{m} {} {}，Host 为 {}——{}。",
@@ -135,7 +175,7 @@ pub(super) fn http(ctx: &Ctx) -> Step {
                     h.msg.target.as_deref().unwrap_or(""),
                     h.msg.version,
                     h.msg.host.as_deref().unwrap_or("（无）"),
-                    method_meaning(m, ctx.lang)
+                    request_meaning(m, h.msg.upgrade.as_deref(), ctx.lang)
                 ),
             });
         } else if let Some(code) = h.msg.status {
@@ -150,7 +190,7 @@ pub(super) fn http(ctx: &Ctx) -> Step {
                     h.msg.version,
                     code,
                     h.msg.reason.as_deref().unwrap_or(""),
-                    status_meaning(code, ctx.lang),
+                    response_meaning(code, answered, ctx.lang),
                     h.msg
                         .location
                         .as_deref()
@@ -163,7 +203,7 @@ pub(super) fn http(ctx: &Ctx) -> Step {
                     h.msg.version,
                     code,
                     h.msg.reason.as_deref().unwrap_or(""),
-                    status_meaning(code, ctx.lang),
+                    response_meaning(code, answered, ctx.lang),
                     h.msg
                         .location
                         .as_deref()

@@ -284,6 +284,18 @@ fn close_of(ctx: &Ctx, c: &Conn) -> (Value, Option<String>, Vec<u64>) {
         if let Some(r) = reset_after.filter(|_| other_fin.is_none()) {
             frames.push(r.frame);
         }
+        // RFC 9293 §3.6: the closer's last ACK puts it in TIME-WAIT; a RST
+        // from it after the other FIN, with no last ACK, leaves no TIME-WAIT.
+        let rst_instead_of_ack = other_fin.and_then(|f| {
+            c.rsts
+                .iter()
+                .find(|r| r.ts >= f.ts && r.from_client == first.from_client)
+                .filter(|_| c.last_ack.is_none())
+                .copied()
+        });
+        if let Some(r) = rst_instead_of_ack {
+            frames.push(r.frame);
+        }
         let simultaneous = other_fin.is_some_and(|f| {
             c.fin_answer.is_some_and(|a| a.frame == f.frame) && f.ts - first.ts < 1e-6
         });
@@ -304,15 +316,30 @@ fn close_of(ctx: &Ctx, c: &Conn) -> (Value, Option<String>, Vec<u64>) {
             "second_fin_frame": other_fin.map(|f| f.frame),
             "last_ack_frame": c.last_ack.map(|l| l.frame),
             "segments": segments,
-            "time_wait": if first.from_client { "client" } else { "server" },
+            "time_wait": if rst_instead_of_ack.is_some() { None } else if first.from_client { Some("client") } else { Some("server") },
+            "reset_instead_of_last_ack": rst_instead_of_ack.map(|r| r.frame),
             "half_close_data": c.half_close_data,
             "reset_frame": reset_after.map(|r| r.frame),
             "simultaneous": simultaneous,
         });
         let text = match (ctx.lang, other_fin) {
+            (Lang::En, Some(f)) if rst_instead_of_ack.is_some() => format!(
+                "{}: the {closer} closes first (FIN, frame {}); the other side's FIN is frame {}; the {closer} answers it with RST (frame {}) instead of the last ACK, so no TIME_WAIT follows. A host sends RST like this when its socket is already gone (closed with SO_LINGER 0, or data arrived that the application will never read, RFC 2525 §2.17).",
+                conn_label(ctx, c),
+                first.frame,
+                f.frame,
+                rst_instead_of_ack.map_or(0, |r| r.frame)
+            ),
+            (Lang::Zh, Some(f)) if rst_instead_of_ack.is_some() => format!(
+                "{}：{closer}先关闭（FIN，帧 {}）；另一方的 FIN 是帧 {}；{closer}用 RST（帧 {}）代替最后的 ACK 作答，所以不会进入 TIME_WAIT。套接字已不存在时（以 SO_LINGER 0 关闭，或收到应用再也不会读取的数据，RFC 2525 §2.17），主机就会这样回 RST。",
+                conn_label(ctx, c),
+                first.frame,
+                f.frame,
+                rst_instead_of_ack.map_or(0, |r| r.frame)
+            ),
             (Lang::En, Some(f)) => format!(
                 "{}: the {closer} closes first (FIN, frame {}); the other side {} (frame {}){}; \
-                 the {closer} then waits in TIME_WAIT.",
+                 the {closer} then waits in TIME_WAIT for 2 × MSL (RFC 9293 §3.6; 60 s on Linux), so that it can repeat a lost last ACK and old segments of this connection die out.",
                 conn_label(ctx, c),
                 first.frame,
                 if combined {
@@ -326,7 +353,7 @@ fn close_of(ctx: &Ctx, c: &Conn) -> (Value, Option<String>, Vec<u64>) {
                     .unwrap_or_default()
             ),
             (Lang::Zh, Some(f)) => format!(
-                "{}：{closer}先关闭（FIN，帧 {}）；另一方{}（帧 {}）{}；之后{closer}进入 TIME_WAIT 等待。",
+                "{}：{closer}先关闭（FIN，帧 {}）；另一方{}（帧 {}）{}；之后{closer}进入 TIME_WAIT，等待 2 × MSL（RFC 9293 §3.6；Linux 上为 60 秒），以便重发丢失的最后一个 ACK，并让这个连接的旧报文段在网络中消失。",
                 conn_label(ctx, c),
                 first.frame,
                 if combined { "在同一个报文段中确认并发送自己的 FIN" } else { "先确认，稍后再发送自己的 FIN" },
@@ -334,16 +361,30 @@ fn close_of(ctx: &Ctx, c: &Conn) -> (Value, Option<String>, Vec<u64>) {
                 c.last_ack.map(|l| format!("，最后的 ACK 是帧 {}", l.frame)).unwrap_or_default()
             ),
             (Lang::En, None) if reset_after.is_some() => format!(
-                "{}: the {closer} sent FIN (frame {}), then the connection was aborted with RST (frame {}).",
+                "{}: the {closer} sent FIN (frame {}), then the connection was aborted with RST (frame {}){}; no TIME_WAIT follows.",
                 conn_label(ctx, c),
                 first.frame,
-                reset_after.map_or(0, |r| r.frame)
+                reset_after.map_or(0, |r| r.frame),
+                match (c.half_close_data, reset_after.is_some_and(|r| r.from_client == first.from_client)) {
+                    (true, true) => format!(
+                        ": the other side still sent data after the FIN{}, and a socket its application has closed answers data with RST (RFC 2525 §2.17)",
+                        c.fin_answer.map(|a| format!(" (from frame {})", a.frame)).unwrap_or_default()
+                    ),
+                    _ => String::new(),
+                }
             ),
             (Lang::Zh, None) if reset_after.is_some() => format!(
-                "{}：{closer}发送了 FIN（帧 {}），随后连接被 RST（帧 {}）中止。",
+                "{}：{closer}发送了 FIN（帧 {}），随后连接被 RST（帧 {}）中止{}；不会进入 TIME_WAIT。",
                 conn_label(ctx, c),
                 first.frame,
-                reset_after.map_or(0, |r| r.frame)
+                reset_after.map_or(0, |r| r.frame),
+                match (c.half_close_data, reset_after.is_some_and(|r| r.from_client == first.from_client)) {
+                    (true, true) => format!(
+                        "：FIN 之后另一方仍发来数据{}，而应用已关闭的套接字对数据一律回 RST（RFC 2525 §2.17）",
+                        c.fin_answer.map(|a| format!("（从帧 {} 起）", a.frame)).unwrap_or_default()
+                    ),
+                    _ => String::new(),
+                }
             ),
             (Lang::En, None) => format!(
                 "{}: the {closer} sent FIN (frame {}) but the other side had not closed when the capture ended (half-closed).",
