@@ -417,6 +417,30 @@ pub(super) fn http(ctx: &Ctx) -> Step {
         });
     }
     s.fact("https", https);
+    // RFC 9113 §4, RFC 9114 §7: HTTP/2 and HTTP/3 messages are binary
+    // frames. Told only where the wire shows the protocol: a TLS 1.2
+    // ServerHello choosing h2, or QUIC whose only offer is h3.
+    let binary = secure.iter().find_map(|c| {
+        let ch = c.client_hello()?;
+        if c.quic && !ch.hs.alpn.is_empty() && ch.hs.alpn.iter().all(|a| a.starts_with("h3")) {
+            c.server_hello().map(|sh| ("HTTP/3", sh.seg.frame))
+        } else {
+            let sh = c.server_hello()?;
+            (sh.hs.alpn.first().map(String::as_str) == Some("h2"))
+                .then_some(("HTTP/2", sh.seg.frame))
+        }
+    });
+    if let Some((proto, frame)) = binary {
+        s.check(
+            ctx.lang,
+            &claims::HTTP_IS_TEXT,
+            match ctx.lang {
+                Lang::En => format!("Here the protocol is {proto} (frame {frame}): its messages are binary frames with compressed headers (HPACK/QPACK), not lines of text; only HTTP/1.x is text."),
+                Lang::Zh => format!("这里使用的是 {proto}（帧 {frame}）：它的报文是二进制帧，首部经过压缩（HPACK/QPACK），而不是文本行；只有 HTTP/1.x 是文本。"),
+            },
+            vec![frame],
+        );
+    }
     for (kind, finished_len) in rules_used {
         s.line(match ctx.lang {
             Lang::En => format!(

@@ -20,28 +20,87 @@ fn options_json(o: &TcpOptions) -> Value {
     })
 }
 
-fn options_text(o: &TcpOptions) -> String {
+fn options_text(o: &TcpOptions, lang: Lang) -> String {
     let mut parts = Vec::new();
     if let Some(m) = o.mss {
         parts.push(format!("MSS {m}"));
     }
     if let Some(w) = o.wscale {
-        parts.push(format!("window scale {w}"));
+        parts.push(match lang {
+            Lang::En => format!("window scale {w}"),
+            Lang::Zh => format!("窗口扩大因子 {w}"),
+        });
     }
     if o.sack_permitted {
-        parts.push("SACK permitted".to_string());
+        parts.push(lang.t("SACK permitted", "允许 SACK").to_string());
     }
     if o.timestamps.is_some() {
-        parts.push("timestamps".to_string());
+        parts.push(lang.t("timestamps", "时间戳").to_string());
     }
     if let Some(t) = &o.tfo {
-        parts.push(format!("Fast Open {t}"));
+        parts.push(match lang {
+            Lang::En => format!("Fast Open {t}"),
+            Lang::Zh => format!("快速打开 {t}"),
+        });
     }
     if parts.is_empty() {
-        "no options".to_string()
+        lang.t("no options", "无选项").to_string()
     } else {
-        parts.join(", ")
+        parts.join(lang.t(", ", "、"))
     }
+}
+
+/// What a teacher reads in the SYN's options: MSS against the MTU (RFC
+/// 9293 §3.7.1: MSS = MTU − IP header − TCP header), window scaling (RFC
+/// 7323 §2), SACK (RFC 2018) and timestamps (RFC 7323 §3), each in force
+/// only when both SYNs carry it; and the client's ephemeral port.
+fn options_lesson(ctx: &Ctx, c: &Conn) -> Option<String> {
+    let a = c.syn_options.as_ref()?;
+    let b = c.syn_ack_options.as_ref()?;
+    let v6 = c.server.0.is_ipv6();
+    let ip_header = if v6 { 40 } else { 20 };
+    let mss = a.mss.map(|m| {
+        let mtu = u32::from(m) + ip_header + 20;
+        match (ctx.lang, mtu) {
+            (Lang::En, 1500) => format!("MSS {m} = 1500-byte Ethernet MTU − {ip_header} ({}) − 20 (TCP header)", if v6 { "IPv6 header" } else { "IPv4 header" }),
+            (Lang::Zh, 1500) => format!("MSS {m} = 以太网 MTU 1500 字节 − {ip_header}（{}）− 20（TCP 首部）", if v6 { "IPv6 首部" } else { "IPv4 首部" }),
+            (Lang::En, 65535) => format!("MSS {m} = the loopback interface's 65535-byte MTU − {ip_header} − 20"),
+            (Lang::Zh, 65535) => format!("MSS {m} = 回环接口的 MTU 65535 字节 − {ip_header} − 20"),
+            (Lang::En, t) if t < 1500 => format!("MSS {m} means an MTU of {t} on the client's link, below Ethernet's 1500: a tunnel, VPN or PPPoE link takes its headers from each packet"),
+            (Lang::Zh, t) if t < 1500 => format!("MSS {m} 对应客户端链路的 MTU 为 {t}，小于以太网的 1500：隧道、VPN 或 PPPoE 链路要占用每个包的一部分首部"),
+            (Lang::En, t) => format!("MSS {m} means an MTU of {t} on the client's link"),
+            (Lang::Zh, t) => format!("MSS {m} 对应客户端链路的 MTU 为 {t}"),
+        }
+    });
+    let both = |x: bool, y: bool| x && y;
+    let ws = match (a.wscale, b.wscale, ctx.lang) {
+        (Some(x), Some(y), Lang::En) => format!("window scaling is on (client shift {x}, server {y}: the 16-bit window field is multiplied by 2^{x} and 2^{y}, RFC 7323 §2)"),
+        (Some(x), Some(y), Lang::Zh) => format!("窗口扩大生效（客户端因子 {x}，服务器 {y}：16 位窗口字段分别乘以 2^{x} 和 2^{y}，RFC 7323 §2）"),
+        (_, _, Lang::En) => "window scaling is off: only one side, or neither, offered it (RFC 7323 §2.2)".to_string(),
+        (_, _, Lang::Zh) => "窗口扩大未生效：只有一方或双方都没有提出（RFC 7323 §2.2）".to_string(),
+    };
+    let sack = match (both(a.sack_permitted, b.sack_permitted), ctx.lang) {
+        (true, Lang::En) => "SACK is allowed both ways, so a receiver can report which blocks arrived after a loss (RFC 2018)",
+        (true, Lang::Zh) => "双方都允许 SACK，丢包后接收方可以告知哪些数据块已收到（RFC 2018）",
+        (false, Lang::En) => "SACK is not in use (both SYNs must carry SACK-permitted, RFC 2018)",
+        (false, Lang::Zh) => "没有使用 SACK（两个 SYN 都要带允许 SACK 选项，RFC 2018）",
+    };
+    let ts = match (a.timestamps.is_some() && b.timestamps.is_some(), ctx.lang) {
+        (true, Lang::En) => "timestamps are on, for RTT measurement and protection against wrapped sequence numbers (RFC 7323 §3–4)",
+        (true, Lang::Zh) => "时间戳生效，用于测量 RTT 和防止序列号回绕（RFC 7323 §3–4）",
+        (false, Lang::En) => "timestamps are off",
+        (false, Lang::Zh) => "时间戳未生效",
+    };
+    let port = match ctx.lang {
+        Lang::En => format!("the client's port {} is an ephemeral one its system picked for this connection (Linux uses 32768–60999)", c.client.1),
+        Lang::Zh => format!("客户端端口 {} 是系统为这个连接临时挑选的临时端口（Linux 使用 32768–60999）", c.client.1),
+    };
+    let mut parts: Vec<String> = mss.into_iter().collect();
+    parts.extend([ws, sack.to_string(), ts.to_string(), port]);
+    Some(match ctx.lang {
+        Lang::En => format!("What the SYNs agree: {}.", parts.join("; ")),
+        Lang::Zh => format!("两个 SYN 协商的结果：{}。", parts.join("；")),
+    })
 }
 
 /// The connection whose handshake the step tells: the first one that was
@@ -58,7 +117,7 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
     s.cite(&[12, 4]);
     let Some(c) = opened(ctx) else {
         if ctx.conns.iter().any(|c| c.quic) && ctx.conns.iter().all(|c| c.quic) {
-            s.status = Status::Inferred;
+            s.status = Status::NotApplicable;
             s.reason(ctx.t(
                 "The page came over QUIC (UDP 443): there is no TCP handshake; QUIC sets up the connection and TLS together.",
                 "页面通过 QUIC（UDP 443）传输：没有 TCP 握手，QUIC 同时建立连接和 TLS。",
@@ -93,21 +152,26 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
     }
     let mut segs = c.syns.clone();
     s.line(match ctx.lang {
-        Lang::En => format!(
+        Lang::En => {
+            format!(
             "Frame {}: SYN from {} to {}, the client's initial sequence number (ISN) is {} — {}.",
             syn.frame,
             endpoint(c.client.0, c.client.1),
             endpoint(c.server.0, c.server.1),
             c.client_isn.unwrap_or(0),
-            options_text(c.syn_options.as_ref().unwrap_or(&TcpOptions::default()))
-        ),
+            options_text(c.syn_options.as_ref().unwrap_or(&TcpOptions::default()), ctx.lang)
+        )
+        }
         Lang::Zh => format!(
             "帧 {}：{} 向 {} 发送 SYN，客户端初始序列号（ISN）为 {}——{}。",
             syn.frame,
             endpoint(c.client.0, c.client.1),
             endpoint(c.server.0, c.server.1),
             c.client_isn.unwrap_or(0),
-            options_text(c.syn_options.as_ref().unwrap_or(&TcpOptions::default()))
+            options_text(
+                c.syn_options.as_ref().unwrap_or(&TcpOptions::default()),
+                ctx.lang
+            )
         ),
     });
     if c.syns.len() > 1 {
@@ -140,7 +204,7 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
                     c.server_isn.unwrap_or(0),
                     c.syn_ack_ack.unwrap_or(0),
                     if ok { "" } else { " (it does NOT match)" },
-                    options_text(c.syn_ack_options.as_ref().unwrap_or(&TcpOptions::default()))
+                    options_text(c.syn_ack_options.as_ref().unwrap_or(&TcpOptions::default()), ctx.lang)
                 ),
                 Lang::Zh => format!(
                     "帧 {}：SYN-ACK，服务器 ISN 为 {}，确认号 {} = 客户端 ISN + 1{}——{}。",
@@ -148,7 +212,7 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
                     c.server_isn.unwrap_or(0),
                     c.syn_ack_ack.unwrap_or(0),
                     if ok { "" } else { "（不相符）" },
-                    options_text(c.syn_ack_options.as_ref().unwrap_or(&TcpOptions::default()))
+                    options_text(c.syn_ack_options.as_ref().unwrap_or(&TcpOptions::default()), ctx.lang)
                 ),
             });
             let rtt = ms(syn.ts.max(c.syns.last().map_or(syn.ts, |x| x.ts)), sa.ts);
@@ -212,6 +276,44 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
                 if ok { "" } else { "（不相符）" }
             ),
         });
+        if ok {
+            s.check(
+                ctx.lang,
+                &claims::ACK_IN_SEQUENCE,
+                match ctx.lang {
+                    Lang::En => format!(
+                        "In frame {} the acknowledgment number field holds {} = the server's ISN + 1; the SYN-ACK (frame {}) likewise acknowledges the client's ISN + 1 in its acknowledgment number. The sequence number field carries each side's own numbering, never the other side's (RFC 9293 §3.1).",
+                        a.frame, c.third_ack.unwrap_or(0), c.syn_ack.map_or(0, |x| x.frame)
+                    ),
+                    Lang::Zh => format!(
+                        "帧 {} 的确认号字段是 {} = 服务器 ISN + 1；SYN-ACK（帧 {}）同样在确认号中确认客户端 ISN + 1。序列号字段只放各自一方自己的编号，从不放对方的（RFC 9293 §3.1）。",
+                        a.frame, c.third_ack.unwrap_or(0), c.syn_ack.map_or(0, |x| x.frame)
+                    ),
+                },
+                vec![a.frame],
+            );
+        }
+        if let Some(sa) = c.syn_ack {
+            let syn = c.syns.first().copied().unwrap_or(c.first);
+            s.check(
+                ctx.lang,
+                &claims::STATE_NAMES,
+                match ctx.lang {
+                    Lang::En => format!(
+                        "RFC 9293 §3.3.2 names the states SYN-SENT (the client, after its SYN in frame {}) and SYN-RECEIVED (the server, after its SYN-ACK in frame {}); both reach ESTABLISHED with frame {}. \"SYN_SEND\" and \"SYN_REVD\" are not states of TCP.",
+                        syn.frame, sa.frame, a.frame
+                    ),
+                    Lang::Zh => format!(
+                        "RFC 9293 §3.3.2 把这两个状态叫作 SYN-SENT（客户端发出 SYN 后，帧 {}）和 SYN-RECEIVED（服务器发出 SYN-ACK 后，帧 {}）；帧 {} 之后双方都进入 ESTABLISHED。“SYN_SEND”和“SYN_REVD”不是 TCP 的状态名。",
+                        syn.frame, sa.frame, a.frame
+                    ),
+                },
+                vec![syn.frame, sa.frame, a.frame],
+            );
+        }
+    }
+    if let Some(l) = options_lesson(ctx, c) {
+        s.line(l);
     }
     s.segs(&segs);
     let others: Vec<Value> = ctx

@@ -378,6 +378,21 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
             ),
         });
     }
+    if tls13 || resumed {
+        if let Some(e) = end {
+            s.check(
+                ctx.lang,
+                &claims::HTTPS_SLOW,
+                match (ctx.lang, resumed) {
+                    (Lang::En, true) => format!("This session was resumed from an earlier one (ServerHello, frame {}): no certificate, one round trip, {:.3} ms from ClientHello to the client's Finished.", sh.seg.frame, ms(ch.seg.ts, e.ts)),
+                    (Lang::Zh, true) => format!("这个会话由之前的会话恢复（ServerHello，帧 {}）：没有证书，一个往返，从 ClientHello 到客户端 Finished 用了 {:.3} 毫秒。", sh.seg.frame, ms(ch.seg.ts, e.ts)),
+                    (Lang::En, false) => format!("A full TLS 1.3 handshake costs one round trip{}: {:.3} ms here from ClientHello (frame {}) to the client's Finished (frame {}); a later visit can resume with a ticket and skip the certificate.", if hrr.is_some() { " (two after a HelloRetryRequest)" } else { "" }, ms(ch.seg.ts, e.ts), ch.seg.frame, e.frame),
+                    (Lang::Zh, false) => format!("完整的 TLS 1.3 握手只需一个往返{}：这里从 ClientHello（帧 {}）到客户端 Finished（帧 {}）用了 {:.3} 毫秒；之后再访问可以用票据恢复会话，省去证书。", if hrr.is_some() { "（HelloRetryRequest 之后是两个）" } else { "" }, ch.seg.frame, e.frame, ms(ch.seg.ts, e.ts)),
+                },
+                vec![ch.seg.frame, e.frame],
+            );
+        }
+    }
     if resumed {
         s.line(
             ctx.t(
@@ -513,6 +528,28 @@ fn certificate_check(ctx: &Ctx, s: &mut Step, c: &Conn) {
         },
         vec![cert.seg.frame],
     );
+    let client_cert = c
+        .tls
+        .iter()
+        .any(|t| t.seg.from_client && t.hs.kind == "certificate");
+    let asked = c.tls.iter().any(|t| t.hs.kind == "certificate_request");
+    if !client_cert && !asked && !cert.seg.from_client {
+        s.check(
+            ctx.lang,
+            &claims::BOTH_PUBLIC_KEYS,
+            match ctx.lang {
+                Lang::En => format!(
+                    "Only the server sent a Certificate (frame {}); it asked for none (no CertificateRequest) and the client sent none. The client's key-exchange share is ephemeral and unsigned: only the server is authenticated.",
+                    cert.seg.frame
+                ),
+                Lang::Zh => format!(
+                    "只有服务器发送了 Certificate（帧 {}）；它没有索要客户端证书（没有 CertificateRequest），客户端也没有发送。客户端的密钥交换参数是临时的、未签名的：只有服务器经过了身份验证。",
+                    cert.seg.frame
+                ),
+            },
+            vec![cert.seg.frame],
+        );
+    }
     // RFC 5280 §6 / RFC 6125: the client verifies; nothing on the wire
     // shows it, but going on after a self-signed certificate shows the
     // check was skipped or the certificate trusted explicitly.
