@@ -286,7 +286,7 @@ pub(super) fn http(ctx: &Ctx) -> Step {
             "server_records": c.app_data_count[1],
             "application_bytes": classified.as_ref().map(|_| app),
             "classified_bytes": classified.as_ref().map(|_| other),
-            "records": classified.as_ref().map(|r| r.groups().iter().map(|(k, f)| json!({"kind": k.name(Lang::En), "frames": f})).collect::<Vec<_>>()),
+            "records": classified.as_ref().map(|r| r.groups().iter().map(|(k, f)| json!({"kind": k.id(), "frames": f})).collect::<Vec<_>>()),
             "opened_and_never_used": unused,
             "request_frame": exchange.map(|e| e.0.frame),
             "first_response_frame": exchange.map(|e| e.1.frame),

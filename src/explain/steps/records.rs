@@ -38,6 +38,21 @@ impl Kind {
         self == Kind::App
     }
 
+    /// The kind's name in the JSON.
+    pub fn id(self) -> &'static str {
+        match self {
+            Kind::ServerHandshake => "server_handshake",
+            Kind::ClientFinished => "client_finished",
+            Kind::Ticket => "session_ticket",
+            Kind::Unprompted => "server_unprompted",
+            Kind::H2Preface => "h2_client_preface",
+            Kind::H2Settings => "h2_server_settings",
+            Kind::H2Empty => "h2_empty_frame",
+            Kind::CloseNotify => "close_notify",
+            Kind::App => "application_data",
+        }
+    }
+
     pub fn name(self, lang: Lang) -> &'static str {
         match self {
             Kind::ServerHandshake => lang.t(
