@@ -248,7 +248,11 @@ fn closing_lines(story: &Story) -> Vec<String> {
     lines.push(format!(
         "{}{}",
         lang.t("Notes: ", "笔记："),
-        story.notes_source
+        match story.notes_source.as_str() {
+            "built-in (zh)" if lang == Lang::Zh => "内置（中文）",
+            "built-in (en)" if lang == Lang::Zh => "内置（英文）",
+            other => other,
+        }
     ));
     if !story.uncited_sections.is_empty() {
         let list: Vec<String> = story

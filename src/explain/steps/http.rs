@@ -631,14 +631,20 @@ pub(super) fn render(ctx: &Ctx) -> Step {
             s.frames.push(first.frame);
             s.timing([first.ts].into_iter());
             timeline.push(json!({"t": super::round3(first.ts - ctx.t0), "frame": first.frame, "stream": c.stream,
-                "what": format!("{} encrypted request(s) from the client to {}", encrypted_after.len(), ctx.server_name(c))}));
+                "what": match ctx.lang {
+                    Lang::En => format!("{} encrypted request(s) from the client to {} (estimated)", encrypted_after.len(), ctx.server_name(c)),
+                    Lang::Zh => format!("客户端向 {} 发出 {} 个加密请求（估计）", ctx.server_name(c), encrypted_after.len()),
+                }}));
         }
         if c.first.ts > doc_ts {
             let syn = c.syns.first().copied().unwrap_or(c.first);
             s.frames.push(syn.frame);
             s.timing([syn.ts].into_iter());
             timeline.push(json!({"t": super::round3(syn.ts - ctx.t0), "frame": syn.frame, "stream": c.stream,
-                "what": format!("new connection to {} ({}:{})", ctx.server_name(c), c.server.0, c.server.1)}));
+                "what": match ctx.lang {
+                    Lang::En => format!("new connection to {} ({})", ctx.server_name(c), super::endpoint(c.server.0, c.server.1)),
+                    Lang::Zh => format!("新建到 {} 的连接（{}）", ctx.server_name(c), super::endpoint(c.server.0, c.server.1)),
+                }}));
         }
     }
     timeline.sort_by(|a, b| a["frame"].as_u64().cmp(&b["frame"].as_u64()));

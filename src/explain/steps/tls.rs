@@ -126,9 +126,9 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
             "ClientHello 位于帧 {}{}：SNI {}（明文发送），ALPN 提供 {}，版本 {}，{} 个密码套件，{}。",
             h.frames.last().copied().unwrap_or(ch.seg.frame),
             if segments > 1 && c.quic {
-                format!("（它比一个 QUIC 包大，由 {segments} 个 QUIC Initial 包中的 CRYPTO 帧重组而成，帧 {:?}）", h.frames)
+                format!("（它比一个 QUIC 包大，由 {segments} 个 QUIC Initial 包中的 CRYPTO 帧重组而成，帧 {}）", h.frames.iter().map(u64::to_string).collect::<Vec<_>>().join("、"))
             } else if segments > 1 {
-                format!("（它比一个 TCP 报文段大，由 {segments} 个报文段重组而成，帧 {:?}）", h.frames)
+                format!("（它比一个 TCP 报文段大，由 {segments} 个报文段重组而成，帧 {}）", h.frames.iter().map(u64::to_string).collect::<Vec<_>>().join("、"))
             } else {
                 String::new()
             },
@@ -137,7 +137,7 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
             if h.supported_versions.is_empty() {
                 h.version.clone().unwrap_or_default()
             } else {
-                h.supported_versions.join(", ")
+                h.supported_versions.join("、")
             },
             h.cipher_suites.len(),
             if h.key_share_groups.is_empty() {
@@ -285,7 +285,10 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
     let names: Vec<String> = c
         .tls
         .iter()
-        .map(|t| format!("{} ({})", t.hs.kind, t.seg.frame))
+        .map(|t| match ctx.lang {
+            Lang::En => format!("{} (frame {})", t.hs.kind, t.seg.frame),
+            Lang::Zh => format!("{}（帧 {}）", t.hs.kind, t.seg.frame),
+        })
         .collect();
     s.fact(
         "messages",
@@ -378,21 +381,6 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
             ),
         });
     }
-    if tls13 || resumed {
-        if let Some(e) = end {
-            s.check(
-                ctx.lang,
-                &claims::HTTPS_SLOW,
-                match (ctx.lang, resumed) {
-                    (Lang::En, true) => format!("This session was resumed from an earlier one (ServerHello, frame {}): no certificate, one round trip, {:.3} ms from ClientHello to the client's Finished.", sh.seg.frame, ms(ch.seg.ts, e.ts)),
-                    (Lang::Zh, true) => format!("这个会话由之前的会话恢复（ServerHello，帧 {}）：没有证书，一个往返，从 ClientHello 到客户端 Finished 用了 {:.3} 毫秒。", sh.seg.frame, ms(ch.seg.ts, e.ts)),
-                    (Lang::En, false) => format!("A full TLS 1.3 handshake costs one round trip{}: {:.3} ms here from ClientHello (frame {}) to the client's Finished (frame {}); a later visit can resume with a ticket and skip the certificate.", if hrr.is_some() { " (two after a HelloRetryRequest)" } else { "" }, ms(ch.seg.ts, e.ts), ch.seg.frame, e.frame),
-                    (Lang::Zh, false) => format!("完整的 TLS 1.3 握手只需一个往返{}：这里从 ClientHello（帧 {}）到客户端 Finished（帧 {}）用了 {:.3} 毫秒；之后再访问可以用票据恢复会话，省去证书。", if hrr.is_some() { "（HelloRetryRequest 之后是两个）" } else { "" }, ch.seg.frame, e.frame, ms(ch.seg.ts, e.ts)),
-                },
-                vec![ch.seg.frame, e.frame],
-            );
-        }
-    }
     if resumed {
         s.line(
             ctx.t(
@@ -413,6 +401,21 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
     key_exchange_check(ctx, &mut s, c, ch_used, sh, tls13);
     certificate_check(ctx, &mut s, c);
     sni_check(ctx, &mut s);
+    if tls13 || resumed {
+        if let Some(e) = end {
+            s.check(
+                ctx.lang,
+                &claims::HTTPS_SLOW,
+                match (ctx.lang, resumed) {
+                    (Lang::En, true) => format!("This session was resumed from an earlier one (ServerHello, frame {}): no certificate, one round trip, {:.3} ms from ClientHello to the client's Finished.", sh.seg.frame, ms(ch.seg.ts, e.ts)),
+                    (Lang::Zh, true) => format!("这个会话由之前的会话恢复（ServerHello，帧 {}）：没有证书，一个往返，从 ClientHello 到客户端 Finished 用了 {:.3} 毫秒。", sh.seg.frame, ms(ch.seg.ts, e.ts)),
+                    (Lang::En, false) => format!("A full TLS 1.3 handshake costs one round trip{}: {:.3} ms here from ClientHello (frame {}) to the client's Finished (frame {}); a later visit can resume with a ticket and skip the certificate.", if hrr.is_some() { " (two after a HelloRetryRequest)" } else { "" }, ms(ch.seg.ts, e.ts), ch.seg.frame, e.frame),
+                    (Lang::Zh, false) => format!("完整的 TLS 1.3 握手只需一个往返{}：这里从 ClientHello（帧 {}）到客户端 Finished（帧 {}）用了 {:.3} 毫秒；之后再访问可以用票据恢复会话，省去证书。", if hrr.is_some() { "（HelloRetryRequest 之后是两个）" } else { "" }, ch.seg.frame, e.frame, ms(ch.seg.ts, e.ts)),
+                },
+                vec![ch.seg.frame, e.frame],
+            );
+        }
+    }
     s
 }
 
@@ -582,7 +585,10 @@ fn sni_check(ctx: &Ctx, s: &mut Step) {
     };
     let list: Vec<String> = names
         .iter()
-        .map(|(n, f)| format!("{n} (frame {f})"))
+        .map(|(n, f)| match ctx.lang {
+            Lang::En => format!("{n} (frame {f})"),
+            Lang::Zh => format!("{n}（帧 {f}）"),
+        })
         .collect();
     s.cite(&[8]);
     s.fact(
