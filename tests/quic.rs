@@ -493,7 +493,7 @@ fn the_http3_story() {
     assert!(!arp_text.contains("SYN"), "{arp_text}");
 
     let tcp = step(l, "tcp_handshake");
-    assert_eq!(tcp["status"], "inferred");
+    assert_eq!(tcp["status"], "not_applicable");
     assert_eq!(tcp["notes_check"][0]["section"], "01");
 
     let tls = step(l, "tls_handshake");

@@ -673,13 +673,23 @@ pub(super) fn loss(ctx: &Ctx) -> Option<Step> {
         Lang::Zh => format!("{n} {zh}"),
     })
     .collect();
-    s.line(match ctx.lang {
-        Lang::En => format!(
+    s.line(match (ctx.lang, retransmissions) {
+        (Lang::En, 0) => format!(
+            "On {} connection(s) no segment was sent again; the analysis saw only {}: segments arrived in another order than they were sent, and the receiver put them back in order by sequence number without any loss.",
+            lossy.len(),
+            parts.join("; ")
+        ),
+        (Lang::Zh, 0) => format!(
+            "{} 个连接上没有报文段被重发；分析只看到{}：报文段到达的顺序与发送顺序不同，接收方按序列号把它们重新排好，并没有丢失。",
+            lossy.len(),
+            parts.join("；")
+        ),
+        (Lang::En, _) => format!(
             "On {} connection(s), {retransmissions} segment(s) were sent again: {}.",
             lossy.len(),
             parts.join("; ")
         ),
-        Lang::Zh => format!(
+        (Lang::Zh, _) => format!(
             "{} 个连接上有 {retransmissions} 个报文段被重发：{}。",
             lossy.len(),
             parts.join("；")
