@@ -532,3 +532,32 @@ fn notes_that_say_the_opposite_or_say_nothing_are_never_quoted() {
         json!("A certificate contains the subject's public key and private key.")
     );
 }
+
+#[test]
+fn close_notify_before_fin_and_sni_in_the_clear_are_told() {
+    let s = story("tls-hrr.pcapng", &["--lang", "en"]);
+    let l = &s["page_loads"][0];
+    let t = step(l, "tcp_teardown")["lines"].to_string();
+    assert!(t.contains("the client sent close_notify (frame 28) before its FIN (frame 30)"));
+    assert!(t.contains("the server sent close_notify (frame 27) before its FIN (frame 29)"));
+    // curl-tls12: nginx closes without close_notify; tshark sees one alert
+    // record, the client's, in frame 16.
+    let s = story("curl-tls12.pcapng", &["--lang", "zh"]);
+    let t = step(&s["page_loads"][0], "tcp_teardown")["lines"].to_string();
+    assert!(
+        t.contains("客户端在 FIN（帧 18）之前发送了 close_notify（帧 16）"),
+        "{t}"
+    );
+    assert!(
+        t.contains("服务器发送 FIN（帧 17）之前没有看到 close_notify"),
+        "{t}"
+    );
+    if tshark_ok() {
+        assert_eq!(
+            tshark_record_frames("curl-tls12.pcapng", "tls.record.content_type==21"),
+            [16]
+        );
+    }
+    let tls = step(l, "tls_handshake")["lines"].to_string();
+    assert!(tls.contains("The server name www.google.com travels in the clear (SNI, RFC 6066 §3)"));
+}

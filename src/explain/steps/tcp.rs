@@ -4,7 +4,7 @@
 
 use super::{endpoint, ms, new_step, Ctx};
 use crate::decode::tcp::TcpOptions;
-use crate::explain::evidence::Conn;
+use crate::explain::evidence::{Conn, Seg};
 use crate::explain::{Status, Step};
 use crate::notes::claims;
 use crate::notes::Lang;
@@ -537,6 +537,68 @@ fn close_of(ctx: &Ctx, c: &Conn) -> (Value, Option<String>, Vec<u64>) {
     (fact, Some(text), frames)
 }
 
+/// RFC 8446 §6.1: each side ends its TLS session with close_notify before
+/// closing TCP, so a peer can tell a finished response from a cut one.
+/// TLS 1.2 shows the alert as an alert record; TLS 1.3 hides its type, and
+/// `records` names it by size and position.
+fn close_notify_before_fin(ctx: &Ctx, c: &Conn) -> Option<String> {
+    c.client_hello()?;
+    let notify: Vec<Seg> = match super::records::classify(c) {
+        Some(r) => r
+            .recs
+            .iter()
+            .filter(|x| x.kind == super::records::Kind::CloseNotify)
+            .map(|x| x.seg)
+            .collect(),
+        None => c.alerts.iter().map(|(seg, _)| *seg).collect(),
+    };
+    let mut parts = Vec::new();
+    for from_client in [true, false] {
+        let Some(fin) = c.fins.iter().find(|f| f.from_client == from_client) else {
+            continue;
+        };
+        let side = ctx.side(from_client);
+        parts.push(
+            match (
+                notify
+                    .iter()
+                    .find(|x| x.from_client == from_client && x.ts <= fin.ts),
+                ctx.lang,
+            ) {
+                (Some(n), Lang::En) => format!(
+                    "the {side} sent close_notify (frame {}) before its FIN (frame {})",
+                    n.frame, fin.frame
+                ),
+                (Some(n), Lang::Zh) => format!(
+                    "{side}在 FIN（帧 {}）之前发送了 close_notify（帧 {}）",
+                    fin.frame, n.frame
+                ),
+                (None, Lang::En) => format!(
+                    "the {side} sent its FIN (frame {}) with no close_notify seen before it",
+                    fin.frame
+                ),
+                (None, Lang::Zh) => format!(
+                    "{side}发送 FIN（帧 {}）之前没有看到 close_notify",
+                    fin.frame
+                ),
+            },
+        );
+    }
+    if parts.is_empty() {
+        return None;
+    }
+    Some(match ctx.lang {
+        Lang::En => format!(
+            "How TLS ended: {}. A close_notify alert before the FIN (RFC 8446 §6.1) lets the other side tell a complete response from one cut short by a forged FIN.",
+            parts.join("; ")
+        ),
+        Lang::Zh => format!(
+            "TLS 如何结束：{}。在 FIN 之前发送 close_notify 告警（RFC 8446 §6.1）能让对方分辨完整的响应和被伪造的 FIN 截断的响应。",
+            parts.join("；")
+        ),
+    })
+}
+
 pub(super) fn teardown(ctx: &Ctx) -> Step {
     let mut s = new_step("tcp_teardown", ctx.lang, Status::Observed);
     s.cite(&[12, 4]);
@@ -573,6 +635,9 @@ pub(super) fn teardown(ctx: &Ctx) -> Step {
         }
         s.frames.extend(frames);
         if let Some(t) = text {
+            s.line(t);
+        }
+        if let Some(t) = close_notify_before_fin(ctx, c) {
             s.line(t);
         }
         facts.push(fact);

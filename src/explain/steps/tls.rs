@@ -161,6 +161,26 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
             ),
         });
     }
+    // The SNI is in the clear (RFC 6066 §3); with Encrypted Client Hello
+    // the visible hello is the outer one, whose name is the provider's
+    // public name, and the real ClientHello travels encrypted inside.
+    if h.encrypted_client_hello {
+        s.line(match ctx.lang {
+            Lang::En => format!(
+                "This ClientHello carries encrypted_client_hello: the SNI seen here ({}) is the outer, public name; the name the client really wants is in the encrypted inner ClientHello.",
+                h.sni.as_deref().unwrap_or("none")
+            ),
+            Lang::Zh => format!(
+                "这个 ClientHello 带有 encrypted_client_hello：这里看到的 SNI（{}）是外层的公开名字；客户端真正要访问的名字在加密的内层 ClientHello 里。",
+                h.sni.as_deref().unwrap_or("无")
+            ),
+        });
+    } else if let Some(sni) = &h.sni {
+        s.line(match ctx.lang {
+            Lang::En => format!("The server name {sni} travels in the clear (SNI, RFC 6066 §3): anyone on the path sees which site is visited, even though everything after the handshake is encrypted."),
+            Lang::Zh => format!("服务器名 {sni} 以明文传输（SNI，RFC 6066 §3）：即使握手之后的一切都已加密，路径上的任何人仍能看到访问的是哪个网站。"),
+        });
+    }
     if !h.grease.is_empty() {
         s.line(
             ctx.t(
