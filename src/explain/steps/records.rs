@@ -305,12 +305,7 @@ pub fn classify(c: &Conn) -> Option<Records> {
     }
     if h2_offered {
         // The server's preface: its first small record after the tickets.
-        if let Some(i) = after
-            .iter()
-            .skip(if run >= 2 { run } else { 0 })
-            .next()
-            .copied()
-        {
+        if let Some(i) = after.get(if run >= 2 { run } else { 0 }).copied() {
             if recs[i].kind.is_app() && recs[i].len <= 100 {
                 recs[i].kind = Kind::H2Settings;
             }

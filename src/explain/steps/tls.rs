@@ -415,8 +415,7 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
     let ch_used = c
         .tls
         .iter()
-        .filter(|t| t.hs.kind == "client_hello" && t.seg.ts <= sh.seg.ts)
-        .next_back()
+        .rfind(|t| t.hs.kind == "client_hello" && t.seg.ts <= sh.seg.ts)
         .unwrap_or(ch);
     key_exchange_check(ctx, &mut s, c, ch_used, sh, tls13);
     certificate_check(ctx, &mut s, c);
