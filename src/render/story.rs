@@ -82,10 +82,10 @@ fn timing(s: &Step, lang: Lang) -> String {
         let _ = write!(t, "{} {}", lang.t("frames", "帧"), frame_list(&s.frames));
     }
     if let Some(start) = s.start {
-        let _ = write!(t, "  {start:+.3} s");
+        let _ = write!(t, "  {start:+.3} {}", lang.t("s", "秒"));
     }
     if let Some(d) = s.duration_ms.filter(|d| *d > 0.0) {
-        let _ = write!(t, "  {d:.3} ms");
+        let _ = write!(t, "  {d:.3} {}", lang.t("ms", "毫秒"));
     }
     t
 }
@@ -137,7 +137,7 @@ pub fn page_load(p: &PageLoad, n: usize, lang: Lang, brief: bool, out: &mut Stri
                 .map(|n| format!("§{} {}", n.section, n.title))
                 .collect();
             let label = lang.t("notes: ", "笔记：");
-            let text = format!("{label}{}", cites.join("; "));
+            let text = format!("{label}{}", cites.join(lang.t("; ", "；")));
             let mut tmp = String::new();
             wrap_into(&mut tmp, &text, "    ", "      ");
             out.push_str(&tmp.cyan().to_string());
@@ -148,13 +148,14 @@ pub fn page_load(p: &PageLoad, n: usize, lang: Lang, brief: bool, out: &mut Stri
             wrap_into(out, &c.stated(lang), "      ", "        ");
             wrap_into(
                 out,
-                &format!(
-                    "{}{} ({} {})",
-                    lang.t("the capture shows: ", "抓包显示："),
-                    c.observed,
-                    lang.t("frames", "帧"),
-                    frame_list(&c.frames)
-                ),
+                &match lang {
+                    Lang::En => format!(
+                        "the capture shows: {} (frames {})",
+                        c.observed,
+                        frame_list(&c.frames)
+                    ),
+                    Lang::Zh => format!("抓包显示：{}（帧 {}）", c.observed, frame_list(&c.frames)),
+                },
                 "      ",
                 "        ",
             );
@@ -263,7 +264,7 @@ fn closing_lines(story: &Story) -> Vec<String> {
         lines.push(format!(
             "{}{}",
             lang.t("Not illustrated by this capture: ", "本次抓包未涉及："),
-            list.join("; ")
+            list.join(lang.t("; ", "；"))
         ));
     }
     if !story.missing_sections.is_empty() {

@@ -92,8 +92,8 @@ fn options_lesson(ctx: &Ctx, c: &Conn) -> Option<String> {
         (false, Lang::Zh) => "时间戳未生效",
     };
     let port = match ctx.lang {
-        Lang::En => format!("the client's port {} is an ephemeral one its system picked for this connection (Linux uses 32768–60999)", c.client.1),
-        Lang::Zh => format!("客户端端口 {} 是系统为这个连接临时挑选的临时端口（Linux 使用 32768–60999）", c.client.1),
+        Lang::En => format!("the client's port {} is an ephemeral one its system picked for this connection (Linux picks from 32768–60999 by default; IANA suggests 49152–65535)", c.client.1),
+        Lang::Zh => format!("客户端端口 {} 是系统为这个连接临时挑选的临时端口（Linux 默认从 32768–60999 中选，IANA 建议 49152–65535）", c.client.1),
     };
     let mut parts: Vec<String> = mss.into_iter().collect();
     parts.extend([ws, sack.to_string(), ts.to_string(), port]);
