@@ -573,7 +573,7 @@ fn the_http3_story() {
     assert!(lines(http).contains("HTTP/3 over QUIC"));
 
     let teardown = step(l, "tcp_teardown");
-    assert_eq!(teardown["status"], "not_visible");
+    assert_eq!(teardown["status"], "not_applicable");
     assert!(
         lines(teardown).contains("CONNECTION_CLOSE"),
         "{}",

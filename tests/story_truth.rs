@@ -561,3 +561,39 @@ fn close_notify_before_fin_and_sni_in_the_clear_are_told() {
     let tls = step(l, "tls_handshake")["lines"].to_string();
     assert!(tls.contains("The server name www.google.com travels in the clear (SNI, RFC 6066 §3)"));
 }
+
+#[test]
+fn quic_on_another_port_is_one_load_with_the_right_client() {
+    // samples/quic-port.pcapng: Chromium to an aioquic server on UDP 4433.
+    let s = story("quic-port.pcapng", &["--lang", "en"]);
+    let loads = s["page_loads"].as_array().unwrap();
+    assert_eq!(loads.len(), 1, "one QUIC connection is one page load");
+    let l = &loads[0];
+    assert_eq!(l["client"], "2001:db8:1::10");
+    assert_eq!(l["server"], "2001:db8:2::100");
+    let tls = step(l, "tls_handshake");
+    if tshark_ok() {
+        let sh = tshark_fields(
+            &sample("quic-port.pcapng"),
+            &["-Y", "tls.handshake.type==2"],
+            &["frame.number", "udp.srcport"],
+        );
+        assert_eq!(sh[0][1], "4433");
+        assert_eq!(
+            tls["facts"]["server_hello_frame"],
+            sh[0][0].parse::<u64>().unwrap()
+        );
+    }
+    let en = lines(l);
+    assert!(!en.contains("No ServerHello"));
+    assert!(!en.contains("UDP 443"));
+    assert!(en.contains("The page came over QUIC (UDP port 4433)"));
+    // Chromium's ECH extension with no published configuration is GREASE.
+    assert!(en.contains("it is most likely GREASE ECH"));
+    assert_eq!(step(l, "tcp_handshake")["status"], "not_applicable");
+    assert_eq!(step(l, "tcp_teardown")["status"], "not_applicable");
+    assert_eq!(step(l, "http")["status"], "inferred");
+    let zh = lines(&story("quic-port.pcapng", &["--lang", "zh"])["page_loads"][0]);
+    assert!(zh.contains("页面通过 QUIC（UDP 端口 4433）传输"));
+    assert!(zh.contains("很可能是 GREASE ECH"));
+}

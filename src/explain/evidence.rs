@@ -706,7 +706,16 @@ impl Evidence {
     }
 
     fn quic(&mut self, p: &Packet, src: (IpAddr, u16), dst: (IpAddr, u16), room: bool) {
-        let from_client = dst.1 == 443;
+        // Port 443 names the server; on any other port, the side that sent
+        // a flow's first packet is its client (RFC 9000 §7: the client's
+        // Initial opens the connection).
+        let from_client = if dst.1 == 443 {
+            true
+        } else if src.1 == 443 {
+            false
+        } else {
+            !self.quic_flows.contains_key(&(dst, src))
+        };
         let (client, server) = if from_client { (src, dst) } else { (dst, src) };
         let seg = Seg {
             frame: p.frame,

@@ -455,6 +455,13 @@ pub(super) fn http(ctx: &Ctx) -> Step {
             ),
         });
     }
+    if cleartext.is_empty() && !secure.is_empty() && secure.iter().all(|c| c.quic) {
+        s.status = Status::Inferred;
+        s.reason(ctx.t(
+            "The requests and responses travel inside encrypted QUIC 1-RTT packets: their existence is inferred from those packets, their content and boundaries cannot be seen.",
+            "请求和响应装在加密的 QUIC 1-RTT 包里：只能从这些包推断它们存在，看不到内容和边界。",
+        ));
+    }
     if cleartext.is_empty() && !secure.is_empty() && !secure.iter().any(|c| c.quic) {
         if estimated == 0 {
             s.status = Status::NotVisible;

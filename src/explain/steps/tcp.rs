@@ -118,18 +118,26 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
     let Some(c) = opened(ctx) else {
         if ctx.conns.iter().any(|c| c.quic) && ctx.conns.iter().all(|c| c.quic) {
             s.status = Status::NotApplicable;
-            s.reason(ctx.t(
-                "The page came over QUIC (UDP 443): there is no TCP handshake; QUIC sets up the connection and TLS together.",
-                "页面通过 QUIC（UDP 443）传输：没有 TCP 握手，QUIC 同时建立连接和 TLS。",
-            ));
+            let port = ctx.conns.first().map_or(443, |c| c.server.1);
+            // HTTP/3 only when every protocol the client offered is h3.
+            let h3 = ctx.conns.iter().any(|c| {
+                c.client_hello().is_some_and(|ch| {
+                    !ch.hs.alpn.is_empty() && ch.hs.alpn.iter().all(|a| a.starts_with("h3"))
+                })
+            });
+            s.reason(&match ctx.lang {
+                Lang::En => format!("The page came over QUIC (UDP port {port}): there is no TCP handshake; QUIC sets up the connection and TLS together."),
+                Lang::Zh => format!("页面通过 QUIC（UDP 端口 {port}）传输：没有 TCP 握手，QUIC 同时建立连接和 TLS。"),
+            });
             s.check(
                 ctx.lang,
                 &claims::HTTP_OVER_TCP,
-                ctx.t(
-                    "HTTP/3 runs over QUIC, which is carried in UDP datagrams to port 443; no SYN appears.",
-                    "HTTP/3 运行在 QUIC 之上，QUIC 使用发往 443 端口的 UDP 数据报；抓包中没有 SYN。",
-                )
-                .to_string(),
+                match (ctx.lang, h3) {
+                    (Lang::En, true) => format!("HTTP/3 (the only protocol the client's ALPN offers) runs over QUIC, which is carried in UDP datagrams, here to port {port}; no SYN appears."),
+                    (Lang::Zh, true) => format!("HTTP/3（客户端 ALPN 只提供了它）运行在 QUIC 之上，QUIC 使用 UDP 数据报，这里发往 {port} 端口；抓包中没有 SYN。"),
+                    (Lang::En, false) => format!("This connection runs over QUIC, which is carried in UDP datagrams, here to port {port}; no SYN appears."),
+                    (Lang::Zh, false) => format!("这个连接运行在 QUIC 之上，QUIC 使用 UDP 数据报，这里发往 {port} 端口；抓包中没有 SYN。"),
+                },
                 ctx.conns.iter().map(|c| c.first.frame).collect(),
             );
         } else {
@@ -604,7 +612,11 @@ pub(super) fn teardown(ctx: &Ctx) -> Step {
     s.cite(&[12, 4]);
     let tcp: Vec<&Conn> = ctx.conns.iter().copied().filter(|c| !c.quic).collect();
     if tcp.is_empty() {
-        s.status = Status::NotVisible;
+        s.status = if ctx.conns.iter().any(|c| c.quic) {
+            Status::NotApplicable
+        } else {
+            Status::NotVisible
+        };
         s.reason(if ctx.conns.iter().any(|c| c.quic) {
             // RFC 9000 §10: a QUIC connection ends by idle timeout, by a
             // CONNECTION_CLOSE frame (encrypted after the handshake), or by

@@ -165,14 +165,32 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
     // the visible hello is the outer one, whose name is the provider's
     // public name, and the real ClientHello travels encrypted inside.
     if h.encrypted_client_hello {
-        s.line(match ctx.lang {
-            Lang::En => format!(
-                "This ClientHello carries encrypted_client_hello: the SNI seen here ({}) is the outer, public name; the name the client really wants is in the encrypted inner ClientHello.",
+        // RFC 9849 §6.2: without an ECH configuration (published in the
+        // DNS HTTPS record's ech parameter) a client sends a GREASE ECH
+        // extension of random bytes, and the visible SNI is the real name.
+        let config = ctx.load.dns.iter().any(|i| {
+            ctx.ev.dns[*i]
+                .msg
+                .answers
+                .iter()
+                .any(|a| a.rtype == "HTTPS" && a.data.contains("ech="))
+        });
+        s.line(match (ctx.lang, config) {
+            (Lang::En, true) => format!(
+                "This ClientHello carries encrypted_client_hello, and the DNS HTTPS answer published an ECH configuration: the SNI seen here ({}) is the outer, public name; the name the client really wants is in the encrypted inner ClientHello.",
                 h.sni.as_deref().unwrap_or("none")
             ),
-            Lang::Zh => format!(
-                "这个 ClientHello 带有 encrypted_client_hello：这里看到的 SNI（{}）是外层的公开名字；客户端真正要访问的名字在加密的内层 ClientHello 里。",
+            (Lang::Zh, true) => format!(
+                "这个 ClientHello 带有 encrypted_client_hello，而且 DNS 的 HTTPS 记录发布了 ECH 配置：这里看到的 SNI（{}）是外层的公开名字；客户端真正要访问的名字在加密的内层 ClientHello 里。",
                 h.sni.as_deref().unwrap_or("无")
+            ),
+            (Lang::En, false) => format!(
+                "This ClientHello carries an encrypted_client_hello extension, but no ECH configuration was published in the captured DNS answers: it is most likely GREASE ECH (random bytes sent so that real ECH does not stand out, RFC 9849 §6.2), and the SNI {} is the real name, in the clear.",
+                h.sni.as_deref().unwrap_or("(none)")
+            ),
+            (Lang::Zh, false) => format!(
+                "这个 ClientHello 带有 encrypted_client_hello 扩展，但抓到的 DNS 应答里没有发布 ECH 配置：它很可能是 GREASE ECH（发送随机字节，使真正的 ECH 不显眼，RFC 9849 §6.2），SNI {} 就是真实的名字，以明文传输。",
+                h.sni.as_deref().unwrap_or("（无）")
             ),
         });
     } else if let Some(sni) = &h.sni {
