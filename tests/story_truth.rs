@@ -597,3 +597,33 @@ fn quic_on_another_port_is_one_load_with_the_right_client() {
     assert!(zh.contains("页面通过 QUIC（UDP 端口 4433）传输"));
     assert!(zh.contains("很可能是 GREASE ECH"));
 }
+
+#[test]
+fn tls12_sizes_are_application_records_as_tshark_counts_them() {
+    let s = story("curl-tls12.pcapng", &["--lang", "en"]);
+    let en = lines(&s["page_loads"][0]);
+    let (mut c, mut sv) = (107, 559);
+    if tshark_ok() {
+        // Record lengths plus their 5-byte headers, per direction.
+        let rows = tshark_fields(
+            &sample("curl-tls12.pcapng"),
+            &["-Y", "tls.record.content_type==23"],
+            &["tcp.srcport", "tls.record.length"],
+        );
+        let sum = |client: bool| -> u64 {
+            rows.iter()
+                .filter(|r| (r[0] != "443") == client)
+                .map(|r| r[1].parse::<u64>().unwrap() + 5)
+                .sum()
+        };
+        c = sum(true);
+        sv = sum(false);
+    }
+    assert!(
+        en.contains(&format!(
+            "application-data records {c} bytes from the client and {sv} from the server"
+        )),
+        "{en}"
+    );
+    assert!(en.contains("the first client record of application data (frame 14)"));
+}

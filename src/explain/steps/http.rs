@@ -108,6 +108,12 @@ fn https_exchange(c: &Conn) -> Option<(Seg, Seg)> {
     Some((*request, *response))
 }
 
+/// Bytes of the application-data records the evidence kept in one
+/// direction, with their 5-byte headers.
+fn record_bytes(c: &Conn, dir: usize) -> u64 {
+    c.app_data_len[dir].iter().map(|l| u64::from(*l) + 5).sum()
+}
+
 /// Application-data records per direction (client, server): without the
 /// handshake, tickets and control records when they can be told apart.
 fn app_records(c: &Conn) -> [Vec<Seg>; 2] {
@@ -390,22 +396,26 @@ pub(super) fn http(ctx: &Ctx) -> Step {
                 "应用数据记录：客户端 {} 字节，服务器 {} 字节；上面的握手、票据和控制记录：{} 字节和 {} 字节",
                 app[0], app[1], other[0], other[1]
             ),
+            // TLS 1.2: application-data records are what they say; the
+            // handshake and alerts have their own record types.
             (None, Lang::En) => format!(
-                "the connection's TCP payload, handshake included: {} bytes from the client, {} from the server",
-                c.payload_bytes[0], c.payload_bytes[1]
+                "application-data records {} bytes from the client and {} from the server, of {} and {} bytes of TCP payload (the rest is the handshake and alerts)",
+                record_bytes(c, 0), record_bytes(c, 1), c.payload_bytes[0], c.payload_bytes[1]
             ),
             (None, Lang::Zh) => format!(
-                "连接的 TCP 负载（含握手）：客户端 {} 字节，服务器 {} 字节",
-                c.payload_bytes[0], c.payload_bytes[1]
+                "应用数据记录：客户端 {} 字节，服务器 {} 字节；TCP 负载共 {} 和 {} 字节（其余是握手和告警）",
+                record_bytes(c, 0), record_bytes(c, 1), c.payload_bytes[0], c.payload_bytes[1]
             ),
         };
         s.line(match (ctx.lang, exchange) {
             (Lang::En, Some((a, b))) => format!(
-                "{name}: the request and response are encrypted, so they are estimated: the first client record no rule names (frame {}) is taken as the request and the first server record after it (frame {}) as the response, {:.3} ms later. Sizes: {sizes}. {alpn}",
+                "{name}: the request and response are encrypted, so they are estimated: the first client record {} (frame {}) is taken as the request and the first server record after it (frame {}) as the response, {:.3} ms later. Sizes: {sizes}. {alpn}",
+                if classified.is_some() { "no rule names" } else { "of application data" },
                 a.frame, b.frame, ms(a.ts, b.ts)
             ),
             (Lang::Zh, Some((a, b))) => format!(
-                "{name}：请求和响应都是加密的，只能估计：把不符合任何规则的第一个客户端记录（帧 {}）当作请求，其后服务器的第一个这样的记录（帧 {}）当作响应，相隔 {:.3} 毫秒。大小：{sizes}。{alpn}",
+                "{name}：请求和响应都是加密的，只能估计：把{}第一个客户端记录（帧 {}）当作请求，其后服务器的第一个这样的记录（帧 {}）当作响应，相隔 {:.3} 毫秒。大小：{sizes}。{alpn}",
+                if classified.is_some() { "不符合任何规则的" } else { "应用数据中的" },
                 a.frame, b.frame, ms(a.ts, b.ts)
             ),
             (Lang::En, None) => format!(
