@@ -97,13 +97,13 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
             h.frames.last().copied().unwrap_or(ch.seg.frame),
             if segments > 1 && c.quic {
                 format!(
-                    " (reassembled from the CRYPTO frames of {segments} QUIC Initial packets, frames {:?}, because it is larger than one packet)",
-                    h.frames
+                    " (reassembled from the CRYPTO frames of {segments} QUIC Initial packets, frames {}, because it is larger than one packet)",
+                    h.frames.iter().map(u64::to_string).collect::<Vec<_>>().join(", ")
                 )
             } else if segments > 1 {
                 format!(
-                    " (reassembled from {segments} TCP segments, frames {:?}, because it is larger than one segment)",
-                    h.frames
+                    " (reassembled from {segments} TCP segments, frames {}, because it is larger than one segment)",
+                    h.frames.iter().map(u64::to_string).collect::<Vec<_>>().join(", ")
                 )
             } else {
                 String::new()
@@ -392,8 +392,8 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
             names.join("，")
         ),
         (Lang::En, false) => format!(
-            "{version}: {} round trip(s); the certificate and key exchange travel in the clear and encryption starts after ChangeCipherSpec{}. Messages: {}.",
-            round_trips,
+            "{version}: {}; the certificate and key exchange travel in the clear and encryption starts after ChangeCipherSpec{}. Messages: {}.",
+            if round_trips == 1 { "one round trip".to_string() } else { format!("{round_trips} round trips") },
             encrypted_from.map(|f| format!(" (frame {f})")).unwrap_or_default(),
             names.join(", ")
         ),
@@ -560,8 +560,8 @@ fn certificate_check(ctx: &Ctx, s: &mut Step, c: &Conn) {
         &claims::CERT_PRIVATE_KEY,
         match ctx.lang {
             Lang::En => format!(
-                "The server's Certificate message ({} bytes) crosses the network in the clear in frame {}, where anyone on the path can read it. It is a chain of {n} certificate(s){}. Each carries a public key and its issuer's signature, never a private key — one sent this way would let every observer impersonate the server.",
-                cert.hs.length, cert.seg.frame, who.unwrap_or_default()
+                "The server's Certificate message ({} bytes) crosses the network in the clear in frame {}, where anyone on the path can read it. It is a chain of {n} certificate{}{}. Each carries a public key and its issuer's signature, never a private key — one sent this way would let every observer impersonate the server.",
+                cert.hs.length, cert.seg.frame, if n == 1 { "" } else { "s" }, who.unwrap_or_default()
             ),
             Lang::Zh => format!(
                 "服务器的 Certificate 消息（{} 字节）在帧 {} 中以明文经过网络，路径上的任何人都能读到。它是由 {n} 张证书组成的证书链{}。每张证书都只含公钥和签发者的签名，从不含私钥——如果私钥这样发送，任何旁观者都能冒充服务器。",
