@@ -627,3 +627,15 @@ fn tls12_sizes_are_application_records_as_tshark_counts_them() {
     );
     assert!(en.contains("the first client record of application data (frame 14)"));
 }
+
+#[test]
+fn later_requests_are_not_claimed_as_a_browsers_and_the_timeline_is_chinese() {
+    let s = story("http-keepalive.pcapng", &["--lang", "en"]);
+    let r = step(&s["page_loads"][0], "render")["lines"].to_string();
+    assert!(r.contains("the wire cannot tell which"), "{r}");
+    assert!(!r.contains("the browser fetched more"));
+    let s = story("http-keepalive.pcapng", &["--lang", "zh"]);
+    let r = step(&s["page_loads"][0], "render")["lines"].to_string();
+    assert!(r.contains("秒  帧 16  GET /style.css"), "{r}");
+    assert!(!r.contains("frame 16"));
+}

@@ -695,7 +695,7 @@ pub(super) fn render(ctx: &Ctx) -> Step {
     }
     s.line(match ctx.lang {
         Lang::En => format!(
-            "After the document arrived the browser fetched more: {} new connection(s){}{}.",
+            "After the first response the client fetched more (a browser loading subresources, or a client given several URLs: the wire cannot tell which): {} new connection(s){}{}.",
             new_conns.len(),
             if hosts.is_empty() {
                 String::new()
@@ -712,7 +712,7 @@ pub(super) fn render(ctx: &Ctx) -> Step {
             }
         ),
         Lang::Zh => format!(
-            "文档到达后浏览器继续加载：新建 {} 个连接{}{}。",
+            "第一个响应之后客户端继续请求（可能是浏览器在加载子资源，也可能是客户端被给了多个 URL：线路上分辨不出）：新建 {} 个连接{}{}。",
             new_conns.len(),
             if hosts.is_empty() {
                 String::new()
@@ -731,8 +731,10 @@ pub(super) fn render(ctx: &Ctx) -> Step {
     });
     for t in timeline.iter().take(12) {
         s.line(format!(
-            "+{:.3} s  frame {}  {}",
+            "+{:.3} {}  {} {}  {}",
             t["t"].as_f64().unwrap_or(0.0),
+            ctx.t("s", "秒"),
+            ctx.t("frame", "帧"),
             t["frame"],
             t["what"].as_str().unwrap_or("")
         ));
