@@ -1170,6 +1170,86 @@ record_bench() {
     capinfos -c -s "$f" "$dir/bench.pcap" 2>/dev/null || true
 }
 
+# TLS 1.3 HelloRetryRequest: openssl s_server on 203.0.113.100:4433 accepts
+# only secp384r1, curl offers x25519 and secp384r1 with a key share for
+# x25519 only, so the server asks again (RFC 8446 §4.1.4) and the client's
+# second ClientHello carries a secp384r1 share.
+record_tls_hrr() {
+    prepare
+    local f=$OUT/tls-hrr.pcapng d=$WORK/nginx srv
+    ip netns exec nx-web openssl s_server -quiet -accept 203.0.113.100:4433 -www \
+        -cert "$d/cert.pem" -key "$d/key.pem" -tls1_3 -groups secp384r1 </dev/null >/dev/null 2>&1 &
+    srv=$!
+    wait_listening nx-web -ltn '203.0.113.100:4433'
+    start_capture nx-client "$f" dumpcap -i nxc0 -w "$f"
+    in_ns nx-client curl -4 -sS -k --http1.1 --curves x25519:secp384r1 --max-time 10 \
+        https://www.google.com:4433/ -o /dev/null
+    stop_capture 3
+    kill "$srv" 2>/dev/null || true
+    wait "$srv" 2>/dev/null || true
+}
+verify_tls_hrr() {
+    local f=$1
+    expect "$f" 2 'tls.handshake.type==1' 'two ClientHellos'
+    expect "$f" 1 'tls.handshake.type==2 && tls.handshake.random==cf:21:ad:74:e5:9a:61:11:be:1d:8c:02:1e:65:b8:91:c2:a2:11:16:7a:bb:8c:5e:07:9e:09:e2:c8:a8:33:9c' 'a HelloRetryRequest'
+    expect "$f" 1 'tls.handshake.type==2 && tls.handshake.extensions_key_share_group==24 && tls.handshake.extensions_key_share_key_exchange_length>0' 'the real ServerHello with a secp384r1 share'
+    expect "$f" 1 'tls.record.content_type==20' 'middlebox-compatibility ChangeCipherSpec'
+}
+
+# TLS 1.2 with no ALPN offered: the ServerHello has no ALPN either.
+record_tls12_noalpn() {
+    prepare
+    local f=$OUT/tls12-noalpn.pcapng
+    start_capture nx-client "$f" dumpcap -i nxc0 -w "$f"
+    in_ns nx-client curl -4 -sS -k --tls-max 1.2 --no-alpn --http1.1 --max-time 10 \
+        https://www.google.com/ -o /dev/null
+    stop_capture 3.5
+}
+verify_tls12_noalpn() {
+    local f=$1
+    expect "$f" 1 'tls.handshake.type==2 && tls.handshake.version==0x0303' 'ServerHello choosing TLS 1.2'
+    expect "$f" 0 'tls.handshake.extensions_alpn_str' 'no ALPN either way'
+    expect "$f" 1 'tls.record.content_type==23' 'application data'
+}
+SAMPLE_FILES+=(tls_hrr:tls-hrr.pcapng tls12_noalpn:tls12-noalpn.pcapng)
+
+# HTTP/3 on UDP 4433 instead of 443: the aioquic server of record_http3 on
+# another port, Chromium forced to QUIC for www.google.com:4433.
+record_quic_port() {
+    python3 -c 'import aioquic' 2>/dev/null ||
+        { echo "record.sh: quic_port needs the aioquic Python package (pip install aioquic)" >&2; exit 1; }
+    prepare
+    local f=$OUT/quic-port.pcapng profile=$WORK/chromium-h3p spki
+    rm -rf "$profile"; mkdir -p "$profile"
+    write_h3_py
+    sed -i 's/serve("::", 443,/serve("::", 4433,/' "$WORK/h3.py"
+    spki=$(openssl x509 -in "$WORK/nginx/cert.pem" -pubkey -noout | openssl pkey -pubin -outform der |
+        openssl dgst -sha256 -binary | base64)
+    ip netns exec nx-web timeout 60 python3 "$WORK/h3.py" "$WORK/nginx/cert.pem" "$WORK/nginx/key.pem" \
+        >"$WORK/h3p.log" 2>&1 &
+    local h3=$!
+    wait_listening nx-web -lun ":4433 "
+    start_capture nx-client "$f" dumpcap -i nxc0 -w "$f"
+    HOME=$profile in_ns nx-client timeout 40 chromium --headless=new --no-sandbox \
+        --user-data-dir="$profile" --enable-quic --origin-to-force-quic-on=www.google.com:4433 \
+        --ignore-certificate-errors-spki-list="$spki" \
+        --no-first-run --no-default-browser-check --disable-background-networking \
+        --disable-component-update --disable-sync --disable-default-apps \
+        --disable-domain-reliability --disable-breakpad --metrics-recording-only \
+        --disable-features=OptimizationHints,MediaRouter,DnsOverHttpsUpgrade,Translate \
+        --virtual-time-budget=3000 --dump-dom https://www.google.com:4433/ >"$WORK/domp.html" 2>"$WORK/chromiump.log" || true
+    stop_capture 2
+    kill "$h3" 2>/dev/null || true
+    wait "$h3" 2>/dev/null || true
+}
+verify_quic_port() {
+    local f=$1
+    expect "$f" 1 'udp.dstport==4433 && quic.long.packet_type==0' 'a QUIC Initial to UDP 4433'
+    expect "$f" 1 'udp.srcport==4433 && quic.long.packet_type==0' "the server's Initial from UDP 4433"
+    expect "$f" 0 'udp.port==443' 'nothing on UDP 443'
+}
+SAMPLE_FILES+=(quic_port:quic-port.pcapng)
+
 if [[ ${1:-} == check ]]; then
     mkdir -p "$OUT"
     check_all
@@ -1181,7 +1261,7 @@ for tool in ip nginx dnsmasq dhclient curl dig chromium dumpcap tcpdump tshark c
     command -v "$tool" >/dev/null || { echo "record.sh: $tool is required" >&2; exit 1; }
 done
 ALL=(curl_redirect chromium dns_types curl_ipv6 curl_tls12 any_sll2 nano_vlan two_interfaces websocket
-    dhcp keepalive http3 lossy refused zero_window lossy_pageload)
+    dhcp keepalive http3 lossy refused zero_window lossy_pageload tls_hrr tls12_noalpn quic_port)
 WANT=("${@:-${ALL[@]}}")
 for w in "${WANT[@]}"; do
     declare -F "record_$w" >/dev/null || { echo "record.sh: no sample named $w (${ALL[*]} bench)" >&2; exit 1; }

@@ -493,7 +493,7 @@ fn the_http3_story() {
     assert!(!arp_text.contains("SYN"), "{arp_text}");
 
     let tcp = step(l, "tcp_handshake");
-    assert_eq!(tcp["status"], "inferred");
+    assert_eq!(tcp["status"], "not_applicable");
     assert_eq!(tcp["notes_check"][0]["section"], "01");
 
     let tls = step(l, "tls_handshake");
@@ -573,7 +573,7 @@ fn the_http3_story() {
     assert!(lines(http).contains("HTTP/3 over QUIC"));
 
     let teardown = step(l, "tcp_teardown");
-    assert_eq!(teardown["status"], "not_visible");
+    assert_eq!(teardown["status"], "not_applicable");
     assert!(
         lines(teardown).contains("CONNECTION_CLOSE"),
         "{}",

@@ -62,6 +62,12 @@ pub struct DhcpMessage {
     /// Option 51, seconds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lease_time: Option<u32>,
+    /// Options 58 and 59, seconds: when the client renews with its server
+    /// (T1) and when it rebinds with any server (T2), RFC 2131 §4.4.5.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub renewal_time: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rebinding_time: Option<u32>,
     /// Option 1.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subnet_mask: Option<Ipv4Addr>,
@@ -192,6 +198,8 @@ fn options(b: &[u8], mut at: usize, m: &mut DhcpMessage) -> Result<u8, DhcpError
             15 => m.domain_name = Some(text()),
             50 => m.requested_ip = ip_at(v, 0),
             51 if len == 4 => m.lease_time = Some(u32::from_be_bytes([v[0], v[1], v[2], v[3]])),
+            58 if len == 4 => m.renewal_time = Some(u32::from_be_bytes([v[0], v[1], v[2], v[3]])),
+            59 if len == 4 => m.rebinding_time = Some(u32::from_be_bytes([v[0], v[1], v[2], v[3]])),
             52 if len == 1 => overload = v[0],
             53 if len == 1 => m.message_type = message_type_name(v[0]),
             54 => m.server_id = ip_at(v, 0),

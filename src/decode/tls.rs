@@ -233,6 +233,13 @@ pub struct TlsStream {
     /// Handshake records from here on are encrypted (after ChangeCipherSpec,
     /// or after a TLS 1.3 ServerHello).
     encrypted: bool,
+    /// This direction sent a ClientHello offering TLS 1.3: a
+    /// ChangeCipherSpec from it may be the middlebox-compatibility one
+    /// (RFC 8446 Appendix D.4), sent before a second, plaintext ClientHello
+    /// after a HelloRetryRequest.
+    offered_tls13: bool,
+    /// This direction sent a HelloRetryRequest.
+    sent_hrr: bool,
     /// Record boundaries are lost; nothing more is decoded.
     lost: bool,
     max_message: usize,
@@ -257,6 +264,8 @@ impl TlsStream {
             hs: Vec::new(),
             hs_frames: Vec::new(),
             encrypted: false,
+            offered_tls13: false,
+            sent_hrr: false,
             lost: false,
             max_message,
             chosen_suite: None,
@@ -424,6 +433,10 @@ impl TlsStream {
     ) {
         match ctype {
             // RFC 5246 §7.1: ChangeCipherSpec; what follows is encrypted.
+            // Not after a HelloRetryRequest: that server speaks TLS 1.3,
+            // whose ChangeCipherSpec is only for middleboxes (RFC 8446
+            // Appendix D.4) and whose real ServerHello follows in the clear.
+            20 if self.sent_hrr => {}
             20 => self.encrypted = true,
             21 => out.alerts.push(if self.encrypted || body.len() != 2 {
                 TlsAlert {
@@ -440,12 +453,29 @@ impl TlsStream {
                     description: alert_name(body[1]),
                 }
             }),
-            22 if self.encrypted => out.handshakes.push(TlsHandshake {
-                kind: "encrypted_handshake_message".into(),
-                length: body.len() as u32,
-                frames: frames.to_vec(),
-                ..TlsHandshake::default()
-            }),
+            // A whole ClientHello (type 1 with a length that fills the
+            // record) after a TLS 1.3 client's ChangeCipherSpec is the second
+            // ClientHello of a HelloRetryRequest exchange, sent in the clear:
+            // a TLS 1.3 client encrypts only in application-data records, and
+            // an encrypted TLS 1.2 Finished does not begin this way by more
+            // than chance (1 in 2^32).
+            22 if self.encrypted
+                && !(self.offered_tls13
+                    && body.len() >= 4
+                    && body[0] == 1
+                    && (usize::from(body[1]) << 16
+                        | usize::from(body[2]) << 8
+                        | usize::from(body[3]))
+                        + 4
+                        == body.len()) =>
+            {
+                out.handshakes.push(TlsHandshake {
+                    kind: "encrypted_handshake_message".into(),
+                    length: body.len() as u32,
+                    frames: frames.to_vec(),
+                    ..TlsHandshake::default()
+                })
+            }
             22 => {
                 self.hs.extend_from_slice(body);
                 for f in frames {
@@ -495,20 +525,33 @@ impl TlsStream {
                 ..TlsHandshake::default()
             };
             match kind {
-                1 => match client_hello(body, &mut h) {
-                    Ok(()) => fingerprint::fingerprint(&mut h, Transport::Tcp),
-                    Err(e) => errors.push(format!("TLS ClientHello: {e}")),
-                },
+                1 => {
+                    match client_hello(body, &mut h) {
+                        Ok(()) => fingerprint::fingerprint(&mut h, Transport::Tcp),
+                        Err(e) => errors.push(format!("TLS ClientHello: {e}")),
+                    }
+                    if h.supported_versions
+                        .iter()
+                        .any(|v| v.starts_with("TLS 1.3"))
+                    {
+                        self.offered_tls13 = true;
+                        // Its second ClientHello is in the clear again.
+                        self.encrypted = false;
+                    }
+                }
                 2 => {
                     match server_hello(body, &mut h) {
                         Ok(()) => fingerprint::fingerprint(&mut h, Transport::Tcp),
                         Err(e) => errors.push(format!("TLS ServerHello: {e}")),
                     }
                     self.chosen_suite = h.cipher_suite;
+                    self.sent_hrr |= h.kind == "hello_retry_request";
                     // RFC 8446 §2: after a TLS 1.3 ServerHello (not a
                     // HelloRetryRequest) everything is encrypted.
                     if h.kind == "server_hello"
-                        && h.supported_versions.iter().any(|v| v == "TLS 1.3")
+                        && h.supported_versions
+                            .iter()
+                            .any(|v| v.starts_with("TLS 1.3"))
                     {
                         self.encrypted = true;
                     }
@@ -935,6 +978,8 @@ pub fn version_name(v: u16) -> String {
         0x0302 => "TLS 1.1".into(),
         0x0303 => "TLS 1.2".into(),
         0x0304 => "TLS 1.3".into(),
+        // Drafts of TLS 1.3 used 0x7f00 + the draft number.
+        0x7f00..=0x7fff => format!("TLS 1.3 draft {}", v & 0xff),
         v if is_grease(v) => format!("GREASE 0x{v:04x}"),
         v => format!("0x{v:04x}"),
     }
@@ -1262,6 +1307,53 @@ mod tests {
             types[..3],
             ["handshake", "change_cipher_spec", "application_data"]
         );
+    }
+
+    #[test]
+    fn the_second_client_hello_after_a_compatibility_change_cipher_spec_is_read() {
+        // RFC 8446 Appendix D.4: after the HelloRetryRequest curl sends a
+        // ChangeCipherSpec and then its second ClientHello, in the clear.
+        let first = bytes(include_str!("testdata/tls/hrr-client-frame11.hex"));
+        let second = bytes(include_str!("testdata/tls/hrr-client-frame15.hex"));
+        let (out, errors) = feed_all(&[(&first, 11), (&second, 15)]);
+        assert!(errors.is_empty(), "{errors:?}");
+        let kinds: Vec<&str> = out.handshakes.iter().map(|h| h.kind.as_str()).collect();
+        assert_eq!(kinds, ["client_hello", "client_hello"]);
+        // tshark: tls.handshake.extensions_key_share_group 29 then 24.
+        assert_eq!(out.handshakes[0].key_share_groups, [0x001d]);
+        assert_eq!(out.handshakes[1].key_share_groups, [0x0018]);
+        assert_eq!(out.handshakes[1].frames, [15]);
+        let types: Vec<&str> = out
+            .records
+            .iter()
+            .map(|r| r.content_type.as_str())
+            .collect();
+        assert_eq!(types, ["handshake", "change_cipher_spec", "handshake"]);
+    }
+
+    #[test]
+    fn the_server_hello_after_a_hello_retry_request_is_read() {
+        // samples/tls-hrr.pcapng frames 13 (HelloRetryRequest and a
+        // compatibility ChangeCipherSpec) and 16 (the real ServerHello,
+        // then encrypted records).
+        let hrr = bytes(include_str!("testdata/tls/hrr-server-frame13.hex"));
+        let sh = bytes(include_str!("testdata/tls/hrr-server-frame16.hex"));
+        let (out, errors) = feed_all(&[(&hrr, 13), (&sh, 16)]);
+        assert!(errors.is_empty(), "{errors:?}");
+        let kinds: Vec<&str> = out.handshakes.iter().map(|h| h.kind.as_str()).collect();
+        assert_eq!(kinds[..2], ["hello_retry_request", "server_hello"]);
+        assert!(kinds[2..]
+            .iter()
+            .all(|k| *k == "encrypted_handshake_message"));
+        assert_eq!(out.handshakes[0].key_share_groups, [0x0018]);
+        assert_eq!(out.handshakes[1].key_share_groups, [0x0018]);
+        assert_eq!(out.handshakes[1].supported_versions, ["TLS 1.3"]);
+    }
+
+    #[test]
+    fn tls13_draft_versions_are_named() {
+        assert_eq!(version_name(0x7f1c), "TLS 1.3 draft 28");
+        assert_eq!(version_name(0x0304), "TLS 1.3");
     }
 
     #[test]

@@ -137,6 +137,9 @@ pub struct HandshakeSummary {
     pub grease: Vec<u16>,
     pub length: u32,
     pub frames: Vec<u64>,
+    /// A Certificate message's chain as (subject, issuer), sender's first;
+    /// None for a certificate that could not be read.
+    pub chain: Vec<Option<(String, String)>>,
 }
 
 fn story_view(h: &TlsHandshake) -> HandshakeSummary {
@@ -155,6 +158,16 @@ fn story_view(h: &TlsHandshake) -> HandshakeSummary {
         grease: h.grease.clone(),
         length: h.length,
         frames: h.frames.clone(),
+        chain: h
+            .certificates
+            .iter()
+            .map(|c| match c {
+                crate::decode::tls::Certificate::Parsed(p) => {
+                    Some((p.subject.clone(), p.issuer.clone()))
+                }
+                crate::decode::tls::Certificate::Unreadable { .. } => None,
+            })
+            .collect(),
     }
 }
 
@@ -291,6 +304,8 @@ pub struct Conn {
     pub tls: Vec<TlsRec>,
     /// Frames of TLS application-data records, per direction (first few).
     pub app_data: [Vec<Seg>; 2],
+    /// The length of each of those records, in the same order.
+    pub app_data_len: [Vec<u16>; 2],
     pub app_data_count: [u64; 2],
     pub ccs: [Option<Seg>; 2],
     pub alerts: Vec<(Seg, String)>,
@@ -342,6 +357,7 @@ impl Conn {
             first_data: [None; 2],
             tls: Vec::new(),
             app_data: [Vec::new(), Vec::new()],
+            app_data_len: [Vec::new(), Vec::new()],
             app_data_count: [0; 2],
             ccs: [None; 2],
             alerts: Vec::new(),
@@ -648,6 +664,7 @@ impl Evidence {
                         c.app_data_count[dir] += 1;
                         if c.app_data[dir].len() < 64 {
                             c.app_data[dir].push(seg);
+                            c.app_data_len[dir].push(r.length);
                         }
                     }
                     "change_cipher_spec" => {
@@ -689,7 +706,16 @@ impl Evidence {
     }
 
     fn quic(&mut self, p: &Packet, src: (IpAddr, u16), dst: (IpAddr, u16), room: bool) {
-        let from_client = dst.1 == 443;
+        // Port 443 names the server; on any other port, the side that sent
+        // a flow's first packet is its client (RFC 9000 §7: the client's
+        // Initial opens the connection).
+        let from_client = if dst.1 == 443 {
+            true
+        } else if src.1 == 443 {
+            false
+        } else {
+            !self.quic_flows.contains_key(&(dst, src))
+        };
         let (client, server) = if from_client { (src, dst) } else { (dst, src) };
         let seg = Seg {
             frame: p.frame,

@@ -29,6 +29,9 @@ pub enum Status {
     Inferred,
     /// Happens inside a host; `reason` says why no packet can show it.
     NotVisible,
+    /// The step does not exist on this load (TLS on plain http, a TCP
+    /// handshake under QUIC); `reason` says why.
+    NotApplicable,
 }
 
 /// A notes section a step illustrates.
@@ -43,9 +46,14 @@ pub struct NoteRef {
 /// prove it.
 #[derive(Debug, Clone, Serialize)]
 pub struct NotesCheck {
-    /// The notes section that makes the claim.
+    /// The notes section that would make the claim.
     pub section: String,
+    /// Which claim (`notes::claims`), e.g. "rsa_key_transport".
+    pub id: &'static str,
+    /// The claim in common words.
     pub claim: String,
+    /// The sentence of the loaded notes that makes it, when they do.
+    pub quote: Option<String>,
     pub observed: String,
     pub frames: Vec<u64>,
 }

@@ -355,7 +355,7 @@ pub const STEPS: &[Col] = &[
         "status",
         &["s", "status"],
         STR,
-        "observed, inferred, not_visible",
+        "observed, inferred, not_visible, not_applicable",
     ),
     c("reason", &["s", "reason"], STR, ""),
     c("frames", &["s", "frames"], INTS, ""),

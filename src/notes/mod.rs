@@ -2,6 +2,8 @@
 //! Chinese, numbered 01–13) and a loader for a user's own Markdown notes
 //! with `## NN - title` headings.
 
+pub mod claims;
+
 use serde::Serialize;
 use std::path::Path;
 
@@ -141,6 +143,12 @@ impl Notes {
 
     pub fn section(&self, number: u8) -> Option<&Section> {
         self.sections.iter().find(|s| s.number == number)
+    }
+
+    /// The sentence of the claim's section that makes the claim, cleaned
+    /// for quoting; None when the section is missing or does not make it.
+    pub fn quote(&self, claim: &claims::Claim) -> Option<String> {
+        claims::find(claim, &self.section(claim.section)?.body)
     }
 }
 

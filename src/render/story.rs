@@ -18,6 +18,8 @@ fn status_word(s: Status, lang: Lang) -> &'static str {
         (Status::Observed, Lang::Zh) => "已观察到",
         (Status::Inferred, Lang::Zh) => "推断",
         (Status::NotVisible, Lang::Zh) => "不可见",
+        (Status::NotApplicable, Lang::En) => "not applicable",
+        (Status::NotApplicable, Lang::Zh) => "不适用",
     }
 }
 
@@ -26,7 +28,7 @@ fn status_colored(s: Status, lang: Lang) -> String {
     match s {
         Status::Observed => w.green().to_string(),
         Status::Inferred => w.yellow().to_string(),
-        Status::NotVisible => w.dimmed().to_string(),
+        Status::NotVisible | Status::NotApplicable => w.dimmed().to_string(),
     }
 }
 
@@ -80,10 +82,10 @@ fn timing(s: &Step, lang: Lang) -> String {
         let _ = write!(t, "{} {}", lang.t("frames", "帧"), frame_list(&s.frames));
     }
     if let Some(start) = s.start {
-        let _ = write!(t, "  {start:+.3} s");
+        let _ = write!(t, "  {start:+.3} {}", lang.t("s", "秒"));
     }
     if let Some(d) = s.duration_ms.filter(|d| *d > 0.0) {
-        let _ = write!(t, "  {d:.3} ms");
+        let _ = write!(t, "  {d:.3} {}", lang.t("ms", "毫秒"));
     }
     t
 }
@@ -135,7 +137,7 @@ pub fn page_load(p: &PageLoad, n: usize, lang: Lang, brief: bool, out: &mut Stri
                 .map(|n| format!("§{} {}", n.section, n.title))
                 .collect();
             let label = lang.t("notes: ", "笔记：");
-            let text = format!("{label}{}", cites.join("; "));
+            let text = format!("{label}{}", cites.join(lang.t("; ", "；")));
             let mut tmp = String::new();
             wrap_into(&mut tmp, &text, "    ", "      ");
             out.push_str(&tmp.cyan().to_string());
@@ -143,21 +145,17 @@ pub fn page_load(p: &PageLoad, n: usize, lang: Lang, brief: bool, out: &mut Stri
         for c in &s.notes_check {
             let head = format!("    {} §{}", lang.t("notes check", "笔记核对"), c.section);
             let _ = writeln!(out, "{}", head.magenta().bold());
+            wrap_into(out, &c.stated(lang), "      ", "        ");
             wrap_into(
                 out,
-                &format!("{}{}", lang.t("the notes say: ", "笔记说："), c.claim),
-                "      ",
-                "        ",
-            );
-            wrap_into(
-                out,
-                &format!(
-                    "{}{} ({} {})",
-                    lang.t("the capture shows: ", "抓包显示："),
-                    c.observed,
-                    lang.t("frames", "帧"),
-                    frame_list(&c.frames)
-                ),
+                &match lang {
+                    Lang::En => format!(
+                        "the capture shows: {} (frames {})",
+                        c.observed,
+                        frame_list(&c.frames)
+                    ),
+                    Lang::Zh => format!("抓包显示：{}（帧 {}）", c.observed, frame_list(&c.frames)),
+                },
                 "      ",
                 "        ",
             );
@@ -251,7 +249,11 @@ fn closing_lines(story: &Story) -> Vec<String> {
     lines.push(format!(
         "{}{}",
         lang.t("Notes: ", "笔记："),
-        story.notes_source
+        match story.notes_source.as_str() {
+            "built-in (zh)" if lang == Lang::Zh => "内置（中文）",
+            "built-in (en)" if lang == Lang::Zh => "内置（英文）",
+            other => other,
+        }
     ));
     if !story.uncited_sections.is_empty() {
         let list: Vec<String> = story
@@ -262,7 +264,7 @@ fn closing_lines(story: &Story) -> Vec<String> {
         lines.push(format!(
             "{}{}",
             lang.t("Not illustrated by this capture: ", "本次抓包未涉及："),
-            list.join("; ")
+            list.join(lang.t("; ", "；"))
         ));
     }
     if !story.missing_sections.is_empty() {
@@ -350,11 +352,10 @@ pub fn markdown(story: &Story, out: &mut String) {
             for c in &s.notes_check {
                 let _ = writeln!(
                     out,
-                    "> **{} §{}** — {}{}  \n> {}{} ({} {})\n",
+                    "> **{} §{}** — {}  \n> {}{} ({} {})\n",
                     lang.t("Notes check", "笔记核对"),
                     c.section,
-                    lang.t("the notes say: ", "笔记说："),
-                    md(&c.claim),
+                    md(&c.stated(lang)),
                     lang.t("the capture shows: ", "抓包显示："),
                     md(&c.observed),
                     lang.t("frames", "帧"),

@@ -5,6 +5,7 @@
 use super::{new_step, Ctx};
 use crate::explain::evidence::DhcpRec;
 use crate::explain::{Status, Step};
+use crate::notes::claims;
 use crate::notes::Lang;
 use std::net::IpAddr;
 
@@ -123,25 +124,42 @@ pub(super) fn dhcp(ctx: &Ctx) -> Option<Step> {
     if let Some(l) = a.msg.lease_time {
         s.fact("lease_seconds", l);
     }
+    // RFC 2131 §4.4.5: T1 defaults to half the lease, T2 to 7/8 of it.
+    let t1 = a.msg.renewal_time.or(a.msg.lease_time.map(|l| l / 2));
+    let t2 = a.msg.rebinding_time.or(a.msg.lease_time.map(|l| l / 8 * 7));
+    s.fact("renewal_seconds", t1);
+    s.fact("rebinding_seconds", t2);
+    let lease_en = a.msg.lease_time.map(|l| {
+        format!(
+            " for {l} s: at T1 = {} s{} it asks its server to renew, at T2 = {} s{} it asks any server (rebinding), and at {l} s, unless renewed, it stops using the address (RFC 2131 §4.4.5)",
+            t1.unwrap_or_default(),
+            if a.msg.renewal_time.is_some() { " (option 58)" } else { " (half the lease, the default)" },
+            t2.unwrap_or_default(),
+            if a.msg.rebinding_time.is_some() { " (option 59)" } else { " (7/8 of the lease, the default)" },
+        )
+    });
+    let lease_zh = a.msg.lease_time.map(|l| {
+        format!(
+            "，租期 {l} 秒：到 T1 = {} 秒{}时向原服务器续约，到 T2 = {} 秒{}时向任意服务器重新绑定，到 {l} 秒仍未续约就停止使用该地址（RFC 2131 §4.4.5）",
+            t1.unwrap_or_default(),
+            if a.msg.renewal_time.is_some() { "（选项 58）" } else { "（默认为租期的一半）" },
+            t2.unwrap_or_default(),
+            if a.msg.rebinding_time.is_some() { "（选项 59）" } else { "（默认为租期的 7/8）" },
+        )
+    });
     let took = discover.map(|d| (a.ts - d.ts) * 1000.0);
     s.line(match ctx.lang {
         Lang::En => format!(
             "Frame {}: DHCPACK: the address is the client's{}{}.",
             a.frame,
-            a.msg
-                .lease_time
-                .map(|l| format!(" for {l} s, after which it must renew"))
-                .unwrap_or_default(),
+            lease_en.unwrap_or_default(),
             took.map(|t| format!(" — {t:.1} ms after the DISCOVER"))
                 .unwrap_or_default()
         ),
         Lang::Zh => format!(
             "帧 {}：DHCPACK：地址归客户端使用{}{}。",
             a.frame,
-            a.msg
-                .lease_time
-                .map(|l| format!("，租期 {l} 秒，到期前须续约"))
-                .unwrap_or_default(),
+            lease_zh.unwrap_or_default(),
             took.map(|t| format!("——距 DISCOVER {t:.1} 毫秒"))
                 .unwrap_or_default()
         ),
@@ -309,11 +327,8 @@ fn tie_to_story(ctx: &Ctx, s: &mut Step, a: &DhcpRec) {
     }
     let sep = ctx.t("; ", "；");
     s.check(
-        4,
-        ctx.t(
-            "The steps start from the URL; the host's own address, subnet mask and gateway are taken as given.",
-            "步骤从解析 URL 开始；本机的地址、子网掩码和网关被当作已知。",
-        ),
+        ctx.lang,
+        &claims::ADDRESS_GIVEN,
         match ctx.lang {
             Lang::En => format!(
                 "Before any of it, DHCP handed them out (frame {}): {}.",

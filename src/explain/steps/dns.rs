@@ -102,7 +102,10 @@ pub(super) fn dns(ctx: &Ctx) -> Step {
             .msg
             .answers
             .iter()
-            .map(|a| format!("{} {} {} (TTL {})", a.name, a.rtype, a.data, a.ttl))
+            .map(|a| match ctx.lang {
+                Lang::En => format!("{} {} {} (TTL {})", a.name, a.rtype, a.data, a.ttl),
+                Lang::Zh => format!("{} {} {}（TTL {}）", a.name, a.rtype, a.data, a.ttl),
+            })
             .collect();
         let latency = r
             .msg
@@ -113,10 +116,24 @@ pub(super) fn dns(ctx: &Ctx) -> Step {
             })
             .unwrap_or_default();
         let ra = r.msg.flags.contains(&"RA");
-        let body = if answers.is_empty() {
+        // RFC 2308 §2.2: NOERROR with no answer is NODATA — the name
+        // exists, but has no record of the asked type; NXDOMAIN says the
+        // name itself does not exist.
+        let qtype = r
+            .msg
+            .questions
+            .first()
+            .map(|q| q.qtype.clone())
+            .unwrap_or_default();
+        let body = if answers.is_empty() && r.msg.rcode == "NOERROR" {
+            match ctx.lang {
+                Lang::En => format!("no answer records — NODATA: the name exists but has no {qtype} record (RFC 2308 §2.2), which is not NXDOMAIN"),
+                Lang::Zh => format!("没有应答记录——NODATA：该名字存在，但没有 {qtype} 记录（RFC 2308 §2.2），这与 NXDOMAIN（名字不存在）不同"),
+            }
+        } else if answers.is_empty() {
             ctx.t("no answer records", "没有应答记录").to_string()
         } else {
-            answers.join("; ")
+            answers.join(ctx.t("; ", "；"))
         };
         s.line(match ctx.lang {
             Lang::En => format!(

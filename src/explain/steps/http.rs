@@ -2,9 +2,10 @@
 //! (methods §9, status codes §15), HTTP/1.1 persistence from RFC 9112 §9.3,
 //! the WebSocket opening handshake from RFC 6455 §4.
 
-use super::{ms, new_step, Ctx};
+use super::{ms, new_step, records, Ctx};
 use crate::explain::evidence::{Conn, HttpRec, Seg};
 use crate::explain::{url_host, Status, Step};
+use crate::notes::claims;
 use crate::notes::Lang;
 use serde_json::json;
 
@@ -27,6 +28,35 @@ fn method_meaning(m: &str, lang: Lang) -> &'static str {
         ("CONNECT", Lang::Zh) => "CONNECT 请求代理建立隧道",
         (_, Lang::En) => "a request method",
         (_, Lang::Zh) => "一种请求方法",
+    }
+}
+
+/// A request's meaning; a GET that asks to Upgrade is a protocol switch,
+/// not a fetch to cache (RFC 9110 §7.8).
+fn request_meaning(m: &str, upgrade: Option<&str>, lang: Lang) -> String {
+    match (m, upgrade, lang) {
+        ("GET", Some(u), Lang::En) => format!(
+            "GET with Upgrade: {u} asks the server to switch this connection to another protocol; a 101 answer is not a resource and is never cached"
+        ),
+        ("GET", Some(u), Lang::Zh) => {
+            format!("带 Upgrade: {u} 的 GET 请求服务器把这个连接切换到另一种协议；101 响应不是资源，也不会被缓存")
+        }
+        _ => method_meaning(m, lang).to_string(),
+    }
+}
+
+/// What a response means for the request it answers (RFC 9110 §9.3,
+/// §15.3.1): a HEAD response has no body, a 2xx to CONNECT opens a tunnel,
+/// a 200 to POST carries the result of processing.
+fn response_meaning(code: u16, method: Option<&str>, lang: Lang) -> &'static str {
+    match (method, code, lang) {
+        (Some("HEAD"), 200..=299, Lang::En) => "success: the headers are those a GET would return; a response to HEAD has no body (RFC 9110 §9.3.2)",
+        (Some("HEAD"), 200..=299, Lang::Zh) => "成功：首部与 GET 会得到的相同；对 HEAD 的响应没有响应体（RFC 9110 §9.3.2）",
+        (Some("CONNECT"), 200..=299, Lang::En) => "the tunnel is open: from now on the connection carries the client's bytes to the target unchanged (RFC 9110 §9.3.6)",
+        (Some("CONNECT"), 200..=299, Lang::Zh) => "隧道已建立：此后这个连接原样转发客户端与目标之间的字节（RFC 9110 §9.3.6）",
+        (Some("POST"), 200, Lang::En) => "OK: the body is the result of processing the submitted data (RFC 9110 §15.3.1)",
+        (Some("POST"), 200, Lang::Zh) => "成功：响应体是处理所提交数据的结果（RFC 9110 §15.3.1）",
+        _ => status_meaning(code, lang),
     }
 }
 
@@ -64,21 +94,42 @@ fn status_meaning(code: u16, lang: Lang) -> &'static str {
     }
 }
 
-/// The first server data after the client's request, on a TLS connection:
-/// application-data records sent after the handshake (time to first byte,
-/// estimated).
+/// The request and its first response on a TLS connection, estimated:
+/// for TLS 1.3 the first records no rule of `records` names; for TLS 1.2
+/// (whose Finished messages are handshake records) the first
+/// application-data record each way after the ServerHello.
 fn https_exchange(c: &Conn) -> Option<(Seg, Seg)> {
+    if let Some(r) = records::classify(c) {
+        return r.exchange();
+    }
     let sh_ts = c.server_hello()?.seg.ts;
-    // In TLS 1.3 the client's first application-data record is usually its
-    // Finished; the request follows it or shares its segment. The server's
-    // first record after that answers the request.
-    let finished = c.app_data[0].iter().find(|x| x.ts >= sh_ts)?;
-    let request = c.app_data[0]
-        .iter()
-        .find(|x| x.frame > finished.frame)
-        .unwrap_or(finished);
-    let response = c.app_data[1].iter().find(|x| x.ts > request.ts)?;
+    let request = c.app_data[0].iter().find(|x| x.ts >= sh_ts)?;
+    let response = c.app_data[1].iter().find(|x| x.ts >= request.ts)?;
     Some((*request, *response))
+}
+
+/// Bytes of the application-data records the evidence kept in one
+/// direction, with their 5-byte headers.
+fn record_bytes(c: &Conn, dir: usize) -> u64 {
+    c.app_data_len[dir].iter().map(|l| u64::from(*l) + 5).sum()
+}
+
+/// Application-data records per direction (client, server): without the
+/// handshake, tickets and control records when they can be told apart.
+fn app_records(c: &Conn) -> [Vec<Seg>; 2] {
+    match records::classify(c) {
+        Some(r) => {
+            let side = |client: bool| {
+                r.recs
+                    .iter()
+                    .filter(|x| x.seg.from_client == client && x.kind.is_app())
+                    .map(|x| x.seg)
+                    .collect()
+            };
+            [side(true), side(false)]
+        }
+        None => c.app_data.clone(),
+    }
 }
 
 pub(super) fn http(ctx: &Ctx) -> Step {
@@ -91,7 +142,18 @@ pub(super) fn http(ctx: &Ctx) -> Step {
         .collect();
     let mut requests = Vec::new();
     let mut responses = Vec::new();
+    // RFC 9112 §9.3: on one connection responses come in request order.
+    let mut pending: std::collections::BTreeMap<u64, std::collections::VecDeque<&str>> =
+        std::collections::BTreeMap::new();
     for (c, h) in &cleartext {
+        if let Some(m) = &h.msg.method {
+            pending.entry(c.stream).or_default().push_back(m.as_str());
+        }
+        let answered = if h.msg.status.is_some_and(|st| st >= 200) {
+            pending.get_mut(&c.stream).and_then(|q| q.pop_front())
+        } else {
+            None
+        };
         s.frames.extend(h.msg.frames.iter().copied());
         s.frames.push(h.seg.frame);
         s.timing([h.seg.ts].into_iter());
@@ -111,7 +173,7 @@ pub(super) fn http(ctx: &Ctx) -> Step {
                     h.msg.target.as_deref().unwrap_or(""),
                     h.msg.version,
                     h.msg.host.as_deref().unwrap_or("(none)"),
-                    method_meaning(m, ctx.lang)
+                    request_meaning(m, h.msg.upgrade.as_deref(), ctx.lang)
                 ),
                 Lang::Zh => format!(
                     "帧 {}：{m} {} {}，Host 为 {}——{}。",
@@ -119,7 +181,7 @@ pub(super) fn http(ctx: &Ctx) -> Step {
                     h.msg.target.as_deref().unwrap_or(""),
                     h.msg.version,
                     h.msg.host.as_deref().unwrap_or("（无）"),
-                    method_meaning(m, ctx.lang)
+                    request_meaning(m, h.msg.upgrade.as_deref(), ctx.lang)
                 ),
             });
         } else if let Some(code) = h.msg.status {
@@ -134,7 +196,7 @@ pub(super) fn http(ctx: &Ctx) -> Step {
                     h.msg.version,
                     code,
                     h.msg.reason.as_deref().unwrap_or(""),
-                    status_meaning(code, ctx.lang),
+                    response_meaning(code, answered, ctx.lang),
                     h.msg
                         .location
                         .as_deref()
@@ -147,7 +209,7 @@ pub(super) fn http(ctx: &Ctx) -> Step {
                     h.msg.version,
                     code,
                     h.msg.reason.as_deref().unwrap_or(""),
-                    status_meaning(code, ctx.lang),
+                    response_meaning(code, answered, ctx.lang),
                     h.msg
                         .location
                         .as_deref()
@@ -190,17 +252,35 @@ pub(super) fn http(ctx: &Ctx) -> Step {
         .filter(|c| c.client_hello().is_some())
         .collect();
     let mut https = Vec::new();
+    let mut estimated = 0usize;
+    let mut rules_used: Vec<(records::Kind, u16)> = Vec::new();
     for c in &secure {
         let offered = c
             .client_hello()
             .map(|t| t.hs.alpn.clone())
             .unwrap_or_default();
-        let chosen = c.server_hello().and_then(|t| t.hs.alpn.first().cloned());
+        let sh = c.server_hello();
+        let chosen = sh.and_then(|t| t.hs.alpn.first().cloned());
+        let tls13 = sh.is_some_and(|t| {
+            t.hs.supported_versions
+                .iter()
+                .any(|v| v.starts_with("TLS 1.3"))
+        });
+        let classified = records::classify(c);
         let exchange = https_exchange(c);
         if let Some((req, resp)) = exchange {
             s.frames.extend([req.frame, resp.frame]);
             s.timing([req.ts, resp.ts].into_iter());
+            estimated += 1;
         }
+        let unused = classified.as_ref().is_some_and(records::Records::unused);
+        let (app, other) = match &classified {
+            Some(r) => (
+                [r.bytes(true).0, r.bytes(false).0],
+                [r.bytes(true).1, r.bytes(false).1],
+            ),
+            None => ([0, 0], [0, 0]),
+        };
         https.push(json!({
             "stream": c.stream,
             "sni": c.sni(),
@@ -210,6 +290,10 @@ pub(super) fn http(ctx: &Ctx) -> Step {
             "server_bytes": c.payload_bytes[1],
             "client_records": c.app_data_count[0],
             "server_records": c.app_data_count[1],
+            "application_bytes": classified.as_ref().map(|_| app),
+            "classified_bytes": classified.as_ref().map(|_| other),
+            "records": classified.as_ref().map(|r| r.groups().iter().map(|(k, f)| json!({"kind": k.id(), "frames": f})).collect::<Vec<_>>()),
+            "opened_and_never_used": unused,
             "request_frame": exchange.map(|e| e.0.frame),
             "first_response_frame": exchange.map(|e| e.1.frame),
             "ttfb_ms": exchange.map(|(a, b)| ms(a.ts, b.ts)),
@@ -228,39 +312,181 @@ pub(super) fn http(ctx: &Ctx) -> Step {
                     c.quic_short[0], c.quic_short[1]
                 ),
             });
+            continue;
         }
-        s.line(match ctx.lang {
-            Lang::En => format!(
-                "{}: the request and response are encrypted; only sizes and timing show — {} bytes from the client, {} from the server. ALPN offered {}{}{}.",
-                c.sni().unwrap_or("?"),
-                c.payload_bytes[0],
-                c.payload_bytes[1],
-                offered.join(", "),
-                chosen
-                    .as_deref()
-                    .map(|a| format!(", the server chose {a}"))
-                    .unwrap_or_else(|| ", and the choice travels encrypted (EncryptedExtensions)".to_string()),
-                exchange
-                    .map(|(a, b)| format!("; first response data {:.3} ms after the request (frames {} → {}, estimated)", ms(a.ts, b.ts), a.frame, b.frame))
-                    .unwrap_or_default()
+        let name = ctx.server_name(c);
+        // RFC 7301 §3.1: the server answers ALPN in its ServerHello (TLS
+        // 1.2) or EncryptedExtensions (TLS 1.3), or not at all.
+        let alpn = match (ctx.lang, offered.is_empty(), &chosen, tls13, sh.is_some()) {
+            (Lang::En, true, _, _, _) => "The client offered no ALPN.".to_string(),
+            (Lang::Zh, true, _, _, _) => "客户端没有提供 ALPN。".to_string(),
+            (Lang::En, false, Some(a), _, _) => format!("ALPN offered {}; the ServerHello chose {a}.", offered.join(", ")),
+            (Lang::Zh, false, Some(a), _, _) => format!("ALPN 提供 {}；ServerHello 选择了 {a}。", offered.join("、")),
+            (Lang::En, false, None, true, _) => format!("ALPN offered {}; in TLS 1.3 the server's choice travels encrypted (EncryptedExtensions).", offered.join(", ")),
+            (Lang::Zh, false, None, true, _) => format!("ALPN 提供 {}；TLS 1.3 中服务器的选择加密传输（EncryptedExtensions）。", offered.join("、")),
+            (Lang::En, false, None, false, true) => format!("ALPN offered {}; the TLS 1.2 ServerHello carries no ALPN, so the server ignored the offer and the protocol is HTTP/1.1 by default.", offered.join(", ")),
+            (Lang::Zh, false, None, false, true) => format!("ALPN 提供 {}；TLS 1.2 的 ServerHello 不含 ALPN，说明服务器忽略了该提议，默认使用 HTTP/1.1。", offered.join("、")),
+            (Lang::En, false, None, false, false) => format!("ALPN offered {}; no ServerHello was captured.", offered.join(", ")),
+            (Lang::Zh, false, None, false, false) => format!("ALPN 提供 {}；没有抓到 ServerHello。", offered.join("、")),
+        };
+        if let Some(r) = &classified {
+            let groups = r.groups();
+            let list: Vec<String> = groups
+                .iter()
+                .map(|(kind, frames)| {
+                    s.frames.extend(frames.iter().copied());
+                    if !rules_used.iter().any(|(k, _)| k == kind) {
+                        rules_used.push((*kind, r.finished_len));
+                    }
+                    let f = frames.iter().map(u64::to_string).collect::<Vec<_>>();
+                    match ctx.lang {
+                        Lang::En => format!(
+                            "{} ({} {})",
+                            kind.name(ctx.lang),
+                            if f.len() > 1 { "frames" } else { "frame" },
+                            f.join(", ")
+                        ),
+                        Lang::Zh => format!("{}（帧 {}）", kind.name(ctx.lang), f.join("、")),
+                    }
+                })
+                .collect();
+            if !list.is_empty() {
+                s.line(match ctx.lang {
+                    Lang::En => format!(
+                        "{name} (stream {}): encrypted records named by their position, direction and size (the rules follow): {}.",
+                        c.stream,
+                        list.join("; ")
+                    ),
+                    Lang::Zh => format!(
+                        "{name}（流 {}）：按位置、方向和大小认出的加密记录（规则见下）：{}。",
+                        c.stream,
+                        list.join("；")
+                    ),
+                });
+            }
+        }
+        if unused {
+            let fin = classified
+                .as_ref()
+                .and_then(|r| r.finished())
+                .map(|f| f.seg.frame);
+            let close = c.fins.first().or(c.rsts.first()).map(|x| x.frame);
+            s.line(match ctx.lang {
+                Lang::En => format!(
+                    "{name} (stream {}): opened and never used — after its Finished{} the client sent no request before closing{}. Browsers open such connections ahead of need (preconnect) and close the spares. {alpn}",
+                    c.stream,
+                    fin.map(|f| format!(" (frame {f})")).unwrap_or_default(),
+                    close.map(|f| format!(" (frame {f})")).unwrap_or_default()
+                ),
+                Lang::Zh => format!(
+                    "{name}（流 {}）：建立后从未使用——客户端在 Finished{}之后没有发送任何请求就关闭了连接{}。浏览器会提前建立这种连接（预连接），用不上的再关闭。{alpn}",
+                    c.stream,
+                    fin.map(|f| format!("（帧 {f}）")).unwrap_or_default(),
+                    close.map(|f| format!("（帧 {f}）")).unwrap_or_default()
+                ),
+            });
+            continue;
+        }
+        let sizes = match (&classified, ctx.lang) {
+            (Some(_), Lang::En) => format!(
+                "application records {} bytes from the client and {} from the server; the handshake, tickets and control records above {} and {}",
+                app[0], app[1], other[0], other[1]
             ),
-            Lang::Zh => format!(
-                "{}：请求和响应都是加密的，只能看到大小和时间——客户端 {} 字节，服务器 {} 字节。ALPN 提供 {}{}{}。",
-                c.sni().unwrap_or("?"),
-                c.payload_bytes[0],
-                c.payload_bytes[1],
-                offered.join(", "),
-                chosen
-                    .as_deref()
-                    .map(|a| format!("，服务器选择了 {a}"))
-                    .unwrap_or_else(|| "，服务器的选择加密传输（EncryptedExtensions）".to_string()),
-                exchange
-                    .map(|(a, b)| format!("；请求后 {:.3} 毫秒收到第一个响应数据（帧 {} → {}，估计值）", ms(a.ts, b.ts), a.frame, b.frame))
-                    .unwrap_or_default()
+            (Some(_), Lang::Zh) => format!(
+                "应用数据记录：客户端 {} 字节，服务器 {} 字节；上面的握手、票据和控制记录：{} 字节和 {} 字节",
+                app[0], app[1], other[0], other[1]
+            ),
+            // TLS 1.2: application-data records are what they say; the
+            // handshake and alerts have their own record types.
+            (None, Lang::En) => format!(
+                "application-data records {} bytes from the client and {} from the server, of {} and {} bytes of TCP payload (the rest is the handshake and alerts)",
+                record_bytes(c, 0), record_bytes(c, 1), c.payload_bytes[0], c.payload_bytes[1]
+            ),
+            (None, Lang::Zh) => format!(
+                "应用数据记录：客户端 {} 字节，服务器 {} 字节；TCP 负载共 {} 和 {} 字节（其余是握手和告警）",
+                record_bytes(c, 0), record_bytes(c, 1), c.payload_bytes[0], c.payload_bytes[1]
+            ),
+        };
+        s.line(match (ctx.lang, exchange) {
+            (Lang::En, Some((a, b))) => format!(
+                "{name}: the request and response are encrypted, so they are estimated: the first client record {} (frame {}) is taken as the request and the first server record after it (frame {}) as the response, {:.3} ms later. Sizes: {sizes}. {alpn}",
+                if classified.is_some() { "no rule names" } else { "of application data" },
+                a.frame, b.frame, ms(a.ts, b.ts)
+            ),
+            (Lang::Zh, Some((a, b))) => format!(
+                "{name}：请求和响应都是加密的，只能估计：把{}第一个客户端记录（帧 {}）当作请求，其后服务器的第一个这样的记录（帧 {}）当作响应，相隔 {:.3} 毫秒。大小：{sizes}。{alpn}",
+                if classified.is_some() { "不符合任何规则的" } else { "应用数据中的" },
+                a.frame, b.frame, ms(a.ts, b.ts)
+            ),
+            (Lang::En, None) => format!(
+                "{name}: no request and response can be found on this connection: the handshake did not complete in the capture, or no application data followed it. Sizes: {sizes}. {alpn}"
+            ),
+            (Lang::Zh, None) => format!(
+                "{name}：这个连接上找不到请求和响应：握手在抓包中没有完成，或者之后没有应用数据。大小：{sizes}。{alpn}"
             ),
         });
     }
     s.fact("https", https);
+    // RFC 9113 §4, RFC 9114 §7: HTTP/2 and HTTP/3 messages are binary
+    // frames. Told only where the wire shows the protocol: a TLS 1.2
+    // ServerHello choosing h2, or QUIC whose only offer is h3.
+    let binary = secure.iter().find_map(|c| {
+        let ch = c.client_hello()?;
+        if c.quic && !ch.hs.alpn.is_empty() && ch.hs.alpn.iter().all(|a| a.starts_with("h3")) {
+            c.server_hello().map(|sh| ("HTTP/3", sh.seg.frame))
+        } else {
+            let sh = c.server_hello()?;
+            (sh.hs.alpn.first().map(String::as_str) == Some("h2"))
+                .then_some(("HTTP/2", sh.seg.frame))
+        }
+    });
+    if let Some((proto, frame)) = binary {
+        s.check(
+            ctx.lang,
+            &claims::HTTP_IS_TEXT,
+            match ctx.lang {
+                Lang::En => format!("Here the protocol is {proto} (frame {frame}): its messages are binary frames with compressed headers (HPACK/QPACK), not lines of text; only HTTP/1.x is text."),
+                Lang::Zh => format!("这里使用的是 {proto}（帧 {frame}）：它的报文是二进制帧，首部经过压缩（HPACK/QPACK），而不是文本行；只有 HTTP/1.x 是文本。"),
+            },
+            vec![frame],
+        );
+    }
+    for (kind, finished_len) in rules_used {
+        s.line(match ctx.lang {
+            Lang::En => format!(
+                "Rule — {}: {}.",
+                kind.name(ctx.lang),
+                kind.rule(ctx.lang, finished_len)
+            ),
+            Lang::Zh => format!(
+                "规则——{}：{}。",
+                kind.name(ctx.lang),
+                kind.rule(ctx.lang, finished_len)
+            ),
+        });
+    }
+    if cleartext.is_empty() && !secure.is_empty() && secure.iter().all(|c| c.quic) {
+        s.status = Status::Inferred;
+        s.reason(ctx.t(
+            "The requests and responses travel inside encrypted QUIC 1-RTT packets: their existence is inferred from those packets, their content and boundaries cannot be seen.",
+            "请求和响应装在加密的 QUIC 1-RTT 包里：只能从这些包推断它们存在，看不到内容和边界。",
+        ));
+    }
+    if cleartext.is_empty() && !secure.is_empty() && !secure.iter().any(|c| c.quic) {
+        if estimated == 0 {
+            s.status = Status::NotVisible;
+            s.reason(ctx.t(
+                "No connection carried application data past its TLS handshake in this capture.",
+                "抓包中没有哪个连接在 TLS 握手之后传输了应用数据。",
+            ));
+        } else {
+            s.status = Status::Inferred;
+            s.reason(ctx.t(
+                "Without the keys the requests and responses cannot be read; they are estimated from the records left once the handshake, tickets and control records are named by their position, direction and size.",
+                "没有密钥就读不到请求和响应；先按位置、方向和大小认出握手、票据和控制记录，再用剩下的记录估计请求和响应。",
+            ));
+        }
+    }
     if cleartext.is_empty() && secure.is_empty() {
         s.status = if ctx.conns.iter().any(|c| c.quic) {
             s.reason(ctx.t(
@@ -282,17 +508,13 @@ pub(super) fn http(ctx: &Ctx) -> Step {
 /// The notes call HTTP connectionless (one request per connection). With
 /// HTTP/1.1 connections persist by default (RFC 9112 §9.3).
 fn keep_alive_check(ctx: &Ctx, s: &mut Step, cleartext: &[(&Conn, &HttpRec)]) {
-    let claim = ctx.t(
-        "HTTP is connectionless: each connection carries one request, and the server closes it after responding.",
-        "HTTP 一次连接只服务一个请求，回应之后由服务器断开。",
-    );
     for c in ctx.conns.iter() {
         let reqs: Vec<&HttpRec> = c.http.iter().filter(|h| h.msg.method.is_some()).collect();
         if reqs.len() > 1 {
             let frames: Vec<u64> = reqs.iter().map(|r| r.seg.frame).collect();
             s.check(
-                1,
-                claim,
+                ctx.lang,
+                &claims::CONNECTIONLESS,
                 match ctx.lang {
                     Lang::En => format!("{} requests travelled on one connection: HTTP/1.1 keeps connections open and reuses them.", reqs.len()),
                     Lang::Zh => format!("{} 个请求在同一个连接上传输：HTTP/1.1 保持连接并复用。", reqs.len()),
@@ -309,8 +531,8 @@ fn keep_alive_check(ctx: &Ctx, s: &mut Step, cleartext: &[(&Conn, &HttpRec)]) {
     {
         if let Some(fin) = c.fins.first().filter(|f| f.from_client) {
             s.check(
-                1,
-                claim,
+                ctx.lang,
+                &claims::CONNECTIONLESS,
                 match ctx.lang {
                     Lang::En => format!(
                         "After its response (frame {}) the server left the HTTP/1.1 connection open; it was the client that closed it (FIN, frame {}).",
@@ -331,19 +553,20 @@ fn keep_alive_check(ctx: &Ctx, s: &mut Step, cleartext: &[(&Conn, &HttpRec)]) {
         let Some((_, resp)) = https_exchange(c) else {
             continue;
         };
-        let later: Vec<u64> = c.app_data[0]
+        let [client, server] = app_records(c);
+        let later: Vec<u64> = client
             .iter()
             .filter(|x| x.ts > resp.ts)
             .map(|x| x.frame)
             .collect();
-        let server_after = c.app_data[1]
+        let server_after = server
             .iter()
             .any(|x| later.first().is_some_and(|f| x.frame > *f));
         if !later.is_empty() && server_after {
             let shown: Vec<u64> = later.iter().take(5).copied().collect();
             s.check(
-                1,
-                claim,
+                ctx.lang,
+                &claims::CONNECTIONLESS,
                 match ctx.lang {
                     Lang::En => format!(
                         "On the connection to {} the client kept sending encrypted requests after the first response and the server kept answering: further requests reused the connection.",
@@ -365,13 +588,14 @@ fn keep_alive_check(ctx: &Ctx, s: &mut Step, cleartext: &[(&Conn, &HttpRec)]) {
 /// with application data of its own: further requests. A last record
 /// with no answer is the encrypted close_notify alert (RFC 8446 §6.1).
 fn requests_after(c: &Conn, ts: f64) -> Vec<Seg> {
-    let answered = |x: &Seg| c.app_data[1].iter().any(|r| r.ts > x.ts);
+    let [client, server] = app_records(c);
+    let answered = |x: &Seg| server.iter().any(|r| r.ts > x.ts);
     let mut out: Vec<Seg> = Vec::new();
-    for x in c.app_data[0].iter().filter(|x| x.ts > ts && answered(x)) {
+    for x in client.iter().filter(|x| x.ts > ts && answered(x)) {
         // One burst of records sent together is one request round.
         if out
             .last()
-            .is_none_or(|l| c.app_data[1].iter().any(|r| r.ts > l.ts && r.ts < x.ts))
+            .is_none_or(|l| server.iter().any(|r| r.ts > l.ts && r.ts < x.ts))
         {
             out.push(*x);
         }
@@ -424,14 +648,20 @@ pub(super) fn render(ctx: &Ctx) -> Step {
             s.frames.push(first.frame);
             s.timing([first.ts].into_iter());
             timeline.push(json!({"t": super::round3(first.ts - ctx.t0), "frame": first.frame, "stream": c.stream,
-                "what": format!("{} encrypted request(s) from the client to {}", encrypted_after.len(), ctx.server_name(c))}));
+                "what": match ctx.lang {
+                    Lang::En => format!("{} encrypted request(s) from the client to {} (estimated)", encrypted_after.len(), ctx.server_name(c)),
+                    Lang::Zh => format!("客户端向 {} 发出 {} 个加密请求（估计）", ctx.server_name(c), encrypted_after.len()),
+                }}));
         }
         if c.first.ts > doc_ts {
             let syn = c.syns.first().copied().unwrap_or(c.first);
             s.frames.push(syn.frame);
             s.timing([syn.ts].into_iter());
             timeline.push(json!({"t": super::round3(syn.ts - ctx.t0), "frame": syn.frame, "stream": c.stream,
-                "what": format!("new connection to {} ({}:{})", ctx.server_name(c), c.server.0, c.server.1)}));
+                "what": match ctx.lang {
+                    Lang::En => format!("new connection to {} ({})", ctx.server_name(c), super::endpoint(c.server.0, c.server.1)),
+                    Lang::Zh => format!("新建到 {} 的连接（{}）", ctx.server_name(c), super::endpoint(c.server.0, c.server.1)),
+                }}));
         }
     }
     timeline.sort_by(|a, b| a["frame"].as_u64().cmp(&b["frame"].as_u64()));
@@ -465,7 +695,7 @@ pub(super) fn render(ctx: &Ctx) -> Step {
     }
     s.line(match ctx.lang {
         Lang::En => format!(
-            "After the document arrived the browser fetched more: {} new connection(s){}{}.",
+            "After the first response the client fetched more (a browser loading subresources, or a client given several URLs: the wire cannot tell which): {} new connection(s){}{}.",
             new_conns.len(),
             if hosts.is_empty() {
                 String::new()
@@ -482,7 +712,7 @@ pub(super) fn render(ctx: &Ctx) -> Step {
             }
         ),
         Lang::Zh => format!(
-            "文档到达后浏览器继续加载：新建 {} 个连接{}{}。",
+            "第一个响应之后客户端继续请求（可能是浏览器在加载子资源，也可能是客户端被给了多个 URL：线路上分辨不出）：新建 {} 个连接{}{}。",
             new_conns.len(),
             if hosts.is_empty() {
                 String::new()
@@ -501,8 +731,10 @@ pub(super) fn render(ctx: &Ctx) -> Step {
     });
     for t in timeline.iter().take(12) {
         s.line(format!(
-            "+{:.3} s  frame {}  {}",
+            "+{:.3} {}  {} {}  {}",
             t["t"].as_f64().unwrap_or(0.0),
+            ctx.t("s", "秒"),
+            ctx.t("frame", "帧"),
             t["frame"],
             t["what"].as_str().unwrap_or("")
         ));
@@ -699,11 +931,8 @@ fn websocket_frames(ctx: &Ctx, c: &Conn, s: &mut Step) {
     s.frames.sort_unstable();
     if let Some(first) = first {
         s.check(
-            13,
-            ctx.t(
-                "WebSocket's data format is light, with little overhead.",
-                "WebSocket 的数据格式轻量，开销小。",
-            ),
+            ctx.lang,
+            &claims::WS_LIGHT,
             match ctx.lang {
                 Lang::En => format!(
                     "Borne out: {} frames carried {payload} payload bytes in {header_bytes} bytes of frame headers (2 to 14 bytes each), with no HTTP headers after the handshake.",
@@ -719,11 +948,8 @@ fn websocket_frames(ctx: &Ctx, c: &Conn, s: &mut Step) {
     }
     if !matches!(c.server.1, 80 | 443) {
         s.check(
-            13,
-            ctx.t(
-                "WebSocket uses the default ports 80 and 443.",
-                "WebSocket 默认端口也是 80 和 443。",
-            ),
+            ctx.lang,
+            &claims::WS_PORTS,
             match ctx.lang {
                 Lang::En => format!(
                     "Here the server listens on port {}: 80 and 443 are only the defaults of ws:// and wss://, and the URL can name any port.",

@@ -4,6 +4,7 @@
 use super::{new_step, Ctx};
 use crate::decode::Mac;
 use crate::explain::{Status, Step};
+use crate::notes::claims;
 use serde_json::json;
 use std::net::IpAddr;
 
@@ -21,10 +22,29 @@ pub(super) fn url(ctx: &Ctx) -> Step {
         ));
         return s;
     };
+    // RFC 6455 §3: a WebSocket URL is ws:// (or wss:// over TLS); its
+    // opening request is an HTTP GET with Upgrade: websocket.
+    let websocket = c.first_request().is_some_and(|r| {
+        r.msg
+            .upgrade
+            .as_deref()
+            .is_some_and(|u| u.eq_ignore_ascii_case("websocket"))
+    });
     let (scheme, shown) = if c.quic {
-        ("https", "https (HTTP/3 over QUIC)")
+        (
+            "https",
+            ctx.t("https (HTTP/3 over QUIC)", "https（基于 QUIC 的 HTTP/3）"),
+        )
     } else if c.is_tls() {
         ("https", "https")
+    } else if websocket {
+        (
+            "ws",
+            ctx.t(
+                "ws (WebSocket, whose opening handshake is HTTP)",
+                "ws（WebSocket，其开始握手使用 HTTP）",
+            ),
+        )
     } else {
         ("http", "http")
     };
@@ -44,6 +64,10 @@ pub(super) fn url(ctx: &Ctx) -> Step {
         }
     }
     let default_port = if scheme == "https" { 443 } else { 80 };
+    let host = match ctx.load.host.parse::<IpAddr>() {
+        Ok(IpAddr::V6(a)) => format!("[{a}]"),
+        _ => ctx.load.host.clone(),
+    };
     let port = if c.server.1 == default_port {
         String::new()
     } else {
@@ -53,7 +77,7 @@ pub(super) fn url(ctx: &Ctx) -> Step {
         .first_request()
         .and_then(|r| r.msg.target.clone())
         .unwrap_or_else(|| "/".to_string());
-    let url = format!("{scheme}://{}{port}{path}", ctx.load.host);
+    let url = format!("{scheme}://{host}{port}{path}");
     s.fact("url", url.clone());
     s.line(match ctx.lang {
         crate::notes::Lang::En => format!(
@@ -86,13 +110,15 @@ pub(super) fn url(ctx: &Ctx) -> Step {
         s.line(match ctx.lang {
             crate::notes::Lang::En => format!(
                 "The http:// request was answered {} with Location {} (frame {}): the page really lives on https. \
-                 A site that also sends Strict-Transport-Security is remembered, and browsers then go straight to \
-                 https without this extra round trip (HSTS); curl has no such memory.",
+                 A Strict-Transport-Security header counts only when it arrives over https (RFC 6797 §8.1); a browser \
+                 that has received it, or finds the site on its preload list, then goes straight to https without this \
+                 extra round trip (HSTS). curl keeps HSTS only when asked (--hsts FILE).",
                 r.msg.status.unwrap_or(0), location, r.seg.frame
             ),
             crate::notes::Lang::Zh => format!(
-                "http:// 请求得到 {} 重定向，Location 为 {}（帧 {}）：页面实际在 https 上。若站点同时发送 \
-                 Strict-Transport-Security，浏览器会记住它，之后直接使用 https，省去这次往返（HSTS）；curl 不会记住。",
+                "http:// 请求得到 {} 重定向，Location 为 {}（帧 {}）：页面实际在 https 上。Strict-Transport-Security \
+                 首部只有通过 https 收到才有效（RFC 6797 §8.1）；浏览器收到过它，或在预加载列表中找到该站点，之后就直接使用 https，\
+                 省去这次往返（HSTS）。curl 只有在指定 --hsts 文件时才会记住。",
                 r.msg.status.unwrap_or(0), location, r.seg.frame
             ),
         });
@@ -120,6 +146,17 @@ pub(super) fn cache(ctx: &Ctx) -> Step {
         .iter()
         .map(|i| &ctx.ev.dns[*i])
         .find(|d| !d.msg.response && d.ts <= c.first.ts);
+    // An IP-literal URL names the address itself: nothing to resolve.
+    if ctx.load.host.parse::<IpAddr>().is_ok() && query.is_none() {
+        s.fact("dns_before_connect", false);
+        s.fact("ip_literal", true);
+        s.status = Status::NotApplicable;
+        s.reason(ctx.t(
+            "The URL names an IP address, so there is no name to look up in any cache or in DNS.",
+            "URL 中直接写的是 IP 地址，没有需要在缓存或 DNS 中查找的名字。",
+        ));
+        return s;
+    }
     match query {
         Some(q) => {
             let name = q
@@ -156,11 +193,11 @@ pub(super) fn cache(ctx: &Ctx) -> Step {
             ));
             s.line(match ctx.lang {
                 crate::notes::Lang::En => format!(
-                    "No DNS query for {} before frame {}: a cache answered.",
+                    "No DNS query for {} was captured before frame {}: a cache answered, or the lookup happened before the capture began.",
                     ctx.load.host, c.first.frame
                 ),
                 crate::notes::Lang::Zh => format!(
-                    "帧 {} 之前没有 {} 的 DNS 查询：缓存给出了答案。",
+                    "帧 {} 之前没有抓到 {} 的 DNS 查询：缓存给出了答案，或查询发生在抓包开始之前。",
                     c.first.frame, ctx.load.host
                 ),
             });
@@ -213,8 +250,8 @@ pub(super) fn arp(ctx: &Ctx) -> Step {
     if c.next_hop_mac.is_none() && records.is_empty() {
         s.status = Status::NotVisible;
         s.reason(ctx.t(
-            "The capture has no Ethernet addresses (a Linux cooked or raw-IP capture) and no ARP, so which MAC the client sent to cannot be seen.",
-            "抓包中没有以太网地址（Linux cooked 或原始 IP 格式），也没有 ARP，看不到客户端发往哪个 MAC。",
+            "The capture has no Ethernet addresses (a Linux cooked or raw-IP capture) and no ARP was captured, so which MAC the client sent to cannot be seen.",
+            "抓包中没有以太网地址（Linux cooked 或原始 IP 格式），也没有抓到 ARP，看不到客户端发往哪个 MAC。",
         ));
         return s;
     }
@@ -338,8 +375,8 @@ pub(super) fn arp(ctx: &Ctx) -> Step {
     if records.is_empty() {
         s.status = Status::Inferred;
         s.reason(ctx.t(
-            "No ARP or neighbour discovery from the client before its first connection: its neighbour cache already held the next hop's MAC.",
-            "客户端在第一个连接之前没有发出 ARP 或邻居发现：它的邻居缓存里已经有下一跳的 MAC。",
+            "No ARP or neighbour discovery from the client was captured before its first connection: its neighbour cache most likely already held the next hop's MAC (or the exchange happened before the capture began).",
+            "在第一个连接之前没有抓到客户端的 ARP 或邻居发现：它的邻居缓存很可能已经有下一跳的 MAC（或者这次交换发生在抓包开始之前）。",
         ));
         return s;
     }
@@ -356,11 +393,8 @@ pub(super) fn arp(ctx: &Ctx) -> Step {
     if let (Some(q), Some((_, mac))) = (first_dns, hop) {
         if first_arp.frame < q.frame && q.dst_mac == Some(mac) {
             s.check(
-                4,
-                ctx.t(
-                    "The MAC address is looked up after DNS has resolved the server's IP address.",
-                    "先由 DNS 得到服务器的 IP 地址，之后才获取 MAC 地址。",
-                ),
+                ctx.lang,
+                &claims::MAC_AFTER_DNS,
                 match ctx.lang {
                     crate::notes::Lang::En => format!(
                         "The {proto} exchange (frame {}) comes before the first DNS query (frame {}): the resolver \

@@ -5,11 +5,13 @@ mod dhcp;
 mod dns;
 mod http;
 mod link;
+mod records;
 mod tcp;
 mod tls;
 
 use super::evidence::{Conn, Evidence, Seg};
 use super::{Arrow, Ladder, Lane, Load, NoteRef, NotesCheck, PageLoad, Status, Step};
+use crate::notes::claims::{self, Claim};
 use crate::notes::{Lang, Notes};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -67,6 +69,19 @@ impl Ctx<'_> {
                     .map(|q| q.name.clone())
             })
             .unwrap_or_else(|| c.server.0.to_string())
+    }
+}
+
+impl NotesCheck {
+    /// What the notes say, quoted, when the loaded notes make the claim;
+    /// otherwise the claim as a common one, never put in the notes' mouth.
+    pub fn stated(&self, lang: Lang) -> String {
+        match (&self.quote, lang) {
+            (Some(q), Lang::En) => format!("the notes (§{}) say: “{q}”", self.section),
+            (Some(q), Lang::Zh) => format!("笔记（§{}）写道：“{q}”", self.section),
+            (None, Lang::En) => format!("a common claim is: {}", self.claim),
+            (None, Lang::Zh) => format!("常见的说法是：{}", self.claim),
+        }
     }
 }
 
@@ -130,11 +145,19 @@ impl Step {
         }
     }
 
-    pub(super) fn check(&mut self, section: u8, claim: &str, observed: String, frames: Vec<u64>) {
-        self.cite(&[section]);
+    pub(super) fn check(
+        &mut self,
+        lang: Lang,
+        claim: &'static Claim,
+        observed: String,
+        frames: Vec<u64>,
+    ) {
+        self.cite(&[claim.section]);
         self.notes_check.push(NotesCheck {
-            section: format!("{section:02}"),
-            claim: claim.to_string(),
+            section: format!("{:02}", claim.section),
+            id: claim.id,
+            claim: claim.text(lang).to_string(),
+            quote: None,
             observed,
             frames,
         });
@@ -228,6 +251,11 @@ pub(super) fn page_load(ev: &Evidence, load: &Load, lang: Lang, notes: &Notes) -
                 title: sec.title.clone(),
             })
             .collect();
+        for c in &mut s.notes_check {
+            if let Some(claim) = claims::ALL.iter().find(|k| k.id == c.id) {
+                c.quote = notes.quote(claim);
+            }
+        }
     }
     let mut frames: BTreeSet<u64> = BTreeSet::new();
     frames.extend(load.dns.iter().map(|i| ev.dns[*i].frame));

@@ -4,8 +4,9 @@
 
 use super::{endpoint, ms, new_step, Ctx};
 use crate::decode::tcp::TcpOptions;
-use crate::explain::evidence::Conn;
+use crate::explain::evidence::{Conn, Seg};
 use crate::explain::{Status, Step};
+use crate::notes::claims;
 use crate::notes::Lang;
 use serde_json::{json, Value};
 
@@ -19,28 +20,87 @@ fn options_json(o: &TcpOptions) -> Value {
     })
 }
 
-fn options_text(o: &TcpOptions) -> String {
+fn options_text(o: &TcpOptions, lang: Lang) -> String {
     let mut parts = Vec::new();
     if let Some(m) = o.mss {
         parts.push(format!("MSS {m}"));
     }
     if let Some(w) = o.wscale {
-        parts.push(format!("window scale {w}"));
+        parts.push(match lang {
+            Lang::En => format!("window scale {w}"),
+            Lang::Zh => format!("窗口扩大因子 {w}"),
+        });
     }
     if o.sack_permitted {
-        parts.push("SACK permitted".to_string());
+        parts.push(lang.t("SACK permitted", "允许 SACK").to_string());
     }
     if o.timestamps.is_some() {
-        parts.push("timestamps".to_string());
+        parts.push(lang.t("timestamps", "时间戳").to_string());
     }
     if let Some(t) = &o.tfo {
-        parts.push(format!("Fast Open {t}"));
+        parts.push(match lang {
+            Lang::En => format!("Fast Open {t}"),
+            Lang::Zh => format!("快速打开 {t}"),
+        });
     }
     if parts.is_empty() {
-        "no options".to_string()
+        lang.t("no options", "无选项").to_string()
     } else {
-        parts.join(", ")
+        parts.join(lang.t(", ", "、"))
     }
+}
+
+/// What a teacher reads in the SYN's options: MSS against the MTU (RFC
+/// 9293 §3.7.1: MSS = MTU − IP header − TCP header), window scaling (RFC
+/// 7323 §2), SACK (RFC 2018) and timestamps (RFC 7323 §3), each in force
+/// only when both SYNs carry it; and the client's ephemeral port.
+fn options_lesson(ctx: &Ctx, c: &Conn) -> Option<String> {
+    let a = c.syn_options.as_ref()?;
+    let b = c.syn_ack_options.as_ref()?;
+    let v6 = c.server.0.is_ipv6();
+    let ip_header = if v6 { 40 } else { 20 };
+    let mss = a.mss.map(|m| {
+        let mtu = u32::from(m) + ip_header + 20;
+        match (ctx.lang, mtu) {
+            (Lang::En, 1500) => format!("MSS {m} = 1500-byte Ethernet MTU − {ip_header} ({}) − 20 (TCP header)", if v6 { "IPv6 header" } else { "IPv4 header" }),
+            (Lang::Zh, 1500) => format!("MSS {m} = 以太网 MTU 1500 字节 − {ip_header}（{}）− 20（TCP 首部）", if v6 { "IPv6 首部" } else { "IPv4 首部" }),
+            (Lang::En, 65535) => format!("MSS {m} = the loopback interface's 65535-byte MTU − {ip_header} − 20"),
+            (Lang::Zh, 65535) => format!("MSS {m} = 回环接口的 MTU 65535 字节 − {ip_header} − 20"),
+            (Lang::En, t) if t < 1500 => format!("MSS {m} means an MTU of {t} on the client's link, below Ethernet's 1500: a tunnel, VPN or PPPoE link takes its headers from each packet"),
+            (Lang::Zh, t) if t < 1500 => format!("MSS {m} 对应客户端链路的 MTU 为 {t}，小于以太网的 1500：隧道、VPN 或 PPPoE 链路要占用每个包的一部分首部"),
+            (Lang::En, t) => format!("MSS {m} means an MTU of {t} on the client's link"),
+            (Lang::Zh, t) => format!("MSS {m} 对应客户端链路的 MTU 为 {t}"),
+        }
+    });
+    let both = |x: bool, y: bool| x && y;
+    let ws = match (a.wscale, b.wscale, ctx.lang) {
+        (Some(x), Some(y), Lang::En) => format!("window scaling is on (client shift {x}, server {y}: the 16-bit window field is multiplied by 2^{x} and 2^{y}, RFC 7323 §2)"),
+        (Some(x), Some(y), Lang::Zh) => format!("窗口扩大生效（客户端因子 {x}，服务器 {y}：16 位窗口字段分别乘以 2^{x} 和 2^{y}，RFC 7323 §2）"),
+        (_, _, Lang::En) => "window scaling is off: only one side, or neither, offered it (RFC 7323 §2.2)".to_string(),
+        (_, _, Lang::Zh) => "窗口扩大未生效：只有一方或双方都没有提出（RFC 7323 §2.2）".to_string(),
+    };
+    let sack = match (both(a.sack_permitted, b.sack_permitted), ctx.lang) {
+        (true, Lang::En) => "SACK is allowed both ways, so a receiver can report which blocks arrived after a loss (RFC 2018)",
+        (true, Lang::Zh) => "双方都允许 SACK，丢包后接收方可以告知哪些数据块已收到（RFC 2018）",
+        (false, Lang::En) => "SACK is not in use (both SYNs must carry SACK-permitted, RFC 2018)",
+        (false, Lang::Zh) => "没有使用 SACK（两个 SYN 都要带允许 SACK 选项，RFC 2018）",
+    };
+    let ts = match (a.timestamps.is_some() && b.timestamps.is_some(), ctx.lang) {
+        (true, Lang::En) => "timestamps are on, for RTT measurement and protection against wrapped sequence numbers (RFC 7323 §3–4)",
+        (true, Lang::Zh) => "时间戳生效，用于测量 RTT 和防止序列号回绕（RFC 7323 §3–4）",
+        (false, Lang::En) => "timestamps are off",
+        (false, Lang::Zh) => "时间戳未生效",
+    };
+    let port = match ctx.lang {
+        Lang::En => format!("the client's port {} is an ephemeral one its system picked for this connection (Linux picks from 32768–60999 by default; IANA suggests 49152–65535)", c.client.1),
+        Lang::Zh => format!("客户端端口 {} 是系统为这个连接临时挑选的临时端口（Linux 默认从 32768–60999 中选，IANA 建议 49152–65535）", c.client.1),
+    };
+    let mut parts: Vec<String> = mss.into_iter().collect();
+    parts.extend([ws, sack.to_string(), ts.to_string(), port]);
+    Some(match ctx.lang {
+        Lang::En => format!("What the SYNs agree: {}.", parts.join("; ")),
+        Lang::Zh => format!("两个 SYN 协商的结果：{}。", parts.join("；")),
+    })
 }
 
 /// The connection whose handshake the step tells: the first one that was
@@ -57,19 +117,27 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
     s.cite(&[12, 4]);
     let Some(c) = opened(ctx) else {
         if ctx.conns.iter().any(|c| c.quic) && ctx.conns.iter().all(|c| c.quic) {
-            s.status = Status::Inferred;
-            s.reason(ctx.t(
-                "The page came over QUIC (UDP 443): there is no TCP handshake; QUIC sets up the connection and TLS together.",
-                "页面通过 QUIC（UDP 443）传输：没有 TCP 握手，QUIC 同时建立连接和 TLS。",
-            ));
+            s.status = Status::NotApplicable;
+            let port = ctx.conns.first().map_or(443, |c| c.server.1);
+            // HTTP/3 only when every protocol the client offered is h3.
+            let h3 = ctx.conns.iter().any(|c| {
+                c.client_hello().is_some_and(|ch| {
+                    !ch.hs.alpn.is_empty() && ch.hs.alpn.iter().all(|a| a.starts_with("h3"))
+                })
+            });
+            s.reason(&match ctx.lang {
+                Lang::En => format!("The page came over QUIC (UDP port {port}): there is no TCP handshake; QUIC sets up the connection and TLS together."),
+                Lang::Zh => format!("页面通过 QUIC（UDP 端口 {port}）传输：没有 TCP 握手，QUIC 同时建立连接和 TLS。"),
+            });
             s.check(
-                1,
-                ctx.t("HTTP always runs over TCP.", "HTTP 总是跑在 TCP 之上。"),
-                ctx.t(
-                    "HTTP/3 runs over QUIC, which is carried in UDP datagrams to port 443; no SYN appears.",
-                    "HTTP/3 运行在 QUIC 之上，QUIC 使用发往 443 端口的 UDP 数据报；抓包中没有 SYN。",
-                )
-                .to_string(),
+                ctx.lang,
+                &claims::HTTP_OVER_TCP,
+                match (ctx.lang, h3) {
+                    (Lang::En, true) => format!("HTTP/3 (the only protocol the client's ALPN offers) runs over QUIC, which is carried in UDP datagrams, here to port {port}; no SYN appears."),
+                    (Lang::Zh, true) => format!("HTTP/3（客户端 ALPN 只提供了它）运行在 QUIC 之上，QUIC 使用 UDP 数据报，这里发往 {port} 端口；抓包中没有 SYN。"),
+                    (Lang::En, false) => format!("This connection runs over QUIC, which is carried in UDP datagrams, here to port {port}; no SYN appears."),
+                    (Lang::Zh, false) => format!("这个连接运行在 QUIC 之上，QUIC 使用 UDP 数据报，这里发往 {port} 端口；抓包中没有 SYN。"),
+                },
                 ctx.conns.iter().map(|c| c.first.frame).collect(),
             );
         } else {
@@ -92,21 +160,26 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
     }
     let mut segs = c.syns.clone();
     s.line(match ctx.lang {
-        Lang::En => format!(
+        Lang::En => {
+            format!(
             "Frame {}: SYN from {} to {}, the client's initial sequence number (ISN) is {} — {}.",
             syn.frame,
             endpoint(c.client.0, c.client.1),
             endpoint(c.server.0, c.server.1),
             c.client_isn.unwrap_or(0),
-            options_text(c.syn_options.as_ref().unwrap_or(&TcpOptions::default()))
-        ),
+            options_text(c.syn_options.as_ref().unwrap_or(&TcpOptions::default()), ctx.lang)
+        )
+        }
         Lang::Zh => format!(
             "帧 {}：{} 向 {} 发送 SYN，客户端初始序列号（ISN）为 {}——{}。",
             syn.frame,
             endpoint(c.client.0, c.client.1),
             endpoint(c.server.0, c.server.1),
             c.client_isn.unwrap_or(0),
-            options_text(c.syn_options.as_ref().unwrap_or(&TcpOptions::default()))
+            options_text(
+                c.syn_options.as_ref().unwrap_or(&TcpOptions::default()),
+                ctx.lang
+            )
         ),
     });
     if c.syns.len() > 1 {
@@ -139,7 +212,7 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
                     c.server_isn.unwrap_or(0),
                     c.syn_ack_ack.unwrap_or(0),
                     if ok { "" } else { " (it does NOT match)" },
-                    options_text(c.syn_ack_options.as_ref().unwrap_or(&TcpOptions::default()))
+                    options_text(c.syn_ack_options.as_ref().unwrap_or(&TcpOptions::default()), ctx.lang)
                 ),
                 Lang::Zh => format!(
                     "帧 {}：SYN-ACK，服务器 ISN 为 {}，确认号 {} = 客户端 ISN + 1{}——{}。",
@@ -147,7 +220,7 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
                     c.server_isn.unwrap_or(0),
                     c.syn_ack_ack.unwrap_or(0),
                     if ok { "" } else { "（不相符）" },
-                    options_text(c.syn_ack_options.as_ref().unwrap_or(&TcpOptions::default()))
+                    options_text(c.syn_ack_options.as_ref().unwrap_or(&TcpOptions::default()), ctx.lang)
                 ),
             });
             let rtt = ms(syn.ts.max(c.syns.last().map_or(syn.ts, |x| x.ts)), sa.ts);
@@ -211,6 +284,44 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
                 if ok { "" } else { "（不相符）" }
             ),
         });
+        if ok {
+            s.check(
+                ctx.lang,
+                &claims::ACK_IN_SEQUENCE,
+                match ctx.lang {
+                    Lang::En => format!(
+                        "In frame {} the acknowledgment number field holds {} = the server's ISN + 1; the SYN-ACK (frame {}) likewise acknowledges the client's ISN + 1 in its acknowledgment number. The sequence number field carries each side's own numbering, never the other side's (RFC 9293 §3.1).",
+                        a.frame, c.third_ack.unwrap_or(0), c.syn_ack.map_or(0, |x| x.frame)
+                    ),
+                    Lang::Zh => format!(
+                        "帧 {} 的确认号字段是 {} = 服务器 ISN + 1；SYN-ACK（帧 {}）同样在确认号中确认客户端 ISN + 1。序列号字段只放各自一方自己的编号，从不放对方的（RFC 9293 §3.1）。",
+                        a.frame, c.third_ack.unwrap_or(0), c.syn_ack.map_or(0, |x| x.frame)
+                    ),
+                },
+                vec![a.frame],
+            );
+        }
+        if let Some(sa) = c.syn_ack {
+            let syn = c.syns.first().copied().unwrap_or(c.first);
+            s.check(
+                ctx.lang,
+                &claims::STATE_NAMES,
+                match ctx.lang {
+                    Lang::En => format!(
+                        "RFC 9293 §3.3.2 names the states SYN-SENT (the client, after its SYN in frame {}) and SYN-RECEIVED (the server, after its SYN-ACK in frame {}); both reach ESTABLISHED with frame {}. \"SYN_SEND\" and \"SYN_REVD\" are not states of TCP.",
+                        syn.frame, sa.frame, a.frame
+                    ),
+                    Lang::Zh => format!(
+                        "RFC 9293 §3.3.2 把这两个状态叫作 SYN-SENT（客户端发出 SYN 后，帧 {}）和 SYN-RECEIVED（服务器发出 SYN-ACK 后，帧 {}）；帧 {} 之后双方都进入 ESTABLISHED。“SYN_SEND”和“SYN_REVD”不是 TCP 的状态名。",
+                        syn.frame, sa.frame, a.frame
+                    ),
+                },
+                vec![syn.frame, sa.frame, a.frame],
+            );
+        }
+    }
+    if let Some(l) = options_lesson(ctx, c) {
+        s.line(l);
     }
     s.segs(&segs);
     let others: Vec<Value> = ctx
@@ -283,6 +394,18 @@ fn close_of(ctx: &Ctx, c: &Conn) -> (Value, Option<String>, Vec<u64>) {
         if let Some(r) = reset_after.filter(|_| other_fin.is_none()) {
             frames.push(r.frame);
         }
+        // RFC 9293 §3.6: the closer's last ACK puts it in TIME-WAIT; a RST
+        // from it after the other FIN, with no last ACK, leaves no TIME-WAIT.
+        let rst_instead_of_ack = other_fin.and_then(|f| {
+            c.rsts
+                .iter()
+                .find(|r| r.ts >= f.ts && r.from_client == first.from_client)
+                .filter(|_| c.last_ack.is_none())
+                .copied()
+        });
+        if let Some(r) = rst_instead_of_ack {
+            frames.push(r.frame);
+        }
         let simultaneous = other_fin.is_some_and(|f| {
             c.fin_answer.is_some_and(|a| a.frame == f.frame) && f.ts - first.ts < 1e-6
         });
@@ -303,15 +426,30 @@ fn close_of(ctx: &Ctx, c: &Conn) -> (Value, Option<String>, Vec<u64>) {
             "second_fin_frame": other_fin.map(|f| f.frame),
             "last_ack_frame": c.last_ack.map(|l| l.frame),
             "segments": segments,
-            "time_wait": if first.from_client { "client" } else { "server" },
+            "time_wait": if rst_instead_of_ack.is_some() { None } else if first.from_client { Some("client") } else { Some("server") },
+            "reset_instead_of_last_ack": rst_instead_of_ack.map(|r| r.frame),
             "half_close_data": c.half_close_data,
             "reset_frame": reset_after.map(|r| r.frame),
             "simultaneous": simultaneous,
         });
         let text = match (ctx.lang, other_fin) {
+            (Lang::En, Some(f)) if rst_instead_of_ack.is_some() => format!(
+                "{}: the {closer} closes first (FIN, frame {}); the other side's FIN is frame {}; the {closer} answers it with RST (frame {}) instead of the last ACK, so no TIME_WAIT follows. A host sends RST like this when its socket is already gone (closed with SO_LINGER 0, or data arrived that the application will never read, RFC 2525 §2.17).",
+                conn_label(ctx, c),
+                first.frame,
+                f.frame,
+                rst_instead_of_ack.map_or(0, |r| r.frame)
+            ),
+            (Lang::Zh, Some(f)) if rst_instead_of_ack.is_some() => format!(
+                "{}：{closer}先关闭（FIN，帧 {}）；另一方的 FIN 是帧 {}；{closer}用 RST（帧 {}）代替最后的 ACK 作答，所以不会进入 TIME_WAIT。套接字已不存在时（以 SO_LINGER 0 关闭，或收到应用再也不会读取的数据，RFC 2525 §2.17），主机就会这样回 RST。",
+                conn_label(ctx, c),
+                first.frame,
+                f.frame,
+                rst_instead_of_ack.map_or(0, |r| r.frame)
+            ),
             (Lang::En, Some(f)) => format!(
                 "{}: the {closer} closes first (FIN, frame {}); the other side {} (frame {}){}; \
-                 the {closer} then waits in TIME_WAIT.",
+                 the {closer} then waits in TIME_WAIT for 2 × MSL (RFC 9293 §3.6; 60 s on Linux), so that it can repeat a lost last ACK and old segments of this connection die out.",
                 conn_label(ctx, c),
                 first.frame,
                 if combined {
@@ -325,7 +463,7 @@ fn close_of(ctx: &Ctx, c: &Conn) -> (Value, Option<String>, Vec<u64>) {
                     .unwrap_or_default()
             ),
             (Lang::Zh, Some(f)) => format!(
-                "{}：{closer}先关闭（FIN，帧 {}）；另一方{}（帧 {}）{}；之后{closer}进入 TIME_WAIT 等待。",
+                "{}：{closer}先关闭（FIN，帧 {}）；另一方{}（帧 {}）{}；之后{closer}进入 TIME_WAIT，等待 2 × MSL（RFC 9293 §3.6；Linux 上为 60 秒），以便重发丢失的最后一个 ACK，并让这个连接的旧报文段在网络中消失。",
                 conn_label(ctx, c),
                 first.frame,
                 if combined { "在同一个报文段中确认并发送自己的 FIN" } else { "先确认，稍后再发送自己的 FIN" },
@@ -333,16 +471,30 @@ fn close_of(ctx: &Ctx, c: &Conn) -> (Value, Option<String>, Vec<u64>) {
                 c.last_ack.map(|l| format!("，最后的 ACK 是帧 {}", l.frame)).unwrap_or_default()
             ),
             (Lang::En, None) if reset_after.is_some() => format!(
-                "{}: the {closer} sent FIN (frame {}), then the connection was aborted with RST (frame {}).",
+                "{}: the {closer} sent FIN (frame {}), then the connection was aborted with RST (frame {}){}; no TIME_WAIT follows.",
                 conn_label(ctx, c),
                 first.frame,
-                reset_after.map_or(0, |r| r.frame)
+                reset_after.map_or(0, |r| r.frame),
+                match (c.half_close_data, reset_after.is_some_and(|r| r.from_client == first.from_client)) {
+                    (true, true) => format!(
+                        ": the other side still sent data after the FIN{}, and a socket its application has closed answers data with RST (RFC 2525 §2.17)",
+                        c.fin_answer.map(|a| format!(" (from frame {})", a.frame)).unwrap_or_default()
+                    ),
+                    _ => String::new(),
+                }
             ),
             (Lang::Zh, None) if reset_after.is_some() => format!(
-                "{}：{closer}发送了 FIN（帧 {}），随后连接被 RST（帧 {}）中止。",
+                "{}：{closer}发送了 FIN（帧 {}），随后连接被 RST（帧 {}）中止{}；不会进入 TIME_WAIT。",
                 conn_label(ctx, c),
                 first.frame,
-                reset_after.map_or(0, |r| r.frame)
+                reset_after.map_or(0, |r| r.frame),
+                match (c.half_close_data, reset_after.is_some_and(|r| r.from_client == first.from_client)) {
+                    (true, true) => format!(
+                        "：FIN 之后另一方仍发来数据{}，而应用已关闭的套接字对数据一律回 RST（RFC 2525 §2.17）",
+                        c.fin_answer.map(|a| format!("（从帧 {} 起）", a.frame)).unwrap_or_default()
+                    ),
+                    _ => String::new(),
+                }
             ),
             (Lang::En, None) => format!(
                 "{}: the {closer} sent FIN (frame {}) but the other side had not closed when the capture ended (half-closed).",
@@ -393,12 +545,78 @@ fn close_of(ctx: &Ctx, c: &Conn) -> (Value, Option<String>, Vec<u64>) {
     (fact, Some(text), frames)
 }
 
+/// RFC 8446 §6.1: each side ends its TLS session with close_notify before
+/// closing TCP, so a peer can tell a finished response from a cut one.
+/// TLS 1.2 shows the alert as an alert record; TLS 1.3 hides its type, and
+/// `records` names it by size and position.
+fn close_notify_before_fin(ctx: &Ctx, c: &Conn) -> Option<String> {
+    c.client_hello()?;
+    let notify: Vec<Seg> = match super::records::classify(c) {
+        Some(r) => r
+            .recs
+            .iter()
+            .filter(|x| x.kind == super::records::Kind::CloseNotify)
+            .map(|x| x.seg)
+            .collect(),
+        None => c.alerts.iter().map(|(seg, _)| *seg).collect(),
+    };
+    let mut parts = Vec::new();
+    for from_client in [true, false] {
+        let Some(fin) = c.fins.iter().find(|f| f.from_client == from_client) else {
+            continue;
+        };
+        let side = ctx.side(from_client);
+        parts.push(
+            match (
+                notify
+                    .iter()
+                    .find(|x| x.from_client == from_client && x.ts <= fin.ts),
+                ctx.lang,
+            ) {
+                (Some(n), Lang::En) => format!(
+                    "the {side} sent close_notify (frame {}) before its FIN (frame {})",
+                    n.frame, fin.frame
+                ),
+                (Some(n), Lang::Zh) => format!(
+                    "{side}在 FIN（帧 {}）之前发送了 close_notify（帧 {}）",
+                    fin.frame, n.frame
+                ),
+                (None, Lang::En) => format!(
+                    "the {side} sent its FIN (frame {}) with no close_notify seen before it",
+                    fin.frame
+                ),
+                (None, Lang::Zh) => format!(
+                    "{side}发送 FIN（帧 {}）之前没有看到 close_notify",
+                    fin.frame
+                ),
+            },
+        );
+    }
+    if parts.is_empty() {
+        return None;
+    }
+    Some(match ctx.lang {
+        Lang::En => format!(
+            "How TLS ended: {}. A close_notify alert before the FIN (RFC 8446 §6.1) lets the other side tell a complete response from one cut short by a forged FIN.",
+            parts.join("; ")
+        ),
+        Lang::Zh => format!(
+            "TLS 如何结束：{}。在 FIN 之前发送 close_notify 告警（RFC 8446 §6.1）能让对方分辨完整的响应和被伪造的 FIN 截断的响应。",
+            parts.join("；")
+        ),
+    })
+}
+
 pub(super) fn teardown(ctx: &Ctx) -> Step {
     let mut s = new_step("tcp_teardown", ctx.lang, Status::Observed);
     s.cite(&[12, 4]);
     let tcp: Vec<&Conn> = ctx.conns.iter().copied().filter(|c| !c.quic).collect();
     if tcp.is_empty() {
-        s.status = Status::NotVisible;
+        s.status = if ctx.conns.iter().any(|c| c.quic) {
+            Status::NotApplicable
+        } else {
+            Status::NotVisible
+        };
         s.reason(if ctx.conns.iter().any(|c| c.quic) {
             // RFC 9000 §10: a QUIC connection ends by idle timeout, by a
             // CONNECTION_CLOSE frame (encrypted after the handshake), or by
@@ -431,6 +649,9 @@ pub(super) fn teardown(ctx: &Ctx) -> Step {
         if let Some(t) = text {
             s.line(t);
         }
+        if let Some(t) = close_notify_before_fin(ctx, c) {
+            s.line(t);
+        }
         facts.push(fact);
     }
     if closed == 0 {
@@ -455,11 +676,8 @@ pub(super) fn teardown(ctx: &Ctx) -> Step {
         .filter_map(|v| v.as_u64())
         .collect();
         s.check(
-            12,
-            ctx.t(
-                "Closing a connection always takes four segments (FIN, ACK, FIN, ACK).",
-                "断开连接总是需要四个报文段（FIN、ACK、FIN、ACK）。",
-            ),
+            ctx.lang,
+            &claims::FOUR_SEGMENTS,
             match ctx.lang {
                 Lang::En => format!(
                     "The connection to {} closed in three segments: the side that received the first FIN had nothing left to send, so its ACK and its own FIN travelled together.",
@@ -532,13 +750,23 @@ pub(super) fn loss(ctx: &Ctx) -> Option<Step> {
         Lang::Zh => format!("{n} {zh}"),
     })
     .collect();
-    s.line(match ctx.lang {
-        Lang::En => format!(
+    s.line(match (ctx.lang, retransmissions) {
+        (Lang::En, 0) => format!(
+            "On {} connection(s) no segment was sent again; the analysis saw only {}: segments arrived in another order than they were sent, and the receiver put them back in order by sequence number without any loss.",
+            lossy.len(),
+            parts.join("; ")
+        ),
+        (Lang::Zh, 0) => format!(
+            "{} 个连接上没有报文段被重发；分析只看到{}：报文段到达的顺序与发送顺序不同，接收方按序列号把它们重新排好，并没有丢失。",
+            lossy.len(),
+            parts.join("；")
+        ),
+        (Lang::En, _) => format!(
             "On {} connection(s), {retransmissions} segment(s) were sent again: {}.",
             lossy.len(),
             parts.join("; ")
         ),
-        Lang::Zh => format!(
+        (Lang::Zh, _) => format!(
             "{} 个连接上有 {retransmissions} 个报文段被重发：{}。",
             lossy.len(),
             parts.join("；")
@@ -600,11 +828,8 @@ pub(super) fn loss(ctx: &Ctx) -> Option<Step> {
     }
     let first = s.frames.iter().min().copied().unwrap_or_default();
     s.check(
-        1,
-        ctx.t(
-            "HTTP runs over TCP, which makes the transfer reliable.",
-            "HTTP 建立在 TCP 之上，由 TCP 负责把数据可靠地送到。",
-        ),
+        ctx.lang,
+        &claims::HTTP_RELIABLE,
         match ctx.lang {
             Lang::En => "Borne out, and here it shows how: segments were lost on the way, and TCP noticed and sent them again. Reliability is not free — the application saw no error, only the delay.".to_string(),
             Lang::Zh => "属实，而且这里能看到它是怎么做到的：报文段在途中丢失，TCP 发现后重新发送。可靠性是有代价的——应用层没有看到错误，只是多等了时间。".to_string(),

@@ -5,6 +5,7 @@ use super::{ms, new_step, Ctx};
 use crate::decode::tls;
 use crate::explain::evidence::{Conn, TlsRec};
 use crate::explain::{Status, Step};
+use crate::notes::claims;
 use crate::notes::Lang;
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -48,7 +49,7 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
                 "The page was loaded over plain http: there is no TLS handshake, and everything is sent in the clear.",
                 "页面通过明文 http 加载：没有 TLS 握手，所有内容都以明文发送。",
             ));
-            Status::Inferred
+            Status::NotApplicable
         };
         return s;
     };
@@ -92,17 +93,17 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
     }
     s.line(match ctx.lang {
         Lang::En => format!(
-            "ClientHello in frame {}{}: SNI {} (sent in the clear), ALPN offers {}, versions {}, {} cipher suites, key shares for {}.",
+            "ClientHello in frame {}{}: SNI {} (sent in the clear), ALPN offers {}, versions {}, {} cipher suites, {}.",
             h.frames.last().copied().unwrap_or(ch.seg.frame),
             if segments > 1 && c.quic {
                 format!(
-                    " (reassembled from the CRYPTO frames of {segments} QUIC Initial packets, frames {:?}, because it is larger than one packet)",
-                    h.frames
+                    " (reassembled from the CRYPTO frames of {segments} QUIC Initial packets, frames {}, because it is larger than one packet)",
+                    h.frames.iter().map(u64::to_string).collect::<Vec<_>>().join(", ")
                 )
             } else if segments > 1 {
                 format!(
-                    " (reassembled from {segments} TCP segments, frames {:?}, because it is larger than one segment)",
-                    h.frames
+                    " (reassembled from {segments} TCP segments, frames {}, because it is larger than one segment)",
+                    h.frames.iter().map(u64::to_string).collect::<Vec<_>>().join(", ")
                 )
             } else {
                 String::new()
@@ -115,27 +116,35 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
                 h.supported_versions.join(", ")
             },
             h.cipher_suites.len(),
-            h.key_share_groups.iter().map(|g| group(*g)).collect::<Vec<_>>().join(", ")
+            if h.key_share_groups.is_empty() {
+                "no key shares (a hello without TLS 1.3 key_share)".to_string()
+            } else {
+                format!("key shares for {}", h.key_share_groups.iter().map(|g| group(*g)).collect::<Vec<_>>().join(", "))
+            }
         ),
         Lang::Zh => format!(
-            "ClientHello 位于帧 {}{}：SNI {}（明文发送），ALPN 提供 {}，版本 {}，{} 个密码套件，密钥共享组 {}。",
+            "ClientHello 位于帧 {}{}：SNI {}（明文发送），ALPN 提供 {}，版本 {}，{} 个密码套件，{}。",
             h.frames.last().copied().unwrap_or(ch.seg.frame),
             if segments > 1 && c.quic {
-                format!("（它比一个 QUIC 包大，由 {segments} 个 QUIC Initial 包中的 CRYPTO 帧重组而成，帧 {:?}）", h.frames)
+                format!("（它比一个 QUIC 包大，由 {segments} 个 QUIC Initial 包中的 CRYPTO 帧重组而成，帧 {}）", h.frames.iter().map(u64::to_string).collect::<Vec<_>>().join("、"))
             } else if segments > 1 {
-                format!("（它比一个 TCP 报文段大，由 {segments} 个报文段重组而成，帧 {:?}）", h.frames)
+                format!("（它比一个 TCP 报文段大，由 {segments} 个报文段重组而成，帧 {}）", h.frames.iter().map(u64::to_string).collect::<Vec<_>>().join("、"))
             } else {
                 String::new()
             },
             h.sni.as_deref().unwrap_or("（无）"),
-            if h.alpn.is_empty() { "无".to_string() } else { h.alpn.join(", ") },
+            if h.alpn.is_empty() { "无".to_string() } else { h.alpn.join("、") },
             if h.supported_versions.is_empty() {
                 h.version.clone().unwrap_or_default()
             } else {
-                h.supported_versions.join(", ")
+                h.supported_versions.join("、")
             },
             h.cipher_suites.len(),
-            h.key_share_groups.iter().map(|g| group(*g)).collect::<Vec<_>>().join(", ")
+            if h.key_share_groups.is_empty() {
+                "没有密钥共享（不含 TLS 1.3 key_share 扩展）".to_string()
+            } else {
+                format!("密钥共享组 {}", h.key_share_groups.iter().map(|g| group(*g)).collect::<Vec<_>>().join("、"))
+            }
         ),
     });
     if c.quic {
@@ -152,16 +161,42 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
             ),
         });
     }
-    if !pq.is_empty() {
+    // The SNI is in the clear (RFC 6066 §3); with Encrypted Client Hello
+    // the visible hello is the outer one, whose name is the provider's
+    // public name, and the real ClientHello travels encrypted inside.
+    if h.encrypted_client_hello {
+        // RFC 9849 §6.2: without an ECH configuration (published in the
+        // DNS HTTPS record's ech parameter) a client sends a GREASE ECH
+        // extension of random bytes, and the visible SNI is the real name.
+        let config = ctx.load.dns.iter().any(|i| {
+            ctx.ev.dns[*i]
+                .msg
+                .answers
+                .iter()
+                .any(|a| a.rtype == "HTTPS" && a.data.contains("ech="))
+        });
+        s.line(match (ctx.lang, config) {
+            (Lang::En, true) => format!(
+                "This ClientHello carries encrypted_client_hello, and the DNS HTTPS answer published an ECH configuration: the SNI seen here ({}) is the outer, public name; the name the client really wants is in the encrypted inner ClientHello.",
+                h.sni.as_deref().unwrap_or("none")
+            ),
+            (Lang::Zh, true) => format!(
+                "这个 ClientHello 带有 encrypted_client_hello，而且 DNS 的 HTTPS 记录发布了 ECH 配置：这里看到的 SNI（{}）是外层的公开名字；客户端真正要访问的名字在加密的内层 ClientHello 里。",
+                h.sni.as_deref().unwrap_or("无")
+            ),
+            (Lang::En, false) => format!(
+                "This ClientHello carries an encrypted_client_hello extension, but no ECH configuration was published in the captured DNS answers: it is most likely GREASE ECH (random bytes sent so that real ECH does not stand out, RFC 9849 §6.2), and the SNI {} is the real name, in the clear.",
+                h.sni.as_deref().unwrap_or("(none)")
+            ),
+            (Lang::Zh, false) => format!(
+                "这个 ClientHello 带有 encrypted_client_hello 扩展，但抓到的 DNS 应答里没有发布 ECH 配置：它很可能是 GREASE ECH（发送随机字节，使真正的 ECH 不显眼，RFC 9849 §6.2），SNI {} 就是真实的名字，以明文传输。",
+                h.sni.as_deref().unwrap_or("（无）")
+            ),
+        });
+    } else if let Some(sni) = &h.sni {
         s.line(match ctx.lang {
-            Lang::En => format!(
-                "The key share {} is a post-quantum hybrid: classical X25519 combined with ML-KEM, so a future quantum computer cannot recover the keys from a recording.",
-                pq.join(", ")
-            ),
-            Lang::Zh => format!(
-                "密钥共享 {} 是后量子混合方案：经典 X25519 与 ML-KEM 结合，未来的量子计算机也无法从录下的流量中恢复密钥。",
-                pq.join(", ")
-            ),
+            Lang::En => format!("The server name {sni} travels in the clear (SNI, RFC 6066 §3): anyone on the path sees which site is visited, even though everything after the handshake is encrypted."),
+            Lang::Zh => format!("服务器名 {sni} 以明文传输（SNI，RFC 6066 §3）：即使握手之后的一切都已加密，路径上的任何人仍能看到访问的是哪个网站。"),
         });
     }
     if !h.grease.is_empty() {
@@ -190,6 +225,34 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
             ),
         });
     }
+    if let (Some(_), Some(second)) = (
+        hrr,
+        c.tls.iter().filter(|t| t.hs.kind == "client_hello").nth(1),
+    ) {
+        s.frames.extend(second.hs.frames.iter().copied());
+        s.fact("second_client_hello_frame", second.seg.frame);
+        let ccs = c.ccs[0].filter(|x| x.frame <= second.seg.frame);
+        let shares = second
+            .hs
+            .key_share_groups
+            .iter()
+            .map(|g| group(*g))
+            .collect::<Vec<_>>();
+        s.line(match ctx.lang {
+            Lang::En => format!(
+                "Frame {}: the second ClientHello, now with a key share for {}{}.",
+                second.seg.frame,
+                shares.join(", "),
+                ccs.map(|x| format!("; the client's ChangeCipherSpec before it (frame {}) is only for middleboxes (RFC 8446 Appendix D.4) and starts no encryption", x.frame)).unwrap_or_default()
+            ),
+            Lang::Zh => format!(
+                "帧 {}：第二个 ClientHello，这次带有 {} 的密钥共享{}。",
+                second.seg.frame,
+                shares.join("、"),
+                ccs.map(|x| format!("；它之前客户端的 ChangeCipherSpec（帧 {}）只是为了兼容中间设备（RFC 8446 附录 D.4），并不开始加密", x.frame)).unwrap_or_default()
+            ),
+        });
+    }
     let Some(sh) = c.server_hello() else {
         s.line(
             ctx.t("No ServerHello was captured.", "没有抓到 ServerHello。")
@@ -199,8 +262,9 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
     };
     s.frames.extend(sh.hs.frames.iter().copied());
     s.timing([sh.seg.ts].into_iter());
+    post_quantum(ctx, &mut s, &pq, sh);
     let version = chosen_version(sh);
-    let tls13 = version == "TLS 1.3";
+    let tls13 = version.starts_with("TLS 1.3");
     let suite_name = sh.hs.cipher_suite.map(suite).unwrap_or_default();
     s.fact("server_hello_frame", sh.seg.frame);
     s.fact("version", version.clone());
@@ -259,7 +323,10 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
     let names: Vec<String> = c
         .tls
         .iter()
-        .map(|t| format!("{} ({})", t.hs.kind, t.seg.frame))
+        .map(|t| match ctx.lang {
+            Lang::En => format!("{} (frame {})", t.hs.kind, t.seg.frame),
+            Lang::Zh => format!("{}（帧 {}）", t.hs.kind, t.seg.frame),
+        })
         .collect();
     s.fact(
         "messages",
@@ -303,18 +370,30 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
     s.fact("round_trips", round_trips);
     s.line(match (ctx.lang, tls13) {
         (Lang::En, true) => format!(
-            "TLS 1.3: one round trip. Everything the server sends after the ServerHello — its certificate, the signature over the handshake and Finished — is already encrypted{}. Messages: {}.",
+            "TLS 1.3: {}. Everything the server sends after the ServerHello — {} — is already encrypted{}. Messages: {}.",
+            if round_trips == 1 { "one round trip".to_string() } else { format!("{round_trips} round trips, one more for the HelloRetryRequest") },
+            if resumed {
+                "its Finished; a resumed session sends no certificate"
+            } else {
+                "its certificate chain, CertificateVerify (a signature over the handshake transcript made with the private key that matches the certificate's public key, RFC 8446 §4.4.3) and Finished"
+            },
             encrypted_from.map(|f| format!(" (from frame {f})")).unwrap_or_default(),
             names.join(", ")
         ),
         (Lang::Zh, true) => format!(
-            "TLS 1.3：一个往返。ServerHello 之后服务器发送的一切——证书、对握手的签名和 Finished——都已加密{}。消息：{}。",
+            "TLS 1.3：{}。ServerHello 之后服务器发送的一切——{}——都已加密{}。消息：{}。",
+            if round_trips == 1 { "一个往返".to_string() } else { format!("{round_trips} 个往返，HelloRetryRequest 多用了一个") },
+            if resumed {
+                "它的 Finished；恢复的会话不发送证书"
+            } else {
+                "证书链、CertificateVerify（用与证书公钥配对的私钥对握手记录所做的签名，RFC 8446 §4.4.3）和 Finished"
+            },
             encrypted_from.map(|f| format!("（从帧 {f} 开始）")).unwrap_or_default(),
             names.join("，")
         ),
         (Lang::En, false) => format!(
-            "{version}: {} round trip(s); the certificate and key exchange travel in the clear and encryption starts after ChangeCipherSpec{}. Messages: {}.",
-            round_trips,
+            "{version}: {}; the certificate and key exchange travel in the clear and encryption starts after ChangeCipherSpec{}. Messages: {}.",
+            if round_trips == 1 { "one round trip".to_string() } else { format!("{round_trips} round trips") },
             encrypted_from.map(|f| format!(" (frame {f})")).unwrap_or_default(),
             names.join(", ")
         ),
@@ -349,20 +428,71 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
             .to_string(),
         );
     }
-    key_exchange_check(ctx, &mut s, c, ch, sh, tls13);
+    // After a HelloRetryRequest the key share that counts is the second
+    // ClientHello's.
+    let ch_used = c
+        .tls
+        .iter()
+        .rfind(|t| t.hs.kind == "client_hello" && t.seg.ts <= sh.seg.ts)
+        .unwrap_or(ch);
+    key_exchange_check(ctx, &mut s, c, ch_used, sh, tls13);
     certificate_check(ctx, &mut s, c);
     sni_check(ctx, &mut s);
+    // Over QUIC the client's Finished cannot be placed without keys (its
+    // first Handshake packet may carry only an ACK): no timing claim.
+    if (tls13 || resumed) && !c.quic {
+        if let Some(e) = end {
+            s.check(
+                ctx.lang,
+                &claims::HTTPS_SLOW,
+                match (ctx.lang, resumed) {
+                    (Lang::En, true) => format!("This session was resumed from an earlier one (ServerHello, frame {}): no certificate, one round trip, {:.3} ms from ClientHello to the client's Finished.", sh.seg.frame, ms(ch.seg.ts, e.ts)),
+                    (Lang::Zh, true) => format!("这个会话由之前的会话恢复（ServerHello，帧 {}）：没有证书，一个往返，从 ClientHello 到客户端 Finished 用了 {:.3} 毫秒。", sh.seg.frame, ms(ch.seg.ts, e.ts)),
+                    (Lang::En, false) => format!("A full TLS 1.3 handshake costs one round trip{}: {:.3} ms here from ClientHello (frame {}) to the client's Finished (frame {}); a later visit can resume with a ticket and skip the certificate.", if hrr.is_some() { " (two after a HelloRetryRequest)" } else { "" }, ms(ch.seg.ts, e.ts), ch.seg.frame, e.frame),
+                    (Lang::Zh, false) => format!("完整的 TLS 1.3 握手只需一个往返{}：这里从 ClientHello（帧 {}）到客户端 Finished（帧 {}）用了 {:.3} 毫秒；之后再访问可以用票据恢复会话，省去证书。", if hrr.is_some() { "（HelloRetryRequest 之后是两个）" } else { "" }, ch.seg.frame, e.frame, ms(ch.seg.ts, e.ts)),
+                },
+                vec![ch.seg.frame, e.frame],
+            );
+        }
+    }
     s
+}
+
+/// A post-quantum hybrid protects the keys only when the ServerHello
+/// chose it; a key share the client merely offered protects nothing.
+fn post_quantum(ctx: &Ctx, s: &mut Step, offered: &[String], sh: &TlsRec) {
+    let Some(&g) = sh.hs.key_share_groups.first() else {
+        return;
+    };
+    if tls::is_post_quantum_group(g) {
+        s.line(match ctx.lang {
+            Lang::En => format!(
+                "The ServerHello (frame {}) chose the key share {}, a post-quantum hybrid: classical X25519 combined with ML-KEM, so recovering the keys from a recording would need both broken, X25519 (by a future quantum computer) and ML-KEM.",
+                sh.seg.frame, group(g)
+            ),
+            Lang::Zh => format!(
+                "ServerHello（帧 {}）选择了密钥共享 {}，这是后量子混合方案：经典 X25519 与 ML-KEM 结合，要从录下的流量中恢复密钥，必须同时攻破 X25519（未来的量子计算机可能做到）和 ML-KEM。",
+                sh.seg.frame, group(g)
+            ),
+        });
+    } else if !offered.is_empty() {
+        s.line(match ctx.lang {
+            Lang::En => format!(
+                "The client also offered the post-quantum hybrid {}, but the ServerHello (frame {}) chose {}: this connection's keys come from a classical exchange alone, which a future quantum computer could break from a recording.",
+                offered.join(", "), sh.seg.frame, group(g)
+            ),
+            Lang::Zh => format!(
+                "客户端还提供了后量子混合方案 {}，但 ServerHello（帧 {}）选择了 {}：这个连接的密钥只来自经典的密钥交换，未来的量子计算机有可能从录下的流量中破解。",
+                offered.join("、"), sh.seg.frame, group(g)
+            ),
+        });
+    }
 }
 
 /// The notes describe RSA key transport: the client encrypts a third
 /// random with the certificate's public key. With (EC)DHE, and always in
 /// TLS 1.3 (RFC 8446 §4.2.8), the keys come from ephemeral key shares.
 fn key_exchange_check(ctx: &Ctx, s: &mut Step, c: &Conn, ch: &TlsRec, sh: &TlsRec, tls13: bool) {
-    let claim = ctx.t(
-        "The client generates a third random, encrypts it with the public key from the server's certificate, and both sides derive the session key from the three randoms.",
-        "客户端再造一个随机数，用证书里的公钥加密后交给服务器，双方凭这三个随机数算出会话密钥。",
-    );
     if tls13 {
         let g = sh
             .hs
@@ -371,15 +501,15 @@ fn key_exchange_check(ctx: &Ctx, s: &mut Step, c: &Conn, ch: &TlsRec, sh: &TlsRe
             .map(|g| group(*g))
             .unwrap_or_default();
         s.check(
-            7,
-            claim,
+            ctx.lang,
+            &claims::KEY_TRANSPORT,
             match ctx.lang {
                 Lang::En => format!(
-                    "TLS 1.3 (ServerHello, frame {}) has no RSA key transport: client and server each send an ephemeral {g} key share in their hellos (frames {} and {}) and derive the keys from that exchange. No ClientKeyExchange exists; the certificate only signs the handshake, and it travels encrypted.",
+                    "TLS 1.3 (ServerHello, frame {}) has no RSA key transport: client and server each send an ephemeral {g} key share in their hellos (frames {} and {}) and derive the keys from that exchange. No ClientKeyExchange exists; the server proves it holds the private key of its certificate by signing the handshake transcript (CertificateVerify, RFC 8446 §4.4.3), and certificate and signature travel encrypted.",
                     sh.seg.frame, ch.seg.frame, sh.seg.frame
                 ),
                 Lang::Zh => format!(
-                    "TLS 1.3（ServerHello，帧 {}）没有 RSA 密钥传输：双方在各自的 Hello（帧 {} 和 {}）中发送临时的 {g} 密钥共享，并由此导出密钥。没有 ClientKeyExchange；证书只用来对握手签名，而且是加密传输的。",
+                    "TLS 1.3（ServerHello，帧 {}）没有 RSA 密钥传输：双方在各自的 Hello（帧 {} 和 {}）中发送临时的 {g} 密钥共享，并由此导出密钥。没有 ClientKeyExchange；服务器用与证书配对的私钥对握手记录签名（CertificateVerify，RFC 8446 §4.4.3），以此证明自己持有该私钥，证书和签名都是加密传输的。",
                     sh.seg.frame, ch.seg.frame, sh.seg.frame
                 ),
             },
@@ -391,8 +521,8 @@ fn key_exchange_check(ctx: &Ctx, s: &mut Step, c: &Conn, ch: &TlsRec, sh: &TlsRe
     let cke = c.tls.iter().find(|t| t.hs.kind == "client_key_exchange");
     if let (Some(ske), Some(cke)) = (ske, cke) {
         s.check(
-            7,
-            claim,
+            ctx.lang,
+            &claims::KEY_TRANSPORT,
             match ctx.lang {
                 Lang::En => format!(
                     "The chosen suite {} uses ephemeral (EC)DHE: the server's key share comes in ServerKeyExchange (frame {}), signed with the certificate's key, and ClientKeyExchange (frame {}) carries the client's ephemeral public key, not a random encrypted with the certificate.",
@@ -409,30 +539,69 @@ fn key_exchange_check(ctx: &Ctx, s: &mut Step, c: &Conn, ch: &TlsRec, sh: &TlsRe
 }
 
 /// A Certificate sent in the clear (TLS 1.2) is readable by anyone on the
-/// path, so it can only hold public material (RFC 5246 §7.4.2).
+/// path, so it can only hold public material (RFC 5246 §7.4.2): a chain,
+/// the sender's certificate first, each signed by the next one's key.
 fn certificate_check(ctx: &Ctx, s: &mut Step, c: &Conn) {
     let Some(cert) = c.tls.iter().find(|t| t.hs.kind == "certificate") else {
         return;
     };
     s.frames.push(cert.seg.frame);
+    let n = cert.hs.chain.len();
+    let first = cert.hs.chain.first().cloned().flatten();
+    let self_signed = n == 1 && first.as_ref().is_some_and(|(sub, iss)| sub == iss);
+    let who = first.as_ref().map(|(sub, iss)| match (ctx.lang, self_signed) {
+        (Lang::En, true) => format!("; it is {sub}, self-signed (issuer = subject): signed with its own private key, vouched for by no CA"),
+        (Lang::Zh, true) => format!("；它是 {sub}，自签名（签发者 = 使用者）：用它自己的私钥签名，没有 CA 为它担保"),
+        (Lang::En, false) => format!("; the first is {sub}, issued by {iss}"),
+        (Lang::Zh, false) => format!("；第一张是 {sub}，由 {iss} 签发"),
+    });
     s.check(
-        9,
-        ctx.t(
-            "A certificate contains the subject's public key and private key.",
-            "证书里既有使用者的公钥，也有它的私钥。",
-        ),
+        ctx.lang,
+        &claims::CERT_PRIVATE_KEY,
         match ctx.lang {
             Lang::En => format!(
-                "The server's Certificate message ({} bytes) crosses the network in the clear in frame {}, where anyone on the path can read it; it carries the public key and the CA's signature only — a private key sent this way would let every observer impersonate the server.",
-                cert.hs.length, cert.seg.frame
+                "The server's Certificate message ({} bytes) crosses the network in the clear in frame {}, where anyone on the path can read it. It is a chain of {n} certificate{}{}. Each carries a public key and its issuer's signature, never a private key — one sent this way would let every observer impersonate the server.",
+                cert.hs.length, cert.seg.frame, if n == 1 { "" } else { "s" }, who.unwrap_or_default()
             ),
             Lang::Zh => format!(
-                "服务器的 Certificate 消息（{} 字节）在帧 {} 中以明文经过网络，路径上的任何人都能读到；它只包含公钥和 CA 的签名——如果私钥这样发送，任何旁观者都能冒充服务器。",
-                cert.hs.length, cert.seg.frame
+                "服务器的 Certificate 消息（{} 字节）在帧 {} 中以明文经过网络，路径上的任何人都能读到。它是由 {n} 张证书组成的证书链{}。每张证书都只含公钥和签发者的签名，从不含私钥——如果私钥这样发送，任何旁观者都能冒充服务器。",
+                cert.hs.length, cert.seg.frame, who.unwrap_or_default()
             ),
         },
         vec![cert.seg.frame],
     );
+    let client_cert = c
+        .tls
+        .iter()
+        .any(|t| t.seg.from_client && t.hs.kind == "certificate");
+    let asked = c.tls.iter().any(|t| t.hs.kind == "certificate_request");
+    if !client_cert && !asked && !cert.seg.from_client {
+        s.check(
+            ctx.lang,
+            &claims::BOTH_PUBLIC_KEYS,
+            match ctx.lang {
+                Lang::En => format!(
+                    "Only the server sent a Certificate (frame {}); it asked for none (no CertificateRequest) and the client sent none. The client's key-exchange share is ephemeral and unsigned: only the server is authenticated.",
+                    cert.seg.frame
+                ),
+                Lang::Zh => format!(
+                    "只有服务器发送了 Certificate（帧 {}）；它没有索要客户端证书（没有 CertificateRequest），客户端也没有发送。客户端的密钥交换参数是临时的、未签名的：只有服务器经过了身份验证。",
+                    cert.seg.frame
+                ),
+            },
+            vec![cert.seg.frame],
+        );
+    }
+    // RFC 5280 §6 / RFC 6125: the client verifies; nothing on the wire
+    // shows it, but going on after a self-signed certificate shows the
+    // check was skipped or the certificate trusted explicitly.
+    let went_on = c.app_data[0].iter().any(|x| x.ts > cert.seg.ts);
+    s.line(match (ctx.lang, self_signed && went_on) {
+        (Lang::En, true) => "The client verifies the certificate itself, against its trust store: the name against the subjectAltName, the validity dates, the chain up to a trusted root. This one is self-signed, and the client still sent application data: it skipped the check (curl -k, --ignore-certificate-errors) or trusts this certificate explicitly.".to_string(),
+        (Lang::Zh, true) => "证书由客户端自己根据信任库验证：域名与 subjectAltName 比对、有效期、一直到受信任根证书的证书链。这张证书是自签名的，而客户端仍然发送了应用数据：它跳过了验证（curl -k、--ignore-certificate-errors），或者明确信任这张证书。".to_string(),
+        (Lang::En, false) => "The client verifies the certificate itself, against its trust store: the name against the subjectAltName, the validity dates, the chain up to a trusted root; the check happens inside the client and no packet shows it.".to_string(),
+        (Lang::Zh, false) => "证书由客户端自己根据信任库验证：域名与 subjectAltName 比对、有效期、一直到受信任根证书的证书链；验证在客户端内部进行，没有哪个包能显示它。".to_string(),
+    });
 }
 
 /// Several names served from one address, told apart by SNI (RFC 6066 §3).
@@ -455,7 +624,10 @@ fn sni_check(ctx: &Ctx, s: &mut Step) {
     };
     let list: Vec<String> = names
         .iter()
-        .map(|(n, f)| format!("{n} (frame {f})"))
+        .map(|(n, f)| match ctx.lang {
+            Lang::En => format!("{n} (frame {f})"),
+            Lang::Zh => format!("{n}（帧 {f}）"),
+        })
         .collect();
     s.cite(&[8]);
     s.fact(
@@ -463,11 +635,8 @@ fn sni_check(ctx: &Ctx, s: &mut Step) {
         json!({"server": ip.to_string(), "sni": names.keys().collect::<Vec<_>>()}),
     );
     s.check(
-        8,
-        ctx.t(
-            "An SSL certificate is bound to an IP address, so one IP cannot serve several domain names.",
-            "证书与 IP 地址绑定，所以一个 IP 只能对应一个域名。",
-        ),
+        ctx.lang,
+        &claims::CERT_BOUND_IP,
         match ctx.lang {
             Lang::En => format!(
                 "One server address, {ip}, was asked for {} by name: each ClientHello carries the server name (SNI) in the clear, and the server picks the certificate for that name. Certificates are bound to names, not to addresses.",

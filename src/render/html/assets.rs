@@ -18,7 +18,7 @@ header h1{margin:0;font-size:20px}
 .conns{list-style:none;margin:2px 4px 6px;padding:0;font-size:12px;display:flex;flex-wrap:wrap;gap:2px 14px}
 .conns i,.wf-name i,.wf-legend i{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:5px;vertical-align:-1px}
 .step{background:#fff;border:1px solid #d0d7de;border-left:6px solid #8c959f;border-radius:6px;margin:0 0 10px;padding:8px 12px;cursor:pointer}
-.step.observed{border-left-color:#1a7f37}.step.inferred{border-left-color:#bf8700}.step.not_visible{border-left-color:#8c959f}
+.step.observed{border-left-color:#1a7f37}.step.inferred{border-left-color:#bf8700}.step.not_visible{border-left-color:#8c959f}.step.not_applicable{border-left-color:#d0d7de}
 .step:focus-visible{outline:3px solid #0969da;outline-offset:2px}
 .step.active{outline:3px solid #0969da;background:#f3f8ff}
 .step h3{margin:0 0 4px;font-size:15px}

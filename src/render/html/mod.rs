@@ -36,6 +36,7 @@ fn status_class(s: Status) -> &'static str {
         Status::Observed => "observed",
         Status::Inferred => "inferred",
         Status::NotVisible => "not_visible",
+        Status::NotApplicable => "not_applicable",
     }
 }
 
@@ -44,6 +45,7 @@ fn status_word(s: Status, lang: Lang) -> &'static str {
         Status::Observed => lang.t("observed", "已观察到"),
         Status::Inferred => lang.t("inferred", "推断"),
         Status::NotVisible => lang.t("not visible", "不可见"),
+        Status::NotApplicable => lang.t("not applicable", "不适用"),
     }
 }
 
@@ -203,12 +205,11 @@ fn step(s: &Step, i: usize, lang: Lang, out: &mut String) {
     for c in &s.notes_check {
         let _ = write!(
             out,
-            "<div class=\"check\" data-section=\"{}\"><b>{} §{}</b><br>{}{}<br>{}{} ({} {})</div>",
+            "<div class=\"check\" data-section=\"{}\"><b>{} §{}</b><br>{}<br>{}{} ({} {})</div>",
             c.section,
             lang.t("Notes check", "笔记核对"),
             c.section,
-            lang.t("The notes say: ", "笔记说："),
-            html(&c.claim),
+            html(&c.stated(lang)),
             lang.t("The capture shows: ", "抓包显示："),
             html(&c.observed),
             lang.t("frames", "帧"),
