@@ -100,6 +100,10 @@ fn handshakes(p: &Packet) -> impl Iterator<Item = &crate::decode::tls::TlsHandsh
     tls.chain(quic)
 }
 
+fn quoted_proto(p: &Packet) -> Option<u8> {
+    p.icmp.as_ref()?.quoted.as_ref().map(|q| q.proto)
+}
+
 fn present(name: &str, p: &Packet) -> bool {
     match name {
         "frame" => true,
@@ -111,11 +115,16 @@ fn present(name: &str, p: &Packet) -> bool {
         "ipv6" => has_v6(p),
         "icmp" => p.icmp.as_ref().is_some_and(|i| i.version == 4),
         "icmpv6" => p.icmp.as_ref().is_some_and(|i| i.version == 6) || p.ndp.is_some(),
-        "tcp" => p.tcp.is_some(),
-        "udp" => p.udp.is_some(),
+        // An ICMP error's quoted header is decoded as Wireshark does.
+        "tcp" => p.tcp.is_some() || quoted_proto(p) == Some(6),
+        "udp" => p.udp.is_some() || quoted_proto(p) == Some(17),
         "dns" | "mdns" | "llmnr" => dns_messages(p).any(|m| m.protocol == name),
         "dhcp" => p.dhcp.is_some(),
-        "tls" => p.tls.as_ref().is_some_and(|t| !t.records.is_empty()),
+        "tls" => {
+            p.tls_record_start
+                || p.tls.as_ref().is_some_and(|t| !t.records.is_empty())
+                || handshakes(p).next().is_some()
+        }
         "http" => !p.http.is_empty(),
         "http.request" => p.http.iter().any(|m| m.method.is_some()),
         "http.response" => p.http.iter().any(|m| m.status.is_some()),
