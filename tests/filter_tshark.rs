@@ -119,8 +119,16 @@ fn display_filters_select_the_frames_tshark_selects() {
             let ours: Vec<u64> = our_frames(&path, f).into_iter().filter(known).collect();
             matched += ours.len();
             if theirs != ours {
-                let only_t: Vec<_> = theirs.iter().filter(|x| !ours.contains(x)).take(8).collect();
-                let only_o: Vec<_> = ours.iter().filter(|x| !theirs.contains(x)).take(8).collect();
+                let only_t: Vec<_> = theirs
+                    .iter()
+                    .filter(|x| !ours.contains(x))
+                    .take(8)
+                    .collect();
+                let only_o: Vec<_> = ours
+                    .iter()
+                    .filter(|x| !theirs.contains(x))
+                    .take(8)
+                    .collect();
                 failures.push(format!(
                     "{} {f:?}: tshark {} frames, ours {}; only tshark {only_t:?}, only ours {only_o:?}",
                     path.file_name().unwrap().to_string_lossy(),
@@ -130,7 +138,10 @@ fn display_filters_select_the_frames_tshark_selects() {
             }
         }
     }
-    assert!(matched > 1000, "the filters select too little to test: {matched}");
+    assert!(
+        matched > 1000,
+        "the filters select too little to test: {matched}"
+    );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 

@@ -67,7 +67,9 @@ fn test(v: &Val, op: Op, lit: &Lit) -> bool {
         (Val::Ip(a), Lit::Net(n, bits)) => {
             let full = u32::from(*bits) == if n.is_ipv4() { 32 } else { 128 };
             match op {
-                Op::Eq | Op::Ne if !full => in_net(*a, *n, *bits).unwrap_or(false) == (op == Op::Eq),
+                Op::Eq | Op::Ne if !full => {
+                    in_net(*a, *n, *bits).unwrap_or(false) == (op == Op::Eq)
+                }
                 _ => a.is_ipv4() == n.is_ipv4() && ordered(a.cmp(n), op),
             }
         }
@@ -157,15 +159,31 @@ fn handshake_type(kind: &str) -> Option<u64> {
         "key_update" => 24,
         "compressed_certificate" => 25,
         "message_hash" => 254,
-        other => return other.strip_prefix("unknown(")?.strip_suffix(')')?.parse().ok(),
+        other => {
+            return other
+                .strip_prefix("unknown(")?
+                .strip_suffix(')')?
+                .parse()
+                .ok()
+        }
     })
 }
 
 /// The IANA number of a response code name.
 fn rcode(name: &str) -> Option<u64> {
     const NAMES: &[&str] = &[
-        "NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED", "YXDOMAIN", "YXRRSET",
-        "NXRRSET", "NOTAUTH", "NOTZONE", "DSOTYPENI",
+        "NOERROR",
+        "FORMERR",
+        "SERVFAIL",
+        "NXDOMAIN",
+        "NOTIMP",
+        "REFUSED",
+        "YXDOMAIN",
+        "YXRRSET",
+        "NXRRSET",
+        "NOTAUTH",
+        "NOTZONE",
+        "DSOTYPENI",
     ];
     if let Some(i) = NAMES.iter().position(|n| *n == name) {
         return Some(i as u64);
@@ -216,11 +234,14 @@ fn values<'a>(name: &str, p: &'a Packet) -> Vec<Val<'a>> {
         }
         "ip.ttl" | "ip.proto" | "ipv6.hlim" => {
             if let Some(i) = ip.filter(|i| (i.version == 4) == name.starts_with("ip.")) {
-                v.push(Val::Int(u64::from(if name == "ip.proto" { i.proto } else { i.ttl })));
+                v.push(Val::Int(u64::from(if name == "ip.proto" {
+                    i.proto
+                } else {
+                    i.ttl
+                })));
             }
         }
-        "tcp.port" | "tcp.srcport" | "tcp.dstport" | "udp.port" | "udp.srcport"
-        | "udp.dstport" => {
+        "tcp.port" | "tcp.srcport" | "tcp.dstport" | "udp.port" | "udp.srcport" | "udp.dstport" => {
             let is_tcp = name.starts_with("tcp");
             let mut pair = |s: u16, d: u16| {
                 if !name.ends_with("dstport") {
@@ -258,7 +279,9 @@ fn values<'a>(name: &str, p: &'a Packet) -> Vec<Val<'a>> {
         }
         "dns.id" => v.extend(dns_messages(p).map(|m| Val::Int(u64::from(m.id)))),
         "dns.flags.response" => v.extend(dns_messages(p).map(|m| Val::Int(u64::from(m.response)))),
-        "dns.flags.rcode" => v.extend(dns_messages(p).filter_map(|m| rcode(&m.rcode).map(Val::Int))),
+        "dns.flags.rcode" => {
+            v.extend(dns_messages(p).filter_map(|m| rcode(&m.rcode).map(Val::Int)))
+        }
         "dns.qry.name" => v.extend(
             dns_messages(p)
                 .flat_map(|m| m.questions.iter())
@@ -270,12 +293,26 @@ fn values<'a>(name: &str, p: &'a Packet) -> Vec<Val<'a>> {
         "tls.handshake.extensions_server_name" => {
             v.extend(handshakes(p).filter_map(|h| h.sni.as_deref().map(Val::Str)))
         }
-        "http.request.method" => v.extend(p.http.iter().filter_map(|m| m.method.as_deref().map(Val::Str))),
-        "http.request.uri" => v.extend(p.http.iter().filter_map(|m| m.target.as_deref().map(Val::Str))),
-        "http.host" => v.extend(p.http.iter().filter_map(|m| m.host.as_deref().map(Val::Str))),
-        "http.response.code" => {
-            v.extend(p.http.iter().filter_map(|m| m.status.map(|s| Val::Int(u64::from(s)))))
-        }
+        "http.request.method" => v.extend(
+            p.http
+                .iter()
+                .filter_map(|m| m.method.as_deref().map(Val::Str)),
+        ),
+        "http.request.uri" => v.extend(
+            p.http
+                .iter()
+                .filter_map(|m| m.target.as_deref().map(Val::Str)),
+        ),
+        "http.host" => v.extend(
+            p.http
+                .iter()
+                .filter_map(|m| m.host.as_deref().map(Val::Str)),
+        ),
+        "http.response.code" => v.extend(
+            p.http
+                .iter()
+                .filter_map(|m| m.status.map(|s| Val::Int(u64::from(s)))),
+        ),
         _ => {}
     }
     v

@@ -126,7 +126,10 @@ fn string(chars: &[char], col: usize) -> Result<(String, usize), FilterError> {
             }
         }
     }
-    Err(FilterError::at(col, "string is not closed by a double quote"))
+    Err(FilterError::at(
+        col,
+        "string is not closed by a double quote",
+    ))
 }
 
 #[cfg(test)]

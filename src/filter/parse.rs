@@ -62,12 +62,20 @@ pub const FIELDS: &[(&str, Kind, &str)] = &[
     ("mdns", Kind::Proto, "multicast DNS (port 5353)"),
     ("llmnr", Kind::Proto, "LLMNR (port 5355)"),
     ("dns.id", Kind::Int, "DNS transaction id"),
-    ("dns.flags.response", Kind::Bool, "DNS message is a response"),
+    (
+        "dns.flags.response",
+        Kind::Bool,
+        "DNS message is a response",
+    ),
     ("dns.flags.rcode", Kind::Int, "DNS response code"),
     ("dns.qry.name", Kind::Str, "DNS question name"),
     ("dhcp", Kind::Proto, "DHCP"),
     ("tls", Kind::Proto, "TLS"),
-    ("tls.handshake.type", Kind::Int, "TLS handshake message type"),
+    (
+        "tls.handshake.type",
+        Kind::Int,
+        "TLS handshake message type",
+    ),
     (
         "tls.handshake.extensions_server_name",
         Kind::Str,
@@ -191,7 +199,10 @@ impl Parser<'_> {
     fn primary(&mut self) -> Result<Expr, FilterError> {
         let col = self.col();
         let Some(t) = self.peek().cloned() else {
-            return Err(FilterError::at(col, "a field or protocol name is missing here"));
+            return Err(FilterError::at(
+                col,
+                "a field or protocol name is missing here",
+            ));
         };
         self.at += 1;
         match t.tok {
@@ -209,7 +220,10 @@ impl Parser<'_> {
                 let Some((name, kind)) = field(&w) else {
                     return Err(FilterError::at(
                         col,
-                        format!("\"{}\" is not a field or protocol this tool knows", crate::render::escape(&w)),
+                        format!(
+                            "\"{}\" is not a field or protocol this tool knows",
+                            crate::render::escape(&w)
+                        ),
                     ));
                 };
                 self.relation(name, kind)
@@ -248,9 +262,7 @@ impl Parser<'_> {
                         .size_limit(1 << 20)
                         .build()
                         .map(|r| Expr::Matches(name, r))
-                        .map_err(|e| {
-                            FilterError::at(col, format!("not a regular expression: {e}"))
-                        })
+                        .map_err(|e| FilterError::at(col, format!("not a regular expression: {e}")))
                 };
             }
             _ => return Ok(Expr::Present(name)),

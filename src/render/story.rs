@@ -64,10 +64,7 @@ pub fn frame_list_short(frames: &[u64], max: usize, lang: Lang) -> String {
     if runs.len() <= max {
         return frame_list(frames);
     }
-    let shown: Vec<u64> = runs[..max]
-        .iter()
-        .flat_map(|&(a, b)| a..=b)
-        .collect();
+    let shown: Vec<u64> = runs[..max].iter().flat_map(|&(a, b)| a..=b).collect();
     let more = frames.len() - shown.len();
     match lang {
         Lang::En => format!("{}, … and {more} more", frame_list(&shown)),

@@ -758,10 +758,31 @@ pub fn packet_verbose(p: &Packet, out: &mut String) {
     };
     // Layers in the order they are on the wire, not alphabetically.
     const WIRE_ORDER: &[&str] = &[
-        "eth", "vlan", "sll", "arp", "ndp", "ip", "icmp", "tcp", "udp", "dhcp", "dns",
-        "dns_more", "quic", "quic_more", "tls", "http", "websocket", "errors",
+        "eth",
+        "vlan",
+        "sll",
+        "arp",
+        "ndp",
+        "ip",
+        "icmp",
+        "tcp",
+        "udp",
+        "dhcp",
+        "dns",
+        "dns_more",
+        "quic",
+        "quic_more",
+        "tls",
+        "http",
+        "websocket",
+        "errors",
     ];
-    let rank = |k: &str| WIRE_ORDER.iter().position(|w| *w == k).unwrap_or(WIRE_ORDER.len());
+    let rank = |k: &str| {
+        WIRE_ORDER
+            .iter()
+            .position(|w| *w == k)
+            .unwrap_or(WIRE_ORDER.len())
+    };
     let mut layers: Vec<(&String, &serde_json::Value)> = map.iter().collect();
     layers.sort_by_key(|(k, _)| rank(k));
     for (key, value) in layers {
@@ -969,7 +990,12 @@ pub fn conversations_narrow(
         })
         .collect();
     let w = |it: &mut dyn Iterator<Item = usize>, min: usize| it.max().unwrap_or(0).max(min);
-    let wn = w(&mut rows.iter().map(|r| r.stream.map_or(0, |s| s.to_string().len())), 1);
+    let wn = w(
+        &mut rows
+            .iter()
+            .map(|r| r.stream.map_or(0, |s| s.to_string().len())),
+        1,
+    );
     let wc = w(&mut rows.iter().map(|r| r.client.len()), 6);
     let ws = w(&mut rows.iter().map(|r| r.server.len()), 6);
     let wp = w(&mut counts.iter().map(|c| c.0.len()), 7);

@@ -34,39 +34,91 @@ pub struct Chunk {
     pub bytes: Vec<u8>,
     /// The bytes, escaped as in the text output.
     pub text: String,
+    /// Bytes of the stream here that the capture does not hold (cut by
+    /// the snap length, or never captured); `bytes` is then empty.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub missing: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// Sequence-space reassembly of one direction.
 #[derive(Default)]
 struct Direction {
     next: Option<u32>,
-    /// Segments ahead of a hole, by relative start.
-    held: BTreeMap<u32, (u64, Vec<u8>)>,
+    /// Segments ahead of a hole, by sequence number: frame, captured
+    /// bytes, length on the wire.
+    held: BTreeMap<u32, (u64, Vec<u8>, usize)>,
 }
 
 impl Direction {
-    fn push(&mut self, frame: u64, seq: u32, data: &[u8], node: u8, out: &mut Vec<Chunk>) {
+    /// A segment of `wire` bytes at `seq`, of which `data` were captured.
+    fn push(
+        &mut self,
+        frame: u64,
+        seq: u32,
+        data: &[u8],
+        wire: usize,
+        node: u8,
+        out: &mut Vec<Chunk>,
+    ) {
         let next = *self.next.get_or_insert(seq);
         let off = seq.wrapping_sub(next) as i32;
         if off > 0 {
-            self.held.entry(seq).or_insert((frame, data.to_vec()));
+            self.held.entry(seq).or_insert((frame, data.to_vec(), wire));
             return;
         }
         let skip = off.unsigned_abs() as usize;
-        if skip >= data.len() {
+        if skip >= wire {
             return;
         }
-        let fresh = &data[skip..];
-        self.next = Some(next.wrapping_add(fresh.len() as u32));
-        out.push(chunk(frame, node, fresh.to_vec()));
-        // Held segments the hole was waiting for.
+        self.next = Some(next.wrapping_add((wire - skip) as u32));
+        if skip < data.len() {
+            out.push(chunk(frame, node, data[skip..].to_vec()));
+        }
+        let missing = wire - skip.max(data.len());
+        if missing > 0 {
+            out.push(Chunk {
+                frame,
+                node,
+                bytes: Vec::new(),
+                text: String::new(),
+                missing,
+            });
+        }
+        self.release(node, out);
+    }
+
+    /// Held segments the hole was waiting for.
+    fn release(&mut self, node: u8, out: &mut Vec<Chunk>) {
         while let Some((&s, _)) = self.held.iter().next() {
             let next = self.next.unwrap_or(s);
             if (s.wrapping_sub(next) as i32) > 0 {
                 break;
             }
-            let Some((f, d)) = self.held.remove(&s) else { break };
-            self.push(f, s, &d, node, out);
+            let Some((f, d, w)) = self.held.remove(&s) else {
+                break;
+            };
+            self.push(f, s, &d, w, node, out);
+        }
+    }
+
+    /// At the end: what is still held lies after bytes never captured;
+    /// it is given after a note of the gap.
+    fn finish(&mut self, node: u8, out: &mut Vec<Chunk>) {
+        while let Some((&s, (f, _, _))) = self.held.iter().next() {
+            let next = self.next.unwrap_or(s);
+            out.push(Chunk {
+                frame: *f,
+                node,
+                bytes: Vec::new(),
+                text: String::new(),
+                missing: s.wrapping_sub(next) as usize,
+            });
+            self.next = Some(s);
+            self.release(node, out);
         }
     }
 }
@@ -78,6 +130,7 @@ fn chunk(frame: u64, node: u8, bytes: Vec<u8>) -> Chunk {
         node,
         bytes,
         text,
+        missing: 0,
     }
 }
 
@@ -91,7 +144,16 @@ pub fn escape_bytes(b: &[u8]) -> String {
         for c in piece.valid().chars() {
             match c {
                 '\n' => out.push_str("\\n\n"),
-                c => out.push_str(&netexplain::render::escape(c.encode_utf8(&mut [0; 4]))),
+                c => {
+                    let mut buf = [0; 4];
+                    let e = netexplain::render::escape(c.encode_utf8(&mut buf));
+                    if (c as u32) >= 0x80 && e.len() > c.len_utf8() {
+                        // A C1 control is a character, not the byte \xNN.
+                        let _ = write!(out, "\\u{{{:04x}}}", c as u32);
+                    } else {
+                        out.push_str(&e);
+                    }
+                }
             }
         }
         for x in piece.invalid() {
@@ -154,21 +216,31 @@ pub fn run(
             }
         }
         let d = &mut dirs[usize::from(node)];
-        if t.flag_bits & 0x02 != 0 {
+        if t.flag_bits & 0x02 != 0 && d.next.is_none() {
             d.next = Some(t.seq.wrapping_add(1));
         }
         if t.payload_len > 0 {
             let payload = decode_frame(f).payload;
-            let n = payload.len().min(t.payload_len as usize);
-            d.push(p.frame, t.seq, &payload[..n], node, &mut chunks);
+            let wire = t.payload_len as usize;
+            let n = payload.len().min(wire);
+            d.push(p.frame, t.seq, &payload[..n], wire, node, &mut chunks);
         }
         Ok(())
     });
+    for (n, d) in dirs.iter_mut().enumerate() {
+        d.finish(n as u8, &mut chunks);
+    }
     let Some((client, server)) = nodes else {
-        bail!("{}: no TCP stream {stream} (streams are numbered from 0, as tcp.stream)", path.display());
+        bail!(
+            "{}: no TCP stream {stream} (streams are numbered from 0, as tcp.stream)",
+            path.display()
+        );
     };
     if kind == Kind::Http && !saw_http {
-        bail!("{}: TCP stream {stream} carries no HTTP/1.x message this tool decoded", path.display());
+        bail!(
+            "{}: TCP stream {stream} carries no HTTP/1.x message this tool decoded",
+            path.display()
+        );
     }
     let mut out = String::new();
     if json {
@@ -186,7 +258,11 @@ pub fn run(
             client: &client,
             server: &server,
             chunks: &chunks,
-            tls_records: if kind == Kind::Tls { records } else { Vec::new() },
+            tls_records: if kind == Kind::Tls {
+                records
+            } else {
+                Vec::new()
+            },
         };
         out = serde_json::to_string_pretty(&o)?;
         out.push('\n');
@@ -209,6 +285,20 @@ pub fn run(
             }
         } else {
             for c in &chunks {
+                if c.missing > 0 {
+                    let _ = writeln!(
+                        out,
+                        "── frame {} {} {} bytes missing in the capture",
+                        c.frame,
+                        if c.node == 0 {
+                            "node 0 → node 1"
+                        } else {
+                            "node 1 → node 0"
+                        },
+                        c.missing
+                    );
+                    continue;
+                }
                 let _ = writeln!(
                     out,
                     "── frame {} {} {} bytes",
@@ -227,7 +317,11 @@ pub fn run(
             }
         }
         let total = |n: u8| -> usize {
-            chunks.iter().filter(|c| c.node == n).map(|c| c.bytes.len()).sum()
+            chunks
+                .iter()
+                .filter(|c| c.node == n)
+                .map(|c| c.bytes.len())
+                .sum()
         };
         let _ = writeln!(
             out,

@@ -45,8 +45,7 @@ impl FilterArgs {
     ) -> Option<std::path::PathBuf> {
         match (file, read) {
             (Some(f), Some(r)) => {
-                self.expression
-                    .insert(0, f.to_string_lossy().into_owned());
+                self.expression.insert(0, f.to_string_lossy().into_owned());
                 Some(r)
             }
             (f, r) => f.or(r),
@@ -167,5 +166,6 @@ pub fn width(requested: Option<usize>) -> Option<usize> {
     if !term.is_term() {
         return None;
     }
-    term.size_checked().map(|(_, cols)| usize::from(cols).max(40))
+    term.size_checked()
+        .map(|(_, cols)| usize::from(cols).max(40))
 }

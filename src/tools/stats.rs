@@ -123,7 +123,13 @@ impl Stats {
             d.bytes += len;
             d.rx_packets += 1;
             d.rx_bytes += len;
-            let pair = |a: String, b: String| if a < b { format!("{a} {b}") } else { format!("{b} {a}") };
+            let pair = |a: String, b: String| {
+                if a < b {
+                    format!("{a} {b}")
+                } else {
+                    format!("{b} {a}")
+                }
+            };
             seen[1].insert(pair(ip.src.to_string(), ip.dst.to_string()));
             if let Some((sp, dp)) = p.ports() {
                 let k = pair(format!("{}:{sp}", ip.src), format!("{}:{dp}", ip.dst));
@@ -132,7 +138,11 @@ impl Stats {
         }
         if let Some(e) = &p.eth {
             let (a, b) = (e.src.to_string(), e.dst.to_string());
-            seen[0].insert(if a < b { format!("{a} {b}") } else { format!("{b} {a}") });
+            seen[0].insert(if a < b {
+                format!("{a} {b}")
+            } else {
+                format!("{b} {a}")
+            });
         }
         let sec = ((p.ts - t0).max(0.0)) as usize;
         if sec < 86_400 * 366 {
@@ -190,7 +200,11 @@ pub fn run(
 }
 
 fn text(s: &Stats, out: &mut String) {
-    let _ = writeln!(out, "Protocol hierarchy ({} frames, {} bytes)", s.frames, s.bytes);
+    let _ = writeln!(
+        out,
+        "Protocol hierarchy ({} frames, {} bytes)",
+        s.frames, s.bytes
+    );
     for (path, c) in &s.hierarchy {
         let depth = path.matches('/').count();
         let name = path.rsplit('/').next().unwrap_or(path);
