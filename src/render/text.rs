@@ -1002,11 +1002,20 @@ pub fn conversations_narrow(
     let wb = w(&mut counts.iter().map(|c| c.1.len()), 7);
     let fixed = wn + 1 + 4 + 1 + wc + 1 + ws + 1 + wp + 1 + wb + 1 + 8 + 1 + 8 + 2;
     let app_room = MAX.saturating_sub(fixed).max(8);
-    let _ = writeln!(
-        out,
-        "{:<wn$} {:<4} {:<wc$} {:<ws$} {:>wp$} {:>wb$} {:>8} {:>8}  application",
-        "#", "", "client", "server", "packets", "bytes", "start", "duration",
+    let head = format!(
+        "{:<wn$} {:<4} {:<wc$} {:<ws$} {:>wp$} {:>wb$} {:>8} {:>8}  {}",
+        "#",
+        "",
+        "client",
+        "server",
+        "packets",
+        "bytes",
+        "start",
+        "duration",
+        if app_room >= 11 { "application" } else { "app" },
     );
+    out.push_str(&head);
+    out.push('\n');
     for (r, (packets, bytes)) in rows.iter().zip(&counts) {
         let mut app = super::escape(r.app.as_deref().unwrap_or("")).into_owned();
         if r.partial {
