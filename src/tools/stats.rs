@@ -87,7 +87,8 @@ fn layers(p: &Packet) -> Vec<&'static str> {
     if p.quic.is_some() {
         l.push("quic");
     }
-    if p.tls.as_ref().is_some_and(|t| !t.records.is_empty()) {
+    // As Wireshark: TLS on a frame that begins a record, complete or not.
+    if p.tls_record_start || p.tls.as_ref().is_some_and(|t| !t.records.is_empty()) {
         l.push("tls");
     }
     if !p.http.is_empty() {
