@@ -648,6 +648,7 @@ impl Progress {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn explain(
     path: &std::path::Path,
     options: Options,
@@ -752,6 +753,7 @@ fn packets(
     } = extra;
     let mut bad_filter = None;
     let mut prev: Option<f64> = None;
+    let mut passed = 0u64;
     let (summary, failure) = pipeline::run_frames(&mut reader, &mut tracker, count, |f, p| {
         let start = *t0.get_or_insert(p.ts);
         match select.keep(f, p) {
@@ -762,6 +764,7 @@ fn packets(
                 return Err(io::Error::other("filter"));
             }
         }
+        passed += 1;
         if quiet {
             return Ok(());
         }
@@ -809,6 +812,12 @@ fn packets(
     if !no_summary {
         let mut s = String::new();
         text::summary(&summary, &mut s);
+        if select.active() {
+            s.push_str(&format!(
+                "  frames that passed the filters: {passed} of {}\n",
+                summary.frames
+            ));
+        }
         if format == Format::Json {
             out.flush().ok();
             eprint!("{s}");

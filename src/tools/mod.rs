@@ -5,7 +5,7 @@
 pub mod follow;
 pub mod stats;
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 use netexplain::capture::Frame;
 use netexplain::decode::Packet;
 use netexplain::filter::Filter;
@@ -20,7 +20,7 @@ pub struct FilterArgs {
     pub display_filter: Option<String>,
     /// Capture filter in tcpdump's syntax after the file, e.g. 'port 53' (compiled by
     /// libpcap: needs the `live` feature).
-    #[arg(value_name = "EXPRESSION", trailing_var_arg = true)]
+    #[arg(value_name = "EXPRESSION")]
     pub expression: Vec<String>,
     /// Do not resolve addresses or ports (accepted for tcpdump's -n / -nn: nothing is
     /// ever resolved).
@@ -77,7 +77,7 @@ impl FilterArgs {
         }
         #[cfg(not(feature = "live"))]
         {
-            bail!(
+            anyhow::bail!(
                 "the capture filter {:?} needs libpcap's compiler, which this build does not have: \
                  rebuild with `cargo build --release --features live`, or use a display filter \
                  (-Y, e.g. -Y 'udp.port == 53')",
@@ -88,6 +88,15 @@ impl FilterArgs {
 }
 
 impl Selector {
+    /// Whether any filter was given.
+    pub fn active(&self) -> bool {
+        #[cfg(feature = "live")]
+        if self.bpf.is_some() {
+            return true;
+        }
+        self.display.is_some()
+    }
+
     /// Whether the frame passes every filter given.
     pub fn keep(&mut self, frame: &Frame, p: &Packet) -> Result<bool> {
         #[cfg(feature = "live")]
