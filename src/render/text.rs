@@ -819,6 +819,8 @@ fn write_value(v: &serde_json::Value, depth: usize, out: &mut String) {
                 {
                     let _ = writeln!(out, "{pad}{k}:");
                     write_value(v, depth + 1, out);
+                } else if let Some(named) = named_numbers(k, v) {
+                    let _ = writeln!(out, "{pad}{k}: {named}");
                 } else {
                     let _ = writeln!(out, "{pad}{k}: {}", scalar(v));
                 }
@@ -837,6 +839,34 @@ fn write_value(v: &serde_json::Value, depth: usize, out: &mut String) {
         other => {
             let _ = writeln!(out, "{pad}{}", scalar(other));
         }
+    }
+}
+
+/// TLS code points written with their IANA names: "0x1301
+/// TLS_AES_128_GCM_SHA256", "x25519 (0x001d)"; unknown ones as hex.
+fn named_numbers(key: &str, v: &serde_json::Value) -> Option<String> {
+    let name: fn(u16) -> Option<&'static str> = match key {
+        "cipher_suites" | "cipher_suite" => tls::cipher_suite_name,
+        "supported_groups" | "key_share_groups" => tls::group_name,
+        "signature_algorithms" => tls::signature_scheme_name,
+        "extensions" => tls::extension_name,
+        _ => return None,
+    };
+    let one = |x: &serde_json::Value| -> Option<String> {
+        let n = u16::try_from(x.as_u64()?).ok()?;
+        Some(match name(n) {
+            Some(s) => format!("{s} (0x{n:04x})"),
+            None if tls::is_grease(n) => format!("GREASE (0x{n:04x})"),
+            None => format!("0x{n:04x}"),
+        })
+    };
+    match v {
+        serde_json::Value::Array(a) => a
+            .iter()
+            .map(one)
+            .collect::<Option<Vec<_>>>()
+            .map(|v| v.join(", ")),
+        x => one(x),
     }
 }
 
