@@ -168,3 +168,32 @@ fn a_bad_filter_names_its_column() {
         assert_eq!(caret.len(), *col, "{f}: {err}");
     }
 }
+
+#[test]
+fn display_filters_apply_to_conversations_and_the_story() {
+    let f = sample("curl-redirect.pcapng");
+    let f = f.to_str().unwrap();
+    let all = ndjson(&["conversations", f, "--format", "json"]);
+    let one = ndjson(&[
+        "conversations",
+        f,
+        "--format",
+        "json",
+        "-Y",
+        "tcp.stream == 1",
+    ]);
+    assert_eq!(one.len(), 1);
+    let full = all.iter().find(|c| c["stream"] == 1).unwrap();
+    assert_eq!(&one[0], full, "the row is built from the same frames");
+    // The story without the ARP frames: two fewer frames, and the next hop
+    // is no longer observed but inferred.
+    let s = story("curl-redirect.pcapng", &["--lang", "en"]);
+    let filtered = story("curl-redirect.pcapng", &["--lang", "en", "-Y", "not arp"]);
+    assert_eq!(s["frames"], 37);
+    assert_eq!(filtered["frames"], 35);
+    assert_eq!(step(&s["page_loads"][0], "arp")["status"], "observed");
+    assert_eq!(
+        step(&filtered["page_loads"][0], "arp")["status"],
+        "inferred"
+    );
+}

@@ -1051,10 +1051,15 @@ pub fn conversations_narrow(
         if r.partial {
             app.push_str(" (partial)");
         }
-        if textwrap::core::display_width(&app) > app_room {
+        // An application that does not fit goes on a line of its own
+        // under the row, cut to the width only if even that is too short.
+        let indent = wn + 1 + 5;
+        let below = textwrap::core::display_width(&app) > app_room;
+        let room = if below { MAX - indent } else { app_room };
+        if textwrap::core::display_width(&app) > room {
             let mut cut = String::new();
             for c in app.chars() {
-                if textwrap::core::display_width(&cut) + 2 > app_room {
+                if textwrap::core::display_width(&cut) + 2 > room {
                     break;
                 }
                 cut.push(c);
@@ -1062,6 +1067,11 @@ pub fn conversations_narrow(
             cut.push('…');
             app = cut;
         }
+        let (app, under) = if below {
+            (String::new(), Some(app))
+        } else {
+            (app, None)
+        };
         let line = format!(
             "{:<wn$} {:<4} {:<wc$} {:<ws$} {:>wp$} {:>wb$} {:>8.3} {:>8.3}  {}",
             r.stream.map(|s| s.to_string()).unwrap_or_default(),
@@ -1076,5 +1086,8 @@ pub fn conversations_narrow(
         );
         out.push_str(line.trim_end());
         out.push('\n');
+        if let Some(u) = under {
+            let _ = writeln!(out, "{}{u}", " ".repeat(indent));
+        }
     }
 }
