@@ -104,19 +104,43 @@ fn our_frames(path: &std::path::Path, filter: &str) -> Vec<u64> {
         .collect()
 }
 
+// Display filters do not depend on the `live` feature: the comparison runs
+// once, in the default build.
+#[cfg_attr(feature = "live", ignore)]
 #[test]
 fn display_filters_select_the_frames_tshark_selects() {
     if !have_tshark() {
         return;
     }
+    let samples = all_samples();
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let results: Vec<(usize, Vec<String>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = samples
+            .chunks(samples.len().div_ceil(threads))
+            .map(|part| scope.spawn(move || compare(part)))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let matched: usize = results.iter().map(|r| r.0).sum();
+    let failures: Vec<String> = results.into_iter().flat_map(|r| r.1).collect();
+    assert!(
+        matched > 1000,
+        "the filters select too little to test: {matched}"
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Frames selected by ours on `paths`, and every disagreement with tshark.
+fn compare(paths: &[std::path::PathBuf]) -> (usize, Vec<String>) {
     let mut failures = Vec::new();
     let mut matched = 0usize;
-    for path in all_samples() {
+    for path in paths {
+        let path = path.as_path();
         for f in FILTERS {
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
             let known = |n: &u64| !KNOWN.iter().any(|(s, fr, _)| *s == name && fr == n);
-            let theirs: Vec<u64> = tshark_frames(&path, f).into_iter().filter(known).collect();
-            let ours: Vec<u64> = our_frames(&path, f).into_iter().filter(known).collect();
+            let theirs: Vec<u64> = tshark_frames(path, f).into_iter().filter(known).collect();
+            let ours: Vec<u64> = our_frames(path, f).into_iter().filter(known).collect();
             matched += ours.len();
             if theirs != ours {
                 let only_t: Vec<_> = theirs
@@ -138,11 +162,7 @@ fn display_filters_select_the_frames_tshark_selects() {
             }
         }
     }
-    assert!(
-        matched > 1000,
-        "the filters select too little to test: {matched}"
-    );
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    (matched, failures)
 }
 
 #[test]

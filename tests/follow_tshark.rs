@@ -124,6 +124,8 @@ fn theirs(path: &std::path::Path, stream: u64) -> [Vec<u8>; 2] {
     dirs
 }
 
+// Independent of the `live` feature: compared once, in the default build.
+#[cfg_attr(feature = "live", ignore)]
 #[test]
 fn follow_gives_the_bytes_tshark_follows() {
     if !have_tshark() {

@@ -5,13 +5,11 @@
 use anyhow::{bail, Context, Result};
 use netexplain::capture::CaptureReader;
 use netexplain::decode::decode_frame;
-use netexplain::filter::Filter;
 use netexplain::flow::Tracker;
 use netexplain::pipeline;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::process::ExitCode;
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -171,13 +169,7 @@ pub fn run(
     json: bool,
     mut tracker: Tracker,
 ) -> Result<ExitCode> {
-    let filter = match &display_filter {
-        Some(src) => Some(
-            Filter::parse(src)
-                .map_err(|e| anyhow::anyhow!("bad display filter (-Y):\n{}", e.pointed(src)))?,
-        ),
-        None => None,
-    };
+    let filter = super::display_filter(display_filter.as_deref())?;
     let mut reader = CaptureReader::open(path).with_context(|| path.display().to_string())?;
     let mut nodes: Option<(String, String)> = None;
     let mut dirs = [Direction::default(), Direction::default()];
@@ -330,10 +322,7 @@ pub fn run(
             total(1)
         );
     }
-    match std::io::stdout().lock().write_all(out.as_bytes()) {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-        r => r.context("writing output")?,
-    }
+    super::write_stdout(&out)?;
     if let Some(e) = failure {
         eprintln!("netexplain: {}: {e}", path.display());
         return Ok(ExitCode::FAILURE);

@@ -53,13 +53,7 @@ impl FilterArgs {
     }
 
     pub fn compile(&self) -> Result<Selector> {
-        let display = match &self.display_filter {
-            Some(src) => Some(
-                Filter::parse(src)
-                    .map_err(|e| anyhow::anyhow!("bad display filter (-Y):\n{}", e.pointed(src)))?,
-            ),
-            None => None,
-        };
+        let display = display_filter(self.display_filter.as_deref())?;
         let expr = self.expression.join(" ");
         if expr.trim().is_empty() {
             return Ok(Selector {
@@ -150,6 +144,26 @@ mod bpf {
             let data = frame.data;
             Ok(self.program(frame.linktype)?.filter(data))
         }
+    }
+}
+
+/// A display filter, parsed; a mistake is shown with a caret under it.
+pub fn display_filter(src: Option<&str>) -> Result<Option<Filter>> {
+    src.map(|src| {
+        Filter::parse(src)
+            .map_err(|e| anyhow::anyhow!("bad display filter (-Y):\n{}", e.pointed(src)))
+    })
+    .transpose()
+}
+
+/// Writes the output; a reader that went away (a closed pipe) is not an
+/// error.
+pub fn write_stdout(out: &str) -> Result<()> {
+    use anyhow::Context as _;
+    use std::io::Write as _;
+    match std::io::stdout().lock().write_all(out.as_bytes()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        r => r.context("writing output"),
     }
 }
 

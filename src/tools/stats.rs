@@ -6,13 +6,11 @@
 use anyhow::{Context, Result};
 use netexplain::capture::CaptureReader;
 use netexplain::decode::Packet;
-use netexplain::filter::Filter;
 use netexplain::flow::Tracker;
 use netexplain::pipeline;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::process::ExitCode;
 
 #[derive(Default, Serialize, Clone, Copy)]
@@ -161,13 +159,7 @@ pub fn run(
     json: bool,
     mut tracker: Tracker,
 ) -> Result<ExitCode> {
-    let filter = match &display_filter {
-        Some(src) => Some(
-            Filter::parse(src)
-                .map_err(|e| anyhow::anyhow!("bad display filter (-Y):\n{}", e.pointed(src)))?,
-        ),
-        None => None,
-    };
+    let filter = super::display_filter(display_filter.as_deref())?;
     let mut reader = CaptureReader::open(path).with_context(|| path.display().to_string())?;
     let mut stats = Stats::default();
     let mut seen: [BTreeSet<String>; 4] = Default::default();
@@ -189,10 +181,7 @@ pub fn run(
     } else {
         text(&stats, &mut out);
     }
-    match std::io::stdout().lock().write_all(out.as_bytes()) {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-        r => r.context("writing output")?,
-    }
+    super::write_stdout(&out)?;
     if let Some(e) = failure {
         eprintln!("netexplain: {}: {e}", path.display());
         return Ok(ExitCode::FAILURE);
