@@ -11,6 +11,7 @@ pub mod capture;
 pub mod decode;
 pub mod explain;
 pub mod export;
+pub mod filter;
 pub mod flow;
 pub mod notes;
 pub mod pipeline;

@@ -73,7 +73,9 @@ impl LimitArgs {
 struct ManyArgs {
     /// More capture files: each gets its own output in the directory `-o DIR/`
     /// (or, with --merge, all are read as one capture).
-    #[arg(value_name = "MORE", conflicts_with = "read")]
+    /// (the words after the first file that name existing files; the words
+    /// after those are a capture filter).
+    #[arg(skip)]
     more: Vec<PathBuf>,
     /// Read all the files as one capture, merged by timestamp (like mergecap).
     #[arg(long)]
@@ -121,12 +123,7 @@ enum Command {
         #[arg(value_name = "FILE", required_unless_present = "read")]
         file: Option<PathBuf>,
         /// Capture file, as with tcpdump -r.
-        #[arg(
-            short = 'r',
-            long = "read",
-            value_name = "FILE",
-            conflicts_with = "file"
-        )]
+        #[arg(short = 'r', long = "read", value_name = "FILE")]
         read: Option<PathBuf>,
         #[command(flatten)]
         many: ManyArgs,
@@ -151,6 +148,17 @@ enum Command {
         no_summary: bool,
         #[command(flatten)]
         limits: LimitArgs,
+        #[command(flatten)]
+        select: tools::FilterArgs,
+        /// Flush each line as it is written (tcpdump -l), for piping into grep.
+        #[arg(short = 'l')]
+        line_buffered: bool,
+        /// Print no packet lines, only the closing summary (tshark -q).
+        #[arg(short = 'q')]
+        quiet: bool,
+        /// Time column: -t none, -tt epoch seconds, -ttt since the previous line, -tttt UTC date.
+        #[arg(short = 't', action = clap::ArgAction::Count)]
+        time: u8,
     },
     /// Tell the story of each page load, step by step, against the notes.
     Explain {
@@ -158,12 +166,7 @@ enum Command {
         #[arg(value_name = "FILE", required_unless_present = "read")]
         file: Option<PathBuf>,
         /// Capture file, as with tcpdump -r.
-        #[arg(
-            short = 'r',
-            long = "read",
-            value_name = "FILE",
-            conflicts_with = "file"
-        )]
+        #[arg(short = 'r', long = "read", value_name = "FILE")]
         read: Option<PathBuf>,
         #[command(flatten)]
         many: ManyArgs,
@@ -190,6 +193,11 @@ enum Command {
         color: ColorChoice,
         #[command(flatten)]
         limits: LimitArgs,
+        #[command(flatten)]
+        select: tools::FilterArgs,
+        /// Wrap text at this many columns (default: the terminal's width; none when piped).
+        #[arg(long, value_name = "N")]
+        width: Option<usize>,
     },
     /// Capture live traffic (needs the `live` feature and root or CAP_NET_RAW), print each
     /// packet, and tell each page load as soon as it is over.
@@ -243,12 +251,7 @@ enum Command {
         #[arg(value_name = "FILE", required_unless_present = "read")]
         file: Option<PathBuf>,
         /// Capture file, as with tcpdump -r.
-        #[arg(
-            short = 'r',
-            long = "read",
-            value_name = "FILE",
-            conflicts_with = "file"
-        )]
+        #[arg(short = 'r', long = "read", value_name = "FILE")]
         read: Option<PathBuf>,
         #[command(flatten)]
         many: ManyArgs,
@@ -264,6 +267,52 @@ enum Command {
         format: Format,
         #[command(flatten)]
         limits: LimitArgs,
+        #[command(flatten)]
+        select: tools::FilterArgs,
+        /// Every column in full (wider than 100 columns).
+        #[arg(long)]
+        wide: bool,
+    },
+    /// The bytes of one stream put back in order, both directions marked, escaped for the
+    /// terminal (like tshark -z follow,tcp,ascii,N).
+    Follow {
+        /// tcp (stream N's bytes), http (its HTTP messages) or tls (its TLS records).
+        #[arg(value_enum)]
+        kind: tools::follow::Kind,
+        /// Stream index, as tcp.stream numbers it (from 0).
+        #[arg(value_name = "N")]
+        stream: u64,
+        /// Capture file; `-` reads standard input.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Only the frames that pass this display filter.
+        #[arg(short = 'Y', long = "display-filter", value_name = "FILTER")]
+        display_filter: Option<String>,
+        /// Output format: text, or JSON (one object with each direction's chunks).
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        #[command(flatten)]
+        limits: LimitArgs,
+    },
+    /// Statistics: protocol hierarchy, endpoints, conversations per protocol, I/O per second.
+    Stats {
+        /// Capture file; `-` reads standard input.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Only the frames that pass this display filter.
+        #[arg(short = 'Y', long = "display-filter", value_name = "FILTER")]
+        display_filter: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        #[command(flatten)]
+        limits: LimitArgs,
+    },
+    /// Print the man page (roff) to standard output.
+    Man,
+    /// Print shell completions to standard output.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
     },
     /// Write each capture as Apache Parquet tables (packets, conversations, dns, tls,
     /// http, page_loads, steps) under DIR/<table>/<capture>.parquet, in parallel.
@@ -315,7 +364,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Packets {
             file,
             read,
-            many,
+            mut many,
             output,
             verbose,
             format,
@@ -323,9 +372,20 @@ fn run(cli: Cli) -> Result<ExitCode> {
             count,
             no_summary,
             limits,
+            mut select,
+            line_buffered,
+            quiet,
+            time,
         } => {
-            let path = file.or(read).context("no capture file given")?;
+            let path = select
+                .take_file(file, read)
+                .context("no capture file given")?;
+            many.more = select.take_files();
             if multi::wanted(&many, output.as_deref()) {
+                anyhow::ensure!(
+                    !select.is_set(),
+                    "-Y and capture filters read one capture at a time: give one file, or leave out -o DIR/ and --merge"
+                );
                 set_color(ColorChoice::Never);
                 let job = batch::Job::Packets {
                     verbose,
@@ -338,12 +398,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
             } else {
                 color
             });
-            packets(&path, verbose, format, count, no_summary, limits)
+            let extra = PacketsExtra {
+                select: select.compile()?,
+                line_buffered,
+                quiet,
+                time: tools::time_format(time),
+            };
+            packets(&path, verbose, format, count, no_summary, limits, extra)
         }
         Command::Explain {
             file,
             read,
-            many,
+            mut many,
             host,
             lang,
             notes,
@@ -352,8 +418,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
             output,
             color,
             limits,
+            mut select,
+            width,
         } => {
-            let path = file.or(read).context("no capture file given")?;
+            let path = select
+                .take_file(file, read)
+                .context("no capture file given")?;
+            many.more = select.take_files();
+            let selector = select.compile()?;
             let lang = pick_lang(lang);
             let notes = match notes {
                 Some(p) => Notes::load(&p)?,
@@ -361,6 +433,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             };
             let format = multi::format_from_output(format, output.as_deref());
             if multi::wanted(&many, output.as_deref()) {
+                anyhow::ensure!(
+                    !select.is_set(),
+                    "-Y and capture filters read one capture at a time: give one file, or leave out -o DIR/ and --merge"
+                );
                 set_color(ColorChoice::Never);
                 let job = batch::Job::Explain {
                     format: multi::story_format(format),
@@ -383,6 +459,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 brief,
                 output,
                 limits,
+                ExplainExtra {
+                    select: selector,
+                    width: if format == StoryFormat::Text {
+                        tools::width(width)
+                    } else {
+                        None
+                    },
+                },
             )
         }
         Command::Live {
@@ -425,20 +509,67 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Conversations {
             file,
             read,
-            many,
+            mut many,
             output,
             sort,
             format,
             limits,
+            mut select,
+            wide,
         } => {
-            let path = file.or(read).context("no capture file given")?;
+            let path = select
+                .take_file(file, read)
+                .context("no capture file given")?;
+            many.more = select.take_files();
             if multi::wanted(&many, output.as_deref()) {
+                anyhow::ensure!(
+                    !select.is_set(),
+                    "-Y and capture filters read one capture at a time: give one file, or leave out -o DIR/ and --merge"
+                );
                 let job = batch::Job::Conversations {
                     json: format == Format::Json,
                 };
                 return multi::run(path, many, output, job, limits.limits(), None);
             }
-            conversations(&path, sort, format, limits)
+            conversations(&path, sort, format, limits, select.compile()?, wide)
+        }
+        Command::Follow {
+            kind,
+            stream,
+            file,
+            display_filter,
+            format,
+            limits,
+        } => tools::follow::run(
+            &file,
+            kind,
+            stream,
+            display_filter,
+            format == Format::Json,
+            limits.tracker(),
+        ),
+        Command::Stats {
+            file,
+            display_filter,
+            format,
+            limits,
+        } => tools::stats::run(
+            &file,
+            display_filter,
+            format == Format::Json,
+            limits.tracker(),
+        ),
+        Command::Man => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            let mut out = Vec::new();
+            clap_mangen::Man::new(cmd).render(&mut out)?;
+            io::stdout().write_all(&out).ok();
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "netexplain", &mut io::stdout());
+            Ok(ExitCode::SUCCESS)
         }
         Command::Export {
             files,
@@ -474,20 +605,48 @@ fn run(cli: Cli) -> Result<ExitCode> {
 
 mod live;
 mod multi;
+mod tools;
+
+/// What `-Y`, a capture filter, `-l`, `-q` and `-t` change in `packets`.
+struct PacketsExtra {
+    select: tools::Selector,
+    line_buffered: bool,
+    quiet: bool,
+    time: text::TimeFormat,
+}
+
+/// What `-Y`, a capture filter and `--width` change in `explain`.
+struct ExplainExtra {
+    select: tools::Selector,
+    width: Option<usize>,
+}
 
 fn conversations(
     path: &std::path::Path,
     sort: SortKey,
     format: Format,
     limits: LimitArgs,
+    mut select: tools::Selector,
+    wide: bool,
 ) -> Result<ExitCode> {
     let mut reader = CaptureReader::open(path).with_context(|| shown(path))?;
     let mut tracker = limits.tracker();
     let mut table = Conversations::default();
-    let (summary, failure) = pipeline::run(&mut reader, &mut tracker, None, |p| {
-        table.observe(p);
+    let mut bad_filter = None;
+    let (summary, failure) = pipeline::run_frames(&mut reader, &mut tracker, None, |f, p| {
+        match select.keep(f, p) {
+            Ok(true) => table.observe(p),
+            Ok(false) => {}
+            Err(e) => {
+                bad_filter = Some(e);
+                return Err(io::Error::other("filter"));
+            }
+        }
         Ok(())
     });
+    if let Some(e) = bad_filter {
+        return Err(e);
+    }
     let mut rows: Vec<&netexplain::flow::conversations::Conversation> =
         table.rows().iter().collect();
     match sort {
@@ -506,7 +665,12 @@ fn conversations(
                 out.push('\n');
             }
         }
-        Format::Text => text::conversations(&rows, summary.first_ts.unwrap_or(0.0), &mut out),
+        Format::Text if wide => {
+            text::conversations(&rows, summary.first_ts.unwrap_or(0.0), &mut out)
+        }
+        Format::Text => {
+            text::conversations_narrow(&rows, summary.first_ts.unwrap_or(0.0), &mut out)
+        }
     }
     if table.dropped > 0 {
         eprintln!(
@@ -602,6 +766,7 @@ impl Progress {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn explain(
     path: &std::path::Path,
     options: Options,
@@ -610,16 +775,29 @@ fn explain(
     brief: bool,
     output: Option<PathBuf>,
     limits: LimitArgs,
+    extra: ExplainExtra,
 ) -> Result<ExitCode> {
     let mut reader = CaptureReader::open(path).with_context(|| shown(path))?;
     let mut tracker = limits.tracker();
     let mut explainer = Explainer::new(options, notes);
     let mut progress = Progress::new(path, format != StoryFormat::Json);
-    let (summary, failure) = pipeline::run(&mut reader, &mut tracker, None, |p| {
-        explainer.observe(p);
+    let ExplainExtra { mut select, width } = extra;
+    let mut bad_filter = None;
+    let (summary, failure) = pipeline::run_frames(&mut reader, &mut tracker, None, |f, p| {
+        match select.keep(f, p) {
+            Ok(true) => explainer.observe(p),
+            Ok(false) => {}
+            Err(e) => {
+                bad_filter = Some(e);
+                return Err(io::Error::other("filter"));
+            }
+        }
         progress.frame(p);
         Ok(())
     });
+    if let Some(e) = bad_filter {
+        return Err(e);
+    }
     progress.finish();
     // The conversation state is no longer needed: free it before the
     // story is built.
@@ -629,7 +807,7 @@ fn explain(
     story.flow = Some(summary.flow.clone());
     let mut text = String::new();
     match format {
-        StoryFormat::Text => story::text(&story, brief, &mut text),
+        StoryFormat::Text => story::text_width(&story, brief, width, &mut text),
         StoryFormat::Md => story::markdown(&story, &mut text),
         StoryFormat::Json => {
             text = json::to_string(&story, true).context("serialising the story")?;
@@ -676,6 +854,7 @@ fn packets(
     count: Option<u64>,
     no_summary: bool,
     limits: LimitArgs,
+    extra: PacketsExtra,
 ) -> Result<ExitCode> {
     let mut reader = CaptureReader::open(path).with_context(|| shown(path))?;
     let mut tracker = limits.tracker();
@@ -684,18 +863,53 @@ fn packets(
     let mut line = String::with_capacity(512);
     let mut json_out = json::PacketWriter::default();
     let mut t0: Option<f64> = None;
-    let (summary, failure) = pipeline::run(&mut reader, &mut tracker, count, |p| match format {
-        Format::Json => json_out.write(p, &mut out),
-        Format::Text => {
-            line.clear();
-            let start = *t0.get_or_insert(p.ts);
-            text::packet_line(p, start, &mut line);
-            if verbose {
-                text::packet_verbose(p, &mut line);
+    let PacketsExtra {
+        mut select,
+        line_buffered,
+        quiet,
+        time,
+    } = extra;
+    let mut bad_filter = None;
+    let mut prev: Option<f64> = None;
+    let mut passed = 0u64;
+    let (summary, failure) = pipeline::run_frames(&mut reader, &mut tracker, count, |f, p| {
+        let start = *t0.get_or_insert(p.ts);
+        match select.keep(f, p) {
+            Ok(true) => {}
+            Ok(false) => return Ok(()),
+            Err(e) => {
+                bad_filter = Some(e);
+                return Err(io::Error::other("filter"));
             }
-            out.write_all(line.as_bytes())
         }
+        passed += 1;
+        if quiet {
+            return Ok(());
+        }
+        match format {
+            Format::Json => json_out.write(p, &mut out)?,
+            Format::Text => {
+                line.clear();
+                let from = match time {
+                    text::TimeFormat::Delta => prev.unwrap_or(p.ts),
+                    _ => start,
+                };
+                prev = Some(p.ts);
+                text::packet_line_timed(p, time, from, &mut line);
+                if verbose {
+                    text::packet_verbose(p, &mut line);
+                }
+                out.write_all(line.as_bytes())?;
+            }
+        }
+        if line_buffered {
+            out.flush()?;
+        }
+        Ok(())
     });
+    if let Some(e) = bad_filter {
+        return Err(e);
+    }
     let mut code = ExitCode::SUCCESS;
     match failure {
         Some(RunError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => {
@@ -716,6 +930,12 @@ fn packets(
     if !no_summary {
         let mut s = String::new();
         text::summary(&summary, &mut s);
+        if select.active() {
+            s.push_str(&format!(
+                "  frames that passed the filters: {passed} of {}\n",
+                summary.frames
+            ));
+        }
         if format == Format::Json {
             out.flush().ok();
             eprint!("{s}");

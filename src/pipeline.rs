@@ -118,6 +118,20 @@ pub fn run<F>(
 where
     F: FnMut(&Packet) -> std::io::Result<()>,
 {
+    run_frames(reader, tracker, count, |_, p| sink(p))
+}
+
+/// As [`run`], with the captured frame beside its decoding (for filters
+/// that read the raw bytes, such as BPF).
+pub fn run_frames<F>(
+    reader: &mut CaptureReader,
+    tracker: &mut Tracker,
+    count: Option<u64>,
+    mut sink: F,
+) -> (Summary, Option<RunError>)
+where
+    F: FnMut(&Frame, &Packet) -> std::io::Result<()>,
+{
     let mut s = Summary::default();
     let mut failure = None;
     loop {
@@ -135,7 +149,7 @@ where
         };
         let packet = decode_and_track(&frame, tracker);
         s.account(&packet);
-        if let Err(e) = sink(&packet) {
+        if let Err(e) = sink(&frame, &packet) {
             failure = Some(RunError::Output(e));
             break;
         }

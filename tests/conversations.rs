@@ -139,6 +139,7 @@ fn tcp_states_and_histories() {
         sample("chromium-pageload.pcapng").to_str().unwrap(),
         "--sort",
         "bytes",
+        "--wide",
     ]);
     let text = String::from_utf8(out.stdout).unwrap();
     let first = text.lines().nth(1).unwrap();

@@ -138,6 +138,10 @@ pub struct Packet {
     pub quic: Option<Box<quic::QuicPacket>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub quic_more: Vec<quic::QuicPacket>,
+    /// The frame's TCP bytes begin a TLS record (not serialised; display
+    /// filters read it).
+    #[serde(skip)]
+    pub tls_record_start: bool,
     /// What could not be decoded: truncation, malformed fields.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<String>,

@@ -27,6 +27,10 @@ pub struct TlsInfo {
     pub handshakes: Vec<TlsHandshake>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub alerts: Vec<TlsAlert>,
+    /// This frame's bytes begin a record (at a record boundary of the
+    /// stream), complete or not: Wireshark shows TLS on such a frame.
+    #[serde(skip)]
+    pub starts_record: bool,
 }
 
 impl TlsInfo {
@@ -342,6 +346,9 @@ impl TlsStream {
             if data.is_empty() {
                 return;
             }
+        }
+        if self.buf.is_empty() {
+            out.starts_record = true;
         }
         self.buf.extend_from_slice(data);
         let end = self.buf_start + self.buf.len() as u64;

@@ -512,6 +512,7 @@ impl Tracker {
             conn.indexed_closed = closed;
         }
         packet.errors.append(&mut errors);
+        packet.tls_record_start = tls_out.starts_record;
         if !tls_out.is_empty() {
             packet.tls = Some(tls_out);
         }

@@ -53,11 +53,58 @@ pub fn frame_list(frames: &[u64]) -> String {
     parts.join(", ")
 }
 
-fn wrap_into(out: &mut String, text: &str, first: &str, rest: &str) {
-    let opts = textwrap::Options::new(WIDTH)
+/// "frames 3, 5, 7–9, … and 12 more": at most `max` runs, then a count
+/// of the frames left out, so a header line stays short.
+pub fn frame_list_short(frames: &[u64], max: usize, lang: Lang) -> String {
+    let mut runs: Vec<(u64, u64)> = Vec::new();
+    for &f in frames {
+        match runs.last_mut() {
+            Some((_, end)) if f == *end + 1 => *end = f,
+            _ => runs.push((f, f)),
+        }
+    }
+    if runs.len() <= max {
+        return frame_list(frames);
+    }
+    let shown: Vec<u64> = runs[..max].iter().flat_map(|&(a, b)| a..=b).collect();
+    let more = frames.len() - shown.len();
+    match lang {
+        Lang::En => format!("{}, … and {more} more", frame_list(&shown)),
+        Lang::Zh => format!("{}，… 另 {more} 帧", frame_list(&shown)),
+    }
+}
+
+/// `s` cut to `w` columns, ending in "…" when cut.
+fn cut(s: &str, w: usize) -> String {
+    if textwrap::core::display_width(s) <= w {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let cw = textwrap::core::display_width(c.encode_utf8(&mut [0; 4]));
+        if used + cw + 1 > w {
+            break;
+        }
+        used += cw;
+        out.push(c);
+    }
+    out.push('…');
+    out
+}
+
+fn wrap_into(w: Option<usize>, out: &mut String, text: &str, first: &str, rest: &str) {
+    let text = escape(text);
+    let Some(width) = w else {
+        out.push_str(first);
+        out.push_str(&text);
+        out.push('\n');
+        return;
+    };
+    let opts = textwrap::Options::new(width)
         .initial_indent(first)
         .subsequent_indent(rest);
-    for l in textwrap::wrap(&escape(text), opts) {
+    for l in textwrap::wrap(&text, opts) {
         out.push_str(&l);
         out.push('\n');
     }
@@ -79,7 +126,12 @@ fn heading(p: &PageLoad, n: usize, lang: Lang) -> String {
 fn timing(s: &Step, lang: Lang) -> String {
     let mut t = String::new();
     if !s.frames.is_empty() {
-        let _ = write!(t, "{} {}", lang.t("frames", "帧"), frame_list(&s.frames));
+        let _ = write!(
+            t,
+            "{} {}",
+            lang.t("frames", "帧"),
+            frame_list_short(&s.frames, 6, lang)
+        );
     }
     if let Some(start) = s.start {
         let _ = write!(t, "  {start:+.3} {}", lang.t("s", "秒"));
@@ -92,7 +144,21 @@ fn timing(s: &Step, lang: Lang) -> String {
 
 /// One page load's steps, numbered `n`.
 pub fn page_load(p: &PageLoad, n: usize, lang: Lang, brief: bool, out: &mut String) {
-    let _ = writeln!(out, "{}", escape(&heading(p, n, lang)).bold());
+    page_load_width(p, n, lang, brief, Some(WIDTH), out)
+}
+
+/// One page load's steps, wrapped at `w` columns (none: not wrapped).
+pub fn page_load_width(
+    p: &PageLoad,
+    n: usize,
+    lang: Lang,
+    brief: bool,
+    w: Option<usize>,
+    out: &mut String,
+) {
+    let mut head = String::new();
+    wrap_into(w, &mut head, &heading(p, n, lang), "", "    ");
+    out.push_str(&head.bold().to_string());
     if p.connections_not_told > 0 {
         let note = match lang {
             Lang::En => format!(
@@ -106,29 +172,50 @@ pub fn page_load(p: &PageLoad, n: usize, lang: Lang, brief: bool, out: &mut Stri
                 p.connections_not_told
             ),
         };
-        wrap_into(out, &note, "    ", "    ");
+        wrap_into(w, out, &note, "    ", "    ");
     }
     for (i, s) in p.steps.iter().enumerate() {
         let title = format!("{:>2}. {}", i + 1, s.title);
-        let _ = writeln!(
-            out,
-            "{}  {}  {}",
-            title.bold(),
-            status_colored(s.status, lang),
-            timing(s, lang).dimmed()
-        );
         if brief {
-            if let Some(l) = s.lines.first().or(s.reason.as_ref()) {
-                wrap_into(out, l, "      ", "      ");
+            // One line per step: title, status and the step's first fact,
+            // cut to the width.
+            let first = s.lines.first().or(s.reason.as_ref());
+            let mut line = format!("{title}  [{}]", status_word(s.status, lang));
+            if let Some(l) = first {
+                line.push_str(" — ");
+                line.push_str(&escape(l));
             }
+            if let Some(w) = w {
+                line = cut(&line, w);
+            }
+            let _ = writeln!(out, "{line}");
+            continue;
+        }
+        let when = timing(s, lang);
+        let plain = format!("{title}  [{}]  {when}", status_word(s.status, lang));
+        if w.is_none_or(|w| textwrap::core::display_width(&plain) <= w) {
+            let _ = writeln!(
+                out,
+                "{}  {}  {}",
+                title.bold(),
+                status_colored(s.status, lang),
+                when.dimmed()
+            );
+        } else {
+            let _ = writeln!(out, "{}  {}", title.bold(), status_colored(s.status, lang));
+            let mut tmp = String::new();
+            wrap_into(w, &mut tmp, &when, "    ", "      ");
+            out.push_str(&tmp.dimmed().to_string());
+        }
+        if brief {
             continue;
         }
         for l in &s.lines {
-            wrap_into(out, l, "    • ", "      ");
+            wrap_into(w, out, l, "    • ", "      ");
         }
         if let Some(r) = &s.reason {
             let label = lang.t("why: ", "原因：");
-            wrap_into(out, &format!("{label}{r}"), "    ", "      ");
+            wrap_into(w, out, &format!("{label}{r}"), "    ", "      ");
         }
         if !s.notes.is_empty() {
             let cites: Vec<String> = s
@@ -139,14 +226,15 @@ pub fn page_load(p: &PageLoad, n: usize, lang: Lang, brief: bool, out: &mut Stri
             let label = lang.t("notes: ", "笔记：");
             let text = format!("{label}{}", cites.join(lang.t("; ", "；")));
             let mut tmp = String::new();
-            wrap_into(&mut tmp, &text, "    ", "      ");
+            wrap_into(w, &mut tmp, &text, "    ", "      ");
             out.push_str(&tmp.cyan().to_string());
         }
         for c in &s.notes_check {
             let head = format!("    {} §{}", lang.t("notes check", "笔记核对"), c.section);
             let _ = writeln!(out, "{}", head.magenta().bold());
-            wrap_into(out, &c.stated(lang), "      ", "        ");
+            wrap_into(w, out, &c.stated(lang), "      ", "        ");
             wrap_into(
+                w,
                 out,
                 &match lang {
                     Lang::En => format!(
@@ -166,17 +254,23 @@ pub fn page_load(p: &PageLoad, n: usize, lang: Lang, brief: bool, out: &mut Stri
 
 /// The whole story for a terminal. `brief` prints one line per step.
 pub fn text(story: &Story, brief: bool, out: &mut String) {
+    text_width(story, brief, Some(WIDTH), out)
+}
+
+/// The whole story, wrapped at `w` columns (none: one line per paragraph).
+pub fn text_width(story: &Story, brief: bool, w: Option<usize>, out: &mut String) {
     let lang = story.lang;
     if story.page_loads.is_empty() {
-        out.push_str(lang.t(
-            "No page load found: no DNS answer followed by a connection, and no connection to TCP 80/443 or UDP 443.\n",
-            "没有找到页面加载：没有“先解析域名再连接”的过程，也没有到 TCP 80/443 或 UDP 443 的连接。\n",
-        ));
+        let none = lang.t(
+            "No page load found: no DNS answer followed by a connection, and no connection to TCP 80/443 or UDP 443.",
+            "没有找到页面加载：没有“先解析域名再连接”的过程，也没有到 TCP 80/443 或 UDP 443 的连接。",
+        );
+        wrap_into(w, out, none, "", "");
     }
     for (n, p) in story.page_loads.iter().enumerate() {
-        page_load(p, n + 1, lang, brief, out);
+        page_load_width(p, n + 1, lang, brief, w, out);
     }
-    closing(story, out);
+    closing(story, w, out);
 }
 
 /// The closing lines: what was left out, and which notes the story did
@@ -285,10 +379,10 @@ fn closing_lines(story: &Story) -> Vec<String> {
     lines
 }
 
-fn closing(story: &Story, out: &mut String) {
+fn closing(story: &Story, w: Option<usize>, out: &mut String) {
     for l in closing_lines(story) {
         let mut tmp = String::new();
-        wrap_into(&mut tmp, &l, "", "  ");
+        wrap_into(w, &mut tmp, &l, "", "  ");
         out.push_str(&tmp.dimmed().to_string());
     }
 }

@@ -13,8 +13,61 @@ use std::fmt::Write as _;
 /// Writes the one-line view of a packet. `t0` is the first frame's time.
 /// Written straight into `out`: this runs once per frame.
 pub fn packet_line(p: &Packet, t0: f64, out: &mut String) {
+    packet_line_timed(p, TimeFormat::Relative, t0, out)
+}
+
+/// How the time column of a packet line is written, as tcpdump's `-t`
+/// options choose it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeFormat {
+    /// Seconds since the first frame (the default).
+    Relative,
+    /// No time column (`-t`).
+    None,
+    /// Seconds since the epoch (`-tt`).
+    Epoch,
+    /// Seconds since the previous frame shown (`-ttt`); `t0` is that frame's time.
+    Delta,
+    /// Date and time of day, UTC (`-tttt`).
+    Date,
+}
+
+/// "2024-05-01 12:34:56.123456" (UTC) for epoch seconds.
+pub fn utc_date(ts: f64) -> String {
+    let secs = ts.floor() as i64;
+    let micros = ((ts - ts.floor()) * 1e6).round().min(999_999.0) as i64;
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Days to civil date (H. Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}.{micros:06}",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60
+    )
+}
+
+/// A packet line with the time column in `time` format; `t0` is the first
+/// frame's time (relative) or the previous frame's (delta).
+pub fn packet_line_timed(p: &Packet, time: TimeFormat, t0: f64, out: &mut String) {
     let color = colored::control::SHOULD_COLORIZE.should_colorize();
-    let _ = write!(out, "{:>6} {:>10.6} ", p.frame, (p.ts - t0).max(0.0));
+    let _ = match time {
+        TimeFormat::Relative | TimeFormat::Delta => {
+            write!(out, "{:>6} {:>10.6} ", p.frame, (p.ts - t0).max(0.0))
+        }
+        TimeFormat::None => write!(out, "{:>6} ", p.frame),
+        TimeFormat::Epoch => write!(out, "{:>6} {:.6} ", p.frame, p.ts),
+        TimeFormat::Date => write!(out, "{:>6} {} ", p.frame, utc_date(p.ts)),
+    };
     write_endpoints(p, out);
     let (proto, summary, meaning) = describe(p);
     out.push(' ');
@@ -703,7 +756,36 @@ pub fn packet_verbose(p: &Packet, out: &mut String) {
     let Ok(serde_json::Value::Object(map)) = serde_json::to_value(p) else {
         return;
     };
-    for (key, value) in &map {
+    // Layers in the order they are on the wire, not alphabetically.
+    const WIRE_ORDER: &[&str] = &[
+        "eth",
+        "vlan",
+        "sll",
+        "arp",
+        "ndp",
+        "ip",
+        "icmp",
+        "tcp",
+        "udp",
+        "dhcp",
+        "dns",
+        "dns_more",
+        "quic",
+        "quic_more",
+        "tls",
+        "http",
+        "websocket",
+        "errors",
+    ];
+    let rank = |k: &str| {
+        WIRE_ORDER
+            .iter()
+            .position(|w| *w == k)
+            .unwrap_or(WIRE_ORDER.len())
+    };
+    let mut layers: Vec<(&String, &serde_json::Value)> = map.iter().collect();
+    layers.sort_by_key(|(k, _)| rank(k));
+    for (key, value) in layers {
         if value.is_object() || value.is_array() {
             let _ = writeln!(out, "    {}", layer_title(key).bold());
             write_value(value, 3, out);
@@ -737,6 +819,8 @@ fn write_value(v: &serde_json::Value, depth: usize, out: &mut String) {
                 {
                     let _ = writeln!(out, "{pad}{k}:");
                     write_value(v, depth + 1, out);
+                } else if let Some(named) = named_numbers(k, v) {
+                    let _ = writeln!(out, "{pad}{k}: {named}");
                 } else {
                     let _ = writeln!(out, "{pad}{k}: {}", scalar(v));
                 }
@@ -755,6 +839,34 @@ fn write_value(v: &serde_json::Value, depth: usize, out: &mut String) {
         other => {
             let _ = writeln!(out, "{pad}{}", scalar(other));
         }
+    }
+}
+
+/// TLS code points written with their IANA names: "0x1301
+/// TLS_AES_128_GCM_SHA256", "x25519 (0x001d)"; unknown ones as hex.
+fn named_numbers(key: &str, v: &serde_json::Value) -> Option<String> {
+    let name: fn(u16) -> Option<&'static str> = match key {
+        "cipher_suites" | "cipher_suite" => tls::cipher_suite_name,
+        "supported_groups" | "key_share_groups" => tls::group_name,
+        "signature_algorithms" => tls::signature_scheme_name,
+        "extensions" => tls::extension_name,
+        _ => return None,
+    };
+    let one = |x: &serde_json::Value| -> Option<String> {
+        let n = u16::try_from(x.as_u64()?).ok()?;
+        Some(match name(n) {
+            Some(s) => format!("{s} (0x{n:04x})"),
+            None if tls::is_grease(n) => format!("GREASE (0x{n:04x})"),
+            None => format!("0x{n:04x}"),
+        })
+    };
+    match v {
+        serde_json::Value::Array(a) => a
+            .iter()
+            .map(one)
+            .collect::<Option<Vec<_>>>()
+            .map(|v| v.join(", ")),
+        x => one(x),
     }
 }
 
@@ -886,5 +998,96 @@ fn state_name(s: crate::flow::conversations::TcpState) -> &'static str {
     match s {
         TcpState::SynReceived => "SYN_RCVD",
         other => other.name().unwrap_or("?"),
+    }
+}
+
+/// The conversation table in at most 100 columns: client and server
+/// columns as wide as the longest address, the TCP states and history left
+/// to `--wide`, the application cut to what is left.
+pub fn conversations_narrow(
+    rows: &[&crate::flow::conversations::Conversation],
+    t0: f64,
+    out: &mut String,
+) {
+    const MAX: usize = 100;
+    let counts: Vec<(String, String)> = rows
+        .iter()
+        .map(|r| {
+            (
+                format!("{}/{}", r.client_packets, r.server_packets),
+                format!("{}/{}", r.client_bytes, r.server_bytes),
+            )
+        })
+        .collect();
+    let w = |it: &mut dyn Iterator<Item = usize>, min: usize| it.max().unwrap_or(0).max(min);
+    let wn = w(
+        &mut rows
+            .iter()
+            .map(|r| r.stream.map_or(0, |s| s.to_string().len())),
+        1,
+    );
+    let wc = w(&mut rows.iter().map(|r| r.client.len()), 6);
+    let ws = w(&mut rows.iter().map(|r| r.server.len()), 6);
+    let wp = w(&mut counts.iter().map(|c| c.0.len()), 7);
+    let wb = w(&mut counts.iter().map(|c| c.1.len()), 7);
+    let fixed = wn + 1 + 4 + 1 + wc + 1 + ws + 1 + wp + 1 + wb + 1 + 8 + 1 + 8 + 2;
+    let app_room = MAX.saturating_sub(fixed).max(8);
+    let head = format!(
+        "{:<wn$} {:<4} {:<wc$} {:<ws$} {:>wp$} {:>wb$} {:>8} {:>8}  {}",
+        "#",
+        "",
+        "client",
+        "server",
+        "packets",
+        "bytes",
+        "start",
+        "duration",
+        if app_room >= 11 { "application" } else { "app" },
+    );
+    out.push_str(&head);
+    out.push('\n');
+    for (r, (packets, bytes)) in rows.iter().zip(&counts) {
+        let mut app = super::escape(r.app.as_deref().unwrap_or("")).into_owned();
+        if r.partial {
+            app.push_str(" (partial)");
+        }
+        // An application that does not fit goes on a line of its own
+        // under the row, cut to the width only if even that is too short.
+        let indent = wn + 1 + 5;
+        let below = textwrap::core::display_width(&app) > app_room;
+        let room = if below { MAX - indent } else { app_room };
+        if textwrap::core::display_width(&app) > room {
+            let mut cut = String::new();
+            for c in app.chars() {
+                if textwrap::core::display_width(&cut) + 2 > room {
+                    break;
+                }
+                cut.push(c);
+            }
+            cut.push('…');
+            app = cut;
+        }
+        let (app, under) = if below {
+            (String::new(), Some(app))
+        } else {
+            (app, None)
+        };
+        let line = format!(
+            "{:<wn$} {:<4} {:<wc$} {:<ws$} {:>wp$} {:>wb$} {:>8.3} {:>8.3}  {}",
+            r.stream.map(|s| s.to_string()).unwrap_or_default(),
+            r.proto,
+            r.client,
+            r.server,
+            packets,
+            bytes,
+            r.start - t0,
+            r.duration,
+            app,
+        );
+        out.push_str(line.trim_end());
+        out.push('\n');
+        if let Some(u) = under {
+            let _ = writeln!(out, "{}{u}", " ".repeat(indent));
+        }
     }
 }

@@ -1,0 +1,243 @@
+//! `netexplain stats FILE`: the protocol hierarchy, endpoints,
+//! conversations per protocol and I/O per second, as tshark's
+//! `-z io,phs`, `-z endpoints,…`, `-z conv,…` and `-z io,stat,1` count
+//! them (frames and bytes on the wire).
+
+use anyhow::{Context, Result};
+use netexplain::capture::CaptureReader;
+use netexplain::decode::Packet;
+use netexplain::flow::Tracker;
+use netexplain::pipeline;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::process::ExitCode;
+
+#[derive(Default, Serialize, Clone, Copy)]
+pub struct Count {
+    pub frames: u64,
+    pub bytes: u64,
+}
+
+impl Count {
+    fn add(&mut self, len: u32) {
+        self.frames += 1;
+        self.bytes += u64::from(len);
+    }
+}
+
+#[derive(Default, Serialize)]
+pub struct Endpoint {
+    pub packets: u64,
+    pub bytes: u64,
+    pub tx_packets: u64,
+    pub tx_bytes: u64,
+    pub rx_packets: u64,
+    pub rx_bytes: u64,
+}
+
+#[derive(Default, Serialize)]
+pub struct Stats {
+    pub frames: u64,
+    pub bytes: u64,
+    /// "eth", "eth/ip", "eth/ip/tcp", "eth/ip/tcp/tls", …
+    pub hierarchy: BTreeMap<String, Count>,
+    /// Per address (IPv4 and IPv6), as tshark -z endpoints,ip / ipv6.
+    pub endpoints: BTreeMap<String, Endpoint>,
+    /// Distinct conversations per protocol: eth (MAC pairs), ip (address pairs), tcp, udp.
+    pub conversations: BTreeMap<&'static str, usize>,
+    /// Frames and bytes in each second from the first frame.
+    pub io_per_second: Vec<Count>,
+}
+
+/// The layer names of a frame, outermost first.
+fn layers(p: &Packet) -> Vec<&'static str> {
+    let mut l = vec![];
+    if p.eth.is_some() {
+        l.push("eth");
+    } else if p.sll.is_some() {
+        l.push("sll");
+    }
+    if !p.vlan.is_empty() {
+        l.push("vlan");
+    }
+    if p.arp.is_some() {
+        l.push("arp");
+    }
+    if let Some(ip) = &p.ip {
+        l.push(if ip.version == 4 { "ip" } else { "ipv6" });
+    }
+    if let Some(i) = &p.icmp {
+        l.push(if i.version == 4 { "icmp" } else { "icmpv6" });
+    }
+    if p.tcp.is_some() {
+        l.push("tcp");
+    }
+    if p.udp.is_some() {
+        l.push("udp");
+    }
+    if let Some(d) = &p.dns {
+        l.push(d.protocol);
+    }
+    if p.dhcp.is_some() {
+        l.push("dhcp");
+    }
+    if p.quic.is_some() {
+        l.push("quic");
+    }
+    // As Wireshark: TLS on a frame that begins a record, complete or not.
+    if p.tls_record_start || p.tls.as_ref().is_some_and(|t| !t.records.is_empty()) {
+        l.push("tls");
+    }
+    if !p.http.is_empty() {
+        l.push("http");
+    }
+    if !p.websocket.is_empty() {
+        l.push("websocket");
+    }
+    l
+}
+
+impl Stats {
+    fn observe(&mut self, p: &Packet, t0: f64, seen: &mut [BTreeSet<String>; 4]) {
+        self.frames += 1;
+        self.bytes += u64::from(p.len);
+        let mut path = String::new();
+        for l in layers(p) {
+            if !path.is_empty() {
+                path.push('/');
+            }
+            path.push_str(l);
+            self.hierarchy.entry(path.clone()).or_default().add(p.len);
+        }
+        if let Some(ip) = &p.ip {
+            let len = u64::from(p.len);
+            let s = self.endpoints.entry(ip.src.to_string()).or_default();
+            s.packets += 1;
+            s.bytes += len;
+            s.tx_packets += 1;
+            s.tx_bytes += len;
+            let d = self.endpoints.entry(ip.dst.to_string()).or_default();
+            d.packets += 1;
+            d.bytes += len;
+            d.rx_packets += 1;
+            d.rx_bytes += len;
+            let pair = |a: String, b: String| {
+                if a < b {
+                    format!("{a} {b}")
+                } else {
+                    format!("{b} {a}")
+                }
+            };
+            seen[1].insert(pair(ip.src.to_string(), ip.dst.to_string()));
+            if let Some((sp, dp)) = p.ports() {
+                let k = pair(format!("{}:{sp}", ip.src), format!("{}:{dp}", ip.dst));
+                seen[if p.tcp.is_some() { 2 } else { 3 }].insert(k);
+            }
+        }
+        if let Some(e) = &p.eth {
+            let (a, b) = (e.src.to_string(), e.dst.to_string());
+            seen[0].insert(if a < b {
+                format!("{a} {b}")
+            } else {
+                format!("{b} {a}")
+            });
+        }
+        let sec = ((p.ts - t0).max(0.0)) as usize;
+        if sec < 86_400 * 366 {
+            if self.io_per_second.len() <= sec {
+                self.io_per_second.resize(sec + 1, Count::default());
+            }
+            self.io_per_second[sec].add(p.len);
+        }
+    }
+}
+
+pub fn run(
+    path: &std::path::Path,
+    display_filter: Option<String>,
+    json: bool,
+    mut tracker: Tracker,
+) -> Result<ExitCode> {
+    let filter = super::display_filter(display_filter.as_deref())?;
+    let mut reader = CaptureReader::open(path).with_context(|| path.display().to_string())?;
+    let mut stats = Stats::default();
+    let mut seen: [BTreeSet<String>; 4] = Default::default();
+    let mut t0 = None;
+    let (_s, failure) = pipeline::run(&mut reader, &mut tracker, None, |p| {
+        let start = *t0.get_or_insert(p.ts);
+        if filter.as_ref().is_none_or(|f| f.matches(p)) {
+            stats.observe(p, start, &mut seen);
+        }
+        Ok(())
+    });
+    for (i, name) in ["eth", "ip", "tcp", "udp"].into_iter().enumerate() {
+        stats.conversations.insert(name, seen[i].len());
+    }
+    let mut out = String::new();
+    if json {
+        out = serde_json::to_string_pretty(&stats)?;
+        out.push('\n');
+    } else {
+        text(&stats, &mut out);
+    }
+    super::write_stdout(&out)?;
+    if let Some(e) = failure {
+        eprintln!("netexplain: {}: {e}", path.display());
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn text(s: &Stats, out: &mut String) {
+    let _ = writeln!(
+        out,
+        "Protocol hierarchy ({} frames, {} bytes)",
+        s.frames, s.bytes
+    );
+    for (path, c) in &s.hierarchy {
+        let depth = path.matches('/').count();
+        let name = path.rsplit('/').next().unwrap_or(path);
+        let pct = if s.frames > 0 {
+            100.0 * c.frames as f64 / s.frames as f64
+        } else {
+            0.0
+        };
+        let label = format!("{}{name}", "  ".repeat(depth + 1));
+        let _ = writeln!(
+            out,
+            "{label:<24} frames {:>8} ({pct:5.1} %)  bytes {:>10}",
+            c.frames, c.bytes
+        );
+    }
+    out.push_str("\nEndpoints (IP)\n");
+    let _ = writeln!(
+        out,
+        "  {:<40} {:>8} {:>10} {:>8} {:>8}",
+        "address", "packets", "bytes", "sent", "received"
+    );
+    let mut eps: Vec<_> = s.endpoints.iter().collect();
+    eps.sort_by_key(|(_, e)| std::cmp::Reverse(e.bytes));
+    for (a, e) in eps {
+        let _ = writeln!(
+            out,
+            "  {a:<40} {:>8} {:>10} {:>8} {:>8}",
+            e.packets, e.bytes, e.tx_packets, e.rx_packets
+        );
+    }
+    out.push_str("\nConversations\n");
+    for (k, n) in &s.conversations {
+        let _ = writeln!(out, "  {k:<6} {n}");
+    }
+    out.push_str("\nI/O per second\n");
+    for (i, c) in s.io_per_second.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "  {:>4}–{:<4} s  frames {:>8}  bytes {:>10}",
+            i,
+            i + 1,
+            c.frames,
+            c.bytes
+        );
+    }
+}

@@ -1,0 +1,181 @@
+//! `follow tcp N` against `tshark -z follow,tcp,raw,N` (the bytes tshark's
+//! ascii follow prints, in hex so that nothing is lost) on every TCP
+//! stream of every sample: once the terminal escaping is undone, each
+//! direction carries the same captured bytes. Where the capture lacks
+//! bytes (snap length, a segment never captured) tshark sometimes writes
+//! "[N bytes missing in capture file]" among the data and ours always
+//! says so on a line of its own; those notes are left out of the
+//! comparison, which is of the bytes the capture holds.
+
+mod common;
+
+use common::*;
+use std::process::Command;
+
+/// Undoes the escaping of `follow`'s text: display line breaks are
+/// dropped, `\n`, `\r`, `\t`, `\\`, `\xNN` (a byte) and `\u{…}` (a
+/// character) are decoded.
+fn unescape(s: &str) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut it = s.chars().filter(|c| *c != '\n').peekable();
+    while let Some(c) = it.next() {
+        if c != '\\' {
+            out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+            continue;
+        }
+        match it.next() {
+            Some('n') => out.push(b'\n'),
+            Some('r') => out.push(b'\r'),
+            Some('t') => out.push(b'\t'),
+            Some('\\') => out.push(b'\\'),
+            Some('x') => {
+                let h: String = [it.next().unwrap(), it.next().unwrap()].iter().collect();
+                out.push(u8::from_str_radix(&h, 16).unwrap());
+            }
+            Some('u') => {
+                assert_eq!(it.next(), Some('{'));
+                let h: String = it.by_ref().take_while(|c| *c != '}').collect();
+                let c = char::from_u32(u32::from_str_radix(&h, 16).unwrap()).unwrap();
+                out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+            }
+            other => panic!("unknown escape \\{other:?}"),
+        }
+    }
+    out
+}
+
+/// Each direction's bytes from our text output.
+fn ours(path: &std::path::Path, stream: u64) -> [Vec<u8>; 2] {
+    let out = netexplain(&["follow", "tcp", &stream.to_string(), path.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut dirs = [Vec::new(), Vec::new()];
+    let mut node: Option<usize> = None;
+    let mut body = String::new();
+    let flush = |node: Option<usize>, body: &mut String, dirs: &mut [Vec<u8>; 2]| {
+        if let Some(n) = node {
+            dirs[n].extend(unescape(body));
+        }
+        body.clear();
+    };
+    for l in text.lines().skip(1) {
+        if l.starts_with("── frame ") && l.ends_with(" bytes missing in the capture") {
+            flush(node, &mut body, &mut dirs);
+            node = None;
+        } else if let Some(h) = l.strip_prefix("── frame ") {
+            flush(node, &mut body, &mut dirs);
+            node = Some(if h.contains("node 0 → node 1") {
+                0
+            } else {
+                1
+            });
+        } else if l.starts_with("node 0 sent ") {
+            flush(node, &mut body, &mut dirs);
+            node = None;
+        } else {
+            body.push_str(l);
+            body.push('\n');
+        }
+    }
+    dirs
+}
+
+fn hex(s: &str) -> Vec<u8> {
+    (0..s.len() / 2)
+        .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap())
+        .collect()
+}
+
+/// tshark's note of bytes the capture lacks, written among the data
+/// (with a NUL after it).
+fn is_missing_note(b: &[u8]) -> bool {
+    let s = String::from_utf8_lossy(b);
+    s.trim_end_matches('\0')
+        .trim()
+        .strip_prefix('[')
+        .and_then(|r| r.strip_suffix(" bytes missing in capture file]"))
+        .is_some_and(|n| n.parse::<u64>().is_ok())
+}
+
+fn theirs(path: &std::path::Path, stream: u64) -> [Vec<u8>; 2] {
+    let out = Command::new("tshark")
+        .arg("-r")
+        .arg(path)
+        .args(["-q", "-z", &format!("follow,tcp,raw,{stream}")])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut dirs = [Vec::new(), Vec::new()];
+    for l in text.lines() {
+        if l.starts_with("===") || l.contains(':') || l.trim().is_empty() {
+            continue;
+        }
+        let n = usize::from(l.starts_with('\t'));
+        let bytes = hex(l.trim());
+        if is_missing_note(&bytes) {
+            continue;
+        }
+        dirs[n].extend(bytes);
+    }
+    dirs
+}
+
+// Independent of the `live` feature: compared once, in the default build.
+#[cfg_attr(feature = "live", ignore)]
+#[test]
+fn follow_gives_the_bytes_tshark_follows() {
+    if !have_tshark() {
+        return;
+    }
+    let mut streams_checked = 0;
+    let mut bytes_checked = 0;
+    let mut failures = Vec::new();
+    for path in all_samples() {
+        let streams: std::collections::BTreeSet<u64> =
+            tshark_fields(&path, &["-Y", "tcp"], &["tcp.stream"])
+                .into_iter()
+                .filter_map(|r| r.first().and_then(|s| s.parse().ok()))
+                .collect();
+        for s in streams {
+            let (t, o) = (theirs(&path, s), ours(&path, s));
+            streams_checked += 1;
+            bytes_checked += t[0].len() + t[1].len();
+            for n in 0..2 {
+                if t[n] != o[n] {
+                    failures.push(format!(
+                        "{} stream {s} node {n}: tshark {} bytes, ours {}",
+                        path.display(),
+                        t[n].len(),
+                        o[n].len()
+                    ));
+                }
+            }
+        }
+    }
+    assert!(streams_checked > 20, "{streams_checked} streams");
+    assert!(bytes_checked > 10_000, "{bytes_checked} bytes");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn follow_escapes_and_marks_directions() {
+    let path = sample("curl-redirect.pcapng");
+    let out = netexplain(&["follow", "tcp", "0", path.to_str().unwrap()]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with(
+        "Follow tcp stream 0: node 0 198.51.100.10:35976 (opened the connection) ↔ node 1 203.0.113.100:80\n"
+    ));
+    assert!(text.contains(
+        "── frame 10 node 0 → node 1 74 bytes\nGET / HTTP/1.1\\r\\n\nHost: google.com\\r\\n\n"
+    ));
+    assert!(text
+        .contains("── frame 12 node 1 → node 0 367 bytes\nHTTP/1.1 301 Moved Permanently\\r\\n\n"));
+    assert!(text.ends_with("node 0 sent 74 bytes, node 1 sent 367 bytes\n"));
+    let out = netexplain(&["follow", "tcp", "99", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no TCP stream 99"));
+}
