@@ -125,6 +125,9 @@ enum Command {
         /// Leave out the closing summary.
         #[arg(long)]
         no_summary: bool,
+        /// Flush the output after every frame, as tcpdump -l (always so when reading a pipe).
+        #[arg(short = 'l', long = "line-buffered")]
+        line_buffered: bool,
         #[command(flatten)]
         limits: LimitArgs,
     },
@@ -150,9 +153,9 @@ enum Command {
         /// Cite your own Markdown notes (`## NN - title` sections) instead of the built-in ones.
         #[arg(long, value_name = "FILE")]
         notes: Option<PathBuf>,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = StoryFormat::Text)]
-        format: StoryFormat,
+        /// Output format (default: from the extension of -o (.html, .md, .json), else text).
+        #[arg(long, value_enum)]
+        format: Option<StoryFormat>,
         /// One line per step.
         #[arg(long)]
         brief: bool,
@@ -255,7 +258,7 @@ fn set_color(choice: ColorChoice) {
     let on = match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        ColorChoice::Auto => cli_io::auto_color(),
     };
     colored::control::set_override(on);
 }
@@ -270,15 +273,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
             color,
             count,
             no_summary,
+            line_buffered,
             limits,
         } => {
             let path = file.or(read).context("no capture file given")?;
+            netexplain::capture::input::install_stop_handler().map_err(anyhow::Error::msg)?;
             set_color(if format == Format::Json {
                 ColorChoice::Never
             } else {
                 color
             });
-            packets(&path, verbose, format, count, no_summary, limits)
+            let flush = line_buffered;
+            packets(&path, verbose, format, count, no_summary, flush, limits)
         }
         Command::Explain {
             file,
@@ -293,6 +299,24 @@ fn run(cli: Cli) -> Result<ExitCode> {
             limits,
         } => {
             let path = file.or(read).context("no capture file given")?;
+            let format = format
+                .or_else(|| output.as_deref().and_then(story_format_of))
+                .unwrap_or(StoryFormat::Text);
+            if let Some(o) = &output {
+                let inputs: Vec<&std::path::Path> = [Some(path.as_path()), notes.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .collect();
+                if let Some(input) = cli_io::overwrites_input(o, &inputs) {
+                    eprintln!(
+                        "netexplain: refusing to write the report to {}: it is the input {}; choose another -o file",
+                        o.display(),
+                        input.display()
+                    );
+                    return Ok(ExitCode::from(2));
+                }
+            }
+            netexplain::capture::input::install_stop_handler().map_err(anyhow::Error::msg)?;
             let lang = pick_lang(lang);
             let notes = match notes {
                 Some(p) => Notes::load(&p)?,
@@ -358,6 +382,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             limits,
         } => {
             let path = file.or(read).context("no capture file given")?;
+            netexplain::capture::input::install_stop_handler().map_err(anyhow::Error::msg)?;
             conversations(&path, sort, format, limits)
         }
         Command::Notes { lang } => {
@@ -372,7 +397,17 @@ fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
+mod cli_io;
 mod live;
+
+fn story_format_of(path: &std::path::Path) -> Option<StoryFormat> {
+    match cli_io::format_of(path)? {
+        "html" => Some(StoryFormat::Html),
+        "md" => Some(StoryFormat::Md),
+        "json" => Some(StoryFormat::Json),
+        _ => Some(StoryFormat::Text),
+    }
+}
 
 fn conversations(
     path: &std::path::Path,
@@ -439,18 +474,24 @@ fn pick_lang(choice: Option<LangChoice>) -> Lang {
 
 /// A progress bar on standard error while a large file is read: only when
 /// standard error is a terminal, the output is not JSON, and reading has
-/// taken more than a second. Frame and wire bytes approximate the file
-/// position (record headers are not counted).
+/// taken more than a second. The position is the bytes read from the
+/// file (compressed ones for a .gz), so it is comparable to its size.
 struct Progress {
     bar: Option<indicatif::ProgressBar>,
+    /// Bytes read from the file itself (compressed ones for gzip), set
+    /// against the file's size.
+    input: std::sync::Arc<netexplain::capture::input::InputState>,
     started: std::time::Instant,
     shown: bool,
     frames: u64,
-    bytes: u64,
 }
 
 impl Progress {
-    fn new(path: &std::path::Path, allowed: bool) -> Progress {
+    fn new(
+        path: &std::path::Path,
+        allowed: bool,
+        input: std::sync::Arc<netexplain::capture::input::InputState>,
+    ) -> Progress {
         let size = std::fs::metadata(path)
             .ok()
             .filter(|m| m.is_file())
@@ -472,16 +513,15 @@ impl Progress {
         };
         Progress {
             bar,
+            input,
             started: std::time::Instant::now(),
             shown: false,
             frames: 0,
-            bytes: 0,
         }
     }
 
-    fn frame(&mut self, p: &netexplain::decode::Packet) {
+    fn frame(&mut self) {
         self.frames += 1;
-        self.bytes += u64::from(p.caplen) + 16;
         let Some(bar) = &self.bar else { return };
         if self.frames % 4096 != 0 {
             return;
@@ -490,7 +530,7 @@ impl Progress {
             bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
             self.shown = true;
         }
-        bar.set_position(self.bytes);
+        bar.set_position(self.input.raw_bytes());
         bar.set_message(format!("{} frames", self.frames));
     }
 
@@ -513,10 +553,10 @@ fn explain(
     let mut reader = CaptureReader::open(path).with_context(|| shown(path))?;
     let mut tracker = limits.tracker();
     let mut explainer = Explainer::new(options, notes);
-    let mut progress = Progress::new(path, format != StoryFormat::Json);
+    let mut progress = Progress::new(path, format != StoryFormat::Json, reader.input_state());
     let (summary, failure) = pipeline::run(&mut reader, &mut tracker, None, |p| {
         explainer.observe(p);
-        progress.frame(p);
+        progress.frame();
         Ok(())
     });
     progress.finish();
@@ -574,26 +614,32 @@ fn packets(
     format: Format,
     count: Option<u64>,
     no_summary: bool,
+    line_buffered: bool,
     limits: LimitArgs,
 ) -> Result<ExitCode> {
     let mut reader = CaptureReader::open(path).with_context(|| shown(path))?;
+    // As tcpdump: each frame is shown as soon as it is read from a pipe.
+    let flush_each = line_buffered || reader.is_piped();
     let mut tracker = limits.tracker();
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
     let mut line = String::with_capacity(512);
     let mut json_out = json::PacketWriter::default();
     let mut t0: Option<f64> = None;
-    let (summary, failure) = pipeline::run(&mut reader, &mut tracker, count, |p| match format {
-        Format::Json => json_out.write(p, &mut out),
-        Format::Text => {
-            line.clear();
-            let start = *t0.get_or_insert(p.ts);
-            text::packet_line(p, start, &mut line);
-            if verbose {
-                text::packet_verbose(p, &mut line);
+    let (summary, failure) = pipeline::run(&mut reader, &mut tracker, count, |p| {
+        match format {
+            Format::Json => json_out.write(p, &mut out),
+            Format::Text => {
+                line.clear();
+                let start = *t0.get_or_insert(p.ts);
+                text::packet_line(p, start, &mut line);
+                if verbose {
+                    text::packet_verbose(p, &mut line);
+                }
+                out.write_all(line.as_bytes())
             }
-            out.write_all(line.as_bytes())
         }
+        .and_then(|()| if flush_each { out.flush() } else { Ok(()) })
     });
     let mut code = ExitCode::SUCCESS;
     match failure {
