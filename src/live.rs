@@ -58,7 +58,7 @@ mod with_pcap {
     use std::process::ExitCode;
     use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-    /// A page load is told once its connections have been idle this long.
+    /// A page load is told once it has had no frame for this long.
     const IDLE_SECS: f64 = 2.0;
 
     fn now() -> f64 {
@@ -175,7 +175,15 @@ mod with_pcap {
             }
             if args.tell && last_check.elapsed() >= Duration::from_millis(500) {
                 last_check = Instant::now();
-                let done = explainer.completed(now(), IDLE_SECS);
+                let now = now();
+                // Told once no frame of it has come for IDLE_SECS, even
+                // when its connections are closed: a browser may still
+                // open another one for the same page.
+                let done: Vec<_> = explainer
+                    .completed(now, IDLE_SECS)
+                    .into_iter()
+                    .filter(|p| p.start + p.duration_ms / 1000.0 <= now - IDLE_SECS)
+                    .collect();
                 // Numbered as the closing story numbers them.
                 let all = if done.is_empty() {
                     Vec::new()
