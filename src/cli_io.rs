@@ -50,6 +50,31 @@ fn same_file(_a: &std::fs::Metadata, _b: &std::fs::Metadata) -> bool {
     false
 }
 
+/// When `--host` matched no page load, says which names and addresses
+/// the page loads of the capture do have (on standard error).
+pub fn say_other_hosts(host: &str, hosts: &[String]) {
+    const SHOWN: usize = 20;
+    let host = netexplain::render::escape(host);
+    if hosts.is_empty() {
+        eprintln!(
+            "netexplain: no page load matches --host {host}; the capture holds no page load at all"
+        );
+        return;
+    }
+    let mut list: Vec<String> = hosts
+        .iter()
+        .take(SHOWN)
+        .map(|h| netexplain::render::escape(h).into_owned())
+        .collect();
+    if hosts.len() > SHOWN {
+        list.push(format!("… and {} more", hosts.len() - SHOWN));
+    }
+    eprintln!(
+        "netexplain: no page load matches --host {host}; the page loads here are of: {}",
+        list.join(", ")
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -552,6 +552,7 @@ fn explain(
 ) -> Result<ExitCode> {
     let mut reader = CaptureReader::open(path).with_context(|| shown(path))?;
     let mut tracker = limits.tracker();
+    let explainer_host = options.host.clone();
     let mut explainer = Explainer::new(options, notes);
     let mut progress = Progress::new(path, format != StoryFormat::Json, reader.input_state());
     let (summary, failure) = pipeline::run(&mut reader, &mut tracker, None, |p| {
@@ -566,6 +567,11 @@ fn explain(
     drop(reader);
     let mut story = explainer.story();
     story.flow = Some(summary.flow.clone());
+    if story.page_loads.is_empty() {
+        if let Some(host) = explainer_host.as_deref() {
+            cli_io::say_other_hosts(host, &explainer.hosts());
+        }
+    }
     let mut text = String::new();
     match format {
         StoryFormat::Text => story::text(&story, brief, &mut text),

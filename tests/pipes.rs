@@ -375,3 +375,20 @@ fn count_zero_says_so() {
     assert!(s.contains("-c) is 0"), "{s}");
     assert!(!s.contains("holds no frames"), "{s}");
 }
+
+#[test]
+fn a_host_matching_nothing_lists_the_hosts_there_are() {
+    // chromium-pageload.pcapng: Chromium loading www.google.com in the lab.
+    let out = netexplain(&[
+        "explain",
+        sample("chromium-pageload.pcapng").to_str().unwrap(),
+        "--host",
+        "nothing.example",
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no page load matches --host nothing.example; the page loads here are of: ")
+            && err.contains("www.google.com"),
+        "{err}"
+    );
+}
