@@ -75,6 +75,38 @@ pub fn say_other_hosts(host: &str, hosts: &[String]) {
     );
 }
 
+/// Writes into a report (text, md, json or html) that the capture it was
+/// made from is damaged, so the file says so without the terminal.
+pub fn mark_damaged(report: &mut String, format: &str, message: &str) {
+    match format {
+        "json" => {
+            if let Ok(serde_json::Value::Object(mut map)) = serde_json::from_str(report) {
+                map.insert("capture_error".into(), message.into());
+                if let Ok(mut s) = serde_json::to_string_pretty(&map) {
+                    s.push('\n');
+                    *report = s;
+                }
+            }
+        }
+        "html" => {
+            let escaped = message
+                .replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;");
+            let note = format!("<p class=\"capture-error\"><strong>{escaped}</strong></p>\n");
+            match report.rfind("</body>") {
+                Some(at) => report.insert_str(at, &note),
+                None => report.push_str(&note),
+            }
+        }
+        _ => {
+            report.push('\n');
+            report.push_str(&netexplain::render::escape(message));
+            report.push('\n');
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

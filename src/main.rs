@@ -585,6 +585,20 @@ fn explain(
             html::report(&story, &title, &mut text);
         }
     }
+    if let (Some(_), Some(RunError::Capture(e))) = (&output, &failure) {
+        let message = format!(
+            "The capture {} is damaged: {e}; this report covers the {} frame(s) before it.",
+            shown(path),
+            summary.frames
+        );
+        let kind = match format {
+            StoryFormat::Text => "text",
+            StoryFormat::Md => "md",
+            StoryFormat::Json => "json",
+            StoryFormat::Html => "html",
+        };
+        cli_io::mark_damaged(&mut text, kind, &message);
+    }
     match &output {
         Some(o) => std::fs::write(o, text.as_bytes()).with_context(|| o.display().to_string())?,
         None => {

@@ -392,3 +392,31 @@ fn a_host_matching_nothing_lists_the_hosts_there_are() {
         "{err}"
     );
 }
+
+#[test]
+fn a_report_from_a_damaged_capture_says_so() {
+    let dir = tmp("damaged");
+    let bytes = std::fs::read(sample("curl-redirect.pcapng")).unwrap();
+    let cut = dir.join("cut.pcapng");
+    std::fs::write(&cut, &bytes[..bytes.len() - 7]).unwrap();
+    for ext in ["html", "md", "json"] {
+        let report = dir.join(format!("report.{ext}"));
+        let out = netexplain(&[
+            "explain",
+            cut.to_str().unwrap(),
+            "-o",
+            report.to_str().unwrap(),
+        ]);
+        assert_eq!(out.status.code(), Some(1));
+        let text = std::fs::read_to_string(&report).unwrap();
+        assert!(
+            text.contains("cut.pcapng is damaged: the capture ends in the middle of a block"),
+            "{ext}: {text}"
+        );
+        if ext == "json" {
+            let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+            assert!(v["capture_error"].as_str().unwrap().contains("byte offset"));
+        }
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
