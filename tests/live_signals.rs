@@ -5,38 +5,19 @@
 //! root and the `live` feature; skipped with a message otherwise.
 #![cfg(feature = "live")]
 
-use std::io::Read;
+mod common;
+
+use common::{lines_as_they_come, root_with};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
-
-fn tools_and_root() -> bool {
-    let root = Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
-    let tools = ["ip", "curl", "python3"].iter().all(|t| {
-        Command::new("sh")
-            .args(["-c", &format!("command -v {t}")])
-            .output()
-            .is_ok_and(|o| o.status.success())
-    });
-    if !(root && tools) {
-        assert!(
-            std::env::var_os("NETEXPLAIN_REQUIRE_LIVE").is_none(),
-            "live tests required (NETEXPLAIN_REQUIRE_LIVE) but not root or missing ip/curl/python3"
-        );
-        eprintln!("live signal tests skipped: they need root, ip, curl and python3");
-    }
-    root && tools
-}
 
 /// A namespace with its loopback up; deleted on drop.
 struct Ns(String);
 
 impl Ns {
     fn new(tag: &str) -> Option<Ns> {
-        if !tools_and_root() {
+        if !root_with(&["ip", "curl", "python3"]) {
             return None;
         }
         let name = format!("nxsig{tag}{}", std::process::id() % 100_000);
@@ -83,25 +64,6 @@ impl Drop for Ns {
     }
 }
 
-/// Lines of a stream as they arrive, with the instant each came.
-fn lines<R: Read + Send + 'static>(mut r: R) -> mpsc::Receiver<(Instant, String)> {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        let mut byte = [0u8; 1];
-        while let Ok(1) = r.read(&mut byte) {
-            if byte[0] == b'\n' {
-                tx.send((Instant::now(), String::from_utf8_lossy(&buf).into_owned()))
-                    .ok();
-                buf.clear();
-            } else {
-                buf.push(byte[0]);
-            }
-        }
-    });
-    rx
-}
-
 fn wait_for(
     rx: &mpsc::Receiver<(Instant, String)>,
     what: &str,
@@ -124,8 +86,8 @@ fn a_quiet_capture_ends_within_a_second_of_sigint_and_of_sigterm() {
     for signal in ["INT", "TERM"] {
         // A filter nothing matches: no packet ever arrives.
         let mut child = ns.live(&["-f", "tcp port 9", "--explain"]);
-        let err = lines(child.stderr.take().unwrap());
-        let out = lines(child.stdout.take().unwrap());
+        let err = lines_as_they_come(child.stderr.take().unwrap());
+        let out = lines_as_they_come(child.stdout.take().unwrap());
         wait_for(&err, "capturing on lo", Duration::from_secs(10));
         std::thread::sleep(Duration::from_millis(500));
         let sent = Instant::now();
@@ -141,7 +103,7 @@ fn a_quiet_capture_ends_within_a_second_of_sigint_and_of_sigterm() {
             "SIG{signal}: ended after {took:?}"
         );
         assert!(status.success(), "SIG{signal}: {status:?}");
-        let summary: Vec<String> = err.try_iter().map(|(_, l)| l).collect();
+        let summary: Vec<String> = err.iter().map(|(_, l)| l).collect();
         let summary = summary.join("\n");
         assert!(summary.contains("reading stopped by a signal"), "{summary}");
         assert!(summary.contains("0 frames"), "{summary}");
@@ -150,7 +112,7 @@ fn a_quiet_capture_ends_within_a_second_of_sigint_and_of_sigterm() {
             "{summary}"
         );
         // The closing story is printed too.
-        let story: Vec<String> = out.try_iter().map(|(_, l)| l).collect();
+        let story: Vec<String> = out.iter().map(|(_, l)| l).collect();
         assert!(story.join("\n").contains("No page load found"), "{story:?}");
     }
 }
@@ -186,8 +148,8 @@ fn a_page_load_on_loopback_is_told_two_seconds_after_it_ends() {
         std::thread::sleep(Duration::from_millis(100));
     }
     let mut child = ns.live(&["-f", "tcp port 80", "--explain", "--lang", "en"]);
-    let err = lines(child.stderr.take().unwrap());
-    let out = lines(child.stdout.take().unwrap());
+    let err = lines_as_they_come(child.stderr.take().unwrap());
+    let out = lines_as_they_come(child.stdout.take().unwrap());
     wait_for(&err, "capturing on lo", Duration::from_secs(10));
     std::thread::sleep(Duration::from_millis(300));
     let fetch = ns
@@ -219,13 +181,13 @@ fn a_page_load_on_loopback_is_told_two_seconds_after_it_ends() {
         .unwrap();
     let status = child.wait().unwrap();
     assert!(status.success());
-    let rest: Vec<String> = out.try_iter().map(|(_, l)| l).collect();
+    let rest: Vec<String> = out.iter().map(|(_, l)| l).collect();
     // The closing story numbers the load as it was told.
     assert!(
         rest.iter().any(|l| l.starts_with("Page load 1:")),
         "{rest:?}"
     );
-    let summary: Vec<String> = err.try_iter().map(|(_, l)| l).collect();
+    let summary: Vec<String> = err.iter().map(|(_, l)| l).collect();
     assert!(
         summary.iter().any(|l| l.contains("TCP conversations: 1")),
         "{summary:?}"

@@ -6,7 +6,7 @@
 mod common;
 
 use common::*;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
@@ -44,17 +44,12 @@ fn spawn_packets(extra: &[&str]) -> Child {
 
 /// Lines of the child's standard output, as they arrive.
 fn lines_of(child: &mut Child) -> mpsc::Receiver<String> {
-    let mut out = child.stdout.take().unwrap();
+    let timed = lines_as_they_come(child.stdout.take().unwrap());
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        let mut byte = [0u8; 1];
-        while let Ok(1) = out.read(&mut byte) {
-            if byte[0] == b'\n' {
-                tx.send(String::from_utf8_lossy(&buf).into_owned()).ok();
-                buf.clear();
-            } else {
-                buf.push(byte[0]);
+        for (_, line) in timed {
+            if tx.send(line).is_err() {
+                break;
             }
         }
     });
@@ -127,7 +122,7 @@ fn sigint_on_an_open_pipe_prints_the_frames_read_and_the_summary() {
             "SIG{signal}: reading ended after {waited:?}"
         );
         assert!(status.success(), "SIG{signal}: {status:?}");
-        let rest: Vec<String> = lines.try_iter().collect();
+        let rest: Vec<String> = lines.iter().collect();
         let all = [seen, rest].concat().join("\n");
         assert!(all.contains("Summary"), "{all}");
         assert!(all.contains("reading stopped by a signal"), "{all}");
