@@ -13,9 +13,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-100000}
 dir=${2:-/tmp/netexplain-many}
-bin=$PWD/target/release/netexplain
+# NETEXPLAIN_BIN: a binary already built (peak heap hardly depends on the
+# optimisation level); otherwise the release build.
+bin=${NETEXPLAIN_BIN:-$PWD/target/release/netexplain}
 mkdir -p "$dir"
-cargo build --release --quiet
+[[ -n ${NETEXPLAIN_BIN:-} ]] || cargo build --release --quiet
 
 record() { # count file
     local count=$1 out=$2 ns=nxmany$$
