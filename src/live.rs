@@ -46,20 +46,19 @@ pub use with_pcap::{interfaces, run};
 #[cfg(feature = "live")]
 mod with_pcap {
     use super::Args;
-    use anyhow::{Context, Result};
+    use anyhow::Result;
+    use netexplain::capture::input::{install_stop_handler, stop_requested};
     use netexplain::capture::live::{self, LiveCapture, LiveOptions};
     use netexplain::explain::Explainer;
     use netexplain::notes::Notes;
-    use netexplain::pipeline::{decode_and_track, Summary};
+    use netexplain::pipeline::{decode_and_track, Stopped, Summary};
     use netexplain::render::{escape, story, text};
     use std::collections::BTreeSet;
     use std::io::{self, Write};
     use std::process::ExitCode;
-    use std::sync::atomic::{AtomicBool, Ordering};
-    use std::sync::Arc;
     use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-    /// A page load is told once its connections have been idle this long.
+    /// A page load is told once it has had no frame for this long.
     const IDLE_SECS: f64 = 2.0;
 
     fn now() -> f64 {
@@ -114,12 +113,7 @@ mod with_pcap {
         // tcpdump -Z: the handle is open, root is no longer needed.
         let dropped = live::drop_privileges(args.user.as_deref())
             .map_err(|e| anyhow::anyhow!("dropping privileges: {e}"))?;
-        let running = Arc::new(AtomicBool::new(true));
-        {
-            let running = running.clone();
-            ctrlc::set_handler(move || running.store(false, Ordering::SeqCst))
-                .context("installing the Ctrl-C handler")?;
-        }
+        install_stop_handler().map_err(anyhow::Error::msg)?;
         let mut writer = match &args.write {
             Some(p) => Some(cap.writer(p)?),
             None => None,
@@ -145,7 +139,11 @@ mod with_pcap {
         let mut last_check = Instant::now();
         let mut t0: Option<f64> = None;
         let mut line = String::new();
-        while running.load(Ordering::SeqCst) {
+        loop {
+            if stop_requested() {
+                summary.stopped = Some(Stopped::Signal);
+                break;
+            }
             if args.count.is_some_and(|c| summary.frames >= c) {
                 break;
             }
@@ -177,11 +175,30 @@ mod with_pcap {
             }
             if args.tell && last_check.elapsed() >= Duration::from_millis(500) {
                 last_check = Instant::now();
-                for p in explainer.completed(now(), IDLE_SECS) {
+                let now = now();
+                // Told once no frame of it has come for IDLE_SECS, even
+                // when its connections are closed: a browser may still
+                // open another one for the same page.
+                let done: Vec<_> = explainer
+                    .completed(now, IDLE_SECS)
+                    .into_iter()
+                    .filter(|p| p.start + p.duration_ms / 1000.0 <= now - IDLE_SECS)
+                    .collect();
+                // Numbered as the closing story numbers them.
+                let all = if done.is_empty() {
+                    Vec::new()
+                } else {
+                    explainer.story().page_loads
+                };
+                for p in done {
                     let key = format!("{}@{}", p.host, p.start);
                     if told.insert(key) {
+                        let n = all
+                            .iter()
+                            .position(|q| q.host == p.host && q.start == p.start)
+                            .map_or(told.len(), |i| i + 1);
                         let mut s = String::new();
-                        story::page_load(&p, told.len(), lang, false, &mut s);
+                        story::page_load(&p, n, lang, false, &mut s);
                         let mut out = stdout.lock();
                         out.write_all(s.as_bytes())?;
                         out.flush()?;
@@ -198,6 +215,10 @@ mod with_pcap {
             story::text(&explainer.story(), false, &mut s);
             stdout.lock().write_all(s.as_bytes())?;
         }
+        summary.flow = tracker.stats().clone();
+        // The summary's first line ends with the format read.
+        summary.format = format!("live capture on {}", escape(cap.device()));
+        summary.interfaces = 1;
         let mut s = String::new();
         text::summary(&summary, &mut s);
         eprint!("{s}");

@@ -146,13 +146,13 @@ enum Command {
         /// Leave out the closing summary.
         #[arg(long)]
         no_summary: bool,
+        /// Flush the output after every frame, as tcpdump -l (always so when reading a pipe).
+        #[arg(short = 'l', long = "line-buffered")]
+        line_buffered: bool,
         #[command(flatten)]
         limits: LimitArgs,
         #[command(flatten)]
         select: tools::FilterArgs,
-        /// Flush each line as it is written (tcpdump -l), for piping into grep.
-        #[arg(short = 'l')]
-        line_buffered: bool,
         /// Print no packet lines, only the closing summary (tshark -q).
         #[arg(short = 'q')]
         quiet: bool,
@@ -179,9 +179,9 @@ enum Command {
         /// Cite your own Markdown notes (`## NN - title` sections) instead of the built-in ones.
         #[arg(long, value_name = "FILE")]
         notes: Option<PathBuf>,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = StoryFormat::Text)]
-        format: StoryFormat,
+        /// Output format (default: from the extension of -o (.html, .md, .json), else text).
+        #[arg(long, value_enum)]
+        format: Option<StoryFormat>,
         /// One line per step.
         #[arg(long)]
         brief: bool,
@@ -354,7 +354,7 @@ fn set_color(choice: ColorChoice) {
     let on = match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        ColorChoice::Auto => cli_io::auto_color(),
     };
     colored::control::set_override(on);
 }
@@ -371,9 +371,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             color,
             count,
             no_summary,
+            line_buffered,
             limits,
             mut select,
-            line_buffered,
             quiet,
             time,
         } => {
@@ -381,10 +381,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 .take_file(file, read)
                 .context("no capture file given")?;
             many.more = select.take_files();
-            if multi::wanted(&many, output.as_deref()) {
+            netexplain::capture::input::install_stop_handler().map_err(anyhow::Error::msg)?;
+            if multi::wanted(&many, output.as_deref()) || output.is_some() {
                 anyhow::ensure!(
                     !select.is_set(),
-                    "-Y and capture filters read one capture at a time: give one file, or leave out -o DIR/ and --merge"
+                    "-Y and capture filters apply to one capture written to standard output: leave out -o and --merge (redirect with >)"
                 );
                 set_color(ColorChoice::Never);
                 let job = batch::Job::Packets {
@@ -426,16 +427,39 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 .context("no capture file given")?;
             many.more = select.take_files();
             let selector = select.compile()?;
+            let format = format
+                .or_else(|| {
+                    output
+                        .as_deref()
+                        .filter(|o| !batch::is_dir_target(o))
+                        .and_then(story_format_of)
+                })
+                .unwrap_or(StoryFormat::Text);
+            if let Some(o) = &output {
+                let inputs: Vec<&std::path::Path> = [Some(path.as_path()), notes.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .chain(many.more.iter().map(|p| p.as_path()))
+                    .collect();
+                if let Some(input) = cli_io::overwrites_input(o, &inputs) {
+                    eprintln!(
+                        "netexplain: refusing to write the report to {}: it is the input {}; choose another -o file",
+                        o.display(),
+                        input.display()
+                    );
+                    return Ok(ExitCode::from(2));
+                }
+            }
+            netexplain::capture::input::install_stop_handler().map_err(anyhow::Error::msg)?;
             let lang = pick_lang(lang);
             let notes = match notes {
                 Some(p) => Notes::load(&p)?,
                 None => Notes::builtin(lang),
             };
-            let format = multi::format_from_output(format, output.as_deref());
             if multi::wanted(&many, output.as_deref()) {
                 anyhow::ensure!(
                     !select.is_set(),
-                    "-Y and capture filters read one capture at a time: give one file, or leave out -o DIR/ and --merge"
+                    "-Y and capture filters apply to one capture written to standard output: leave out -o and --merge (redirect with >)"
                 );
                 set_color(ColorChoice::Never);
                 let job = batch::Job::Explain {
@@ -521,10 +545,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 .take_file(file, read)
                 .context("no capture file given")?;
             many.more = select.take_files();
-            if multi::wanted(&many, output.as_deref()) {
+            netexplain::capture::input::install_stop_handler().map_err(anyhow::Error::msg)?;
+            if multi::wanted(&many, output.as_deref()) || output.is_some() {
                 anyhow::ensure!(
                     !select.is_set(),
-                    "-Y and capture filters read one capture at a time: give one file, or leave out -o DIR/ and --merge"
+                    "-Y and capture filters apply to one capture written to standard output: leave out -o and --merge (redirect with >)"
                 );
                 let job = batch::Job::Conversations {
                     json: format == Format::Json,
@@ -603,6 +628,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
+mod cli_io;
 mod live;
 mod multi;
 mod tools;
@@ -619,6 +645,15 @@ struct PacketsExtra {
 struct ExplainExtra {
     select: tools::Selector,
     width: Option<usize>,
+}
+
+fn story_format_of(path: &std::path::Path) -> Option<StoryFormat> {
+    match cli_io::format_of(path)? {
+        "html" => Some(StoryFormat::Html),
+        "md" => Some(StoryFormat::Md),
+        "json" => Some(StoryFormat::Json),
+        _ => Some(StoryFormat::Text),
+    }
 }
 
 fn conversations(
@@ -704,18 +739,24 @@ fn pick_lang(choice: Option<LangChoice>) -> Lang {
 
 /// A progress bar on standard error while a large file is read: only when
 /// standard error is a terminal, the output is not JSON, and reading has
-/// taken more than a second. Frame and wire bytes approximate the file
-/// position (record headers are not counted).
+/// taken more than a second. The position is the bytes read from the
+/// file (compressed ones for a .gz), so it is comparable to its size.
 struct Progress {
     bar: Option<indicatif::ProgressBar>,
+    /// Bytes read from the file itself (compressed ones for gzip), set
+    /// against the file's size.
+    input: std::sync::Arc<netexplain::capture::input::InputState>,
     started: std::time::Instant,
     shown: bool,
     frames: u64,
-    bytes: u64,
 }
 
 impl Progress {
-    fn new(path: &std::path::Path, allowed: bool) -> Progress {
+    fn new(
+        path: &std::path::Path,
+        allowed: bool,
+        input: std::sync::Arc<netexplain::capture::input::InputState>,
+    ) -> Progress {
         let size = std::fs::metadata(path)
             .ok()
             .filter(|m| m.is_file())
@@ -737,16 +778,15 @@ impl Progress {
         };
         Progress {
             bar,
+            input,
             started: std::time::Instant::now(),
             shown: false,
             frames: 0,
-            bytes: 0,
         }
     }
 
-    fn frame(&mut self, p: &netexplain::decode::Packet) {
+    fn frame(&mut self) {
         self.frames += 1;
-        self.bytes += u64::from(p.caplen) + 16;
         let Some(bar) = &self.bar else { return };
         if self.frames % 4096 != 0 {
             return;
@@ -755,7 +795,7 @@ impl Progress {
             bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
             self.shown = true;
         }
-        bar.set_position(self.bytes);
+        bar.set_position(self.input.raw_bytes());
         bar.set_message(format!("{} frames", self.frames));
     }
 
@@ -779,8 +819,9 @@ fn explain(
 ) -> Result<ExitCode> {
     let mut reader = CaptureReader::open(path).with_context(|| shown(path))?;
     let mut tracker = limits.tracker();
+    let explainer_host = options.host.clone();
     let mut explainer = Explainer::new(options, notes);
-    let mut progress = Progress::new(path, format != StoryFormat::Json);
+    let mut progress = Progress::new(path, format != StoryFormat::Json, reader.input_state());
     let ExplainExtra { mut select, width } = extra;
     let mut bad_filter = None;
     let (summary, failure) = pipeline::run_frames(&mut reader, &mut tracker, None, |f, p| {
@@ -792,7 +833,7 @@ fn explain(
                 return Err(io::Error::other("filter"));
             }
         }
-        progress.frame(p);
+        progress.frame();
         Ok(())
     });
     if let Some(e) = bad_filter {
@@ -805,6 +846,11 @@ fn explain(
     drop(reader);
     let mut story = explainer.story();
     story.flow = Some(summary.flow.clone());
+    if story.page_loads.is_empty() {
+        if let Some(host) = explainer_host.as_deref() {
+            cli_io::say_other_hosts(host, &explainer.hosts());
+        }
+    }
     let mut text = String::new();
     match format {
         StoryFormat::Text => story::text_width(&story, brief, width, &mut text),
@@ -817,6 +863,20 @@ fn explain(
             let title = format!("netexplain — {}", shown(path));
             html::report(&story, &title, &mut text);
         }
+    }
+    if let (Some(_), Some(RunError::Capture(e))) = (&output, &failure) {
+        let message = format!(
+            "The capture {} is damaged: {e}; this report covers the {} frame(s) before it.",
+            shown(path),
+            summary.frames
+        );
+        let kind = match format {
+            StoryFormat::Text => "text",
+            StoryFormat::Md => "md",
+            StoryFormat::Json => "json",
+            StoryFormat::Html => "html",
+        };
+        cli_io::mark_damaged(&mut text, kind, &message);
     }
     match &output {
         Some(o) => std::fs::write(o, text.as_bytes()).with_context(|| o.display().to_string())?,
@@ -857,6 +917,8 @@ fn packets(
     extra: PacketsExtra,
 ) -> Result<ExitCode> {
     let mut reader = CaptureReader::open(path).with_context(|| shown(path))?;
+    // As tcpdump: each frame is shown as soon as it is read from a pipe.
+    let flush_each = extra.line_buffered || reader.is_piped();
     let mut tracker = limits.tracker();
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
@@ -865,7 +927,7 @@ fn packets(
     let mut t0: Option<f64> = None;
     let PacketsExtra {
         mut select,
-        line_buffered,
+        line_buffered: _,
         quiet,
         time,
     } = extra;
@@ -902,7 +964,7 @@ fn packets(
                 out.write_all(line.as_bytes())?;
             }
         }
-        if line_buffered {
+        if flush_each {
             out.flush()?;
         }
         Ok(())

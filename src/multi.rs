@@ -16,24 +16,6 @@ pub fn wanted(many: &ManyArgs, output: Option<&Path>) -> bool {
     !many.more.is_empty() || many.merge || output.is_some_and(batch::is_dir_target)
 }
 
-/// The story format, taken from the extension of `-o FILE` when
-/// `--format` was left at text.
-pub fn format_from_output(format: StoryFormat, output: Option<&Path>) -> StoryFormat {
-    if format != StoryFormat::Text {
-        return format;
-    }
-    let ext = output
-        .filter(|o| !batch::is_dir_target(o))
-        .and_then(|o| o.extension())
-        .map(|e| e.to_string_lossy().to_ascii_lowercase());
-    match ext.as_deref() {
-        Some("html" | "htm") => StoryFormat::Html,
-        Some("md" | "markdown") => StoryFormat::Md,
-        Some("json") => StoryFormat::Json,
-        _ => format,
-    }
-}
-
 pub fn story_format(f: StoryFormat) -> batch::StoryFormat {
     match f {
         StoryFormat::Text => batch::StoryFormat::Text,
@@ -60,6 +42,17 @@ pub fn run(
     let mut inputs = vec![first];
     inputs.extend(more);
     let dir = output.as_deref().filter(|o| batch::is_dir_target(o));
+    if let Some(o) = output.as_deref().filter(|_| dir.is_none()) {
+        let refs: Vec<&Path> = inputs.iter().map(PathBuf::as_path).collect();
+        if let Some(input) = crate::cli_io::overwrites_input(o, &refs) {
+            eprintln!(
+                "netexplain: refusing to write to {}: it is the input {}; choose another -o file",
+                o.display(),
+                input.display()
+            );
+            return Ok(ExitCode::from(2));
+        }
+    }
     if merge || (inputs.len() == 1 && dir.is_none()) {
         let mut out: Box<dyn Write> = match &output {
             Some(o) if dir.is_none() => Box::new(BufWriter::new(

@@ -26,6 +26,10 @@ pub struct Summary {
     pub interfaces: usize,
     pub skipped_blocks: u64,
     pub flow: FlowStats,
+    /// Set when reading stopped before the end of the input: at the
+    /// frame count asked for, or on SIGINT or SIGTERM.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<Stopped>,
     /// Set when reading stopped at damaged input.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -33,6 +37,16 @@ pub struct Summary {
     /// allocates nothing.
     #[serde(skip)]
     names: Vec<(u32, String)>,
+}
+
+/// Why reading stopped before the input ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stopped {
+    /// `-c N` frames were read.
+    Count,
+    /// SIGINT or SIGTERM arrived.
+    Signal,
 }
 
 /// Adds one to `map[key]`, allocating the key only the first time.
@@ -136,11 +150,21 @@ where
     let mut failure = None;
     loop {
         if count.is_some_and(|c| s.frames >= c) {
+            s.stopped = Some(Stopped::Count);
+            break;
+        }
+        if crate::capture::input::stop_requested() {
+            s.stopped = Some(Stopped::Signal);
             break;
         }
         let frame = match reader.next_frame() {
             Ok(Some(f)) => f,
-            Ok(None) => break,
+            Ok(None) => {
+                if reader.interrupted() {
+                    s.stopped = Some(Stopped::Signal);
+                }
+                break;
+            }
             Err(e) => {
                 s.error = Some(e.to_string());
                 failure = Some(RunError::Capture(e));

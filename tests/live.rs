@@ -13,22 +13,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn can_run() -> bool {
-    let root = Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
-    let tools = ["ip", "dnsmasq", "curl", "python3"].iter().all(|t| {
-        Command::new("sh")
-            .args(["-c", &format!("command -v {t}")])
-            .output()
-            .is_ok_and(|o| o.status.success())
-    });
-    if !(root && tools) {
-        assert!(
-            std::env::var_os("NETEXPLAIN_REQUIRE_LIVE").is_none(),
-            "live tests required (NETEXPLAIN_REQUIRE_LIVE) but not root or missing ip/dnsmasq/curl/python3"
-        );
-        eprintln!("live capture tests skipped: they need root, ip, dnsmasq, curl and python3");
+    if !root_with(&["ip", "dnsmasq", "curl", "python3"]) {
         return false;
     }
     // Some containers give root no network namespaces; say so and skip.

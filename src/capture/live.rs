@@ -14,8 +14,13 @@ use std::path::Path;
 
 #[derive(Debug, thiserror::Error)]
 pub enum LiveError {
-    #[error("{device}: permission denied: {message}. Capturing needs root: run with sudo, or give the binary the capabilities once with `sudo setcap cap_net_raw,cap_net_admin=eip $(command -v netexplain)`")]
-    NotPermitted { device: String, message: String },
+    #[error("{device}: permission denied: {message}. Capturing needs root: run with sudo, or give the binary the capabilities once with `sudo setcap cap_net_raw,cap_net_admin=eip {binary}`")]
+    NotPermitted {
+        device: String,
+        message: String,
+        /// The path of the running binary, as setcap needs it.
+        binary: String,
+    },
     #[error("{device}: no such device; devices here: {available}")]
     NoSuchDevice { device: String, available: String },
     #[error("no default device to capture on (no default route and libpcap found none); choose one with -i (see `netexplain interfaces`)")]
@@ -54,6 +59,9 @@ pub struct LiveCapture {
     index: u64,
 }
 
+/// How long one wait for a packet lasts, in milliseconds.
+const WAIT_MS: u16 = 100;
+
 /// One network device as `interfaces` lists it.
 #[derive(Debug, Clone)]
 pub struct DeviceInfo {
@@ -81,6 +89,9 @@ fn classify(device: &str, e: pcap::Error) -> LiveError {
         LiveError::NotPermitted {
             device: device.to_string(),
             message,
+            binary: std::env::current_exe()
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|_| "$(command -v netexplain)".into()),
         }
     } else if lower.contains("no such device") || lower.contains("doesn't exist") {
         LiveError::NoSuchDevice {
@@ -98,6 +109,11 @@ fn classify(device: &str, e: pcap::Error) -> LiveError {
 /// The device of the IPv4 default route (Linux: /proc/net/route), else
 /// libpcap's first suitable device.
 pub fn default_device() -> Option<String> {
+    default_route_device().or_else(|| pcap::Device::lookup().ok().flatten().map(|d| d.name))
+}
+
+/// The device of the IPv4 default route, if the routing table has one.
+fn default_route_device() -> Option<String> {
     if let Ok(routes) = std::fs::read_to_string("/proc/net/route") {
         for line in routes.lines().skip(1) {
             let f: Vec<&str> = line.split_whitespace().collect();
@@ -106,12 +122,14 @@ pub fn default_device() -> Option<String> {
             }
         }
     }
-    pcap::Device::lookup().ok().flatten().map(|d| d.name)
+    None
 }
 
 /// Every device libpcap can capture on.
 pub fn devices() -> Result<Vec<DeviceInfo>, LiveError> {
-    let default = default_device();
+    // Only a device the routing table names is marked: in a namespace
+    // without a default route, none is.
+    let default = default_route_device();
     let list = pcap::Device::list().map_err(|e| LiveError::Pcap {
         device: "devices".into(),
         message: e.to_string(),
@@ -146,7 +164,15 @@ impl LiveCapture {
             .snaplen(opts.snaplen)
             .immediate_mode(true)
             .timeout(100);
-        let mut cap = cap.open().map_err(|e| classify(&device, e))?;
+        // Non-blocking, and waited on with poll(2) in `next_frame`: libpcap's
+        // own timeout is not honoured by every kernel ring (TPACKET_V3 may
+        // block until a packet comes), and the idle timer of page loads
+        // and the signals must be served with no packet arriving.
+        let mut cap = cap
+            .open()
+            .map_err(|e| classify(&device, e))?
+            .setnonblock()
+            .map_err(|e| classify(&device, e))?;
         if let Some(f) = &opts.filter {
             cap.filter(f, true).map_err(|e| LiveError::BadFilter {
                 filter: f.clone(),
@@ -172,8 +198,25 @@ impl LiveCapture {
         self.linktype
     }
 
-    /// The next packet, or `None` when the read timeout passed first.
+    /// The next packet, or `None` when none came within `WAIT`.
     pub fn next_frame(&mut self) -> Result<Option<Frame<'_>>, LiveError> {
+        use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+        use std::os::fd::{AsRawFd, BorrowedFd};
+        // SAFETY: the descriptor belongs to `self.cap`, which outlives
+        // this borrow.
+        let fd = unsafe { BorrowedFd::borrow_raw(self.cap.as_raw_fd()) };
+        let mut fds = [PollFd::new(fd, PollFlags::POLLIN)];
+        match poll(&mut fds, PollTimeout::from(WAIT_MS)) {
+            Ok(0) => return Ok(None),
+            Ok(_) => {}
+            Err(nix::errno::Errno::EINTR) => return Ok(None),
+            Err(e) => {
+                return Err(LiveError::Pcap {
+                    device: self.device.clone(),
+                    message: format!("waiting for packets: {e}"),
+                })
+            }
+        }
         match self.cap.next_packet() {
             Ok(p) => {
                 self.index += 1;

@@ -5,9 +5,13 @@
 //! The format is recognised by its magic number, never by the file name.
 //! Live capture lives in `live.rs` behind the `live` feature.
 
+pub mod input;
 pub mod linktype;
 #[cfg(feature = "live")]
 pub mod live;
+
+use input::{read_up_to, Guarded, InputState, Source};
+use std::sync::Arc;
 
 use pcap_parser::pcapng::Block;
 use pcap_parser::traits::PcapReaderIterator;
@@ -22,8 +26,9 @@ const INITIAL_BUFFER: usize = 1 << 20;
 /// The largest block accepted. Real frames are at most 256 KiB (Linux's
 /// maximum snap length); a length beyond this is a corrupt or hostile file.
 pub const MAX_BLOCK: usize = 16 << 20;
-/// How many leading bytes are read to recognise the format.
-const SNIFF_LEN: usize = 64 << 10;
+/// The largest captured length of a pcap record: Linux's and tshark's
+/// maximum snap length. A record claiming more has a corrupt length.
+pub const MAX_FRAME: usize = 256 << 10;
 
 /// One captured frame, borrowed from the reader until the next call.
 #[derive(Debug, Clone, Copy)]
@@ -93,8 +98,29 @@ pub struct Interface {
 /// input where the problem starts; the caller adds the file name.
 #[derive(Debug, thiserror::Error)]
 pub enum CaptureError {
+    /// Not a `#[source]`: the message already says it, and a chain of
+    /// causes would say it twice.
     #[error("cannot read: {0}")]
-    Io(#[from] io::Error),
+    Io(io::Error),
+    #[error("reading failed after byte offset {offset}: {message}")]
+    ReadFailed { offset: u64, message: String },
+    #[error("the gzip stream is damaged or cut short ({message}); the decompressed capture ends at byte offset {offset}")]
+    Gzip { offset: u64, message: String },
+    #[error("the capture ends at byte offset {offset}, inside its {what} of {need} bytes (the file is truncated)")]
+    TruncatedHeader {
+        offset: u64,
+        what: &'static str,
+        need: usize,
+    },
+    #[error("corrupt record length at byte offset {offset}: the {what} claims {length} bytes, more than the {limit} any real frame needs")]
+    CorruptLength {
+        offset: u64,
+        what: &'static str,
+        length: u64,
+        limit: usize,
+    },
+    #[error("interrupted before any capture data arrived")]
+    Interrupted,
     #[error("the input is empty (0 bytes)")]
     Empty,
     #[error("{what}-compressed data; decompress it first (for example `{hint}`)")]
@@ -110,6 +136,30 @@ pub enum CaptureError {
     Truncated { offset: u64 },
     #[error("corrupt block at byte offset {offset}: {reason}")]
     Corrupt { offset: u64, reason: String },
+}
+
+impl From<io::Error> for CaptureError {
+    fn from(e: io::Error) -> CaptureError {
+        CaptureError::Io(e)
+    }
+}
+
+fn read_failure(e: io::Error, offset: u64, compressed: bool) -> CaptureError {
+    if compressed {
+        CaptureError::Gzip {
+            offset,
+            message: e.to_string(),
+        }
+    } else {
+        CaptureError::ReadFailed {
+            offset,
+            message: e.to_string(),
+        }
+    }
+}
+
+fn is_regular(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| m.is_file())
 }
 
 /// Counters for what the reader skipped rather than failed on.
@@ -129,6 +179,10 @@ pub struct CaptureReader {
     inner: Box<dyn PcapReaderIterator + Send>,
     buffer_size: usize,
     state: ReaderState,
+    input: Arc<InputState>,
+    /// The input is gzip-compressed.
+    compressed: bool,
+    piped: bool,
 }
 
 struct ReaderState {
@@ -139,6 +193,8 @@ struct ReaderState {
     section_start: usize,
     /// The pcap header's link type and timestamp scale.
     legacy: Option<(u32, u32)>,
+    /// The byte order of the current pcapng section.
+    ng_big_endian: bool,
     frames: u64,
     buf: Vec<u8>,
     stats: ReaderStats,
@@ -157,74 +213,206 @@ struct PendingFrame {
 }
 
 impl CaptureReader {
-    /// Opens a file, or standard input when `path` is `-`.
+    /// Opens a file, or standard input when `path` is `-`. Pipes (and
+    /// anything else that is not a regular file) are read on a thread of
+    /// their own, so that each record is decoded when it is complete and
+    /// reading can stop on SIGINT or SIGTERM.
     pub fn open(path: &Path) -> Result<CaptureReader, CaptureError> {
-        if path.as_os_str() == "-" {
-            return CaptureReader::new(io::stdin());
-        }
-        if path.is_dir() {
-            return Err(CaptureError::Io(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "it is a directory, not a capture file",
-            )));
-        }
-        CaptureReader::new(File::open(path)?)
+        let input = Arc::new(InputState::default());
+        let source = if path.as_os_str() == "-" {
+            if is_regular("/dev/stdin".as_ref()) {
+                Source::direct(Box::new(io::stdin()), input.clone())
+            } else {
+                Source::piped(io::stdin(), input.clone())
+            }
+        } else {
+            if path.is_dir() {
+                return Err(CaptureError::Io(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    "it is a directory, not a capture file",
+                )));
+            }
+            let file = File::open(path)?;
+            if file.metadata().is_ok_and(|m| m.is_file()) {
+                Source::direct(Box::new(file), input.clone())
+            } else {
+                Source::piped(file, input.clone())
+            }
+        };
+        let piped = source.is_piped();
+        let mut reader = CaptureReader::from_source(source, input)?;
+        reader.piped = piped;
+        Ok(reader)
     }
 
-    /// Reads a capture from any byte stream.
+    /// Reads a capture from any byte stream, directly.
     pub fn new<R: Read + Send + 'static>(reader: R) -> Result<CaptureReader, CaptureError> {
-        CaptureReader::from_boxed(Box::new(reader))
+        let input = Arc::new(InputState::default());
+        CaptureReader::from_source(Source::direct(Box::new(reader), input.clone()), input)
     }
 
-    fn from_boxed(mut reader: Box<dyn Read + Send>) -> Result<CaptureReader, CaptureError> {
-        let mut head = Vec::with_capacity(SNIFF_LEN);
-        (&mut reader)
-            .take(SNIFF_LEN as u64)
-            .read_to_end(&mut head)?;
+    fn from_source(
+        mut source: Source,
+        input: Arc<InputState>,
+    ) -> Result<CaptureReader, CaptureError> {
+        let mut magic = [0u8; 2];
+        let n = read_up_to(&mut source, &mut magic)?;
+        let front = Cursor::new(magic[..n].to_vec()).chain(source);
+        // A gzip-compressed capture (tcpdump -w - | gzip) is decompressed
+        // as a stream; offsets in errors are then offsets in the
+        // decompressed capture.
+        if magic[..n] == [0x1f, 0x8b] {
+            let inflated = flate2::read::MultiGzDecoder::new(front);
+            let stream = Box::new(Guarded::new(inflated, input.clone()));
+            return CaptureReader::from_stream(stream, input, true);
+        }
+        let stream = Box::new(Guarded::new(front, input.clone()));
+        CaptureReader::from_stream(stream, input, false)
+    }
+
+    /// Reads the file header (the pcap header, or the whole pcapng section
+    /// header block) and no more before the first frame is asked for.
+    fn from_stream(
+        mut stream: Box<dyn Read + Send>,
+        input: Arc<InputState>,
+        compressed: bool,
+    ) -> Result<CaptureReader, CaptureError> {
+        let fill = |stream: &mut Box<dyn Read + Send>, head: &mut Vec<u8>, to: usize| {
+            let at = head.len();
+            if to > at {
+                head.resize(to, 0);
+                let n = read_up_to(stream, &mut head[at..]).unwrap_or(0);
+                head.truncate(at + n);
+            }
+        };
+        let ended = |input: &InputState, offset: u64| match input.take_failure() {
+            Some(e) => Some(read_failure(e, offset, compressed)),
+            None if input.interrupted() => Some(CaptureError::Interrupted),
+            None => None,
+        };
+        let mut head = Vec::with_capacity(64);
+        fill(&mut stream, &mut head, 4);
         if head.is_empty() {
-            return Err(CaptureError::Empty);
+            return Err(ended(&input, 0).unwrap_or(CaptureError::Empty));
         }
-        // A gzip-compressed capture (tcpdump -w - | gzip) is read through
-        // a streaming decompressor; offsets in errors are then offsets in
-        // the decompressed capture.
-        if head.starts_with(&[0x1f, 0x8b]) {
-            let inflated = flate2::read::MultiGzDecoder::new(Cursor::new(head).chain(reader));
-            return CaptureReader::from_boxed(Box::new(inflated)).map_err(|e| match e {
-                CaptureError::Io(io) => CaptureError::Corrupt {
-                    offset: 0,
-                    reason: format!("gzip-compressed data that cannot be decompressed: {io}"),
-                },
-                other => other,
-            });
+        let (what, need) = if head.starts_with(&PCAPNG_MAGIC) {
+            fill(&mut stream, &mut head, 12);
+            pcapng_header_len(&head)?
+        } else if PCAP_MAGICS.iter().any(|m| head.starts_with(m)) {
+            ("pcap file header", 24)
+        } else {
+            fill(&mut stream, &mut head, 256);
+            if let Some(e) = ended(&input, head.len() as u64) {
+                return Err(e);
+            }
+            return Err(sniff(&head));
+        };
+        fill(&mut stream, &mut head, need);
+        if head.len() < need {
+            let offset = head.len() as u64;
+            return Err(
+                ended(&input, offset).unwrap_or(CaptureError::TruncatedHeader {
+                    offset,
+                    what,
+                    need,
+                }),
+            );
         }
-        sniff(&head)?;
-        let stream = Cursor::new(head).chain(reader);
+        let stream = Cursor::new(head).chain(stream);
         let inner = match pcap_parser::create_reader(INITIAL_BUFFER, stream) {
             Ok(r) => r,
-            Err(PcapError::Incomplete(_)) | Err(PcapError::Eof) => {
-                return Err(CaptureError::Truncated { offset: 0 })
-            }
             Err(e) => {
                 return Err(CaptureError::Corrupt {
                     offset: 0,
-                    reason: format!("file header: {e}"),
+                    reason: format!("the {what} cannot be parsed ({})", describe_parse_error(&e)),
                 })
             }
         };
         Ok(CaptureReader {
             inner,
             buffer_size: INITIAL_BUFFER,
+            input,
+            compressed,
+            piped: false,
             state: ReaderState {
                 format: Format::PcapNg,
                 interfaces: Vec::new(),
                 section_start: 0,
                 legacy: None,
+                ng_big_endian: false,
                 frames: 0,
                 buf: Vec::new(),
                 stats: ReaderStats::default(),
                 pending: None,
             },
         })
+    }
+
+    /// True when the input is a pipe or another stream that is not a
+    /// regular file (output should then be flushed per frame).
+    pub fn is_piped(&self) -> bool {
+        self.piped
+    }
+
+    /// True when reading ended because SIGINT or SIGTERM arrived.
+    pub fn interrupted(&self) -> bool {
+        self.input.interrupted()
+    }
+
+    /// What the input says of itself: bytes read from the file or pipe
+    /// (for gzip, the compressed bytes), and why it ended.
+    pub fn input_state(&self) -> Arc<InputState> {
+        self.input.clone()
+    }
+
+    /// Why the input ended before its data did, if it did.
+    fn ended_early(&self, offset: u64) -> Option<CaptureError> {
+        self.input
+            .take_failure()
+            .map(|e| read_failure(e, offset, self.compressed))
+    }
+
+    /// A record or block header whose length no real frame has, caught
+    /// before waiting for (or failing to find) that many bytes.
+    fn check_length(&self, offset: u64) -> Result<(), CaptureError> {
+        let data = self.inner.data();
+        let word = |at: usize, big: bool| -> Option<u32> {
+            let b: [u8; 4] = data.get(at..at + 4)?.try_into().ok()?;
+            Some(if big {
+                u32::from_be_bytes(b)
+            } else {
+                u32::from_le_bytes(b)
+            })
+        };
+        match self.state.format {
+            Format::Pcap { big_endian, .. } => {
+                if let Some(caplen) = word(8, big_endian) {
+                    if caplen as usize > MAX_FRAME {
+                        return Err(CaptureError::CorruptLength {
+                            offset,
+                            what: "pcap record",
+                            length: caplen.into(),
+                            limit: MAX_FRAME,
+                        });
+                    }
+                }
+            }
+            Format::PcapNg => {
+                let big = self.state.ng_big_endian;
+                if let (Some(kind), Some(len)) = (word(0, big), word(4, big)) {
+                    let bad = len < 12 || len % 4 != 0 || len as usize > MAX_BLOCK;
+                    if kind != 0x0A0D_0D0A && bad {
+                        return Err(CaptureError::CorruptLength {
+                            offset,
+                            what: "pcapng block",
+                            length: len.into(),
+                            limit: MAX_BLOCK,
+                        });
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     pub fn format(&self) -> Format {
@@ -259,11 +447,18 @@ impl CaptureReader {
                         break;
                     }
                 }
-                Err(PcapError::Eof) => return Ok(None),
+                Err(PcapError::Eof) => {
+                    return match self.ended_early(offset) {
+                        Some(e) => Err(e),
+                        None => Ok(None),
+                    }
+                }
                 Err(PcapError::Incomplete(_)) => {
+                    self.check_length(offset)?;
                     self.refill(offset)?;
                 }
                 Err(PcapError::BufferTooSmall) => {
+                    self.check_length(offset)?;
                     let grown = self.buffer_size * 2;
                     if grown > MAX_BLOCK * 2 || !self.inner.grow(grown) {
                         return Err(CaptureError::Corrupt {
@@ -277,7 +472,14 @@ impl CaptureReader {
                     self.buffer_size = grown;
                     self.refill(offset)?;
                 }
-                Err(PcapError::UnexpectedEof) => return Err(CaptureError::Truncated { offset }),
+                Err(PcapError::UnexpectedEof) => {
+                    self.check_length(offset)?;
+                    return match self.ended_early(offset) {
+                        Some(e) => Err(e),
+                        None if self.input.interrupted() => Ok(None),
+                        None => Err(CaptureError::Truncated { offset }),
+                    };
+                }
                 Err(PcapError::ReadError) => {
                     return Err(CaptureError::Io(io::Error::other(format!(
                         "read error at byte offset {offset}"
@@ -374,8 +576,9 @@ impl ReaderState {
 
     fn take_ng_block(&mut self, block: Block<'_>, offset: u64) -> Result<bool, CaptureError> {
         match block {
-            Block::SectionHeader(_) => {
+            Block::SectionHeader(shb) => {
                 self.format = Format::PcapNg;
+                self.ng_big_endian = shb.big_endian();
                 self.stats.sections += 1;
                 self.section_start = self.interfaces.len();
                 Ok(false)
@@ -468,21 +671,68 @@ impl ReaderState {
     }
 }
 
-/// Recognises the format from the first bytes, or says what they look like.
-fn sniff(head: &[u8]) -> Result<(), CaptureError> {
-    const PCAP_MAGICS: [[u8; 4]; 6] = [
-        [0xd4, 0xc3, 0xb2, 0xa1], // microsecond, little-endian
-        [0xa1, 0xb2, 0xc3, 0xd4], // microsecond, big-endian
-        [0x4d, 0x3c, 0xb2, 0xa1], // nanosecond, little-endian
-        [0xa1, 0xb2, 0x3c, 0x4d], // nanosecond, big-endian
-        [0x34, 0xcd, 0xb2, 0xa1], // Kuznetzov's modified pcap
-        [0x0a, 0x0d, 0x0d, 0x0a], // pcapng section header block
-    ];
-    if head.len() >= 4 && PCAP_MAGICS.iter().any(|m| head.starts_with(m)) {
-        return Ok(());
+/// Classic pcap magics (pcap-savefile §3, and the variant of Alexey
+/// Kuznetzov's patched libpcap).
+const PCAP_MAGICS: [[u8; 4]; 5] = [
+    [0xd4, 0xc3, 0xb2, 0xa1], // microsecond, little-endian
+    [0xa1, 0xb2, 0xc3, 0xd4], // microsecond, big-endian
+    [0x4d, 0x3c, 0xb2, 0xa1], // nanosecond, little-endian
+    [0xa1, 0xb2, 0x3c, 0x4d], // nanosecond, big-endian
+    [0x34, 0xcd, 0xb2, 0xa1], // Kuznetzov's modified pcap
+];
+/// The block type of a pcapng section header block.
+const PCAPNG_MAGIC: [u8; 4] = [0x0a, 0x0d, 0x0d, 0x0a];
+
+/// The length of the pcapng section header block starting `head` (its
+/// first 12 bytes, or fewer when the input ends sooner): the
+/// byte-order magic says how to read the length.
+fn pcapng_header_len(head: &[u8]) -> Result<(&'static str, usize), CaptureError> {
+    const WHAT: &str = "pcapng section header block";
+    if head.len() < 12 {
+        // Too short to know its length: the minimum one is reported.
+        return Ok((WHAT, 28));
     }
+    let len: [u8; 4] = head[4..8].try_into().expect("4 bytes");
+    let len = match head[8..12] {
+        [0x4d, 0x3c, 0x2b, 0x1a] => u32::from_le_bytes(len),
+        [0x1a, 0x2b, 0x3c, 0x4d] => u32::from_be_bytes(len),
+        _ => {
+            return Err(CaptureError::Corrupt {
+                offset: 8,
+                reason: format!(
+                    "the {WHAT}'s byte-order magic is {}, not 1a2b3c4d in either order",
+                    hex(&head[8..12])
+                ),
+            })
+        }
+    };
+    if len < 28 || len % 4 != 0 || len as usize > MAX_BLOCK {
+        return Err(CaptureError::CorruptLength {
+            offset: 0,
+            what: WHAT,
+            length: len.into(),
+            limit: MAX_BLOCK,
+        });
+    }
+    Ok((WHAT, len as usize))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Says what the first bytes of something that is not a capture look like.
+fn sniff(head: &[u8]) -> CaptureError {
     if head.len() < 4 {
-        return Err(CaptureError::Truncated { offset: 0 });
+        return CaptureError::TruncatedHeader {
+            offset: head.len() as u64,
+            what: "file header",
+            need: 4,
+        };
     }
     let compressed = [
         (&[0x28, 0xb5, 0x2f, 0xfd][..], "zstd", "zstd -d FILE"),
@@ -492,7 +742,7 @@ fn sniff(head: &[u8]) -> Result<(), CaptureError> {
     ];
     for (magic, what, hint) in compressed {
         if head.starts_with(magic) {
-            return Err(CaptureError::Compressed { what, hint });
+            return CaptureError::Compressed { what, hint };
         }
     }
     let guess = if head.starts_with(b"PK\x03\x04") {
@@ -503,24 +753,31 @@ fn sniff(head: &[u8]) -> Result<(), CaptureError> {
         "a PDF document"
     } else if head.starts_with(b"\x89PNG") {
         "a PNG image"
-    } else if head.starts_with(b"ERF") || head.starts_with(b"\x00\x00\x00\x00") {
-        "unknown binary data"
-    } else if head
-        .iter()
-        .take(256)
-        .all(|b| b.is_ascii_graphic() || b.is_ascii_whitespace())
-    {
-        "text, perhaps tcpdump or tshark output rather than a capture written with -w"
+    } else if looks_like_text(head) {
+        "text, not a capture (perhaps tcpdump or tshark output rather than a file written with -w)"
     } else {
         "unknown binary data"
     };
-    let magic = head
-        .iter()
-        .take(4)
-        .map(|b| format!("{b:02x}"))
-        .collect::<Vec<_>>()
-        .join(" ");
-    Err(CaptureError::NotACapture { magic, guess })
+    CaptureError::NotACapture {
+        magic: hex(&head[..4]),
+        guess,
+    }
+}
+
+/// UTF-8 (a character cut at the end allowed, a BOM allowed) without
+/// control characters other than tab, CR, LF and form feed.
+fn looks_like_text(head: &[u8]) -> bool {
+    let text = match std::str::from_utf8(head) {
+        Ok(t) => t,
+        Err(e) if e.error_len().is_none() && e.valid_up_to() + 4 > head.len() => {
+            std::str::from_utf8(&head[..e.valid_up_to()]).unwrap_or_default()
+        }
+        Err(_) => return false,
+    };
+    !text.is_empty()
+        && text
+            .chars()
+            .all(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r' | '\x0c'))
 }
 
 #[cfg(test)]
@@ -590,7 +847,11 @@ mod tests {
         assert!(
             matches!(
                 e,
-                CaptureError::Corrupt { offset: 24, .. } | CaptureError::Truncated { offset: 24 }
+                CaptureError::CorruptLength {
+                    offset: 24,
+                    length: 0xffff_ffff,
+                    ..
+                }
             ),
             "{e}"
         );

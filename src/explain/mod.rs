@@ -226,6 +226,17 @@ impl Explainer {
         &self.evidence
     }
 
+    /// The names and server addresses of every page load observed, before
+    /// `--host` chooses among them (sorted, without repeats).
+    pub fn hosts(&self) -> Vec<String> {
+        let mut hosts = BTreeSet::new();
+        for load in group(&self.evidence) {
+            hosts.extend(load.names.iter().cloned());
+            hosts.extend(load.servers.iter().map(|s| s.to_string()));
+        }
+        hosts.into_iter().collect()
+    }
+
     /// The story of everything observed so far.
     pub fn story(&self) -> Story {
         tell(&self.evidence, &self.options, &self.notes)

@@ -65,11 +65,9 @@ pub struct Notes {
 
 #[derive(Debug, thiserror::Error)]
 pub enum NotesError {
-    #[error("{path}: {source}")]
-    Io {
-        path: String,
-        source: std::io::Error,
-    },
+    /// The I/O error is not a `#[source]`: the message already says it.
+    #[error("{path}: {error}")]
+    Io { path: String, error: std::io::Error },
     #[error("{path}: no `## NN - title` section headings found")]
     NoSections { path: String },
     #[error("{path}: line {line}: section {number:02} appears twice")]
@@ -96,9 +94,9 @@ impl Notes {
     /// Reads a user's notes file.
     pub fn load(path: &Path) -> Result<Notes, NotesError> {
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| NotesError::Io {
+        let text = std::fs::read_to_string(path).map_err(|error| NotesError::Io {
             path: shown.clone(),
-            source,
+            error,
         })?;
         Notes::parse(&text, &shown)
     }
@@ -107,6 +105,9 @@ impl Notes {
     /// en dash, colon or full stop may separate number and title). Other
     /// headings belong to the section above them.
     pub fn parse(text: &str, source: &str) -> Result<Notes, NotesError> {
+        // Editors on Windows often save UTF-8 with a byte-order mark and
+        // CRLF line ends; `lines` already drops the CR before each LF.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let mut sections: Vec<Section> = Vec::new();
         for (i, line) in text.lines().enumerate() {
             if let Some((number, title)) = section_heading(line) {

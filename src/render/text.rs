@@ -6,7 +6,7 @@ use super::escape;
 use crate::decode::dns::{DnsMessage, DnsRecord};
 use crate::decode::tls::{self, TlsHandshake};
 use crate::decode::{dhcp::DhcpMessage, http::HttpMessage, websocket::WsFrame, Packet};
-use crate::pipeline::Summary;
+use crate::pipeline::{Stopped, Summary};
 use colored::Colorize;
 use std::fmt::Write as _;
 
@@ -881,8 +881,18 @@ fn scalar(v: &serde_json::Value) -> String {
 /// The closing summary.
 pub fn summary(s: &Summary, out: &mut String) {
     let _ = writeln!(out, "{}", "Summary".bold());
-    if s.frames == 0 {
-        let _ = writeln!(out, "  the capture holds no frames");
+    match s.stopped {
+        Some(Stopped::Signal) => {
+            let _ = writeln!(out, "  reading stopped by a signal (SIGINT or SIGTERM)");
+        }
+        Some(Stopped::Count) if s.frames == 0 => {
+            let _ = writeln!(out, "  no frames read: the frame count asked for (-c) is 0");
+        }
+        Some(Stopped::Count) => {}
+        None if s.frames == 0 => {
+            let _ = writeln!(out, "  the capture holds no frames");
+        }
+        None => {}
     }
     let _ = writeln!(
         out,

@@ -152,3 +152,47 @@ pub fn damaged_inputs(dir: &Path) -> (PathBuf, PathBuf) {
     std::fs::write(&junk, b"GET / HTTP/1.1\r\n\r\n").unwrap();
     (cut, junk)
 }
+
+/// True when running as root with every one of `tools` on PATH; panics
+/// instead when NETEXPLAIN_REQUIRE_LIVE asks for the live tests.
+pub fn root_with(tools: &[&str]) -> bool {
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    let found = tools.iter().all(|t| {
+        Command::new("sh")
+            .args(["-c", &format!("command -v {t}")])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    if !(root && found) {
+        assert!(
+            std::env::var_os("NETEXPLAIN_REQUIRE_LIVE").is_none(),
+            "live tests required (NETEXPLAIN_REQUIRE_LIVE) but not root or missing one of {tools:?}"
+        );
+        eprintln!("skipped: needs root and {tools:?}");
+    }
+    root && found
+}
+
+/// The lines of a stream as they arrive, each with the instant it came.
+pub fn lines_as_they_come<R: std::io::Read + Send + 'static>(
+    mut r: R,
+) -> std::sync::mpsc::Receiver<(std::time::Instant, String)> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let mut byte = [0u8; 1];
+        while let Ok(1) = r.read(&mut byte) {
+            if byte[0] == b'\n' {
+                let line = String::from_utf8_lossy(&buf).into_owned();
+                tx.send((std::time::Instant::now(), line)).ok();
+                buf.clear();
+            } else {
+                buf.push(byte[0]);
+            }
+        }
+    });
+    rx
+}
