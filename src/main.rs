@@ -156,6 +156,12 @@ enum Command {
         /// One line per step.
         #[arg(long)]
         brief: bool,
+        /// Tell at most this many page loads in full (the most complete); every one is listed.
+        #[arg(long, value_name = "N")]
+        max_told: Option<usize>,
+        /// Tell only page load K of the list (1-based, in time order).
+        #[arg(long, value_name = "K")]
+        load: Option<usize>,
         /// Write the output to this file instead of standard output.
         #[arg(short = 'o', long = "output", value_name = "FILE")]
         output: Option<PathBuf>,
@@ -288,6 +294,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             notes,
             format,
             brief,
+            max_told,
+            load,
             output,
             color,
             limits,
@@ -305,7 +313,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
             });
             explain(
                 &path,
-                Options { host, lang },
+                Options {
+                    host,
+                    lang,
+                    max_told,
+                    load,
+                },
                 notes,
                 format,
                 brief,
@@ -345,6 +358,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 options: Options {
                     host,
                     lang: pick_lang(lang),
+                    ..Options::default()
                 },
             };
             live::run(opts)
