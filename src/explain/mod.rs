@@ -135,9 +135,6 @@ pub struct PageLoad {
     pub connections_not_told: usize,
     #[serde(skip)]
     frames: BTreeSet<u64>,
-    /// The connections (stream numbers) of this page load.
-    #[serde(skip)]
-    streams: Vec<u64>,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -268,31 +265,37 @@ impl Explainer {
         tell(&self.evidence, &self.options, &self.notes)
     }
 
-    /// The page loads that are complete at time `now` (epoch seconds):
-    /// the first connection has had its response, and every connection
-    /// is closed or has been idle for `idle` seconds. For a live capture,
-    /// which tells each page load as soon as it is over.
+    /// The page loads that are over at time `now` (epoch seconds), by the
+    /// same rule that separates them in a file: every connection closed,
+    /// or idle for `idle` seconds (at most [`IDLE_GAP_SECS`]). For a live
+    /// capture, which tells each page load as soon as it is over.
     pub fn completed(&self, now: f64, idle: f64) -> Vec<PageLoad> {
-        let story = self.story();
-        story
-            .page_loads
-            .into_iter()
-            .filter(|p| {
-                let conns: Vec<&Conn> = p
-                    .streams
-                    .iter()
-                    .filter_map(|s| self.evidence.conns.get(s))
-                    .collect();
-                let answered = conns.first().is_some_and(|c| {
-                    c.http.iter().any(|h| h.msg.status.is_some()) || !c.app_data[1].is_empty()
-                });
-                // RFC 9293 §3.6: closed once both FINs or a RST are seen.
-                let over = |c: &&Conn| {
-                    let both_fins = c.fins.iter().any(|f| f.from_client)
-                        && c.fins.iter().any(|f| !f.from_client);
-                    both_fins || !c.rsts.is_empty() || now - c.last_ts >= idle
-                };
-                answered && conns.iter().all(over)
+        let idle = idle.min(IDLE_GAP_SECS);
+        let mut loads = group(&self.evidence);
+        loads.sort_by(|a, b| a.start.total_cmp(&b.start));
+        loads
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| {
+                let h = self.options.host.as_deref();
+                h.is_none_or(|h| {
+                    l.names.iter().any(|n| name_matches(n, h))
+                        || l.servers.iter().any(|s| s.to_string() == h)
+                })
+            })
+            .filter(|(_, l)| {
+                l.spans.iter().all(|&(last, closed)| {
+                    if closed {
+                        now > last + CLOSE_GRACE_SECS
+                    } else {
+                        now - last >= idle
+                    }
+                })
+            })
+            .map(|(i, l)| {
+                let mut p = steps::page_load(&self.evidence, l, self.options.lang, &self.notes, true);
+                p.index = i + 1;
+                p
             })
             .collect()
     }
@@ -790,16 +793,18 @@ fn group(ev: &Evidence) -> Vec<Load> {
     }
     // A page load's DNS and ARP are looked for no earlier than the end of
     // the same client's page load before it.
-    let mut last_end: HashMap<IpAddr, f64> = HashMap::new();
+    // (A page load still open when this one began does not bound it.)
+    let mut ends: HashMap<IpAddr, Vec<f64>> = HashMap::new();
     let mut order: Vec<usize> = (0..loads.len()).collect();
     order.sort_by(|&a, &b| loads[a].start.total_cmp(&loads[b].start));
     for i in order {
         let l = &mut loads[i];
-        if let Some(e) = last_end.get(&l.client) {
-            l.not_before = *e;
+        let mine = ends.entry(l.client).or_default();
+        // Only the latest few can matter.
+        if let Some(e) = mine.iter().rev().take(16).copied().filter(|e| *e <= l.start).reduce(f64::max) {
+            l.not_before = e;
         }
-        let e = last_end.entry(l.client).or_insert(l.end);
-        *e = e.max(l.end);
+        mine.push(l.end);
     }
     for l in &mut loads {
         attach_dns(ev, l, &claimed);
@@ -813,6 +818,12 @@ fn group(ev: &Evidence) -> Vec<Load> {
 /// in the lead-up to and during the load, and the answers to them.
 fn attach_dns(ev: &Evidence, l: &mut Load, claimed: &HashMap<usize, usize>) {
     let me = claimed.iter().find(|(k, _)| l.lookups.contains(k)).map(|(_, v)| *v);
+    // The queries whose answers resolved another page load's connections.
+    let others_queries: BTreeSet<u64> = claimed
+        .iter()
+        .filter(|(_, v)| Some(**v) != me)
+        .filter_map(|(k, _)| ev.dns[*k].msg.query_frame)
+        .collect();
     let last_conn = l.end;
     let mut names = l.names.clone();
     let mut query_ids = BTreeSet::new();
@@ -831,7 +842,12 @@ fn attach_dns(ev: &Evidence, l: &mut Load, claimed: &HashMap<usize, usize>) {
         let from_client =
             d.src == l.client || (l.client_mac.is_some() && d.src_mac == l.client_mac);
         let to_client = d.dst == l.client || (l.client_mac.is_some() && d.dst_mac == l.client_mac);
-        if !d.msg.response && from_client && in_window && names.contains(&name) {
+        if !d.msg.response
+            && from_client
+            && in_window
+            && names.contains(&name)
+            && !others_queries.contains(&d.frame)
+        {
             query_ids.insert((d.msg.id, d.dst, name));
             l.dns.push(i);
         } else if d.msg.response

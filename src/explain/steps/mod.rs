@@ -99,7 +99,7 @@ pub(super) fn new_step(id: &'static str, lang: Lang, status: Status) -> Step {
             "开始之前：获取地址（DHCP）",
         ),
         "tcp_transfer" => ("TCP data transfer", "TCP 数据传输"),
-        "icmp" => ("ICMP: ping and traceroute", "ICMP：ping 与 traceroute"),
+        "icmp" => ("ICMP messages", "ICMP 报文"),
         "udp" => ("UDP datagrams", "UDP 数据报"),
         "neighbours" => (
             "Address resolution (ARP / NDP)",
@@ -300,7 +300,6 @@ pub(super) fn assemble(
         steps,
         connections_not_told: 0,
         frames,
-        streams: load.conns.clone(),
     }
 }
 

@@ -24,8 +24,14 @@ pub(super) fn neighbours(ctx: &Ctx) -> Step {
         if r.reply {
             continue;
         }
+        // The answer to this request, unless the same question was asked
+        // again before it came (then it answers the later one).
         let reply = recs[n + 1..]
             .iter()
+            .take_while(|a| {
+                a.reply
+                    || !(a.sender_ip == r.sender_ip && a.target_ip == r.target_ip && a.ndp == r.ndp)
+            })
             .find(|a| a.reply && a.sender_ip == r.target_ip && a.ndp == r.ndp);
         pairs.push(json!({
             "request": r.frame,
