@@ -198,7 +198,10 @@ fn chromium_story() {
     let others = s["other_stories"].as_array().unwrap();
     assert_eq!(others[0]["kind"], "dns");
     assert_eq!(others[0]["frames"].as_array().map(Vec::len), None);
-    assert_eq!(others[0]["steps"][0]["frames"].as_array().unwrap().len(), 58);
+    assert_eq!(
+        others[0]["steps"][0]["frames"].as_array().unwrap().len(),
+        58
+    );
 }
 
 #[test]
@@ -224,7 +227,10 @@ fn a_capture_without_page_loads_says_so() {
     assert_eq!(s["left_out"]["dns"], json!(null));
     assert_eq!(s["other_stories"][0]["kind"], "dns");
     assert_eq!(
-        s["other_stories"][0]["steps"][0]["frames"].as_array().unwrap().len(),
+        s["other_stories"][0]["steps"][0]["frames"]
+            .as_array()
+            .unwrap()
+            .len(),
         24
     );
     let out = netexplain(&[

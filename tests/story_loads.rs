@@ -13,7 +13,11 @@ fn text(name: &str, lang: &str, extra: &[&str]) -> String {
     let mut args = vec!["explain", path.to_str().unwrap(), "--lang", lang];
     args.extend_from_slice(extra);
     let out = netexplain(&args);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -65,9 +69,20 @@ fn repeated_visits_are_separate_page_loads() {
     assert!(gap > 40.0, "{gap}");
     for lang in ["en", "zh"] {
         let t = text("repeated-visits.pcapng", lang, &[]);
-        let head = if lang == "en" { "Page loads found: 3" } else { "找到的页面加载：3 个" };
+        let head = if lang == "en" {
+            "Page loads found: 3"
+        } else {
+            "找到的页面加载：3 个"
+        };
         assert!(t.contains(head), "{t}");
-        assert!(t.contains(if lang == "en" { "+41.050 s" } else { "+41.050 秒" }), "{t}");
+        assert!(
+            t.contains(if lang == "en" {
+                "+41.050 s"
+            } else {
+                "+41.050 秒"
+            }),
+            "{t}"
+        );
         assert!(!t.contains("/missing"));
     }
 }
@@ -88,7 +103,10 @@ fn one_load_told_and_at_most_n() {
         .map(|r| r["told"].as_bool().unwrap())
         .collect();
     assert_eq!(told, [false, true, false]);
-    let s = story("repeated-visits.pcapng", &["--lang", "en", "--max-told", "1"]);
+    let s = story(
+        "repeated-visits.pcapng",
+        &["--lang", "en", "--max-told", "1"],
+    );
     assert_eq!(s["page_loads"].as_array().unwrap().len(), 1);
     assert_eq!(s["page_loads_not_told"], 2);
     let t = text("repeated-visits.pcapng", "zh", &["--load", "3"]);
@@ -164,10 +182,17 @@ fn dig_alone_is_told_as_a_lookup() {
         .unwrap()
         .iter()
         .all(|p| p["kind"] != "tcp_transfer"));
-    for (lang, want) in [("en", "CNAME www3.l.google.com"), ("zh", "www3.l.google.com")] {
+    for (lang, want) in [
+        ("en", "CNAME www3.l.google.com"),
+        ("zh", "www3.l.google.com"),
+    ] {
         let t = text("dig-only.pcapng", lang, &[]);
         assert!(t.contains(want), "{t}");
-        let told = if lang == "en" { "What the capture does show" } else { "下面讲述抓包中实际出现的内容" };
+        let told = if lang == "en" {
+            "What the capture does show"
+        } else {
+            "下面讲述抓包中实际出现的内容"
+        };
         assert!(t.contains(told), "{t}");
     }
 }
@@ -219,7 +244,10 @@ fn ping_and_traceroute_across_two_routers() {
     assert_eq!(u["facts"]["first"][0]["length"], 40);
     assert_eq!(u["facts"]["first"][0]["dst_port"], 33434);
     let en = text("ping-traceroute.pcapng", "en", &[]);
-    assert!(en.contains("router 203.0.113.2 answers time exceeded"), "{en}");
+    assert!(
+        en.contains("router 203.0.113.2 answers time exceeded"),
+        "{en}"
+    );
     assert!(en.contains("so it is hop 2 of the path"), "{en}");
     assert!(en.contains("which ends the traceroute"), "{en}");
     let zh = text("ping-traceroute.pcapng", "zh", &[]);
@@ -283,7 +311,10 @@ fn zero_window_is_the_smallest_advertised_window() {
     assert_eq!(f["request_frame"], 11);
     assert_eq!(f["bytes_server"], 23300);
     let en = text("zero-window.pcapng", "en", &[]);
-    assert!(en.contains("The smallest window the client advertised: 0 B"), "{en}");
+    assert!(
+        en.contains("The smallest window the client advertised: 0 B"),
+        "{en}"
+    );
     let zh = text("zero-window.pcapng", "zh", &[]);
     assert!(zh.contains("客户端通告的最小窗口：0 字节"), "{zh}");
 }

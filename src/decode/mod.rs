@@ -398,7 +398,10 @@ mod ip {
                     summary,
                     quoted,
                     echo: matches!(t, 0 | 8).then(|| {
-                        (u16::from_be_bytes([r[0], r[1]]), u16::from_be_bytes([r[2], r[3]]))
+                        (
+                            u16::from_be_bytes([r[0], r[1]]),
+                            u16::from_be_bytes([r[2], r[3]]),
+                        )
                     }),
                 });
                 &[]
@@ -419,7 +422,10 @@ mod ip {
                     summary,
                     quoted,
                     echo: matches!(t, 128 | 129).then(|| {
-                        (u16::from_be_bytes([r[0], r[1]]), u16::from_be_bytes([r[2], r[3]]))
+                        (
+                            u16::from_be_bytes([r[0], r[1]]),
+                            u16::from_be_bytes([r[2], r[3]]),
+                        )
                     }),
                 });
                 match ndp::parse(i.slice()) {

@@ -787,7 +787,9 @@ impl Evidence {
         // the option, by the shift the sender announced.
         let shift = match (&c.syn_options, &c.syn_ack_options) {
             (Some(a), Some(b)) if a.wscale.is_some() && b.wscale.is_some() => {
-                if from_client { a.wscale } else { b.wscale }.unwrap_or(0).min(14)
+                if from_client { a.wscale } else { b.wscale }
+                    .unwrap_or(0)
+                    .min(14)
             }
             _ => 0,
         };

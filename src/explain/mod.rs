@@ -293,7 +293,8 @@ impl Explainer {
                 })
             })
             .map(|(i, l)| {
-                let mut p = steps::page_load(&self.evidence, l, self.options.lang, &self.notes, true);
+                let mut p =
+                    steps::page_load(&self.evidence, l, self.options.lang, &self.notes, true);
                 p.index = i + 1;
                 p
             })
@@ -517,7 +518,10 @@ fn summary(ev: &Evidence, l: &Load, p: &PageLoad, index: usize) -> LoadSummary {
         duration_s: (p.duration_ms / 1000.0 * 1e6).round() / 1e6,
         protocol,
         connections: conns.len(),
-        bytes: conns.iter().map(|c| c.payload_bytes[0] + c.payload_bytes[1]).sum(),
+        bytes: conns
+            .iter()
+            .map(|c| c.payload_bytes[0] + c.payload_bytes[1])
+            .sum(),
         ttfb_ms,
         steps: p
             .steps
@@ -638,8 +642,7 @@ fn is_web(c: &Conn) -> bool {
 /// When a connection is over (RFC 9293 §3.6): both FINs or a RST were
 /// seen. The time is its last packet.
 fn closed_at(c: &Conn) -> Option<f64> {
-    let both_fins =
-        c.fins.iter().any(|f| f.from_client) && c.fins.iter().any(|f| !f.from_client);
+    let both_fins = c.fins.iter().any(|f| f.from_client) && c.fins.iter().any(|f| !f.from_client);
     (both_fins || !c.rsts.is_empty()).then_some(c.last_ts)
 }
 
@@ -801,7 +804,14 @@ fn group(ev: &Evidence) -> Vec<Load> {
         let l = &mut loads[i];
         let mine = ends.entry(l.client).or_default();
         // Only the latest few can matter.
-        if let Some(e) = mine.iter().rev().take(16).copied().filter(|e| *e <= l.start).reduce(f64::max) {
+        if let Some(e) = mine
+            .iter()
+            .rev()
+            .take(16)
+            .copied()
+            .filter(|e| *e <= l.start)
+            .reduce(f64::max)
+        {
             l.not_before = e;
         }
         mine.push(l.end);
@@ -817,7 +827,10 @@ fn group(ev: &Evidence) -> Vec<Load> {
 /// The DNS exchanges of a page load: the client's queries for its names
 /// in the lead-up to and during the load, and the answers to them.
 fn attach_dns(ev: &Evidence, l: &mut Load, claimed: &HashMap<usize, usize>) {
-    let me = claimed.iter().find(|(k, _)| l.lookups.contains(k)).map(|(_, v)| *v);
+    let me = claimed
+        .iter()
+        .find(|(k, _)| l.lookups.contains(k))
+        .map(|(_, v)| *v);
     // The queries whose answers resolved another page load's connections.
     let others_queries: BTreeSet<u64> = claimed
         .iter()

@@ -126,7 +126,16 @@ fn table_rows(story: &Story) -> (Vec<&'static str>, Vec<Vec<String>>) {
             "#", "start", "duration", "host", "protocol", "conns", "bytes", "TTFB", "steps", "told",
         ],
         Lang::Zh => vec![
-            "#", "开始", "时长", "主机", "协议", "连接", "字节", "首字节", "步骤", "详述",
+            "#",
+            "开始",
+            "时长",
+            "主机",
+            "协议",
+            "连接",
+            "字节",
+            "首字节",
+            "步骤",
+            "详述",
         ],
     };
     let t0 = story.loads.first().map_or(0.0, |l| l.start);
@@ -160,7 +169,12 @@ fn table_rows(story: &Story) -> (Vec<&'static str>, Vec<Vec<String>>) {
                 l.ttfb_ms
                     .map_or_else(|| "–".to_string(), |t| duration(t / 1000.0, lang)),
                 steps,
-                if l.told { lang.t("yes", "是") } else { lang.t("no", "否") }.to_string(),
+                if l.told {
+                    lang.t("yes", "是")
+                } else {
+                    lang.t("no", "否")
+                }
+                .to_string(),
             ]
         })
         .collect();
@@ -199,9 +213,17 @@ fn loads_table(story: &Story, out: &mut String) {
         }
         l
     };
-    let _ = writeln!(out, "{}", line(head.iter().map(|h| h.to_string()).collect()).dimmed());
+    let _ = writeln!(
+        out,
+        "{}",
+        line(head.iter().map(|h| h.to_string()).collect()).dimmed()
+    );
     for r in rows {
-        let _ = writeln!(out, "{}", line(r.iter().map(|c| escape(c).into_owned()).collect()));
+        let _ = writeln!(
+            out,
+            "{}",
+            line(r.iter().map(|c| escape(c).into_owned()).collect())
+        );
     }
     out.push('\n');
 }
@@ -473,7 +495,12 @@ pub fn markdown(story: &Story, out: &mut String) {
         }
         out.push('\n');
     }
-    for (n, p) in story.page_loads.iter().chain(&story.other_stories).enumerate() {
+    for (n, p) in story
+        .page_loads
+        .iter()
+        .chain(&story.other_stories)
+        .enumerate()
+    {
         let _ = writeln!(out, "## {}\n", md(&heading(p, n + 1, lang)));
         for (i, s) in p.steps.iter().enumerate() {
             let _ = writeln!(

@@ -55,7 +55,14 @@ pub(in crate::explain) fn other_stories(
         step.title = lang
             .t("Name lookups (DNS) made alone", "单独的域名查询（DNS）")
             .to_string();
-        out.push(assemble(&ctx, "dns", vec![step], BTreeSet::new(), notes, true));
+        out.push(assemble(
+            &ctx,
+            "dns",
+            vec![step],
+            BTreeSet::new(),
+            notes,
+            true,
+        ));
     }
 
     // TCP transfers of other applications.
@@ -83,28 +90,54 @@ pub(in crate::explain) fn other_stories(
     }
 
     // ICMP: ping, traceroute, errors.
-    let told_icmp = ev.icmp.iter().find(|r| {
-        r.echo.is_some() || r.quoted.is_some()
-    });
+    let told_icmp = ev
+        .icmp
+        .iter()
+        .find(|r| r.echo.is_some() || r.quoted.is_some());
     if let Some(first) = told_icmp {
         // The host that pinged, or that an error was sent to.
-        let client = if first.quoted.is_some() { first.dst } else { first.src };
+        let client = if first.quoted.is_some() {
+            first.dst
+        } else {
+            first.src
+        };
         let load = Load::empty(client, None, first.ts, first.dst.to_string());
         let ctx = ctx(ev, &load, lang, Vec::new());
         if let Some(step) = icmp::icmp(&ctx) {
-            out.push(assemble(&ctx, "icmp", vec![step], BTreeSet::new(), notes, true));
+            out.push(assemble(
+                &ctx,
+                "icmp",
+                vec![step],
+                BTreeSet::new(),
+                notes,
+                true,
+            ));
         }
     }
 
     // ARP and neighbour discovery outside every page load.
-    let arp: Vec<usize> = (0..ev.arp.len()).filter(|i| !used_arp.contains(i)).collect();
+    let arp: Vec<usize> = (0..ev.arp.len())
+        .filter(|i| !used_arp.contains(i))
+        .collect();
     if let Some(&first) = arp.first() {
         let a = &ev.arp[first];
-        let mut load = Load::empty(a.sender_ip, Some(a.sender_mac), a.ts, a.target_ip.to_string());
+        let mut load = Load::empty(
+            a.sender_ip,
+            Some(a.sender_mac),
+            a.ts,
+            a.target_ip.to_string(),
+        );
         load.arp = arp;
         let ctx = ctx(ev, &load, lang, Vec::new());
         let step = neighbours::neighbours(&ctx);
-        out.push(assemble(&ctx, "arp", vec![step], BTreeSet::new(), notes, true));
+        out.push(assemble(
+            &ctx,
+            "arp",
+            vec![step],
+            BTreeSet::new(),
+            notes,
+            true,
+        ));
     }
 
     // DHCP outside every page load.
@@ -126,7 +159,14 @@ pub(in crate::explain) fn other_stories(
                 .t("Get and keep an address (DHCP)", "获取并维持地址（DHCP）")
                 .to_string();
             super::dhcp_renewal::renewals(&ctx, &mut step);
-            out.push(assemble(&ctx, "dhcp", vec![step], BTreeSet::new(), notes, true));
+            out.push(assemble(
+                &ctx,
+                "dhcp",
+                vec![step],
+                BTreeSet::new(),
+                notes,
+                true,
+            ));
         }
     }
 
@@ -135,7 +175,14 @@ pub(in crate::explain) fn other_stories(
         let load = Load::empty(first.src, None, first.ts, first.dst.to_string());
         let ctx = ctx(ev, &load, lang, Vec::new());
         let step = udp::udp(&ctx);
-        out.push(assemble(&ctx, "udp", vec![step], BTreeSet::new(), notes, true));
+        out.push(assemble(
+            &ctx,
+            "udp",
+            vec![step],
+            BTreeSet::new(),
+            notes,
+            true,
+        ));
     }
     // Numbered within their kind: "TCP connection 1", "TCP connection 2".
     let mut seen: Vec<&'static str> = Vec::new();

@@ -40,7 +40,9 @@ pub(super) fn renewals(ctx: &Ctx, s: &mut Step) {
             "answer_type": answer.and_then(|a| a.msg.message_type),
         }));
         let since = match (after, ack_before, ctx.lang) {
-            (Some(t), Some(a), Lang::En) => format!(", {t:.3} s after the ACK of frame {}", a.frame),
+            (Some(t), Some(a), Lang::En) => {
+                format!(", {t:.3} s after the ACK of frame {}", a.frame)
+            }
             (Some(t), Some(a), Lang::Zh) => format!("，距帧 {} 的 ACK {t:.3} 秒", a.frame),
             _ => String::new(),
         };

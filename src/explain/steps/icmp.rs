@@ -19,7 +19,7 @@ fn is_echo_reply(r: &IcmpRec) -> bool {
     (!r.v6 && r.icmp_type == 0) || (r.v6 && r.icmp_type == 129)
 }
 fn is_time_exceeded(r: &IcmpRec) -> bool {
-    (!r.v6 && r.icmp_type == 11 && r.code == 0) || (r.v6 && r.icmp_type == 3 && r.code == 0)
+    r.code == 0 && r.icmp_type == if r.v6 { 3 } else { 11 }
 }
 fn is_port_unreachable(r: &IcmpRec) -> bool {
     (!r.v6 && r.icmp_type == 3 && r.code == 3) || (r.v6 && r.icmp_type == 1 && r.code == 4)
@@ -113,7 +113,10 @@ pub(super) fn icmp(ctx: &Ctx) -> Option<Step> {
     // probe whose TTL ran out; the probe is found by the ports the error
     // quotes, and its TTL is the hop number.
     let mut hops = Vec::new();
-    for r in recs.iter().filter(|r| is_time_exceeded(r) || is_port_unreachable(r)) {
+    for r in recs
+        .iter()
+        .filter(|r| is_time_exceeded(r) || is_port_unreachable(r))
+    {
         let q = r.quoted.as_ref();
         let probe = q.and_then(|q| {
             ctx.ev.udp.iter().rev().find(|u| {

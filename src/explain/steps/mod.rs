@@ -101,10 +101,7 @@ pub(super) fn new_step(id: &'static str, lang: Lang, status: Status) -> Step {
         "tcp_transfer" => ("TCP data transfer", "TCP 数据传输"),
         "icmp" => ("ICMP messages", "ICMP 报文"),
         "udp" => ("UDP datagrams", "UDP 数据报"),
-        "neighbours" => (
-            "Address resolution (ARP / NDP)",
-            "地址解析（ARP / NDP）",
-        ),
+        "neighbours" => ("Address resolution (ARP / NDP)", "地址解析（ARP / NDP）"),
         other => (other, other),
     };
     Step {

@@ -42,7 +42,9 @@ pub(super) fn neighbours(ctx: &Ctx) -> Step {
             "kind": r.kind,
         }));
         let kind = match (r.kind, ctx.lang) {
-            (Some("probe"), Lang::En) => " (a probe: the sender has no address yet and checks that nobody uses it)",
+            (Some("probe"), Lang::En) => {
+                " (a probe: the sender has no address yet and checks that nobody uses it)"
+            }
             (Some("probe"), Lang::Zh) => "（探测：发送方尚无地址，检查是否有人在用）",
             (Some("gratuitous"), Lang::En) => " (gratuitous: the sender announces its own address)",
             (Some("gratuitous"), Lang::Zh) => "（免费 ARP：发送方宣告自己的地址）",

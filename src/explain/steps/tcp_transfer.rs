@@ -81,9 +81,13 @@ pub(super) fn transfer(ctx: &Ctx) -> Step {
     });
     s.fact("segments", tr.data_segments[bulk]);
     s.fact("max_segment", tr.max_len[bulk]);
-    if let Some(mss) = if bulk == 0 { &c.syn_ack_options } else { &c.syn_options }
-        .as_ref()
-        .and_then(|o| o.mss)
+    if let Some(mss) = if bulk == 0 {
+        &c.syn_ack_options
+    } else {
+        &c.syn_options
+    }
+    .as_ref()
+    .and_then(|o| o.mss)
     {
         s.fact("peer_mss", mss);
     }
@@ -123,7 +127,7 @@ pub(super) fn transfer(ctx: &Ctx) -> Step {
             "sent": round3(d.seg.ts - ctx.t0),
             "ack_frame": d.acked.map(|a| a.frame),
             "acked": d.acked.map(|a| round3(a.ts - ctx.t0)),
-            "sample_ms": sample.map(|x| round3(x)),
+            "sample_ms": sample.map(round3),
             "srtt_ms": if at_sender { srtt.map(round3) } else { None },
         }));
         let ack = match (d.acked, en) {
@@ -259,7 +263,7 @@ pub(super) fn transfer(ctx: &Ctx) -> Step {
                 rounds[k] += 1;
             }
         }
-        let used: Vec<u64> = rounds.iter().copied().collect();
+        let used: Vec<u64> = rounds.to_vec();
         s.fact("segments_per_rtt", used.clone());
         let grows = used.windows(2).take(3).all(|w| w[1] > w[0]) && used[0] > 0;
         let list = used

@@ -56,7 +56,10 @@ pub(super) fn udp(ctx: &Ctx) -> Step {
     }
     if recs.len() > MAX_TOLD {
         s.line(match ctx.lang {
-            Lang::En => format!("{} more datagrams are not told one by one.", recs.len() - MAX_TOLD),
+            Lang::En => format!(
+                "{} more datagrams are not told one by one.",
+                recs.len() - MAX_TOLD
+            ),
             Lang::Zh => format!("另有 {} 个数据报未逐一讲述。", recs.len() - MAX_TOLD),
         });
     }
