@@ -1322,6 +1322,11 @@ CONF
     stop_capture 1
     kill "$dhcpd" 2>/dev/null || true
     wait "$dhcpd" 2>/dev/null || true
+    client_static_address
+}
+
+# Back to the lab's static address after a DHCP sample.
+client_static_address() {
     in_ns nx-client ip -4 addr flush dev nxc0
     in_ns nx-client ip addr add 198.51.100.10/24 dev nxc0
     in_ns nx-client ip route replace default via 198.51.100.1

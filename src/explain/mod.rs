@@ -723,14 +723,15 @@ fn group(ev: &Evidence) -> Vec<Load> {
     for c in conns {
         let names = conn_names(ev, c);
         let lookup = lookup_of(ev, c, &claimed);
-        let mut mine: Vec<usize> = by_ip.get(&c.client.0).cloned().unwrap_or_default();
-        if let Some(m) = c.client_mac.and_then(|m| by_mac.get(&m)) {
-            mine.extend(m);
-        }
+        // Only the latest few page loads of a client can still be open.
+        let latest = |v: Option<&Vec<usize>>| -> Vec<usize> {
+            v.map_or_else(Vec::new, |v| v[v.len().saturating_sub(16)..].to_vec())
+        };
+        let mut mine = latest(by_ip.get(&c.client.0));
+        mine.extend(latest(c.client_mac.and_then(|m| by_mac.get(&m))));
         mine.sort_unstable();
         mine.dedup();
-        // Only the latest few page loads of a client can still be open.
-        let joined = mine.into_iter().rev().take(16).find(|&i| {
+        let joined = mine.into_iter().rev().find(|&i| {
             let l = &loads[i];
             if !open_at(l, c.first.ts) {
                 return false;
