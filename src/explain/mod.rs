@@ -659,6 +659,18 @@ fn open_at(l: &Load, t: f64) -> bool {
     })
 }
 
+/// Whether one of a page load's connections is still open at `t` (not
+/// closed by then, and not idle past the gap).
+fn live_at(l: &Load, t: f64) -> bool {
+    l.spans.iter().any(|&(last, closed)| {
+        if closed {
+            t <= last
+        } else {
+            t <= last + IDLE_GAP_SECS
+        }
+    })
+}
+
 /// The DNS response that resolved a connection: the latest one before it
 /// that no page load has claimed yet (two visits at the same moment each
 /// make their own lookup), else the latest.
@@ -737,6 +749,11 @@ fn group(ev: &Evidence) -> Vec<Load> {
                 return false;
             }
             let redirect = names.iter().any(|n| l.redirects.contains(n));
+            // In the grace after its last connection closed, only the
+            // target of a redirect still joins a page load.
+            if !live_at(l, c.first.ts) && !redirect {
+                return false;
+            }
             let related = redirect
                 || l.servers.contains(&c.server.0)
                 || names.iter().any(|n| l.sites.contains(&site(n)));
@@ -746,7 +763,8 @@ fn group(ev: &Evidence) -> Vec<Load> {
             match lookup {
                 Some(k) if l.lookups.contains(&k) => true,
                 Some(k) if claimed.contains_key(&k) => false,
-                Some(k) => redirect || asked(ev, k).is_none_or(|q| !l.asked.contains(&q)),
+                // A name asked again is another visit, even a redirect's.
+                Some(k) => asked(ev, k).is_none_or(|q| !l.asked.contains(&q)),
                 None => redirect || c.first.ts >= l.first_request_ts,
             }
         });
