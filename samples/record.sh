@@ -27,7 +27,9 @@
 #        bash samples/record.sh check             (only check the files)
 # Names: curl_redirect chromium dns_types curl_ipv6 curl_tls12 any_sll2
 #        nano_vlan two_interfaces websocket dhcp keepalive http3 lossy refused
-#        zero_window lossy_pageload.
+#        zero_window lossy_pageload tls_hrr tls12_noalpn quic_port
+#        repeated_visits parallel_visits ip_literal dig_only ping_traceroute
+#        dhcp_renewal.
 # SAMPLES_OUT=DIR writes (and checks) the files in DIR instead of samples/,
 # e.g. to try a re-recording without touching the committed files.
 #
@@ -881,7 +883,10 @@ SAMPLE_FILES=(curl_redirect:curl-redirect.pcapng chromium:chromium-pageload.pcap
     websocket:websocket.pcapng dhcp:dhcp-pageload.pcapng keepalive:http-keepalive.pcapng
     http3:http3.pcapng
     lossy:lossy.pcapng refused:refused.pcapng zero_window:zero-window.pcapng
-    lossy_pageload:lossy-pageload.pcapng)
+    lossy_pageload:lossy-pageload.pcapng
+    repeated_visits:repeated-visits.pcapng parallel_visits:parallel-visits.pcapng
+    ip_literal:ip-literal.pcapng dig_only:dig-only.pcapng
+    ping_traceroute:ping-traceroute.pcapng dhcp_renewal:dhcp-renewal.pcapng)
 check_all() {
     local entry name f size
     for entry in "${SAMPLE_FILES[@]}"; do
@@ -1250,6 +1255,174 @@ verify_quic_port() {
 }
 SAMPLE_FILES+=(quic_port:quic-port.pcapng)
 
+# Repeated visits: curl loads http://www.google.com:8000/ twice a second
+# apart, then, after 40 s of silence, a third time. Each run looks the name
+# up again, opens its own connection and closes it: three page loads.
+record_repeated_visits() {
+    prepare
+    local f=$OUT/repeated-visits.pcapng u=http://www.google.com:8000/
+    start_capture nx-client "$f" dumpcap -i nxc0 -w "$f"
+    in_ns nx-client curl -4 -sS --http1.1 --max-time 10 "$u" -o /dev/null
+    sleep 1
+    in_ns nx-client curl -4 -sS --http1.1 --max-time 10 "$u" -o /dev/null
+    sleep 40
+    in_ns nx-client curl -4 -sS --http1.1 --max-time 10 "$u" -o /dev/null
+    stop_capture 1
+}
+verify_repeated_visits() {
+    local f=$1
+    expect "$f" 3 'dns.flags.response==0 && dns.qry.name=="www.google.com" && dns.qry.type==1' 'three A queries for www.google.com'
+    expect "$f" 3 'tcp.flags.syn==1 && tcp.flags.ack==0 && tcp.dstport==8000' 'three connections to port 8000'
+    expect "$f" 3 'http.request.method=="GET"' 'three GETs'
+    expect "$f" 1 'frame.time_relative > 40 && dns.flags.response==0' 'the third lookup, after a 40 s gap'
+}
+
+# Parallel visits: two curl runs of https://www.google.com/ started at the
+# same moment, each with its own lookup and connection.
+record_parallel_visits() {
+    prepare
+    local f=$OUT/parallel-visits.pcapng u=https://www.google.com/
+    start_capture nx-client "$f" dumpcap -i nxc0 -w "$f"
+    in_ns nx-client curl -4 -sS -k --http1.1 --max-time 10 "$u" -o /dev/null &
+    local a=$!
+    in_ns nx-client curl -4 -sS -k --http1.1 --max-time 10 "$u" -o /dev/null &
+    local b=$!
+    wait "$a" "$b"
+    stop_capture 3.5
+}
+verify_parallel_visits() {
+    local f=$1
+    expect "$f" 2 'dns.flags.response==0 && dns.qry.name=="www.google.com" && dns.qry.type==1' 'two A queries for www.google.com'
+    expect "$f" 2 'tls.handshake.type==1' 'two ClientHellos'
+    expect "$f" 2 'tcp.flags.syn==1 && tcp.flags.ack==0 && tcp.dstport==443' 'two connections'
+}
+
+# A URL with an address instead of a name: no DNS at all.
+record_ip_literal() {
+    prepare
+    local f=$OUT/ip-literal.pcapng
+    start_capture nx-client "$f" dumpcap -i nxc0 -w "$f"
+    in_ns nx-client curl -4 -sS --http1.1 --max-time 10 http://203.0.113.100/ -o /dev/null
+    stop_capture 3.5
+}
+verify_ip_literal() {
+    local f=$1
+    expect "$f" 0 'dns' 'no DNS'
+    expect "$f" 1 'http.request.method=="GET" && http.host=="203.0.113.100"' 'GET with Host 203.0.113.100'
+    expect "$f" 1 'http.response.code==301' '301'
+}
+
+# dig alone: one lookup, nothing else.
+record_dig_only() {
+    prepare
+    local f=$OUT/dig-only.pcapng
+    start_capture nx-client "$f" dumpcap -i nxc0 -w "$f"
+    in_ns nx-client dig +time=2 +tries=1 @203.0.113.53 www.google.com A >/dev/null
+    stop_capture 1
+}
+verify_dig_only() {
+    local f=$1
+    expect "$f" 1 'dns.flags.response==0 && dns.qry.name=="www.google.com"' 'the query'
+    expect "$f" 1 'dns.flags.response==1 && dns.cname=="www3.l.google.com"' 'the CNAME answer'
+    expect "$f" 0 'tcp' 'no TCP'
+}
+
+# Ping and traceroute across two routers: a second router nx-r2
+# (203.0.113.2 on the gateway's bridge) leads to nx-far 192.0.2.200 on
+# 192.0.2.192/28. ping sends three echo requests; traceroute (UDP, one probe
+# per hop) gets time exceeded from 198.51.100.1 and 203.0.113.2, then port
+# unreachable from 192.0.2.200.
+record_ping_traceroute() {
+    prepare
+    local f=$OUT/ping-traceroute.pcapng
+    ip netns del nx-r2 2>/dev/null || true
+    ip netns del nx-far 2>/dev/null || true
+    ip netns add nx-r2
+    ip netns add nx-far
+    NS+=(nx-r2 nx-far)
+    in_ns nx-r2 ip link set lo up
+    in_ns nx-far ip link set lo up
+    in_ns nx-r2 sysctl -qw net.ipv4.ip_forward=1
+    ip link add nxr0 netns nx-r2 type veth peer name nxgr netns nx-gw
+    ip link add nxr1 netns nx-r2 type veth peer name nxf0 netns nx-far
+    in_ns nx-gw ip link set nxgr master br0
+    in_ns nx-gw ip link set nxgr up
+    in_ns nx-r2 ip addr add 203.0.113.2/24 dev nxr0
+    in_ns nx-r2 ip addr add 192.0.2.193/28 dev nxr1
+    in_ns nx-r2 ip link set nxr0 up
+    in_ns nx-r2 ip link set nxr1 up
+    in_ns nx-r2 ip route add default via 203.0.113.1
+    in_ns nx-far ip addr add 192.0.2.200/28 dev nxf0
+    in_ns nx-far ip link set nxf0 up
+    in_ns nx-far ip route add default via 192.0.2.193
+    in_ns nx-gw ip route add 192.0.2.192/28 via 203.0.113.2
+    in_ns nx-client ping -c 1 -W 2 192.0.2.200 >/dev/null || true
+    flush_neighbours
+    start_capture nx-client "$f" dumpcap -i nxc0 -w "$f"
+    in_ns nx-client ping -c 3 -i 0.2 -W 2 192.0.2.200 >/dev/null
+    in_ns nx-client traceroute -n -q 1 -w 2 -m 5 192.0.2.200 >/dev/null
+    stop_capture 1
+    in_ns nx-gw ip route del 192.0.2.192/28 via 203.0.113.2 || true
+    ip netns del nx-far
+    ip netns del nx-r2
+    NS=(nx-client nx-gw nx-web nx-dns)
+}
+verify_ping_traceroute() {
+    local f=$1
+    expect "$f" 3 'icmp.type==8 && ip.dst==192.0.2.200' 'three echo requests'
+    expect "$f" 3 'icmp.type==0 && ip.src==192.0.2.200' 'three echo replies'
+    expect "$f" 1 'icmp.type==11 && ip.src==198.51.100.1' 'time exceeded from the first router'
+    expect "$f" 1 'icmp.type==11 && ip.src==203.0.113.2' 'time exceeded from the second router'
+    expect "$f" 1 'icmp.type==3 && icmp.code==3 && ip.src==192.0.2.200' 'port unreachable from the target'
+}
+
+# DHCP renewal: dhclient gets a lease from dnsmasq on the gateway with
+# T1 = 10 s and T2 = 20 s (options 58/59, lease 2 min), stays running and
+# renews by unicast at T1, then releases the address.
+record_dhcp_renewal() {
+    prepare
+    local f=$OUT/dhcp-renewal.pcapng
+    in_ns nx-client ip -4 addr flush dev nxc0
+    in_ns nx-gw dnsmasq --no-daemon --port=0 --interface=nxg0 --bind-interfaces \
+        --dhcp-range=198.51.100.100,198.51.100.150,255.255.255.0,2m \
+        --dhcp-option=option:router,198.51.100.1 \
+        --dhcp-option=option:dns-server,203.0.113.53 \
+        --dhcp-option=option:T1,10 --dhcp-option=option:T2,20 \
+        --dhcp-leasefile="$WORK/dhcp2.leases" --dhcp-authoritative \
+        --log-dhcp --log-facility=- >>"$WORK/dhcpd2.log" 2>&1 &
+    local dhcpd=$!
+    wait_listening nx-gw -lun ':67 '
+    cat >"$WORK/dhclient2.conf" <<'CONF'
+send host-name "nx-client";
+request subnet-mask, broadcast-address, routers, domain-name-servers, renewal-time, rebinding-time;
+CONF
+    start_capture nx-client "$f" dumpcap -i nxc0 -w "$f"
+    in_ns nx-client timeout 20 dhclient -4 -d -cf "$WORK/dhclient2.conf" \
+        -lf "$WORK/dhclient2.leases" -pf "$WORK/dhclient2.pid" nxc0 >>"$WORK/dhclient2.log" 2>&1 || true
+    in_ns nx-client timeout 10 dhclient -4 -r -cf "$WORK/dhclient2.conf" \
+        -lf "$WORK/dhclient2.leases" -pf "$WORK/dhclient2.pid" nxc0 || true
+    stop_capture 1
+    kill "$dhcpd" 2>/dev/null || true
+    wait "$dhcpd" 2>/dev/null || true
+    client_static_address
+}
+
+# Back to the lab's static address after a DHCP sample.
+client_static_address() {
+    in_ns nx-client ip -4 addr flush dev nxc0
+    in_ns nx-client ip addr add 198.51.100.10/24 dev nxc0
+    in_ns nx-client ip route replace default via 198.51.100.1
+    echo "nameserver 203.0.113.53" >/etc/netns/nx-client/resolv.conf
+}
+verify_dhcp_renewal() {
+    local f=$1
+    expect "$f" 1 'dhcp.option.dhcp==1' 'DHCPDISCOVER'
+    expect "$f" 2 'dhcp.option.dhcp==5' 'two DHCPACKs (lease, renewal)'
+    expect "$f" 1 'dhcp.option.dhcp==3 && dhcp.ip.client!=0.0.0.0' 'the renewing DHCPREQUEST (ciaddr set)'
+    expect "$f" 1 'dhcp.option.renewal_time_value==10' 'T1 = 10 s in the ACK'
+    expect "$f" 1 'dhcp.option.dhcp==7' 'DHCPRELEASE'
+}
+
 if [[ ${1:-} == check ]]; then
     mkdir -p "$OUT"
     check_all
@@ -1261,7 +1434,8 @@ for tool in ip nginx dnsmasq dhclient curl dig chromium dumpcap tcpdump tshark c
     command -v "$tool" >/dev/null || { echo "record.sh: $tool is required" >&2; exit 1; }
 done
 ALL=(curl_redirect chromium dns_types curl_ipv6 curl_tls12 any_sll2 nano_vlan two_interfaces websocket
-    dhcp keepalive http3 lossy refused zero_window lossy_pageload tls_hrr tls12_noalpn quic_port)
+    dhcp keepalive http3 lossy refused zero_window lossy_pageload tls_hrr tls12_noalpn quic_port
+    repeated_visits parallel_visits ip_literal dig_only ping_traceroute dhcp_renewal)
 WANT=("${@:-${ALL[@]}}")
 for w in "${WANT[@]}"; do
     declare -F "record_$w" >/dev/null || { echo "record.sh: no sample named $w (${ALL[*]} bench)" >&2; exit 1; }

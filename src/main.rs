@@ -185,6 +185,12 @@ enum Command {
         /// One line per step.
         #[arg(long)]
         brief: bool,
+        /// Tell at most this many page loads in full (the most complete); every one is listed.
+        #[arg(long, value_name = "N")]
+        max_told: Option<usize>,
+        /// Tell only page load K of the list (1-based, in time order).
+        #[arg(long, value_name = "K")]
+        load: Option<usize>,
         /// Write the output to this file instead of standard output.
         #[arg(short = 'o', long = "output", value_name = "FILE")]
         output: Option<PathBuf>,
@@ -416,6 +422,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             notes,
             format,
             brief,
+            max_told,
+            load,
             output,
             color,
             limits,
@@ -465,7 +473,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 let job = batch::Job::Explain {
                     format: multi::story_format(format),
                     brief,
-                    options: Options { host, lang },
+                    options: Options {
+                        host,
+                        lang,
+                        max_told,
+                        load,
+                    },
                     notes,
                 };
                 return multi::run(path, many, output, job, limits.limits(), None);
@@ -477,7 +490,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
             });
             explain(
                 &path,
-                Options { host, lang },
+                Options {
+                    host,
+                    lang,
+                    max_told,
+                    load,
+                },
                 notes,
                 format,
                 brief,
@@ -525,6 +543,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 options: Options {
                     host,
                     lang: pick_lang(lang),
+                    ..Options::default()
                 },
             };
             live::run(opts)
@@ -611,7 +630,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let lang = pick_lang(lang);
             let settings = netexplain::export::Settings {
                 limits: limits.limits(),
-                options: Options { host: None, lang },
+                options: Options {
+                    host: None,
+                    lang,
+                    ..Options::default()
+                },
                 notes: Notes::builtin(lang),
             };
             multi::export(&files, &to, &settings)

@@ -192,8 +192,16 @@ fn chromium_story() {
     assert_eq!(render["facts"]["reused_connection"], true);
     let http = step(l, "http");
     assert_eq!(http["notes_check"][0]["section"], "01");
-    // Chromium's background lookups are left out, not told.
-    assert_eq!(s["left_out"], json!({"dns": 58}));
+    // Chromium's background lookups are not part of the page load; they
+    // are told apart, as lookups made alone.
+    assert_eq!(s["left_out"], json!({}));
+    let others = s["other_stories"].as_array().unwrap();
+    assert_eq!(others[0]["kind"], "dns");
+    assert_eq!(others[0]["frames"].as_array().map(Vec::len), None);
+    assert_eq!(
+        others[0]["steps"][0]["frames"].as_array().unwrap().len(),
+        58
+    );
 }
 
 #[test]
@@ -215,7 +223,16 @@ fn tls12_story_names_the_key_exchange_and_the_clear_certificate() {
 fn a_capture_without_page_loads_says_so() {
     let s = story("dns-types.pcapng", &["--lang", "en"]);
     assert!(s["page_loads"].as_array().unwrap().is_empty());
-    assert_eq!(s["left_out"]["dns"], 24);
+    // The lookups are told as lookups made alone, not left out.
+    assert_eq!(s["left_out"]["dns"], json!(null));
+    assert_eq!(s["other_stories"][0]["kind"], "dns");
+    assert_eq!(
+        s["other_stories"][0]["steps"][0]["frames"]
+            .as_array()
+            .unwrap()
+            .len(),
+        24
+    );
     let out = netexplain(&[
         "explain",
         sample("dns-types.pcapng").to_str().unwrap(),

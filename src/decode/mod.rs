@@ -213,6 +213,10 @@ pub struct IcmpInfo {
     /// inside the ICMP message (RFC 792; RFC 4443 §2.4 c).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quoted: Option<icmp::Quoted>,
+    /// Echo request or reply: identifier and sequence number (RFC 792,
+    /// RFC 4443 §4).
+    #[serde(skip)]
+    pub echo: Option<(u16, u16)>,
 }
 
 /// A decoded frame: the summary, and the transport payload bytes that
@@ -390,12 +394,19 @@ mod ip {
                     .flatten();
                 let mut summary = icmp::summary_v4(t, c, i.bytes5to8());
                 icmp::describe_quoted(quoted.as_ref(), &mut summary);
+                let r = i.bytes5to8();
                 p.icmp = Some(IcmpInfo {
                     version: 4,
                     icmp_type: t,
                     code: c,
                     summary,
                     quoted,
+                    echo: matches!(t, 0 | 8).then(|| {
+                        (
+                            u16::from_be_bytes([r[0], r[1]]),
+                            u16::from_be_bytes([r[2], r[3]]),
+                        )
+                    }),
                 });
                 &[]
             }
@@ -407,12 +418,19 @@ mod ip {
                     .flatten();
                 let mut summary = icmp::summary_v6(t, c, i.bytes5to8());
                 icmp::describe_quoted(quoted.as_ref(), &mut summary);
+                let r = i.bytes5to8();
                 p.icmp = Some(IcmpInfo {
                     version: 6,
                     icmp_type: t,
                     code: c,
                     summary,
                     quoted,
+                    echo: matches!(t, 128 | 129).then(|| {
+                        (
+                            u16::from_be_bytes([r[0], r[1]]),
+                            u16::from_be_bytes([r[2], r[3]]),
+                        )
+                    }),
                 });
                 match ndp::parse(i.slice()) {
                     Some(Ok(n)) => p.ndp = Some(Box::new(n)),

@@ -96,6 +96,38 @@ pub struct ArpRec {
     pub ndp: bool,
 }
 
+/// An ICMP message (RFC 792, RFC 4443), with the packet an error quotes.
+#[derive(Debug, Clone)]
+pub struct IcmpRec {
+    pub frame: u64,
+    pub ts: f64,
+    pub src: IpAddr,
+    pub dst: IpAddr,
+    pub ttl: u8,
+    pub v6: bool,
+    pub icmp_type: u8,
+    pub code: u8,
+    /// Echo identifier and sequence number.
+    pub echo: Option<(u16, u16)>,
+    pub quoted: Option<crate::decode::icmp::Quoted>,
+}
+
+/// A UDP datagram that no other story tells (RFC 768).
+#[derive(Debug, Clone)]
+pub struct UdpRec {
+    pub frame: u64,
+    pub ts: f64,
+    pub src: IpAddr,
+    pub dst: IpAddr,
+    pub src_port: u16,
+    pub dst_port: u16,
+    pub length: u16,
+    pub ttl: u8,
+}
+
+/// ICMP messages and lone UDP datagrams kept for their stories.
+pub const MAX_ICMP: usize = 512;
+
 /// A TCP segment's place in the story.
 #[derive(Debug, Clone, Copy)]
 pub struct Seg {
@@ -253,6 +285,106 @@ impl LossEvidence {
     }
 }
 
+/// A data segment of a transfer and the first ACK that covered it.
+#[derive(Debug, Clone, Copy)]
+pub struct DataSeg {
+    pub seg: Seg,
+    /// Sequence number relative to the sender's ISN (the first data byte
+    /// is 1).
+    pub rel_seq: u32,
+    pub len: u32,
+    /// Sent again: no RTT sample may be taken from it (RFC 6298 §3, Karn).
+    pub retransmitted: bool,
+    pub acked: Option<Seg>,
+}
+
+/// What a TCP transfer shows, for the `tcp_transfer` story: the first
+/// data segments of each direction with their ACKs, the smallest window
+/// each side advertised, and how much each new acknowledgement covered.
+#[derive(Debug, Clone, Default)]
+pub struct TransferEvidence {
+    /// The first [`TRANSFER_SEGMENTS`] data segments per direction.
+    pub data: [Vec<DataSeg>; 2],
+    /// Smallest window each side advertised (scaled, RFC 7323 §2.3), with
+    /// the frame; SYNs are not counted (their window is never scaled).
+    pub min_window: [Option<(u64, u64)>; 2],
+    /// ACKs that acknowledged new data, and the bytes they covered, per
+    /// acknowledging side.
+    pub new_acks: [u64; 2],
+    pub bytes_acked: [u64; 2],
+    last_ack: [Option<u32>; 2],
+    /// First and last data segment times per direction.
+    pub data_span: [Option<(f64, f64)>; 2],
+    /// Data segments per direction (all of them).
+    pub data_segments: [u64; 2],
+    /// Largest segment per direction.
+    pub max_len: [u32; 2],
+    /// Times of the first [`TRANSFER_TIMES`] data segments per direction,
+    /// for the segments sent per round trip.
+    pub times: [Vec<f64>; 2],
+}
+
+/// Data segments per direction kept with their ACKs, and segment times
+/// kept for counting segments per round trip.
+pub const TRANSFER_SEGMENTS: usize = 12;
+const TRANSFER_TIMES: usize = 512;
+
+impl TransferEvidence {
+    fn observe(&mut self, t: &tcp::TcpInfo, seg: Seg, dir: usize, shift: u8) {
+        let other = 1 - dir;
+        if t.has(tcp::ACK) {
+            if let Some(ack) = t.rel_ack {
+                for d in self.data[other].iter_mut() {
+                    if d.acked.is_none() && ack >= d.rel_seq.wrapping_add(d.len) {
+                        d.acked = Some(seg);
+                    }
+                }
+                if let Some(prev) = self.last_ack[dir] {
+                    if ack > prev && !t.has(tcp::SYN) {
+                        self.new_acks[dir] += 1;
+                        self.bytes_acked[dir] += u64::from(ack - prev);
+                    }
+                }
+                if self.last_ack[dir].is_none_or(|p| ack > p) {
+                    self.last_ack[dir] = Some(ack);
+                }
+            }
+            if !t.has(tcp::SYN) && !t.has(tcp::RST) {
+                let w = u64::from(t.window) << shift;
+                if self.min_window[dir].is_none_or(|(m, _)| w < m) {
+                    self.min_window[dir] = Some((w, seg.frame));
+                }
+            }
+        }
+        if t.payload_len == 0 {
+            return;
+        }
+        let retransmitted = t.analysis.contains(&"retransmission");
+        self.data_segments[dir] += 1;
+        self.max_len[dir] = self.max_len[dir].max(t.payload_len);
+        self.data_span[dir] = Some(match self.data_span[dir] {
+            Some((a, b)) => (a.min(seg.ts), b.max(seg.ts)),
+            None => (seg.ts, seg.ts),
+        });
+        if self.times[dir].len() < TRANSFER_TIMES {
+            self.times[dir].push(seg.ts);
+        }
+        if let Some(rel) = t.rel_seq {
+            if let Some(d) = self.data[dir].iter_mut().find(|d| d.rel_seq == rel) {
+                d.retransmitted = true;
+            } else if self.data[dir].len() < TRANSFER_SEGMENTS {
+                self.data[dir].push(DataSeg {
+                    seg,
+                    rel_seq: rel,
+                    len: t.payload_len,
+                    retransmitted,
+                    acked: None,
+                });
+            }
+        }
+    }
+}
+
 /// WebSocket frames of a connection: the first few kept, all counted.
 #[derive(Debug, Clone, Default)]
 pub struct WsEvidence {
@@ -315,6 +447,7 @@ pub struct Conn {
     pub rsts: Vec<Seg>,
     /// What TCP's analysis of the segments found: loss and its repair.
     pub loss: LossEvidence,
+    pub transfer: TransferEvidence,
     /// The first segment from the other side after the first FIN: its
     /// acknowledgement, alone or together with that side's own FIN.
     pub fin_answer: Option<Seg>,
@@ -366,6 +499,7 @@ impl Conn {
             fins: Vec::new(),
             rsts: Vec::new(),
             loss: LossEvidence::default(),
+            transfer: TransferEvidence::default(),
             fin_answer: None,
             half_close_data: false,
             last_ack: None,
@@ -402,6 +536,10 @@ pub struct Evidence {
     pub dns: Vec<DnsRec>,
     pub arp: Vec<ArpRec>,
     pub dhcp: Vec<DhcpRec>,
+    pub icmp: Vec<IcmpRec>,
+    pub udp: Vec<UdpRec>,
+    /// ICMP messages and UDP datagrams beyond [`MAX_ICMP`] each.
+    pub icmp_udp_dropped: u64,
     pub conns: BTreeMap<u64, Conn>,
     /// UDP flows to port 443 by (client, server), indexing `conns` with
     /// stream numbers above `QUIC_BASE`.
@@ -483,6 +621,48 @@ impl Evidence {
                 });
             } else {
                 self.items_dropped += 1;
+            }
+        }
+        if let (Some(i), Some(ip)) = (&p.icmp, &p.ip) {
+            if self.icmp.len() < MAX_ICMP {
+                let echo = i.echo;
+                self.icmp.push(IcmpRec {
+                    frame: p.frame,
+                    ts: p.ts,
+                    src: ip.src,
+                    dst: ip.dst,
+                    ttl: ip.ttl,
+                    v6: i.version == 6,
+                    icmp_type: i.icmp_type,
+                    code: i.code,
+                    echo,
+                    quoted: i.quoted.clone(),
+                });
+            } else {
+                self.icmp_udp_dropped += 1;
+            }
+        }
+        if let (Some(u), Some(ip)) = (&p.udp, &p.ip) {
+            let other = p.dns.is_some()
+                || p.dhcp.is_some()
+                || p.quic.is_some()
+                || u.src_port == 443
+                || u.dst_port == 443;
+            if !other {
+                if self.udp.len() < MAX_ICMP {
+                    self.udp.push(UdpRec {
+                        frame: p.frame,
+                        ts: p.ts,
+                        src: ip.src,
+                        dst: ip.dst,
+                        src_port: u.src_port,
+                        dst_port: u.dst_port,
+                        length: u.length,
+                        ttl: ip.ttl,
+                    });
+                } else {
+                    self.icmp_udp_dropped += 1;
+                }
             }
         }
         if let Some(a) = &p.arp {
@@ -619,6 +799,17 @@ impl Evidence {
             c.first_data[dir] = Some(seg);
         }
         c.loss.observe(t, seg, dir);
+        // RFC 7323 §2.2: the window is scaled only when both SYNs carried
+        // the option, by the shift the sender announced.
+        let shift = match (&c.syn_options, &c.syn_ack_options) {
+            (Some(a), Some(b)) if a.wscale.is_some() && b.wscale.is_some() => {
+                if from_client { a.wscale } else { b.wscale }
+                    .unwrap_or(0)
+                    .min(14)
+            }
+            _ => 0,
+        };
+        c.transfer.observe(t, seg, dir, shift);
         // RFC 9293 §3.5: the three-way handshake.
         if t.has(tcp::SYN) && !t.has(tcp::ACK) {
             c.syns.push(seg);

@@ -119,6 +119,12 @@ pub struct Ladder {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct PageLoad {
+    /// "page_load", or for a capture's other traffic: "dns", "tcp_transfer",
+    /// "icmp", "arp", "dhcp", "udp".
+    pub kind: &'static str,
+    /// 1-based place of a page load in [`Story::loads`] (time order); for
+    /// other stories, their place among those.
+    pub index: usize,
     /// The name the user asked for (the first name resolved), or the
     /// server's SNI, Host or address when no DNS was seen.
     pub host: String,
@@ -141,9 +147,6 @@ pub struct PageLoad {
     pub connections_not_told: usize,
     #[serde(skip)]
     frames: BTreeSet<u64>,
-    /// The connections (stream numbers) of this page load.
-    #[serde(skip)]
-    streams: Vec<u64>,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -170,12 +173,51 @@ pub struct MissingSection {
     pub section: String,
 }
 
+/// One step's status, for the table of page loads.
+#[derive(Debug, Clone, Serialize)]
+pub struct StepStatus {
+    pub id: &'static str,
+    pub status: Status,
+}
+
+/// One row of the table of every page load found.
+#[derive(Debug, Clone, Serialize)]
+pub struct LoadSummary {
+    /// 1-based, in time order; `--load K` tells this one.
+    pub index: usize,
+    pub host: String,
+    pub client: String,
+    pub server: String,
+    /// Epoch seconds of its first frame.
+    pub start: f64,
+    /// Seconds from its first to its last frame.
+    pub duration_s: f64,
+    /// "http", "https", "http/3" (QUIC), "ws", or "refused" when its first
+    /// connection was answered by a RST.
+    pub protocol: &'static str,
+    pub connections: usize,
+    /// TCP (or UDP) payload bytes of its connections, both ways.
+    pub bytes: u64,
+    /// From the first request to the first byte of its response, where the
+    /// response can be read (plain HTTP).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ttfb_ms: Option<f64>,
+    pub steps: Vec<StepStatus>,
+    /// Whether the story tells it in full.
+    pub told: bool,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Story {
     pub lang: Lang,
     /// Where the cited notes come from.
     pub notes_source: String,
     pub page_loads: Vec<PageLoad>,
+    /// Every page load found, in time order (told or not).
+    pub loads: Vec<LoadSummary>,
+    /// Stories of the traffic that belongs to no page load: DNS alone, TCP
+    /// transfers, ICMP, ARP, DHCP, UDP.
+    pub other_stories: Vec<PageLoad>,
     /// Frames outside every page load shown, counted by protocol.
     pub left_out: BTreeMap<&'static str, u64>,
     /// Sections of the notes that no step cites.
@@ -183,7 +225,7 @@ pub struct Story {
     /// Sections steps would cite that the notes do not have.
     pub missing_sections: Vec<MissingSection>,
     pub frames: u64,
-    /// Page loads found but not told (only the first `MAX_TOLD` are).
+    /// Page loads found but not told (only the `max_told` most complete are).
     pub page_loads_not_told: usize,
     /// Frames, and packets of DNS/ARP/connection records, not kept because a bound of
     /// the explainer was reached; the story does not cover them.
@@ -200,6 +242,10 @@ pub struct Options {
     /// Only page loads that involve this name (or address).
     pub host: Option<String>,
     pub lang: Lang,
+    /// Tell at most this many page loads in full (default [`MAX_TOLD`]).
+    pub max_told: Option<usize>,
+    /// Tell only the page load with this index (1-based, time order).
+    pub load: Option<usize>,
 }
 
 /// Gathers evidence packet by packet and tells the story on demand.
@@ -242,31 +288,38 @@ impl Explainer {
         tell(&self.evidence, &self.options, &self.notes)
     }
 
-    /// The page loads that are complete at time `now` (epoch seconds):
-    /// the first connection has had its response, and every connection
-    /// is closed or has been idle for `idle` seconds. For a live capture,
-    /// which tells each page load as soon as it is over.
+    /// The page loads that are over at time `now` (epoch seconds), by the
+    /// same rule that separates them in a file: every connection closed,
+    /// or idle for `idle` seconds (at most [`IDLE_GAP_SECS`]). For a live
+    /// capture, which tells each page load as soon as it is over.
     pub fn completed(&self, now: f64, idle: f64) -> Vec<PageLoad> {
-        let story = self.story();
-        story
-            .page_loads
-            .into_iter()
-            .filter(|p| {
-                let conns: Vec<&Conn> = p
-                    .streams
-                    .iter()
-                    .filter_map(|s| self.evidence.conns.get(s))
-                    .collect();
-                let answered = conns.first().is_some_and(|c| {
-                    c.http.iter().any(|h| h.msg.status.is_some()) || !c.app_data[1].is_empty()
-                });
-                // RFC 9293 §3.6: closed once both FINs or a RST are seen.
-                let over = |c: &&Conn| {
-                    let both_fins = c.fins.iter().any(|f| f.from_client)
-                        && c.fins.iter().any(|f| !f.from_client);
-                    both_fins || !c.rsts.is_empty() || now - c.last_ts >= idle
-                };
-                answered && conns.iter().all(over)
+        let idle = idle.min(IDLE_GAP_SECS);
+        let mut loads = group(&self.evidence);
+        loads.sort_by(|a, b| a.start.total_cmp(&b.start));
+        loads
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| {
+                let h = self.options.host.as_deref();
+                h.is_none_or(|h| {
+                    l.names.iter().any(|n| name_matches(n, h))
+                        || l.servers.iter().any(|s| s.to_string() == h)
+                })
+            })
+            .filter(|(_, l)| {
+                l.spans.iter().all(|&(last, closed)| {
+                    if closed {
+                        now > last + CLOSE_GRACE_SECS
+                    } else {
+                        now - last >= idle
+                    }
+                })
+            })
+            .map(|(i, l)| {
+                let mut p =
+                    steps::page_load(&self.evidence, l, self.options.lang, &self.notes, true);
+                p.index = i + 1;
+                p
             })
             .collect()
     }
@@ -296,6 +349,41 @@ pub(crate) struct Load {
     pub end: f64,
     pub first_request_ts: f64,
     pub host: String,
+    /// Indices into `Evidence::dns` of the responses that resolved its
+    /// connections, and the names they answered.
+    pub lookups: BTreeSet<usize>,
+    pub asked: BTreeSet<String>,
+    /// Per connection: its last packet, and whether it was closed.
+    pub spans: Vec<(f64, bool)>,
+    /// The end of the same client's page load before this one: its DNS and
+    /// ARP are not this one's.
+    pub not_before: f64,
+}
+
+impl Load {
+    /// A story's frame with nothing in it yet.
+    pub(crate) fn empty(client: IpAddr, client_mac: Option<Mac>, start: f64, host: String) -> Load {
+        Load {
+            client,
+            client_mac,
+            conns: Vec::new(),
+            names: BTreeSet::new(),
+            redirects: BTreeSet::new(),
+            sites: BTreeSet::new(),
+            servers: BTreeSet::new(),
+            dns: Vec::new(),
+            arp: Vec::new(),
+            dhcp: Vec::new(),
+            start,
+            end: start,
+            first_request_ts: f64::INFINITY,
+            host,
+            lookups: BTreeSet::new(),
+            asked: BTreeSet::new(),
+            spans: Vec::new(),
+            not_before: f64::NEG_INFINITY,
+        }
+    }
 }
 
 /// How long before its first connection a DNS exchange may be counted as
@@ -313,41 +401,59 @@ const MAX_DNS_PER_LOAD: usize = 64;
 const MAX_DHCP_PER_LOAD: usize = 64;
 /// At most this many page loads are told, the most promising first.
 pub const MAX_TOLD: usize = 100;
-const JOIN_SECS: f64 = 2.0;
+/// A page load whose connections are not closed is over once all of them
+/// have been idle this long; a connection opened later is a new visit.
+pub const IDLE_GAP_SECS: f64 = 30.0;
+/// A connection opened this soon after the page load's last connection
+/// closed still belongs to it (a client following a redirect after
+/// `Connection: close` opens the next connection at once).
+pub const CLOSE_GRACE_SECS: f64 = 0.5;
 
 fn tell(ev: &Evidence, options: &Options, notes: &Notes) -> Story {
-    let mut loads = group(ev);
+    let all = group(ev);
+    let others = steps::other_stories(ev, &all, options.lang, notes);
+    let mut loads = all;
     if let Some(h) = &options.host {
         loads.retain(|l| {
             l.names.iter().any(|n| name_matches(n, h))
                 || l.servers.iter().any(|s| s.to_string() == *h)
         });
     }
-    // Telling a page load costs more than grouping it: tell the most
-    // promising ones (resolved by DNS, answered, carrying TLS or HTTP).
-    let promise = |l: &Load| {
-        let answered = l
-            .conns
-            .iter()
-            .filter_map(|s| ev.conns.get(s))
-            .filter(|c| c.syn_ack.is_some() || !c.tls.is_empty() || !c.http.is_empty())
-            .count();
-        (
-            usize::from(!l.dns.is_empty()),
-            answered.min(8),
-            l.conns.len().min(8),
-        )
-    };
-    let not_told = loads.len().saturating_sub(MAX_TOLD);
-    if not_told > 0 {
-        loads.sort_by_key(|l| std::cmp::Reverse(promise(l)));
-        loads.truncate(MAX_TOLD);
-    }
-    let mut page_loads: Vec<PageLoad> = loads
+    loads.sort_by(|a, b| a.start.total_cmp(&b.start));
+    // Every page load gets a row; its steps are built for the statuses and
+    // kept only if it is told.
+    let mut rows: Vec<(LoadSummary, usize)> = loads
         .iter()
-        .map(|l| steps::page_load(ev, l, options.lang, notes))
+        .enumerate()
+        .map(|(i, l)| {
+            let p = steps::page_load(ev, l, options.lang, notes, false);
+            (summary(ev, l, &p, i + 1), p.observed())
+        })
         .collect();
-    // Most complete first; ties in time order.
+    let chosen: Vec<usize> = match options.load {
+        Some(k) => (k >= 1 && k <= rows.len())
+            .then_some(k - 1)
+            .into_iter()
+            .collect(),
+        None => {
+            let mut order: Vec<usize> = (0..rows.len()).collect();
+            // Most complete first; ties in time order.
+            order.sort_by_key(|&i| std::cmp::Reverse(rows[i].1));
+            order.truncate(options.max_told.unwrap_or(MAX_TOLD));
+            order
+        }
+    };
+    let mut page_loads: Vec<PageLoad> = chosen
+        .iter()
+        .map(|&i| {
+            rows[i].0.told = true;
+            let mut p = steps::page_load(ev, &loads[i], options.lang, notes, true);
+            p.index = i + 1;
+            p
+        })
+        .collect();
+    let not_told = rows.len() - page_loads.len();
+    let rows: Vec<LoadSummary> = rows.into_iter().map(|(r, _)| r).collect();
     page_loads.sort_by(|a, b| {
         b.observed()
             .cmp(&a.observed())
@@ -355,6 +461,7 @@ fn tell(ev: &Evidence, options: &Options, notes: &Notes) -> Story {
     });
     let shown: BTreeSet<u64> = page_loads
         .iter()
+        .chain(&others)
         .flat_map(|p| p.frames.iter().copied())
         .collect();
     let mut left_out = BTreeMap::new();
@@ -365,6 +472,7 @@ fn tell(ev: &Evidence, options: &Options, notes: &Notes) -> Story {
     }
     let cited: BTreeSet<u8> = page_loads
         .iter()
+        .chain(&others)
         .flat_map(|p| p.steps.iter().flat_map(|s| s.cites.iter().copied()))
         .collect();
     let uncited_sections = notes
@@ -377,7 +485,7 @@ fn tell(ev: &Evidence, options: &Options, notes: &Notes) -> Story {
         })
         .collect();
     let mut missing_sections = Vec::new();
-    for p in &page_loads {
+    for p in page_loads.iter().chain(&others) {
         for s in &p.steps {
             for n in &s.cites {
                 let m = MissingSection {
@@ -394,6 +502,8 @@ fn tell(ev: &Evidence, options: &Options, notes: &Notes) -> Story {
         lang: options.lang,
         notes_source: notes.source.clone(),
         page_loads,
+        loads: rows,
+        other_stories: others,
         left_out,
         uncited_sections,
         missing_sections,
@@ -402,6 +512,49 @@ fn tell(ev: &Evidence, options: &Options, notes: &Notes) -> Story {
         frames_not_kept: ev.frames_dropped,
         items_not_kept: ev.items_dropped,
         flow: None,
+    }
+}
+
+/// The table row of a page load.
+fn summary(ev: &Evidence, l: &Load, p: &PageLoad, index: usize) -> LoadSummary {
+    let conns: Vec<&Conn> = l.conns.iter().filter_map(|s| ev.conns.get(s)).collect();
+    let first = conns.first();
+    let protocol = match first {
+        Some(c) if c.syn_ack.is_none() && !c.rsts.is_empty() && !c.quic => "refused",
+        Some(c) if c.quic => "http/3",
+        Some(c) if !c.websocket.frames.is_empty() => "ws",
+        Some(c) if c.is_tls() => "https",
+        _ => "http",
+    };
+    // Plain HTTP: the request's first segment to the response's.
+    let ttfb_ms = first.and_then(|c| {
+        let req = c.first_request()?;
+        let resp = c.http.iter().find(|h| h.msg.status.is_some())?;
+        (resp.seg.ts >= req.seg.ts).then(|| steps::ms(req.seg.ts, resp.seg.ts))
+    });
+    LoadSummary {
+        index,
+        host: p.host.clone(),
+        client: p.client.clone(),
+        server: p.server.clone(),
+        start: p.start,
+        duration_s: (p.duration_ms / 1000.0 * 1e6).round() / 1e6,
+        protocol,
+        connections: conns.len(),
+        bytes: conns
+            .iter()
+            .map(|c| c.payload_bytes[0] + c.payload_bytes[1])
+            .sum(),
+        ttfb_ms,
+        steps: p
+            .steps
+            .iter()
+            .map(|s| StepStatus {
+                id: s.id,
+                status: s.status,
+            })
+            .collect(),
+        told: false,
     }
 }
 
@@ -496,10 +649,97 @@ pub(crate) fn strip_port(host: &str) -> &str {
 
 /// Whether a connection can be the start of a page load (RFC 9110 §4.2:
 /// http and https default to ports 80 and 443; RFC 9114: HTTP/3 on UDP).
+///
+/// A connection refused at once (a SYN answered by RST, RFC 9293 §3.10.7.1)
+/// is a page load that failed: no data ever flows, so nothing says which
+/// application tried, and the attempt is told as one.
 fn is_web(c: &Conn) -> bool {
-    matches!(c.server.1, 80 | 443) || !c.tls.is_empty() || !c.http.is_empty()
+    let refused = !c.quic
+        && !c.syns.is_empty()
+        && c.syn_ack.is_none()
+        && c.rsts.iter().any(|r| !r.from_client)
+        && c.payload_bytes == [0, 0];
+    matches!(c.server.1, 80 | 443) || !c.tls.is_empty() || !c.http.is_empty() || refused
 }
 
+/// When a connection is over (RFC 9293 §3.6): both FINs or a RST were
+/// seen. The time is its last packet.
+fn closed_at(c: &Conn) -> Option<f64> {
+    let both_fins = c.fins.iter().any(|f| f.from_client) && c.fins.iter().any(|f| !f.from_client);
+    (both_fins || !c.rsts.is_empty()).then_some(c.last_ts)
+}
+
+/// Whether a page load is still open at time `t`: one of its connections
+/// has not closed by then and has not been idle past [`IDLE_GAP_SECS`], or
+/// closed less than [`CLOSE_GRACE_SECS`] before.
+fn open_at(l: &Load, t: f64) -> bool {
+    l.spans.iter().any(|&(last, closed)| {
+        if closed {
+            t <= last + CLOSE_GRACE_SECS
+        } else {
+            t <= last + IDLE_GAP_SECS
+        }
+    })
+}
+
+/// Whether one of a page load's connections is still open at `t` (not
+/// closed by then, and not idle past the gap).
+fn live_at(l: &Load, t: f64) -> bool {
+    l.spans.iter().any(|&(last, closed)| {
+        if closed {
+            t <= last
+        } else {
+            t <= last + IDLE_GAP_SECS
+        }
+    })
+}
+
+/// The DNS response that resolved a connection: the latest one before it
+/// that no page load has claimed yet (two visits at the same moment each
+/// make their own lookup), else the latest.
+fn lookup_of(ev: &Evidence, c: &Conn, claimed: &HashMap<usize, usize>) -> Option<usize> {
+    let candidates = ev.dns_by_answer.get(&c.server.0.to_string())?;
+    let before = if !ev.dns_out_of_time_order {
+        candidates.partition_point(|&i| ev.dns[i].ts <= c.first.ts)
+    } else {
+        candidates.len()
+    };
+    let mine = |i: &usize| {
+        let d = &ev.dns[*i];
+        (d.dst == c.client.0 || (c.client_mac.is_some() && d.dst_mac == c.client_mac))
+            && d.ts <= c.first.ts
+            && d.ts >= c.first.ts - DNS_LEAD_SECS
+    };
+    let recent = candidates[..before].iter().rev().take(64);
+    recent
+        .clone()
+        .copied()
+        .find(|i| mine(i) && !claimed.contains_key(i))
+        .or_else(|| recent.copied().find(mine))
+}
+
+/// The question name of a DNS message.
+fn asked(ev: &Evidence, i: usize) -> Option<String> {
+    ev.dns[i]
+        .msg
+        .questions
+        .first()
+        .map(|q| q.name.trim_end_matches('.').to_ascii_lowercase())
+}
+
+/// Groups connections into page loads. A page load begins with the lookup
+/// that resolves its first connection (or, with none, that connection) and
+/// is over when all its connections are closed or idle past the gap; a
+/// connection opened after that is a new page load, even to the same
+/// server. While a page load is open, a connection joins it when it goes
+/// to the same server, site or redirect target and:
+/// - it was resolved by a lookup of this page load, or by a new lookup of
+///   a name the page load has not asked for (a subresource, a redirect);
+/// - with no lookup, it opened after the page load's first request (a
+///   connection opened before it, beside the first, is a parallel visit).
+///
+/// A lookup of a name the page load already asked for begins another
+/// visit.
 fn group(ev: &Evidence) -> Vec<Load> {
     let mut conns: Vec<&Conn> = ev.conns.values().filter(|c| is_web(c)).collect();
     conns.sort_by(|a, b| {
@@ -509,54 +749,75 @@ fn group(ev: &Evidence) -> Vec<Load> {
             .then(a.first.frame.cmp(&b.first.frame))
     });
     let mut loads: Vec<Load> = Vec::new();
+    // Lookups claimed, by the page load that claimed them.
+    let mut claimed: HashMap<usize, usize> = HashMap::new();
     // The page loads of each client, by address and by MAC, so that a
     // capture of many clients is grouped in linear time.
     let mut by_ip: HashMap<IpAddr, Vec<usize>> = HashMap::new();
     let mut by_mac: HashMap<Mac, Vec<usize>> = HashMap::new();
     for c in conns {
         let names = conn_names(ev, c);
-        let mut mine: Vec<usize> = by_ip.get(&c.client.0).cloned().unwrap_or_default();
-        if let Some(m) = c.client_mac.and_then(|m| by_mac.get(&m)) {
-            mine.extend(m);
-        }
-        let joined = mine.into_iter().find(|&i| {
+        let lookup = lookup_of(ev, c, &claimed);
+        // Only the latest few page loads of a client can still be open.
+        let latest = |v: Option<&Vec<usize>>| -> Vec<usize> {
+            v.map_or_else(Vec::new, |v| v[v.len().saturating_sub(16)..].to_vec())
+        };
+        let mut mine = latest(by_ip.get(&c.client.0));
+        mine.extend(latest(c.client_mac.and_then(|m| by_mac.get(&m))));
+        mine.sort_unstable();
+        mine.dedup();
+        let joined = mine.into_iter().rev().find(|&i| {
             let l = &loads[i];
-            names.iter().any(|n| l.redirects.contains(n))
-                || (c.first.ts >= l.first_request_ts
-                    && c.first.ts <= l.end + JOIN_SECS
-                    && (l.servers.contains(&c.server.0)
-                        || names.iter().any(|n| l.sites.contains(&site(n)))))
+            if !open_at(l, c.first.ts) {
+                return false;
+            }
+            let redirect = names.iter().any(|n| l.redirects.contains(n));
+            // In the grace after its last connection closed, only the
+            // target of a redirect still joins a page load.
+            if !live_at(l, c.first.ts) && !redirect {
+                return false;
+            }
+            let related = redirect
+                || l.servers.contains(&c.server.0)
+                || names.iter().any(|n| l.sites.contains(&site(n)));
+            if !related {
+                return false;
+            }
+            match lookup {
+                Some(k) if l.lookups.contains(&k) => true,
+                Some(k) if claimed.contains_key(&k) => false,
+                // A name asked again is another visit, even a redirect's.
+                Some(k) => asked(ev, k).is_none_or(|q| !l.asked.contains(&q)),
+                None => redirect || c.first.ts >= l.first_request_ts,
+            }
         });
-        let load = match joined {
-            Some(i) => &mut loads[i],
+        let i = match joined {
+            Some(i) => i,
             None if loads.len() >= MAX_LOADS => continue,
             None => {
                 by_ip.entry(c.client.0).or_default().push(loads.len());
                 if let Some(m) = c.client_mac {
                     by_mac.entry(m).or_default().push(loads.len());
                 }
-                loads.push(Load {
-                    client: c.client.0,
-                    client_mac: c.client_mac,
-                    conns: Vec::new(),
-                    names: BTreeSet::new(),
-                    redirects: BTreeSet::new(),
-                    sites: BTreeSet::new(),
-                    servers: BTreeSet::new(),
-                    dns: Vec::new(),
-                    arp: Vec::new(),
-                    dhcp: Vec::new(),
-                    start: c.first.ts,
-                    end: c.last_ts,
-                    first_request_ts: f64::INFINITY,
-                    host: names
-                        .first()
-                        .cloned()
-                        .unwrap_or_else(|| c.server.0.to_string()),
-                });
-                loads.last_mut().expect("just pushed")
+                let host = names
+                    .first()
+                    .cloned()
+                    .unwrap_or_else(|| c.server.0.to_string());
+                let mut l = Load::empty(c.client.0, c.client_mac, c.first.ts, host);
+                l.end = c.last_ts;
+                loads.push(l);
+                loads.len() - 1
             }
         };
+        let load = &mut loads[i];
+        if let Some(k) = lookup {
+            claimed.entry(k).or_insert(i);
+            load.lookups.insert(k);
+            if let Some(q) = asked(ev, k) {
+                load.asked.insert(q);
+            }
+        }
+        load.spans.push((c.last_ts, closed_at(c).is_some()));
         load.conns.push(c.stream);
         load.servers.insert(c.server.0);
         load.end = load.end.max(c.last_ts);
@@ -575,8 +836,30 @@ fn group(ev: &Evidence) -> Vec<Load> {
             }
         }
     }
+    // A page load's DNS and ARP are looked for no earlier than the end of
+    // the same client's page load before it.
+    // (A page load still open when this one began does not bound it.)
+    let mut ends: HashMap<IpAddr, Vec<f64>> = HashMap::new();
+    let mut order: Vec<usize> = (0..loads.len()).collect();
+    order.sort_by(|&a, &b| loads[a].start.total_cmp(&loads[b].start));
+    for i in order {
+        let l = &mut loads[i];
+        let mine = ends.entry(l.client).or_default();
+        // Only the latest few can matter.
+        if let Some(e) = mine
+            .iter()
+            .rev()
+            .take(16)
+            .copied()
+            .filter(|e| *e <= l.start)
+            .reduce(f64::max)
+        {
+            l.not_before = e;
+        }
+        mine.push(l.end);
+    }
     for l in &mut loads {
-        attach_dns(ev, l);
+        attach_dns(ev, l, &claimed);
         attach_arp(ev, l);
         attach_dhcp(ev, l);
     }
@@ -585,7 +868,17 @@ fn group(ev: &Evidence) -> Vec<Load> {
 
 /// The DNS exchanges of a page load: the client's queries for its names
 /// in the lead-up to and during the load, and the answers to them.
-fn attach_dns(ev: &Evidence, l: &mut Load) {
+fn attach_dns(ev: &Evidence, l: &mut Load, claimed: &HashMap<usize, usize>) {
+    let me = claimed
+        .iter()
+        .find(|(k, _)| l.lookups.contains(k))
+        .map(|(_, v)| *v);
+    // The queries whose answers resolved another page load's connections.
+    let others_queries: BTreeSet<u64> = claimed
+        .iter()
+        .filter(|(_, v)| Some(**v) != me)
+        .filter_map(|(k, _)| ev.dns[*k].msg.query_frame)
+        .collect();
     let last_conn = l.end;
     let mut names = l.names.clone();
     let mut query_ids = BTreeSet::new();
@@ -598,14 +891,25 @@ fn attach_dns(ev: &Evidence, l: &mut Load) {
             continue;
         };
         let name = q.name.to_ascii_lowercase();
-        let in_window = d.ts >= l.start - DNS_LEAD_SECS && d.ts <= last_conn;
+        let in_window = d.ts >= (l.start - DNS_LEAD_SECS).max(l.not_before)
+            && d.ts > l.not_before
+            && d.ts <= last_conn;
         let from_client =
             d.src == l.client || (l.client_mac.is_some() && d.src_mac == l.client_mac);
         let to_client = d.dst == l.client || (l.client_mac.is_some() && d.dst_mac == l.client_mac);
-        if !d.msg.response && from_client && in_window && names.contains(&name) {
+        if !d.msg.response
+            && from_client
+            && in_window
+            && names.contains(&name)
+            && !others_queries.contains(&d.frame)
+        {
             query_ids.insert((d.msg.id, d.dst, name));
             l.dns.push(i);
-        } else if d.msg.response && to_client && query_ids.contains(&(d.msg.id, d.src, name)) {
+        } else if d.msg.response
+            && to_client
+            && query_ids.contains(&(d.msg.id, d.src, name))
+            && claimed.get(&i).is_none_or(|o| Some(*o) == me)
+        {
             l.dns.push(i);
             // A CNAME answer names the next link of the chain.
             for a in &d.msg.answers {
@@ -672,7 +976,9 @@ fn attach_arp(ev: &Evidence, l: &mut Load) {
     mine.dedup();
     l.arp = mine
         .into_iter()
-        .filter(|&i| ev.arp[i].ts >= l.start - 1.0 && ev.arp[i].ts <= first_conn)
+        .filter(|&i| {
+            ev.arp[i].ts >= (l.start - 1.0).max(l.not_before) && ev.arp[i].ts <= first_conn
+        })
         .collect();
     if let Some(first) = l.arp.first() {
         l.start = l.start.min(ev.arp[*first].ts);

@@ -110,17 +110,171 @@ fn wrap_into(w: Option<usize>, out: &mut String, text: &str, first: &str, rest: 
     }
 }
 
-fn heading(p: &PageLoad, n: usize, lang: Lang) -> String {
-    match lang {
-        Lang::En => format!(
-            "Page load {n}: {}  —  client {} → server {}  ({:.1} ms)",
-            p.host, p.client, p.server, p.duration_ms
-        ),
-        Lang::Zh => format!(
-            "页面加载 {n}：{}  ——  客户端 {} → 服务器 {}（{:.1} 毫秒）",
-            p.host, p.client, p.server, p.duration_ms
-        ),
+/// A duration as people read one: "0.8 ms", "2.315 s", "20 min 0.005 s",
+/// "1 h 2 min 3.000 s".
+pub fn duration(secs: f64, lang: Lang) -> String {
+    let secs = secs.max(0.0);
+    let (ms, s, min, h) = match lang {
+        Lang::En => ("ms", "s", "min", "h"),
+        Lang::Zh => ("毫秒", "秒", "分", "小时"),
+    };
+    if secs < 1.0 {
+        return format!("{:.1} {ms}", secs * 1000.0);
     }
+    if secs < 60.0 {
+        return format!("{secs:.3} {s}");
+    }
+    // Whole minutes and hours, the rest in seconds to the millisecond.
+    let total_ms = (secs * 1000.0).round() as u64;
+    let (hours, rest) = (total_ms / 3_600_000, total_ms % 3_600_000);
+    let (mins, rest) = (rest / 60_000, rest % 60_000);
+    let rest = rest as f64 / 1000.0;
+    if hours > 0 {
+        format!("{hours} {h} {mins} {min} {rest:.3} {s}")
+    } else {
+        format!("{mins} {min} {rest:.3} {s}")
+    }
+}
+
+fn heading(p: &PageLoad, n: usize, lang: Lang) -> String {
+    let n = if p.index > 0 { p.index } else { n };
+    let took = duration(p.duration_ms / 1000.0, lang);
+    let (en, zh) = match p.kind {
+        "page_load" => ("Page load", "页面加载"),
+        "dns" => ("DNS lookups without a page load", "没有页面加载的 DNS 查询"),
+        "tcp_transfer" => ("TCP connection", "TCP 连接"),
+        "icmp" => ("ICMP", "ICMP"),
+        "arp" => ("ARP / NDP", "ARP / NDP"),
+        "dhcp" => ("DHCP", "DHCP"),
+        "udp" => ("UDP", "UDP"),
+        other => (other, other),
+    };
+    if p.kind == "page_load" || p.kind == "tcp_transfer" {
+        return match lang {
+            Lang::En => format!(
+                "{en} {n}: {}  —  client {} → server {}  ({took})",
+                p.host, p.client, p.server
+            ),
+            Lang::Zh => format!(
+                "{zh} {n}：{}  ——  客户端 {} → 服务器 {}（{took}）",
+                p.host, p.client, p.server
+            ),
+        };
+    }
+    match lang {
+        Lang::En => format!("{en}  —  {} ({took})", p.client),
+        Lang::Zh => format!("{zh}  ——  {}（{took}）", p.client),
+    }
+}
+
+/// The table of every page load found.
+fn table_rows(story: &Story) -> (Vec<&'static str>, Vec<Vec<String>>) {
+    let lang = story.lang;
+    let head = match lang {
+        Lang::En => vec![
+            "#", "start", "duration", "host", "protocol", "conns", "bytes", "TTFB", "steps", "told",
+        ],
+        Lang::Zh => vec![
+            "#",
+            "开始",
+            "时长",
+            "主机",
+            "协议",
+            "连接",
+            "字节",
+            "首字节",
+            "步骤",
+            "详述",
+        ],
+    };
+    let t0 = story.loads.first().map_or(0.0, |l| l.start);
+    let rows = story
+        .loads
+        .iter()
+        .map(|l| {
+            let count = |st: Status| l.steps.iter().filter(|s| s.status == st).count();
+            let steps = match lang {
+                Lang::En => format!(
+                    "{} observed, {} inferred, {} not visible",
+                    count(Status::Observed),
+                    count(Status::Inferred),
+                    count(Status::NotVisible)
+                ),
+                Lang::Zh => format!(
+                    "{} 已观察，{} 推断，{} 不可见",
+                    count(Status::Observed),
+                    count(Status::Inferred),
+                    count(Status::NotVisible)
+                ),
+            };
+            vec![
+                l.index.to_string(),
+                format!("+{}", duration(l.start - t0, lang)),
+                duration(l.duration_s, lang),
+                l.host.clone(),
+                l.protocol.to_string(),
+                l.connections.to_string(),
+                l.bytes.to_string(),
+                l.ttfb_ms
+                    .map_or_else(|| "–".to_string(), |t| duration(t / 1000.0, lang)),
+                steps,
+                if l.told {
+                    lang.t("yes", "是")
+                } else {
+                    lang.t("no", "否")
+                }
+                .to_string(),
+            ]
+        })
+        .collect();
+    (head, rows)
+}
+
+fn loads_table(story: &Story, out: &mut String) {
+    if story.loads.is_empty() {
+        return;
+    }
+    let lang = story.lang;
+    let _ = writeln!(
+        out,
+        "{}",
+        match lang {
+            Lang::En => format!("Page loads found: {}", story.loads.len()),
+            Lang::Zh => format!("找到的页面加载：{} 个", story.loads.len()),
+        }
+        .bold()
+    );
+    let (head, rows) = table_rows(story);
+    let width = |s: &str| textwrap::core::display_width(s);
+    let mut widths: Vec<usize> = head.iter().map(|h| width(h)).collect();
+    for r in &rows {
+        for (i, c) in r.iter().enumerate() {
+            widths[i] = widths[i].max(width(&escape(c)));
+        }
+    }
+    let line = |cells: Vec<String>| -> String {
+        let mut l = String::from("  ");
+        for (i, c) in cells.iter().enumerate() {
+            l.push_str(c);
+            if i + 1 < cells.len() {
+                l.push_str(&" ".repeat(widths[i].saturating_sub(width(c)) + 2));
+            }
+        }
+        l
+    };
+    let _ = writeln!(
+        out,
+        "{}",
+        line(head.iter().map(|h| h.to_string()).collect()).dimmed()
+    );
+    for r in rows {
+        let _ = writeln!(
+            out,
+            "{}",
+            line(r.iter().map(|c| escape(c).into_owned()).collect())
+        );
+    }
+    out.push('\n');
 }
 
 fn timing(s: &Step, lang: Lang) -> String {
@@ -260,14 +414,27 @@ pub fn text(story: &Story, brief: bool, out: &mut String) {
 /// The whole story, wrapped at `w` columns (none: one line per paragraph).
 pub fn text_width(story: &Story, brief: bool, w: Option<usize>, out: &mut String) {
     let lang = story.lang;
-    if story.page_loads.is_empty() {
+    if story.loads.is_empty() {
         let none = lang.t(
             "No page load found: no DNS answer followed by a connection, and no connection to TCP 80/443 or UDP 443.",
             "没有找到页面加载：没有“先解析域名再连接”的过程，也没有到 TCP 80/443 或 UDP 443 的连接。",
         );
         wrap_into(w, out, none, "", "");
+        if !story.other_stories.is_empty() {
+            let shown = lang.t(
+                "What the capture does show is told below.",
+                "下面讲述抓包中实际出现的内容。",
+            );
+            wrap_into(w, out, shown, "", "");
+        }
+        out.push('\n');
+    } else if story.loads.len() > 1 || story.page_loads.len() < story.loads.len() {
+        loads_table(story, out);
     }
     for (n, p) in story.page_loads.iter().enumerate() {
+        page_load_width(p, n + 1, lang, brief, w, out);
+    }
+    for (n, p) in story.other_stories.iter().enumerate() {
         page_load_width(p, n + 1, lang, brief, w, out);
     }
     closing(story, w, out);
@@ -407,7 +574,30 @@ fn md(s: &str) -> String {
 pub fn markdown(story: &Story, out: &mut String) {
     let lang = story.lang;
     let _ = writeln!(out, "# {}\n", lang.t("Page-load story", "页面加载过程"));
-    for (n, p) in story.page_loads.iter().enumerate() {
+    if !story.loads.is_empty() {
+        let (head, rows) = table_rows(story);
+        let _ = writeln!(
+            out,
+            "{}\n",
+            match lang {
+                Lang::En => format!("Page loads found: {}", story.loads.len()),
+                Lang::Zh => format!("找到的页面加载：{} 个", story.loads.len()),
+            }
+        );
+        let _ = writeln!(out, "| {} |", head.join(" | "));
+        let _ = writeln!(out, "|{}", "---|".repeat(head.len()));
+        for r in rows {
+            let cells: Vec<String> = r.iter().map(|c| md(c)).collect();
+            let _ = writeln!(out, "| {} |", cells.join(" | "));
+        }
+        out.push('\n');
+    }
+    for (n, p) in story
+        .page_loads
+        .iter()
+        .chain(&story.other_stories)
+        .enumerate()
+    {
         let _ = writeln!(out, "## {}\n", md(&heading(p, n + 1, lang)));
         for (i, s) in p.steps.iter().enumerate() {
             let _ = writeln!(
@@ -467,6 +657,15 @@ pub fn markdown(story: &Story, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_read_as_durations() {
+        assert_eq!(duration(1200.005, Lang::En), "20 min 0.005 s");
+        assert_eq!(duration(1200.005, Lang::Zh), "20 分 0.005 秒");
+        assert_eq!(duration(0.0052, Lang::En), "5.2 ms");
+        assert_eq!(duration(2.3154, Lang::En), "2.315 s");
+        assert_eq!(duration(3723.0, Lang::En), "1 h 2 min 3.000 s");
+    }
 
     #[test]
     fn frame_runs_are_collapsed() {

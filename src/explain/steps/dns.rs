@@ -13,6 +13,15 @@ pub(super) fn dns(ctx: &Ctx) -> Step {
     let mut s = new_step("dns", ctx.lang, Status::Observed);
     s.cite(&[4, 11]);
     let recs: Vec<&DnsRec> = ctx.load.dns.iter().map(|i| &ctx.ev.dns[*i]).collect();
+    if recs.is_empty() && ctx.load.host.parse::<std::net::IpAddr>().is_ok() {
+        s.status = Status::Inferred;
+        s.fact("ip_literal", true);
+        s.reason(ctx.t(
+            "The URL names an address, not a host name: there is nothing to resolve, and no DNS is needed.",
+            "URL 中直接写的是地址而不是主机名：没有需要解析的名字，也就不需要 DNS。",
+        ));
+        return s;
+    }
     if recs.is_empty() {
         s.status = Status::Inferred;
         s.reason(ctx.t(

@@ -22,6 +22,17 @@ pub(super) fn url(ctx: &Ctx) -> Step {
         ));
         return s;
     };
+    // A connection already open when the capture began: no SYN, and the
+    // request that named the URL may have gone before the first frame.
+    if !c.quic && c.syns.is_empty() && c.syn_ack.is_none() {
+        s.status = Status::NotVisible;
+        s.fact("open_before_capture", true);
+        s.reason(ctx.t(
+            "The first connection was already open when the capture began (its SYN is not in the capture), so the URL it was opened for cannot be seen.",
+            "第一个连接在抓包开始前就已建立（抓包中没有它的 SYN），看不到它是为哪个 URL 打开的。",
+        ));
+        return s;
+    }
     // RFC 6455 §3: a WebSocket URL is ws:// (or wss:// over TLS); its
     // opening request is an HTTP GET with Upgrade: websocket.
     let websocket = c.first_request().is_some_and(|r| {
@@ -140,6 +151,15 @@ pub(super) fn cache(ctx: &Ctx) -> Step {
         ));
         return s;
     };
+    // A URL that names an address has no name to look up in any cache.
+    if ctx.load.host.parse::<IpAddr>().is_ok() && ctx.load.dns.is_empty() {
+        s.fact("ip_literal", true);
+        s.reason(ctx.t(
+            "The URL names an address, not a host name, so there is no name to look up in a DNS cache.",
+            "URL 中直接写的是地址而不是主机名，没有需要在 DNS 缓存中查找的名字。",
+        ));
+        return s;
+    }
     let query = ctx
         .load
         .dns

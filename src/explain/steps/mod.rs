@@ -1,13 +1,21 @@
 //! The steps of one page load, each built from the evidence alone, and
 //! the ladder diagram that draws its packets.
 
+mod alone;
 mod dhcp;
+mod dhcp_renewal;
 mod dns;
 mod http;
+mod icmp;
 mod link;
+mod neighbours;
 mod records;
 mod tcp;
+mod tcp_transfer;
 mod tls;
+mod udp;
+
+pub(super) use alone::other_stories;
 
 use super::evidence::{Conn, Evidence, Seg};
 use super::{Arrow, Ladder, Lane, Load, NoteRef, NotesCheck, PageLoad, Status, Step};
@@ -105,6 +113,10 @@ pub(super) fn new_step(id: &'static str, lang: Lang, status: Status) -> Step {
             "Before the story: get an address (DHCP)",
             "开始之前：获取地址（DHCP）",
         ),
+        "tcp_transfer" => ("TCP data transfer", "TCP 数据传输"),
+        "icmp" => ("ICMP messages", "ICMP 报文"),
+        "udp" => ("UDP datagrams", "UDP 数据报"),
+        "neighbours" => ("Address resolution (ARP / NDP)", "地址解析（ARP / NDP）"),
         other => (other, other),
     };
     Step {
@@ -207,7 +219,13 @@ pub(super) fn ms(a: f64, b: f64) -> f64 {
 
 /// Builds the page load: its steps in the order of the notes' §04, the
 /// notes they cite, and the ladder.
-pub(super) fn page_load(ev: &Evidence, load: &Load, lang: Lang, notes: &Notes) -> PageLoad {
+pub(super) fn page_load(
+    ev: &Evidence,
+    load: &Load,
+    lang: Lang,
+    notes: &Notes,
+    draw: bool,
+) -> PageLoad {
     let all: Vec<&Conn> = load.conns.iter().filter_map(|s| ev.conns.get(s)).collect();
     let connections_not_told = all.len().saturating_sub(MAX_CONNS_TOLD);
     let conns: Vec<&Conn> = all.into_iter().take(MAX_CONNS_TOLD).collect();
@@ -240,6 +258,29 @@ pub(super) fn page_load(ev: &Evidence, load: &Load, lang: Lang, notes: &Notes) -
     if let Some(d) = dhcp::dhcp(&ctx) {
         steps.insert(0, d);
     }
+    let mut frames: BTreeSet<u64> = BTreeSet::new();
+    frames.extend(load.dns.iter().map(|i| ev.dns[*i].frame));
+    frames.extend(load.arp.iter().map(|i| ev.arp[*i].frame));
+    for c in &ctx.conns {
+        frames.extend(c.frames.iter().copied());
+    }
+    let mut p = assemble(&ctx, "page_load", steps, frames, notes, draw);
+    p.connections_not_told = connections_not_told;
+    p
+}
+
+/// The story's steps finished and cited, its frames, and (when `draw`)
+/// its ladder.
+pub(super) fn assemble(
+    ctx: &Ctx,
+    kind: &'static str,
+    mut steps: Vec<Step>,
+    mut frames: BTreeSet<u64>,
+    notes: &Notes,
+    draw: bool,
+) -> PageLoad {
+    let load = ctx.load;
+    let ev = ctx.ev;
     for s in &mut steps {
         s.finish(load.start);
         s.notes = s
@@ -256,29 +297,36 @@ pub(super) fn page_load(ev: &Evidence, load: &Load, lang: Lang, notes: &Notes) -
                 c.quote = notes.quote(claim);
             }
         }
-    }
-    let mut frames: BTreeSet<u64> = BTreeSet::new();
-    frames.extend(load.dns.iter().map(|i| ev.dns[*i].frame));
-    frames.extend(load.arp.iter().map(|i| ev.arp[*i].frame));
-    for c in &ctx.conns {
-        frames.extend(c.frames.iter().copied());
+        if kind != "page_load" {
+            frames.extend(s.frames.iter().copied());
+        }
     }
     let first = ctx.first_conn();
-    let end = ctx.conns.iter().map(|c| c.last_ts).fold(load.end, f64::max);
-    let ladder = ladder(&ctx, &frames, &steps);
+    let end = ctx
+        .conns
+        .iter()
+        .map(|c| c.last_ts)
+        .chain(frames.last().and_then(|f| ev.frame(*f)).map(|r| r.ts))
+        .fold(load.end, f64::max);
+    let ladder = if draw {
+        ladder(ctx, &frames, &steps)
+    } else {
+        Ladder::default()
+    };
     PageLoad {
+        kind,
+        index: 0,
         host: load.host.clone(),
         client: load.client.to_string(),
         server: first.map_or_else(String::new, |c| c.server.0.to_string()),
         start: load.start,
         duration_ms: ms(load.start, end),
         names: load.names.iter().cloned().collect(),
-        diagram: super::waterfall::diagram(&ctx, &ladder),
+        diagram: super::waterfall::diagram(ctx, &ladder),
         ladder,
         steps,
-        connections_not_told,
+        connections_not_told: 0,
         frames,
-        streams: load.conns.clone(),
     }
 }
 
