@@ -126,17 +126,6 @@ fn present(name: &str, p: &Packet) -> bool {
             p.tls_record_start
                 || p.tls.as_ref().is_some_and(|t| !t.records.is_empty())
                 || handshakes(p).next().is_some()
-                // Wireshark shows TLS on a QUIC packet whose CRYPTO frames
-                // carry handshake bytes, also before the message is whole.
-                || p.quic
-                    .iter()
-                    .map(|q| q.as_ref())
-                    .chain(p.quic_more.iter())
-                    .any(|q| {
-                        q.frames
-                            .iter()
-                            .any(|f| matches!(f, crate::decode::quic::QuicFrame::Crypto { .. }))
-                    })
         }
         "http" => !p.http.is_empty(),
         "http.request" => p.http.iter().any(|m| m.method.is_some()),
