@@ -5,20 +5,13 @@
 //! tshark.
 
 mod common;
-use common::{netexplain, sample, step, story};
+use common::{step, story, story_text};
 use serde_json::{json, Value};
 
 fn text(name: &str, lang: &str, extra: &[&str]) -> String {
-    let path = sample(name);
-    let mut args = vec!["explain", path.to_str().unwrap(), "--lang", lang];
+    let mut args = vec!["--lang", lang];
     args.extend_from_slice(extra);
-    let out = netexplain(&args);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    story_text(name, &args)
 }
 
 fn other<'a>(s: &'a Value, kind: &str) -> &'a Value {

@@ -8,16 +8,7 @@ use common::*;
 use serde_json::{json, Value};
 
 fn text(name: &str, extra: &[&str]) -> String {
-    let path = sample(name);
-    let mut args = vec!["explain", path.to_str().unwrap()];
-    args.extend_from_slice(extra);
-    let out = netexplain(&args);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    story_text(name, extra)
 }
 
 /// Every line of every step, one string per language.

@@ -230,7 +230,9 @@ fn table_rows(story: &Story) -> (Vec<&'static str>, Vec<Vec<String>>) {
     (head, rows)
 }
 
-fn loads_table(story: &Story, out: &mut String) {
+/// The table of every page load found. When it is wider than `w`, the
+/// steps column goes on a line of its own under each row.
+fn loads_table(story: &Story, w: Option<usize>, out: &mut String) {
     if story.loads.is_empty() {
         return;
     }
@@ -244,8 +246,23 @@ fn loads_table(story: &Story, out: &mut String) {
         }
         .bold()
     );
-    let (head, rows) = table_rows(story);
+    let (mut head, mut rows) = table_rows(story);
     let width = |s: &str| textwrap::core::display_width(s);
+    let full: usize = head
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            rows.iter()
+                .map(|r| width(&escape(&r[i])))
+                .fold(width(h), usize::max)
+                + 2
+        })
+        .sum();
+    const STEPS: usize = 8;
+    let steps_below: Option<Vec<String>> = w.filter(|w| full + 2 > *w).map(|_| {
+        head.remove(STEPS);
+        rows.iter_mut().map(|r| r.remove(STEPS)).collect()
+    });
     let mut widths: Vec<usize> = head.iter().map(|h| width(h)).collect();
     for r in &rows {
         for (i, c) in r.iter().enumerate() {
@@ -267,12 +284,15 @@ fn loads_table(story: &Story, out: &mut String) {
         "{}",
         line(head.iter().map(|h| h.to_string()).collect()).dimmed()
     );
-    for r in rows {
+    for (n, r) in rows.into_iter().enumerate() {
         let _ = writeln!(
             out,
             "{}",
             line(r.iter().map(|c| escape(c).into_owned()).collect())
         );
+        if let Some(steps) = &steps_below {
+            wrap_into(w, out, &escape(&steps[n]), "      ", "      ");
+        }
     }
     out.push('\n');
 }
@@ -429,7 +449,7 @@ pub fn text_width(story: &Story, brief: bool, w: Option<usize>, out: &mut String
         }
         out.push('\n');
     } else if story.loads.len() > 1 || story.page_loads.len() < story.loads.len() {
-        loads_table(story, out);
+        loads_table(story, w, out);
     }
     for (n, p) in story.page_loads.iter().enumerate() {
         page_load_width(p, n + 1, lang, brief, w, out);

@@ -76,6 +76,20 @@ pub fn story(name: &str, extra: &[&str]) -> Value {
     serde_json::from_slice(&out.stdout).expect("the story is JSON")
 }
 
+/// `explain SAMPLE` with `extra` arguments: the story as text.
+pub fn story_text(name: &str, extra: &[&str]) -> String {
+    let path = sample(name);
+    let mut args = vec!["explain", path.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let out = netexplain(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
 /// The step of a page load with this id.
 pub fn step<'a>(load: &'a Value, id: &str) -> &'a Value {
     load["steps"]
