@@ -193,7 +193,7 @@ fn table_rows(story: &Story) -> (Vec<&'static str>, Vec<Vec<String>>) {
         .iter()
         .map(|l| {
             let count = |st: Status| l.steps.iter().filter(|s| s.status == st).count();
-            let steps = match lang {
+            let mut steps = match lang {
                 Lang::En => format!(
                     "{} observed, {} inferred, {} not visible",
                     count(Status::Observed),
@@ -207,6 +207,13 @@ fn table_rows(story: &Story) -> (Vec<&'static str>, Vec<Vec<String>>) {
                     count(Status::NotVisible)
                 ),
             };
+            let na = count(Status::NotApplicable);
+            if na > 0 {
+                let _ = match lang {
+                    Lang::En => write!(steps, ", {na} not applicable"),
+                    Lang::Zh => write!(steps, "，{na} 不适用"),
+                };
+            }
             vec![
                 l.index.to_string(),
                 format!("+{}", duration(l.start - t0, lang)),
