@@ -104,6 +104,8 @@ mod with_pcap {
 
     pub fn run(args: Args) -> Result<ExitCode> {
         let lang = args.options.lang;
+        // Wrapped as `explain` wraps: to the terminal, not at all when piped.
+        let width = crate::tools::width(None);
         let mut cap = LiveCapture::open(&LiveOptions {
             device: args.interface.clone(),
             filter: args.filter.clone(),
@@ -198,7 +200,7 @@ mod with_pcap {
                             .position(|q| q.host == p.host && q.start == p.start)
                             .map_or(told.len(), |i| i + 1);
                         let mut s = String::new();
-                        story::page_load(&p, n, lang, false, &mut s);
+                        story::page_load_width(&p, n, lang, false, width, &mut s);
                         let mut out = stdout.lock();
                         out.write_all(s.as_bytes())?;
                         out.flush()?;
@@ -212,7 +214,7 @@ mod with_pcap {
         if args.tell {
             let mut s = String::new();
             s.push('\n');
-            story::text(&explainer.story(), false, &mut s);
+            story::text_width(&explainer.story(), false, width, &mut s);
             stdout.lock().write_all(s.as_bytes())?;
         }
         summary.flow = tracker.stats().clone();

@@ -153,8 +153,19 @@ pub(super) fn icmp(ctx: &Ctx) -> Option<Step> {
                 .collect::<Vec<_>>(),
         );
     }
+    // The first port unreachable ends a traceroute; later ones answer
+    // probes it had already sent (it sends several at a time).
+    let mut ended: Option<u64> = None;
     for (r, p) in hops.iter().take(MAX_TOLD * 2) {
         let rtt = p.map(|p| ms(p.ts, r.ts));
+        let end_note = if !traceroute || is_time_exceeded(r) {
+            None
+        } else if let Some(first) = ended {
+            Some(first)
+        } else {
+            ended = Some(r.frame);
+            Some(0)
+        };
         let probe = match (p, en) {
             (Some(p), true) => format!(
                 "the UDP probe of frame {} (TTL {}, to port {}), {} ms before",
@@ -206,10 +217,12 @@ pub(super) fn icmp(ctx: &Ctx) -> Option<Step> {
                 "Frame {}: {} answers port unreachable about {about}: the datagram arrived, but nothing listens on that UDP port{}.",
                 r.frame,
                 r.src,
-                if traceroute {
-                    " — the destination itself answered, which ends the traceroute"
-                } else {
-                    ""
+                match end_note {
+                    Some(0) => " — the destination itself answered, which ends the traceroute".to_string(),
+                    Some(first) => format!(
+                        " — an answer to a later probe: the traceroute already ended at frame {first}"
+                    ),
+                    None => String::new(),
                 }
             )
         } else {
@@ -217,10 +230,10 @@ pub(super) fn icmp(ctx: &Ctx) -> Option<Step> {
                 "帧 {}：{} 就 {about} 回复端口不可达：数据报已到达，但该 UDP 端口上没有程序监听{}。",
                 r.frame,
                 r.src,
-                if traceroute {
-                    "——目的主机本身作了回答，traceroute 到此结束"
-                } else {
-                    ""
+                match end_note {
+                    Some(0) => "——目的主机本身作了回答，traceroute 到此结束".to_string(),
+                    Some(first) => format!("——这是对后续探测包的回答：traceroute 已在帧 {first} 结束"),
+                    None => String::new(),
                 }
             )
         });
