@@ -82,6 +82,23 @@ struct ManyArgs {
     merge: bool,
 }
 
+/// The arguments of `follow` and `stats`: one capture, an optional display
+/// filter, the output format and the bounds.
+#[derive(clap::Args)]
+struct OneCapture {
+    /// Capture file; `-` reads standard input.
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+    /// Only the frames that pass this display filter.
+    #[arg(short = 'Y', long = "display-filter", value_name = "FILTER")]
+    display_filter: Option<String>,
+    /// Output format: text, or JSON.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
 enum StoryFormat {
     Text,
@@ -288,30 +305,13 @@ enum Command {
         /// Stream index, as tcp.stream numbers it (from 0).
         #[arg(value_name = "N")]
         stream: u64,
-        /// Capture file; `-` reads standard input.
-        #[arg(value_name = "FILE")]
-        file: PathBuf,
-        /// Only the frames that pass this display filter.
-        #[arg(short = 'Y', long = "display-filter", value_name = "FILTER")]
-        display_filter: Option<String>,
-        /// Output format: text, or JSON (one object with each direction's chunks).
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
         #[command(flatten)]
-        limits: LimitArgs,
+        input: OneCapture,
     },
     /// Statistics: protocol hierarchy, endpoints, conversations per protocol, I/O per second.
     Stats {
-        /// Capture file; `-` reads standard input.
-        #[arg(value_name = "FILE")]
-        file: PathBuf,
-        /// Only the frames that pass this display filter.
-        #[arg(short = 'Y', long = "display-filter", value_name = "FILTER")]
-        display_filter: Option<String>,
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
         #[command(flatten)]
-        limits: LimitArgs,
+        input: OneCapture,
     },
     /// Print the man page (roff) to standard output.
     Man,
@@ -580,28 +580,20 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Follow {
             kind,
             stream,
-            file,
-            display_filter,
-            format,
-            limits,
+            input: i,
         } => tools::follow::run(
-            &file,
+            &i.file,
             kind,
             stream,
-            display_filter,
-            format == Format::Json,
-            limits.tracker(),
+            i.display_filter,
+            i.format == Format::Json,
+            i.limits.tracker(),
         ),
-        Command::Stats {
-            file,
-            display_filter,
-            format,
-            limits,
-        } => tools::stats::run(
-            &file,
-            display_filter,
-            format == Format::Json,
-            limits.tracker(),
+        Command::Stats { input: i } => tools::stats::run(
+            &i.file,
+            i.display_filter,
+            i.format == Format::Json,
+            i.limits.tracker(),
         ),
         Command::Man => {
             let cmd = <Cli as clap::CommandFactory>::command();
