@@ -1030,10 +1030,7 @@ CONF
     kill "$dhcpd" 2>/dev/null || true
     wait "$dhcpd" 2>/dev/null || true
     # Back to the lab's static address for the other samples.
-    in_ns nx-client ip -4 addr flush dev nxc0
-    in_ns nx-client ip addr add 198.51.100.10/24 dev nxc0
-    in_ns nx-client ip route replace default via 198.51.100.1
-    echo "nameserver 203.0.113.53" >/etc/netns/nx-client/resolv.conf
+    client_static_address
 }
 
 verify_dhcp() {
