@@ -4,6 +4,7 @@
 //! decoded becomes a string in [`Packet::errors`].
 
 pub mod arp;
+pub mod cursor;
 pub mod dhcp;
 pub mod dns;
 pub mod fingerprint;
