@@ -5,6 +5,9 @@
 #
 #   sudo bash samples/record.sh bench        # once: builds /tmp/netexplain-bench/bench.pcap{,ng}
 #   bash benches/compare.sh [DIR] [RUNS]     # prints the table for README.md
+#   BEFORE=/path/to/old/netexplain bash benches/compare.sh
+#                                            # adds the old build's rows, timed
+#                                            # in the same run, to compare a change
 #
 # Needs: hyperfine, tcpdump, tshark, GNU time (/usr/bin/time).
 set -euo pipefail
@@ -37,6 +40,13 @@ declare -A cmd=(
 order=("cat" "netexplain packets" "netexplain packets json" "netexplain packets stdin" \
     "netexplain packets (pcap)" "netexplain explain" "netexplain conversations" "tcpdump -nn -r" \
     "tshark fields" "tshark conv,tcp")
+if [[ -n ${BEFORE:-} ]]; then
+    cmd[before: packets]="$BEFORE packets $pcapng --color never"
+    cmd[before: packets json]="$BEFORE packets $pcapng --format json --no-summary"
+    cmd[before: explain]="$BEFORE explain $pcapng --color never"
+    cmd[before: conversations]="$BEFORE conversations $pcapng"
+    order+=("before: packets" "before: packets json" "before: explain" "before: conversations")
+fi
 
 cat "$pcapng" "$dir/bench.pcap" >/dev/null # into the page cache
 json=$(mktemp)
@@ -71,7 +81,7 @@ name, t, frames, size, rss, cat, tcpdump, tshark, conv = sys.argv[1:]
 t, frames, size, cat, tcpdump, tshark, conv = map(float, (t, frames, size, cat, tcpdump, tshark, conv))
 # explain and conversations compare with tshark's conversation table,
 # the per-packet views with tshark's field output.
-ref = conv if name in ("netexplain explain", "netexplain conversations") else tshark
+ref = conv if name.endswith(("explain", "conversations")) else tshark
 print(f"| `{name}` | {t:.3f} | {frames / t:,.0f} | {size / t / 1e6:,.0f} | {rss} | "
       f"{t / cat:.1f}× | {tcpdump / t:.2f}× faster | {ref / t:.1f}× faster |")
 PY
