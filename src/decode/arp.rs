@@ -19,7 +19,7 @@ pub struct ArpInfo {
     pub kind: Option<&'static str>,
 }
 
-#[derive(Debug, thiserror::Error, PartialEq)]
+#[derive(Debug, Clone, thiserror::Error, PartialEq)]
 pub enum ArpError {
     #[error("ARP header needs 8 bytes, got {0}")]
     Short(usize),

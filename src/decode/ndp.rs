@@ -33,7 +33,7 @@ pub struct NdpInfo {
     pub dns_servers: Vec<Ipv6Addr>,
 }
 
-#[derive(Debug, thiserror::Error, PartialEq)]
+#[derive(Debug, Clone, thiserror::Error, PartialEq)]
 pub enum NdpError {
     #[error("{what} needs {need} bytes, got {have}")]
     Short {
