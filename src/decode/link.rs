@@ -127,12 +127,6 @@ impl fmt::Display for SllPacketType {
     }
 }
 
-impl PartialEq<&str> for SllPacketType {
-    fn eq(&self, other: &&str) -> bool {
-        self.as_str() == *other
-    }
-}
-
 /// A link header that is cut short or not understood.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum LinkError {

@@ -3,6 +3,7 @@
 //! handshake, TLS hellos, HTTP messages and teardown, and a short label
 //! per frame for the ladder diagram. Everything kept here is bounded.
 
+use crate::decode::arp::{ArpKind, ArpOp};
 use crate::decode::dhcp::DhcpMessage;
 use crate::decode::dns::DnsMessage;
 use crate::decode::http::HttpMessage;
@@ -91,7 +92,7 @@ pub struct ArpRec {
     pub sender_ip: IpAddr,
     pub target_ip: IpAddr,
     /// "probe", "gratuitous" or none.
-    pub kind: Option<&'static str>,
+    pub kind: Option<ArpKind>,
     /// True for IPv6 neighbour discovery (NS/NA), false for ARP.
     pub ndp: bool,
 }
@@ -670,7 +671,7 @@ impl Evidence {
                 self.push_arp(ArpRec {
                     frame: p.frame,
                     ts: p.ts,
-                    reply: a.op == "reply",
+                    reply: a.op == ArpOp::Reply,
                     sender_mac: a.sender_mac,
                     sender_ip: IpAddr::V4(a.sender_ip),
                     target_ip: IpAddr::V4(a.target_ip),
@@ -1040,7 +1041,7 @@ impl Evidence {
 /// use protocol terms, the same in every language.
 fn label(p: &Packet) -> (&'static str, FrameLabel) {
     if let Some(a) = &p.arp {
-        return if a.op == "reply" {
+        return if a.op == ArpOp::Reply {
             (
                 "arp",
                 FrameLabel::from(format!("ARP {} is-at {}", a.sender_ip, a.sender_mac)),
