@@ -7,6 +7,7 @@ use crate::decode::arp::{ArpKind, ArpOp};
 use crate::decode::dhcp::DhcpMessage;
 use crate::decode::dns::DnsMessage;
 use crate::decode::http::HttpMessage;
+use crate::decode::ndp::NdpKind;
 use crate::decode::tcp::{self, TcpOptions};
 use crate::decode::tls::TlsHandshake;
 use crate::decode::websocket::WsFrame;
@@ -685,8 +686,8 @@ impl Evidence {
         if let (Some(n), Some(s)) = (&p.ndp, src) {
             // RFC 4861 §4.3/§4.4: a solicitation names its target; an
             // advertisement names itself as the target.
-            let reply = n.kind == "neighbor_advertisement";
-            if n.kind == "neighbor_solicitation" || reply {
+            let reply = n.kind == NdpKind::NeighborAdvertisement;
+            if n.kind == NdpKind::NeighborSolicitation || reply {
                 if room {
                     let sender_mac = n
                         .lladdr
@@ -1055,11 +1056,10 @@ fn label(p: &Packet) -> (&'static str, FrameLabel) {
     }
     if let Some(n) = &p.ndp {
         let what = match n.kind {
-            "neighbor_solicitation" => "NS",
-            "neighbor_advertisement" => "NA",
-            "router_solicitation" => "RS",
-            "router_advertisement" => "RA",
-            other => other,
+            NdpKind::NeighborSolicitation => "NS",
+            NdpKind::NeighborAdvertisement => "NA",
+            NdpKind::RouterSolicitation => "RS",
+            NdpKind::RouterAdvertisement => "RA",
         };
         let target = n.target.map(|t| format!(" {t}")).unwrap_or_default();
         return ("ndp", FrameLabel::from(format!("{what}{target}")));

@@ -6,6 +6,7 @@ use super::escape;
 use crate::decode::arp::{ArpKind, ArpOp};
 use crate::decode::dhcp::DhcpMessageType;
 use crate::decode::dns::{DnsMessage, DnsRecord};
+use crate::decode::ndp::NdpKind;
 use crate::decode::tls::{self, TlsHandshake};
 use crate::decode::{dhcp::DhcpMessage, http::HttpMessage, websocket::WsFrame, Packet};
 use crate::pipeline::{Stopped, Summary};
@@ -303,8 +304,8 @@ fn ndp_summary(n: &crate::decode::ndp::NdpInfo) -> String {
     let target = n.target.map(|t| t.to_string()).unwrap_or_default();
     let ll = n.lladdr.map(|m| format!(" ({m})")).unwrap_or_default();
     match n.kind {
-        "neighbor_solicitation" => format!("who has {target}?{ll}"),
-        "neighbor_advertisement" => {
+        NdpKind::NeighborSolicitation => format!("who has {target}?{ll}"),
+        NdpKind::NeighborAdvertisement => {
             let flags = if n.flags.is_empty() {
                 String::new()
             } else {
@@ -312,7 +313,7 @@ fn ndp_summary(n: &crate::decode::ndp::NdpInfo) -> String {
             };
             format!("{target} is at{ll}{flags}")
         }
-        "router_solicitation" => format!("router solicitation{ll}"),
+        NdpKind::RouterSolicitation => format!("router solicitation{ll}"),
         _ => {
             let mut s = format!("router advertisement{ll}");
             if !n.prefixes.is_empty() {
@@ -325,9 +326,9 @@ fn ndp_summary(n: &crate::decode::ndp::NdpInfo) -> String {
 
 fn ndp_meaning(n: &crate::decode::ndp::NdpInfo) -> String {
     match n.kind {
-        "neighbor_solicitation" => "IPv6 next-hop lookup (the IPv6 ARP request)".into(),
-        "neighbor_advertisement" => "IPv6 next-hop answer (the IPv6 ARP reply)".into(),
-        "router_solicitation" => "asks routers on the link to announce themselves".into(),
+        NdpKind::NeighborSolicitation => "IPv6 next-hop lookup (the IPv6 ARP request)".into(),
+        NdpKind::NeighborAdvertisement => "IPv6 next-hop answer (the IPv6 ARP reply)".into(),
+        NdpKind::RouterSolicitation => "asks routers on the link to announce themselves".into(),
         _ => "a router announces itself and the link's prefixes".into(),
     }
 }
