@@ -2,6 +2,7 @@
 //! its address, its gateway and its resolver — what happens before the
 //! first DNS query of a page load.
 
+use super::cursor::hex;
 use super::Mac;
 use serde::Serialize;
 use std::fmt;
@@ -191,7 +192,7 @@ pub fn parse(b: &[u8]) -> Result<DhcpMessage, DhcpError> {
     }
     let mut m = DhcpMessage {
         op: if b[0] == 2 { "reply" } else { "request" },
-        xid: format!("{:08x}", u32::from_be_bytes([b[4], b[5], b[6], b[7]])),
+        xid: hex(&b[4..8]),
         broadcast: b[10] & 0x80 != 0,
         client_ip: ip_at(b, 12),
         your_ip: ip_at(b, 16),

@@ -7,7 +7,7 @@ use super::error::DecodeError;
 use super::layer::Layer;
 use super::ndp;
 use super::packet::IcmpInfo;
-use super::transport::cut_short;
+use super::transport::sliced;
 use etherparse::{Icmpv4Slice, Icmpv6Slice};
 use serde::Serialize;
 use std::net::IpAddr;
@@ -128,53 +128,92 @@ pub fn summary_v6(t: u8, code: u8, rest: [u8; 4]) -> String {
     }
 }
 
-/// IP protocol 1.
-pub fn step_v4<'a>(w: &mut Walk<'a, '_>, pl: IpPayload<'a>) -> Next<'a> {
-    let i = match Icmpv4Slice::from_slice(pl.bytes) {
-        Ok(i) => i,
-        Err(e) => {
-            cut_short(w, Layer::Icmpv4, etherparse::err::Layer::Icmpv4, e, &pl);
-            return Next::Done;
-        }
-    };
-    let (t, c) = (i.type_u8(), i.code_u8());
-    let quoted = matches!(t, 3 | 4 | 5 | 11 | 12)
-        .then(|| quoted(i.payload()))
-        .flatten();
-    let mut summary = summary_v4(t, c, i.bytes5to8());
+/// What differs between ICMP and ICMPv6 for the summary.
+struct Version {
+    version: u8,
+    summary: fn(u8, u8, [u8; 4]) -> String,
+    /// Error messages, which quote the packet they are about.
+    quotes: fn(u8) -> bool,
+    /// Echo request and reply.
+    echoes: fn(u8) -> bool,
+}
+
+const V4: Version = Version {
+    version: 4,
+    summary: summary_v4,
+    quotes: |t| matches!(t, 3 | 4 | 5 | 11 | 12),
+    echoes: |t| matches!(t, 0 | 8),
+};
+
+const V6: Version = Version {
+    version: 6,
+    summary: summary_v6,
+    quotes: |t| (1..=4).contains(&t),
+    echoes: |t| matches!(t, 128 | 129),
+};
+
+/// The summary of a message of type `t`, code `c`, with header bytes 5–8
+/// `rest` and the body after them.
+fn info(v: &Version, t: u8, c: u8, rest: [u8; 4], body: &[u8]) -> IcmpInfo {
+    let quoted = (v.quotes)(t).then(|| quoted(body)).flatten();
+    let mut summary = (v.summary)(t, c, rest);
     describe_quoted(quoted.as_ref(), &mut summary);
-    w.packet.icmp = Some(IcmpInfo {
-        version: 4,
+    IcmpInfo {
+        version: v.version,
         icmp_type: t,
         code: c,
         summary,
         quoted,
-        echo: matches!(t, 0 | 8).then(|| echo(i.bytes5to8())),
-    });
+        echo: (v.echoes)(t).then(|| {
+            (
+                u16::from_be_bytes([rest[0], rest[1]]),
+                u16::from_be_bytes([rest[2], rest[3]]),
+            )
+        }),
+    }
+}
+
+/// IP protocol 1.
+pub fn step_v4<'a>(w: &mut Walk<'a, '_>, pl: IpPayload<'a>) -> Next<'a> {
+    let stage = etherparse::err::Layer::Icmpv4;
+    let Some(i) = sliced(
+        w,
+        Icmpv4Slice::from_slice(pl.bytes),
+        Layer::Icmpv4,
+        stage,
+        &pl,
+    ) else {
+        return Next::Done;
+    };
+    w.packet.icmp = Some(info(
+        &V4,
+        i.type_u8(),
+        i.code_u8(),
+        i.bytes5to8(),
+        i.payload(),
+    ));
     Next::Done
 }
 
 /// IP protocol 58, and neighbour discovery inside it.
 pub fn step_v6<'a>(w: &mut Walk<'a, '_>, pl: IpPayload<'a>) -> Next<'a> {
-    let i = match Icmpv6Slice::from_slice(pl.bytes) {
-        Ok(i) => i,
-        Err(e) => {
-            cut_short(w, Layer::Icmpv6, etherparse::err::Layer::Icmpv6, e, &pl);
-            return Next::Done;
-        }
+    let stage = etherparse::err::Layer::Icmpv6;
+    let Some(i) = sliced(
+        w,
+        Icmpv6Slice::from_slice(pl.bytes),
+        Layer::Icmpv6,
+        stage,
+        &pl,
+    ) else {
+        return Next::Done;
     };
-    let (t, c) = (i.type_u8(), i.code_u8());
-    let quoted = (1..=4).contains(&t).then(|| quoted(i.payload())).flatten();
-    let mut summary = summary_v6(t, c, i.bytes5to8());
-    describe_quoted(quoted.as_ref(), &mut summary);
-    w.packet.icmp = Some(IcmpInfo {
-        version: 6,
-        icmp_type: t,
-        code: c,
-        summary,
-        quoted,
-        echo: matches!(t, 128 | 129).then(|| echo(i.bytes5to8())),
-    });
+    w.packet.icmp = Some(info(
+        &V6,
+        i.type_u8(),
+        i.code_u8(),
+        i.bytes5to8(),
+        i.payload(),
+    ));
     match ndp::parse(i.slice()) {
         Some(Ok(n)) => w.packet.ndp = Some(Box::new(n)),
         Some(Err(error)) => {
@@ -184,14 +223,6 @@ pub fn step_v6<'a>(w: &mut Walk<'a, '_>, pl: IpPayload<'a>) -> Next<'a> {
         None => {}
     }
     Next::Done
-}
-
-/// An echo message's identifier and sequence number.
-fn echo(r: [u8; 4]) -> (u16, u16) {
-    (
-        u16::from_be_bytes([r[0], r[1]]),
-        u16::from_be_bytes([r[2], r[3]]),
-    )
 }
 
 #[cfg(test)]

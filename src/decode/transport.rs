@@ -11,16 +11,21 @@ use etherparse::err::packet::SliceError;
 use etherparse::err::LenError;
 use etherparse::{IgmpSlice, LenSource, TcpSlice, UdpSlice};
 
-/// A transport header cut short, worded as etherparse's packet slicing
-/// words it: the offset counted from the IP header, the length's source
-/// from the IP header when it gave one.
-pub(crate) fn cut_short(
+/// The header etherparse sliced, or `None` with the error recorded: a
+/// header cut short is worded as etherparse's packet slicing words it, the
+/// offset counted from the IP header, the length's source from the IP
+/// header when it gave one.
+pub(crate) fn sliced<T>(
     w: &mut Walk<'_, '_>,
+    result: Result<T, LenError>,
     layer: Layer,
     stage: etherparse::err::Layer,
-    mut e: LenError,
     pl: &IpPayload<'_>,
-) {
+) -> Option<T> {
+    let mut e = match result {
+        Ok(t) => return Some(t),
+        Err(e) => e,
+    };
     e.layer_start_offset += pl.ip_offset;
     if e.len_source == LenSource::Slice {
         e.len_source = pl.len_source;
@@ -32,6 +37,7 @@ pub(crate) fn cut_short(
         error: SliceError::Len(e),
         offset,
     });
+    None
 }
 
 /// IP protocol 6.
@@ -39,7 +45,13 @@ pub fn tcp<'a>(w: &mut Walk<'a, '_>, pl: IpPayload<'a>) -> Next<'a> {
     let t = match TcpSlice::from_slice(pl.bytes) {
         Ok(t) => t,
         Err(etherparse::err::tcp::HeaderSliceError::Len(e)) => {
-            cut_short(w, Layer::Tcp, etherparse::err::Layer::TcpHeader, e, &pl);
+            sliced::<()>(
+                w,
+                Err(e),
+                Layer::Tcp,
+                etherparse::err::Layer::TcpHeader,
+                &pl,
+            );
             return Next::Done;
         }
         Err(etherparse::err::tcp::HeaderSliceError::Content(c)) => {
@@ -86,12 +98,15 @@ pub fn tcp<'a>(w: &mut Walk<'a, '_>, pl: IpPayload<'a>) -> Next<'a> {
 
 /// IP protocol 17.
 pub fn udp<'a>(w: &mut Walk<'a, '_>, pl: IpPayload<'a>) -> Next<'a> {
-    let u = match UdpSlice::from_slice_lax(pl.bytes) {
-        Ok(u) => u,
-        Err(e) => {
-            cut_short(w, Layer::Udp, etherparse::err::Layer::UdpHeader, e, &pl);
-            return Next::Done;
-        }
+    let stage = etherparse::err::Layer::UdpHeader;
+    let Some(u) = sliced(
+        w,
+        UdpSlice::from_slice_lax(pl.bytes),
+        Layer::Udp,
+        stage,
+        &pl,
+    ) else {
+        return Next::Done;
     };
     let info = UdpInfo {
         src_port: u.source_port(),
@@ -106,8 +121,7 @@ pub fn udp<'a>(w: &mut Walk<'a, '_>, pl: IpPayload<'a>) -> Next<'a> {
 
 /// IP protocol 2: checked for length, not summarised.
 pub fn igmp<'a>(w: &mut Walk<'a, '_>, pl: IpPayload<'a>) -> Next<'a> {
-    if let Err(e) = IgmpSlice::from_slice(pl.bytes) {
-        cut_short(w, Layer::Igmp, etherparse::err::Layer::Igmp, e, &pl);
-    }
+    let stage = etherparse::err::Layer::Igmp;
+    sliced(w, IgmpSlice::from_slice(pl.bytes), Layer::Igmp, stage, &pl);
     Next::Done
 }
