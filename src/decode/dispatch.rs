@@ -7,18 +7,20 @@
 //!
 //! Adding a protocol, a link type or a tunnel is one new file with its step
 //! and one line in the table that leads to it. A tunnel's step calls
-//! [`Walk::enter_tunnel`] and returns the inner layer's `Next`
-//! (`Next::EtherType` for Ethernet or IP inside, as GRE and VXLAN carry;
-//! `Next::EtherType(ETHERTYPE_IPV4, …)` for IP inside IP): the outer layers
-//! move to [`Packet::encap`], the walk recurses, and past [`MAX_TUNNELS`]
-//! nested tunnels it stops with an error.
+//! [`Walk::enter_tunnel`] and returns where the inner packet starts:
+//! [`Walk::link`] with `linktype::ETHERNET` for Ethernet inside (VXLAN on
+//! UDP 4789, Geneve, GRE's transparent Ethernet bridging),
+//! `Next::EtherType` with the protocol type GRE names, or
+//! `Next::EtherType(ETHERTYPE_IPV4, …)` for IP inside IP ([`ip::ip_in_ip`]).
+//! The outer layers move to [`Packet::encap`], the walk recurses, and past
+//! [`MAX_TUNNELS`] nested tunnels it stops with an error.
 
 use super::defrag::{Defragmenter, PassThrough};
 use super::error::DecodeError;
 use super::layer::Layer;
 use super::link::{ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6};
 use super::packet::{Packet, UdpInfo};
-use super::{arp, dhcp, dns, icmp, ip, quic, transport};
+use super::{arp, dhcp, dns, icmp, ip, link, quic, transport};
 use etherparse::LenSource;
 
 /// How many tunnels inside tunnels are followed.
@@ -134,6 +136,23 @@ impl<'a, 'p> Walk<'a, 'p> {
             Some(d) => d,
             // PassThrough has no size: leaking it allocates nothing.
             None => Box::leak(Box::new(PassThrough)),
+        }
+    }
+
+    /// Decodes a link header (the frame's own, or one inside a tunnel)
+    /// into the packet; the payload goes on by its EtherType.
+    pub fn link(&mut self, linktype: u32, data: &'a [u8]) -> Next<'a> {
+        let link = link::split(linktype, data);
+        self.packet.eth = link.eth;
+        self.packet.vlan = link.vlan;
+        self.packet.sll = link.sll;
+        if let Some(error) = link.error {
+            let offset = self.offset_of(data);
+            self.fail(DecodeError::Link { error, offset });
+        }
+        match link.ether_type {
+            Some(t) => Next::EtherType(t, link.payload),
+            None => Next::Done,
         }
     }
 

@@ -77,17 +77,9 @@ fn decode<'a>(
         truncated: frame.caplen < frame.len,
         ..Packet::default()
     };
-    let link = link::split(frame.linktype, frame.data);
-    packet.eth = link.eth;
-    packet.vlan = link.vlan;
-    packet.sll = link.sll;
     let mut walk = Walk::new(&mut packet, frame.data, defrag);
-    if let Some(error) = link.error {
-        walk.fail(DecodeError::Link { error, offset: 0 });
-    }
-    if let Some(t) = link.ether_type {
-        walk.run(Next::EtherType(t, link.payload));
-    }
+    let next = walk.link(frame.linktype, frame.data);
+    walk.run(next);
     let payload = walk.payload;
     Decoded { packet, payload }
 }
