@@ -1,5 +1,7 @@
 //! LINKTYPE_* values (tcpdump.org link-layer header types) that the
-//! decoders understand, and names for the summary.
+//! decoders understand, and names for the summary. A new link type is a
+//! constant here, a line in [`name`] and [`is_supported`], and its decoder
+//! in `decode::link::LINK_TYPES`.
 
 pub const NULL: u32 = 0;
 pub const ETHERNET: u32 = 1;

@@ -4,22 +4,78 @@
 
 use super::Mac;
 use serde::Serialize;
+use std::fmt;
 use std::net::Ipv4Addr;
+
+/// The ARP operation (RFC 826; IANA ARP operation codes), shown and
+/// serialised as "request", "reply", or "op N" for anything else (RARP,
+/// InARP, …).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ArpOp {
+    Request,
+    Reply,
+    Other(u16),
+}
+
+impl ArpOp {
+    pub fn from_code(code: u16) -> ArpOp {
+        match code {
+            1 => ArpOp::Request,
+            2 => ArpOp::Reply,
+            n => ArpOp::Other(n),
+        }
+    }
+}
+
+impl fmt::Display for ArpOp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ArpOp::Request => f.write_str("request"),
+            ArpOp::Reply => f.write_str("reply"),
+            ArpOp::Other(n) => write!(f, "op {n}"),
+        }
+    }
+}
+
+impl Serialize for ArpOp {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// The role RFC 5227 gives an ARP packet, serialised as its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ArpKind {
+    /// Sender IP 0.0.0.0: is anyone using the target address (§2.1.1)?
+    Probe,
+    /// Sender IP equals target IP: an announcement (§2.3).
+    Gratuitous,
+}
+
+impl fmt::Display for ArpKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ArpKind::Probe => "probe",
+            ArpKind::Gratuitous => "gratuitous",
+        })
+    }
+}
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct ArpInfo {
     /// "request", "reply", or "op N" for anything else (RARP, InARP, …).
-    pub op: String,
+    pub op: ArpOp,
     pub sender_mac: Mac,
     pub sender_ip: Ipv4Addr,
     pub target_mac: Mac,
     pub target_ip: Ipv4Addr,
     /// "gratuitous" or "probe" where RFC 5227 gives the packet that role.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<&'static str>,
+    pub kind: Option<ArpKind>,
 }
 
-#[derive(Debug, thiserror::Error, PartialEq)]
+#[derive(Debug, Clone, thiserror::Error, PartialEq)]
 pub enum ArpError {
     #[error("ARP header needs 8 bytes, got {0}")]
     Short(usize),
@@ -62,15 +118,11 @@ pub fn parse(b: &[u8]) -> Result<ArpInfo, ArpError> {
     let ip = |at: usize| Ipv4Addr::new(b[at], b[at + 1], b[at + 2], b[at + 3]);
     let sender_ip = ip(14);
     let target_ip = ip(24);
-    let op = match op_code {
-        1 => "request".to_string(),
-        2 => "reply".to_string(),
-        n => format!("op {n}"),
-    };
-    let kind = if op_code == 1 && sender_ip.is_unspecified() {
-        Some("probe")
-    } else if sender_ip == target_ip && matches!(op_code, 1 | 2) {
-        Some("gratuitous")
+    let op = ArpOp::from_code(op_code);
+    let kind = if op == ArpOp::Request && sender_ip.is_unspecified() {
+        Some(ArpKind::Probe)
+    } else if sender_ip == target_ip && matches!(op, ArpOp::Request | ArpOp::Reply) {
+        Some(ArpKind::Gratuitous)
     } else {
         None
     };

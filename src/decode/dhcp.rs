@@ -2,8 +2,10 @@
 //! its address, its gateway and its resolver — what happens before the
 //! first DNS query of a page load.
 
+use super::cursor::hex;
 use super::Mac;
 use serde::Serialize;
+use std::fmt;
 use std::net::Ipv4Addr;
 use thiserror::Error;
 
@@ -36,7 +38,7 @@ pub struct DhcpMessage {
     /// Option 53: "discover", "offer", "request", "decline", "ack", "nak",
     /// "release", "inform"; absent for plain BOOTP.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub message_type: Option<&'static str>,
+    pub message_type: Option<DhcpMessageType>,
     pub client_mac: Mac,
     /// ciaddr: the client's current address, when it has one.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -93,24 +95,72 @@ pub struct DhcpMessage {
     pub options: Vec<u8>,
 }
 
-/// Option 53 names (RFC 2132 §9.6, RFC 4388 for the lease queries).
-fn message_type_name(t: u8) -> Option<&'static str> {
-    Some(match t {
-        1 => "discover",
-        2 => "offer",
-        3 => "request",
-        4 => "decline",
-        5 => "ack",
-        6 => "nak",
-        7 => "release",
-        8 => "inform",
-        9 => "force_renew",
-        10 => "lease_query",
-        11 => "lease_unassigned",
-        12 => "lease_unknown",
-        13 => "lease_active",
-        _ => return None,
-    })
+/// Option 53, the DHCP message type (RFC 2132 §9.6, RFC 3203 for
+/// FORCERENEW, RFC 4388 for the lease queries), serialised as its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DhcpMessageType {
+    Discover,
+    Offer,
+    Request,
+    Decline,
+    Ack,
+    Nak,
+    Release,
+    Inform,
+    ForceRenew,
+    LeaseQuery,
+    LeaseUnassigned,
+    LeaseUnknown,
+    LeaseActive,
+}
+
+impl DhcpMessageType {
+    pub fn from_code(t: u8) -> Option<DhcpMessageType> {
+        use DhcpMessageType::*;
+        Some(match t {
+            1 => Discover,
+            2 => Offer,
+            3 => Request,
+            4 => Decline,
+            5 => Ack,
+            6 => Nak,
+            7 => Release,
+            8 => Inform,
+            9 => ForceRenew,
+            10 => LeaseQuery,
+            11 => LeaseUnassigned,
+            12 => LeaseUnknown,
+            13 => LeaseActive,
+            _ => return None,
+        })
+    }
+
+    /// The name, as serialised: "discover", "ack", "force_renew", …
+    pub fn as_str(self) -> &'static str {
+        use DhcpMessageType::*;
+        match self {
+            Discover => "discover",
+            Offer => "offer",
+            Request => "request",
+            Decline => "decline",
+            Ack => "ack",
+            Nak => "nak",
+            Release => "release",
+            Inform => "inform",
+            ForceRenew => "force_renew",
+            LeaseQuery => "lease_query",
+            LeaseUnassigned => "lease_unassigned",
+            LeaseUnknown => "lease_unknown",
+            LeaseActive => "lease_active",
+        }
+    }
+}
+
+impl fmt::Display for DhcpMessageType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 fn ip_at(b: &[u8], at: usize) -> Option<Ipv4Addr> {
@@ -142,7 +192,7 @@ pub fn parse(b: &[u8]) -> Result<DhcpMessage, DhcpError> {
     }
     let mut m = DhcpMessage {
         op: if b[0] == 2 { "reply" } else { "request" },
-        xid: format!("{:08x}", u32::from_be_bytes([b[4], b[5], b[6], b[7]])),
+        xid: hex(&b[4..8]),
         broadcast: b[10] & 0x80 != 0,
         client_ip: ip_at(b, 12),
         your_ip: ip_at(b, 16),
@@ -201,7 +251,7 @@ fn options(b: &[u8], mut at: usize, m: &mut DhcpMessage) -> Result<u8, DhcpError
             58 if len == 4 => m.renewal_time = Some(u32::from_be_bytes([v[0], v[1], v[2], v[3]])),
             59 if len == 4 => m.rebinding_time = Some(u32::from_be_bytes([v[0], v[1], v[2], v[3]])),
             52 if len == 1 => overload = v[0],
-            53 if len == 1 => m.message_type = message_type_name(v[0]),
+            53 if len == 1 => m.message_type = DhcpMessageType::from_code(v[0]),
             54 => m.server_id = ip_at(v, 0),
             55 => m.parameter_request_list = v.to_vec(),
             56 => m.message = Some(text()),
@@ -237,7 +287,7 @@ mod tests {
         let m = parse(&b).unwrap();
         assert_eq!(m.op, "reply");
         assert_eq!(m.xid, "deadbeef");
-        assert_eq!(m.message_type, Some("offer"));
+        assert_eq!(m.message_type, Some(DhcpMessageType::Offer));
         assert_eq!(m.your_ip, Some(Ipv4Addr::new(198, 51, 100, 120)));
         assert_eq!(m.server_id, Some(Ipv4Addr::new(198, 51, 100, 1)));
         assert_eq!(m.lease_time, Some(3600));
@@ -268,6 +318,6 @@ mod tests {
         b[109] = 1;
         b[110] = 5;
         b[111] = 255;
-        assert_eq!(parse(&b).unwrap().message_type, Some("ack"));
+        assert_eq!(parse(&b).unwrap().message_type, Some(DhcpMessageType::Ack));
     }
 }

@@ -1,9 +1,16 @@
 //! Link layers: Ethernet (with 802.1Q / 802.1ad tags), Linux cooked SLL and
 //! SLL2, BSD NULL/LOOP and raw IP. Each yields an EtherType and the bytes
-//! after the link header, for etherparse to slice further.
+//! after the link header, which [`super::dispatch`] looks up in its
+//! EtherType table.
+//!
+//! A new link type is one decoder here (or in a file of its own) and one
+//! line in [`LINK_TYPES`].
 
-use super::{EthInfo, Mac, SllInfo};
+use super::layer::Layer;
 use crate::capture::linktype;
+use serde::Serialize;
+use std::fmt;
+use thiserror::Error;
 
 pub const ETHERTYPE_IPV4: u16 = 0x0800;
 pub const ETHERTYPE_ARP: u16 = 0x0806;
@@ -13,6 +20,148 @@ const ETHERTYPE_QINQ: u16 = 0x88a8;
 const ETHERTYPE_QINQ_OLD: u16 = 0x9100;
 /// How many stacked VLAN tags are followed before giving up.
 const MAX_VLAN_TAGS: usize = 8;
+
+/// A 48-bit hardware address, shown and serialised as `aa:bb:cc:dd:ee:ff`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Mac(pub [u8; 6]);
+
+impl fmt::Display for Mac {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let m = self.0;
+        write!(
+            f,
+            "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
+            m[0], m[1], m[2], m[3], m[4], m[5]
+        )
+    }
+}
+
+impl Serialize for Mac {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        // Formatted on the stack: every Ethernet frame serialises two.
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut text = [b':'; 17];
+        for (i, b) in self.0.iter().enumerate() {
+            text[i * 3] = HEX[usize::from(b >> 4)];
+            text[i * 3 + 1] = HEX[usize::from(b & 0xf)];
+        }
+        s.serialize_str(std::str::from_utf8(&text).unwrap_or_default())
+    }
+}
+
+impl Mac {
+    pub const BROADCAST: Mac = Mac([0xff; 6]);
+    pub const ZERO: Mac = Mac([0; 6]);
+
+    pub fn from_slice(b: &[u8]) -> Option<Mac> {
+        b.get(..6)
+            .and_then(|s| <[u8; 6]>::try_from(s).ok())
+            .map(Mac)
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EthInfo {
+    pub src: Mac,
+    pub dst: Mac,
+}
+
+/// Linux cooked capture header (SLL / SLL2), as written by `tcpdump -i any`.
+#[derive(Debug, Clone, Serialize)]
+pub struct SllInfo {
+    /// "host", "broadcast", "multicast", "otherhost", "outgoing", …
+    pub packet_type: SllPacketType,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ifindex: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub addr: Option<String>,
+    pub protocol: u16,
+}
+
+/// The SLL packet type: where the frame was going, from the capturing
+/// host's point of view (Linux `PACKET_*`), serialised as its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SllPacketType {
+    Host,
+    Broadcast,
+    Multicast,
+    Otherhost,
+    Outgoing,
+    Loopback,
+    Fastroute,
+    Unknown,
+}
+
+impl SllPacketType {
+    pub fn from_code(t: u16) -> SllPacketType {
+        match t {
+            0 => SllPacketType::Host,
+            1 => SllPacketType::Broadcast,
+            2 => SllPacketType::Multicast,
+            3 => SllPacketType::Otherhost,
+            4 => SllPacketType::Outgoing,
+            5 => SllPacketType::Loopback,
+            6 => SllPacketType::Fastroute,
+            _ => SllPacketType::Unknown,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SllPacketType::Host => "host",
+            SllPacketType::Broadcast => "broadcast",
+            SllPacketType::Multicast => "multicast",
+            SllPacketType::Otherhost => "otherhost",
+            SllPacketType::Outgoing => "outgoing",
+            SllPacketType::Loopback => "loopback",
+            SllPacketType::Fastroute => "fastroute",
+            SllPacketType::Unknown => "unknown",
+        }
+    }
+}
+
+impl fmt::Display for SllPacketType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A link header that is cut short or not understood.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum LinkError {
+    #[error("{what} header needs {need} bytes, frame has {have}")]
+    Short {
+        layer: Layer,
+        what: &'static str,
+        need: usize,
+        have: usize,
+    },
+    #[error("link type {0} is not decoded")]
+    UnknownLinkType(u32),
+    #[error("VLAN tag cut short")]
+    VlanCutShort,
+    #[error("cooked protocol {0:#06x} is not decoded")]
+    CookedProtocol(u16),
+    #[error("loopback address family {0} is not decoded")]
+    LoopbackFamily(u32),
+    #[error("raw IP frame with IP version {0}")]
+    RawIpVersion(u8),
+}
+
+impl LinkError {
+    /// The link layer at fault.
+    pub fn layer(&self) -> Layer {
+        match self {
+            LinkError::Short { layer, .. } => *layer,
+            LinkError::UnknownLinkType(_) => Layer::Ethernet,
+            LinkError::VlanCutShort => Layer::Vlan,
+            LinkError::CookedProtocol(_) => Layer::LinuxSll,
+            LinkError::LoopbackFamily(_) => Layer::Loopback,
+            LinkError::RawIpVersion(_) => Layer::RawIp,
+        }
+    }
+}
 
 /// The link layer of one frame.
 #[derive(Debug, Default)]
@@ -27,47 +176,89 @@ pub struct Link<'a> {
     pub error: Option<String>,
 }
 
+/// [`Link`] with its error typed: what [`split`] returns.
+#[derive(Debug, Default)]
+pub struct LinkFrame<'a> {
+    pub eth: Option<EthInfo>,
+    pub vlan: Vec<u16>,
+    pub sll: Option<SllInfo>,
+    pub ether_type: Option<u16>,
+    pub payload: &'a [u8],
+    pub error: Option<LinkError>,
+}
+
+/// A link decoder: the frame's link type and bytes to its link layer.
+pub type LinkDecoder = fn(u32, &[u8]) -> LinkFrame<'_>;
+
+/// Link type (LINKTYPE_*) → decoder.
+pub const LINK_TYPES: &[(u32, LinkDecoder)] = &[
+    (linktype::ETHERNET, ethernet),
+    (linktype::LINUX_SLL, sll1),
+    (linktype::LINUX_SLL2, sll2),
+    (linktype::NULL, bsd_loopback),
+    (linktype::LOOP, bsd_loopback),
+    (linktype::RAW, raw_ip),
+    (linktype::RAW_BSD_12, raw_ip),
+    (linktype::RAW_BSD_14, raw_ip),
+    (linktype::IPV4, raw_ipv4),
+    (linktype::IPV6, raw_ipv6),
+];
+
 /// Splits off the link header of a frame of the given link type.
-pub fn parse(linktype: u32, data: &[u8]) -> Link<'_> {
-    match linktype {
-        linktype::ETHERNET => ethernet(data),
-        linktype::LINUX_SLL => sll1(data),
-        linktype::LINUX_SLL2 => sll2(data),
-        linktype::NULL | linktype::LOOP => bsd_loopback(linktype, data),
-        linktype::RAW | linktype::RAW_BSD_12 | linktype::RAW_BSD_14 => raw_ip(data),
-        linktype::IPV4 => with_type(ETHERTYPE_IPV4, data),
-        linktype::IPV6 => with_type(ETHERTYPE_IPV6, data),
-        other => Link {
-            error: Some(format!("link type {other} is not decoded")),
-            ..Link::default()
+pub fn split(linktype: u32, data: &[u8]) -> LinkFrame<'_> {
+    match LINK_TYPES.iter().find(|(t, _)| *t == linktype) {
+        Some((_, decode)) => decode(linktype, data),
+        None => LinkFrame {
+            error: Some(LinkError::UnknownLinkType(linktype)),
+            ..LinkFrame::default()
         },
     }
 }
 
-fn with_type(ether_type: u16, payload: &[u8]) -> Link<'_> {
+/// [`split`], with the error as text.
+pub fn parse(linktype: u32, data: &[u8]) -> Link<'_> {
+    let l = split(linktype, data);
     Link {
-        ether_type: Some(ether_type),
-        payload,
-        ..Link::default()
+        eth: l.eth,
+        vlan: l.vlan,
+        sll: l.sll,
+        ether_type: l.ether_type,
+        payload: l.payload,
+        error: l.error.map(|e| e.to_string()),
     }
 }
 
-fn short(what: &str, need: usize, have: usize) -> Link<'static> {
-    Link {
-        error: Some(format!(
-            "{what} header needs {need} bytes, frame has {have}"
-        )),
-        ..Link::default()
+fn with_type(ether_type: u16, payload: &[u8]) -> LinkFrame<'_> {
+    LinkFrame {
+        ether_type: Some(ether_type),
+        payload,
+        ..LinkFrame::default()
     }
+}
+
+fn failed(error: LinkError) -> LinkFrame<'static> {
+    LinkFrame {
+        error: Some(error),
+        ..LinkFrame::default()
+    }
+}
+
+fn short(layer: Layer, what: &'static str, need: usize, have: usize) -> LinkFrame<'static> {
+    failed(LinkError::Short {
+        layer,
+        what,
+        need,
+        have,
+    })
 }
 
 fn be16(b: &[u8], at: usize) -> u16 {
     u16::from_be_bytes([b[at], b[at + 1]])
 }
 
-fn ethernet(data: &[u8]) -> Link<'_> {
+fn ethernet(_: u32, data: &[u8]) -> LinkFrame<'_> {
     if data.len() < 14 {
-        return short("Ethernet", 14, data.len());
+        return short(Layer::Ethernet, "Ethernet", 14, data.len());
     }
     let eth = EthInfo {
         dst: Mac::from_slice(&data[0..6]).unwrap_or_default(),
@@ -78,50 +269,33 @@ fn ethernet(data: &[u8]) -> Link<'_> {
     let mut vlan = Vec::new();
     // 802.1Q (0x8100) and 802.1ad (0x88a8, and the pre-standard 0x9100)
     // tags: TCI (PCP 3 bits, DEI 1 bit, VID 12 bits) then the next type.
+    // They are part of the Ethernet header (IEEE 802.1Q §9), so they are
+    // read here rather than through the EtherType table: cooked and
+    // loopback captures carry no tags of their own.
     while matches!(
         ether_type,
         ETHERTYPE_VLAN | ETHERTYPE_QINQ | ETHERTYPE_QINQ_OLD
     ) {
         if rest.len() < 4 || vlan.len() == MAX_VLAN_TAGS {
-            return Link {
+            return LinkFrame {
                 eth: Some(eth),
                 vlan,
-                error: Some("VLAN tag cut short".into()),
-                ..Link::default()
+                error: Some(LinkError::VlanCutShort),
+                ..LinkFrame::default()
             };
         }
         vlan.push(be16(rest, 0) & 0x0fff);
         ether_type = be16(rest, 2);
         rest = &rest[4..];
     }
-    if ether_type < 0x0600 {
-        // An IEEE 802.3 length field: LLC/SNAP follows (STP, CDP, …).
-        return Link {
-            eth: Some(eth),
-            vlan,
-            payload: rest,
-            ..Link::default()
-        };
-    }
-    Link {
+    LinkFrame {
         eth: Some(eth),
         vlan,
-        ether_type: Some(ether_type),
+        // Below 0x0600 it is an IEEE 802.3 length field: LLC/SNAP follows
+        // (STP, CDP, …), which is not decoded.
+        ether_type: (ether_type >= 0x0600).then_some(ether_type),
         payload: rest,
-        ..Link::default()
-    }
-}
-
-fn sll_packet_type(t: u16) -> &'static str {
-    match t {
-        0 => "host",
-        1 => "broadcast",
-        2 => "multicast",
-        3 => "otherhost",
-        4 => "outgoing",
-        5 => "loopback",
-        6 => "fastroute",
-        _ => "unknown",
+        ..LinkFrame::default()
     }
 }
 
@@ -138,14 +312,14 @@ fn sll_addr(bytes: &[u8], len: usize) -> Option<String> {
 
 /// Linux cooked v1: packet type, ARPHRD type, address length, 8 address
 /// bytes, protocol (16 bytes in all).
-fn sll1(data: &[u8]) -> Link<'_> {
+fn sll1(_: u32, data: &[u8]) -> LinkFrame<'_> {
     if data.len() < 16 {
-        return short("Linux cooked (SLL)", 16, data.len());
+        return short(Layer::LinuxSll, "Linux cooked (SLL)", 16, data.len());
     }
     let protocol = be16(data, 14);
     sll_payload(
         SllInfo {
-            packet_type: sll_packet_type(be16(data, 0)),
+            packet_type: SllPacketType::from_code(be16(data, 0)),
             ifindex: None,
             addr: sll_addr(&data[6..14], be16(data, 4) as usize),
             protocol,
@@ -157,14 +331,14 @@ fn sll1(data: &[u8]) -> Link<'_> {
 
 /// Linux cooked v2: protocol, reserved, interface index, ARPHRD type,
 /// packet type, address length, 8 address bytes (20 bytes in all).
-fn sll2(data: &[u8]) -> Link<'_> {
+fn sll2(_: u32, data: &[u8]) -> LinkFrame<'_> {
     if data.len() < 20 {
-        return short("Linux cooked (SLL2)", 20, data.len());
+        return short(Layer::LinuxSll, "Linux cooked (SLL2)", 20, data.len());
     }
     let protocol = be16(data, 0);
     sll_payload(
         SllInfo {
-            packet_type: sll_packet_type(u16::from(data[10])),
+            packet_type: SllPacketType::from_code(u16::from(data[10])),
             ifindex: Some(u32::from_be_bytes([data[4], data[5], data[6], data[7]])),
             addr: sll_addr(&data[12..20], data[11] as usize),
             protocol,
@@ -174,27 +348,27 @@ fn sll2(data: &[u8]) -> Link<'_> {
     )
 }
 
-fn sll_payload(sll: SllInfo, arphrd: u16, payload: &[u8]) -> Link<'_> {
+fn sll_payload(sll: SllInfo, arphrd: u16, payload: &[u8]) -> LinkFrame<'_> {
     let protocol = sll.protocol;
     // ARPHRD_NETLINK (824) and the like carry no EtherType; protocol
     // values below 0x0600 are Linux pseudo-protocols (802.2, 802.3, CAN).
     let ether_type = (protocol >= 0x0600 && arphrd != 824).then_some(protocol);
-    Link {
+    LinkFrame {
         sll: Some(sll),
         ether_type,
         payload,
         error: ether_type
             .is_none()
-            .then(|| format!("cooked protocol {protocol:#06x} is not decoded")),
-        ..Link::default()
+            .then_some(LinkError::CookedProtocol(protocol)),
+        ..LinkFrame::default()
     }
 }
 
 /// BSD loopback: a 4-byte address family, host byte order for NULL,
 /// network byte order for LOOP. IPv6 is 24, 28 or 30 depending on the BSD.
-fn bsd_loopback(lt: u32, data: &[u8]) -> Link<'_> {
+fn bsd_loopback(lt: u32, data: &[u8]) -> LinkFrame<'_> {
     if data.len() < 4 {
-        return short("loopback", 4, data.len());
+        return short(Layer::Loopback, "loopback", 4, data.len());
     }
     let raw = [data[0], data[1], data[2], data[3]];
     let family = if lt == linktype::LOOP {
@@ -211,23 +385,25 @@ fn bsd_loopback(lt: u32, data: &[u8]) -> Link<'_> {
     match family {
         2 => with_type(ETHERTYPE_IPV4, &data[4..]),
         24 | 28 | 30 => with_type(ETHERTYPE_IPV6, &data[4..]),
-        other => Link {
-            error: Some(format!("loopback address family {other} is not decoded")),
-            ..Link::default()
-        },
+        other => failed(LinkError::LoopbackFamily(other)),
     }
 }
 
-fn raw_ip(data: &[u8]) -> Link<'_> {
+fn raw_ip(_: u32, data: &[u8]) -> LinkFrame<'_> {
     match data.first().map(|b| b >> 4) {
         Some(4) => with_type(ETHERTYPE_IPV4, data),
         Some(6) => with_type(ETHERTYPE_IPV6, data),
-        Some(v) => Link {
-            error: Some(format!("raw IP frame with IP version {v}")),
-            ..Link::default()
-        },
-        None => short("raw IP", 1, 0),
+        Some(v) => failed(LinkError::RawIpVersion(v)),
+        None => short(Layer::RawIp, "raw IP", 1, 0),
     }
+}
+
+fn raw_ipv4(_: u32, data: &[u8]) -> LinkFrame<'_> {
+    with_type(ETHERTYPE_IPV4, data)
+}
+
+fn raw_ipv6(_: u32, data: &[u8]) -> LinkFrame<'_> {
+    with_type(ETHERTYPE_IPV6, data)
 }
 
 #[cfg(test)]

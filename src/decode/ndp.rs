@@ -3,14 +3,48 @@
 
 use super::Mac;
 use serde::Serialize;
+use std::fmt;
 use std::net::Ipv6Addr;
+
+/// The neighbour discovery message (RFC 4861 §4.1–4.4), serialised as
+/// its name: "router_solicitation", …
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NdpKind {
+    /// ICMPv6 type 133.
+    #[default]
+    RouterSolicitation,
+    /// 134.
+    RouterAdvertisement,
+    /// 135.
+    NeighborSolicitation,
+    /// 136.
+    NeighborAdvertisement,
+}
+
+impl NdpKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NdpKind::RouterSolicitation => "router_solicitation",
+            NdpKind::RouterAdvertisement => "router_advertisement",
+            NdpKind::NeighborSolicitation => "neighbor_solicitation",
+            NdpKind::NeighborAdvertisement => "neighbor_advertisement",
+        }
+    }
+}
+
+impl fmt::Display for NdpKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 #[derive(Debug, Clone, Serialize, PartialEq, Default)]
 pub struct NdpInfo {
     /// "router_solicitation", "router_advertisement",
     /// "neighbor_solicitation", "neighbor_advertisement".
     #[serde(rename = "type")]
-    pub kind: &'static str,
+    pub kind: NdpKind,
     /// The address asked about (NS) or announced (NA).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target: Option<Ipv6Addr>,
@@ -33,7 +67,7 @@ pub struct NdpInfo {
     pub dns_servers: Vec<Ipv6Addr>,
 }
 
-#[derive(Debug, thiserror::Error, PartialEq)]
+#[derive(Debug, Clone, thiserror::Error, PartialEq)]
 pub enum NdpError {
     #[error("{what} needs {need} bytes, got {have}")]
     Short {
@@ -49,19 +83,19 @@ pub enum NdpError {
 /// type byte. Returns `None` for other types.
 pub fn parse(msg: &[u8]) -> Option<Result<NdpInfo, NdpError>> {
     let (kind, fixed) = match msg.first()? {
-        133 => ("router_solicitation", 8),
-        134 => ("router_advertisement", 16),
-        135 => ("neighbor_solicitation", 24),
-        136 => ("neighbor_advertisement", 24),
+        133 => (NdpKind::RouterSolicitation, 8),
+        134 => (NdpKind::RouterAdvertisement, 16),
+        135 => (NdpKind::NeighborSolicitation, 24),
+        136 => (NdpKind::NeighborAdvertisement, 24),
         _ => return None,
     };
     Some(parse_body(kind, fixed, msg))
 }
 
-fn parse_body(kind: &'static str, fixed: usize, msg: &[u8]) -> Result<NdpInfo, NdpError> {
+fn parse_body(kind: NdpKind, fixed: usize, msg: &[u8]) -> Result<NdpInfo, NdpError> {
     if msg.len() < fixed {
         return Err(NdpError::Short {
-            what: kind,
+            what: kind.as_str(),
             need: fixed,
             have: msg.len(),
         });

@@ -3,9 +3,11 @@
 //! handshake, TLS hellos, HTTP messages and teardown, and a short label
 //! per frame for the ladder diagram. Everything kept here is bounded.
 
+use crate::decode::arp::{ArpKind, ArpOp};
 use crate::decode::dhcp::DhcpMessage;
 use crate::decode::dns::DnsMessage;
 use crate::decode::http::HttpMessage;
+use crate::decode::ndp::NdpKind;
 use crate::decode::tcp::{self, TcpOptions};
 use crate::decode::tls::TlsHandshake;
 use crate::decode::websocket::WsFrame;
@@ -91,7 +93,7 @@ pub struct ArpRec {
     pub sender_ip: IpAddr,
     pub target_ip: IpAddr,
     /// "probe", "gratuitous" or none.
-    pub kind: Option<&'static str>,
+    pub kind: Option<ArpKind>,
     /// True for IPv6 neighbour discovery (NS/NA), false for ARP.
     pub ndp: bool,
 }
@@ -670,7 +672,7 @@ impl Evidence {
                 self.push_arp(ArpRec {
                     frame: p.frame,
                     ts: p.ts,
-                    reply: a.op == "reply",
+                    reply: a.op == ArpOp::Reply,
                     sender_mac: a.sender_mac,
                     sender_ip: IpAddr::V4(a.sender_ip),
                     target_ip: IpAddr::V4(a.target_ip),
@@ -684,8 +686,8 @@ impl Evidence {
         if let (Some(n), Some(s)) = (&p.ndp, src) {
             // RFC 4861 §4.3/§4.4: a solicitation names its target; an
             // advertisement names itself as the target.
-            let reply = n.kind == "neighbor_advertisement";
-            if n.kind == "neighbor_solicitation" || reply {
+            let reply = n.kind == NdpKind::NeighborAdvertisement;
+            if n.kind == NdpKind::NeighborSolicitation || reply {
                 if room {
                     let sender_mac = n
                         .lladdr
@@ -1040,7 +1042,7 @@ impl Evidence {
 /// use protocol terms, the same in every language.
 fn label(p: &Packet) -> (&'static str, FrameLabel) {
     if let Some(a) = &p.arp {
-        return if a.op == "reply" {
+        return if a.op == ArpOp::Reply {
             (
                 "arp",
                 FrameLabel::from(format!("ARP {} is-at {}", a.sender_ip, a.sender_mac)),
@@ -1054,11 +1056,10 @@ fn label(p: &Packet) -> (&'static str, FrameLabel) {
     }
     if let Some(n) = &p.ndp {
         let what = match n.kind {
-            "neighbor_solicitation" => "NS",
-            "neighbor_advertisement" => "NA",
-            "router_solicitation" => "RS",
-            "router_advertisement" => "RA",
-            other => other,
+            NdpKind::NeighborSolicitation => "NS",
+            NdpKind::NeighborAdvertisement => "NA",
+            NdpKind::RouterSolicitation => "RS",
+            NdpKind::RouterAdvertisement => "RA",
         };
         let target = n.target.map(|t| format!(" {t}")).unwrap_or_default();
         return ("ndp", FrameLabel::from(format!("{what}{target}")));

@@ -3,7 +3,10 @@
 //! summary.
 
 use super::escape;
+use crate::decode::arp::{ArpKind, ArpOp};
+use crate::decode::dhcp::DhcpMessageType;
 use crate::decode::dns::{DnsMessage, DnsRecord};
+use crate::decode::ndp::NdpKind;
 use crate::decode::tls::{self, TlsHandshake};
 use crate::decode::{dhcp::DhcpMessage, http::HttpMessage, websocket::WsFrame, Packet};
 use crate::pipeline::{Stopped, Summary};
@@ -280,19 +283,19 @@ fn describe(p: &Packet) -> (&'static str, String, Option<String>) {
 }
 
 fn arp_summary(a: &crate::decode::arp::ArpInfo) -> String {
-    match a.op.as_str() {
-        "request" => format!("who-has {}? tell {}", a.target_ip, a.sender_ip),
-        "reply" => format!("{} is-at {}", a.sender_ip, a.sender_mac),
+    match a.op {
+        ArpOp::Request => format!("who-has {}? tell {}", a.target_ip, a.sender_ip),
+        ArpOp::Reply => format!("{} is-at {}", a.sender_ip, a.sender_mac),
         other => format!("{other} {} → {}", a.sender_ip, a.target_ip),
     }
 }
 
 fn arp_meaning(a: &crate::decode::arp::ArpInfo) -> Option<String> {
-    Some(match (a.kind, a.op.as_str()) {
-        (Some("probe"), _) => "address conflict probe: is anyone using this IP?".into(),
-        (Some("gratuitous"), _) => "gratuitous ARP: announces its own address".into(),
-        (_, "request") => "next-hop lookup: which MAC address has this IP?".into(),
-        (_, "reply") => "next-hop answer: frames for this IP go to this MAC".into(),
+    Some(match (a.kind, a.op) {
+        (Some(ArpKind::Probe), _) => "address conflict probe: is anyone using this IP?".into(),
+        (Some(ArpKind::Gratuitous), _) => "gratuitous ARP: announces its own address".into(),
+        (_, ArpOp::Request) => "next-hop lookup: which MAC address has this IP?".into(),
+        (_, ArpOp::Reply) => "next-hop answer: frames for this IP go to this MAC".into(),
         _ => return None,
     })
 }
@@ -301,8 +304,8 @@ fn ndp_summary(n: &crate::decode::ndp::NdpInfo) -> String {
     let target = n.target.map(|t| t.to_string()).unwrap_or_default();
     let ll = n.lladdr.map(|m| format!(" ({m})")).unwrap_or_default();
     match n.kind {
-        "neighbor_solicitation" => format!("who has {target}?{ll}"),
-        "neighbor_advertisement" => {
+        NdpKind::NeighborSolicitation => format!("who has {target}?{ll}"),
+        NdpKind::NeighborAdvertisement => {
             let flags = if n.flags.is_empty() {
                 String::new()
             } else {
@@ -310,7 +313,7 @@ fn ndp_summary(n: &crate::decode::ndp::NdpInfo) -> String {
             };
             format!("{target} is at{ll}{flags}")
         }
-        "router_solicitation" => format!("router solicitation{ll}"),
+        NdpKind::RouterSolicitation => format!("router solicitation{ll}"),
         _ => {
             let mut s = format!("router advertisement{ll}");
             if !n.prefixes.is_empty() {
@@ -323,9 +326,9 @@ fn ndp_summary(n: &crate::decode::ndp::NdpInfo) -> String {
 
 fn ndp_meaning(n: &crate::decode::ndp::NdpInfo) -> String {
     match n.kind {
-        "neighbor_solicitation" => "IPv6 next-hop lookup (the IPv6 ARP request)".into(),
-        "neighbor_advertisement" => "IPv6 next-hop answer (the IPv6 ARP reply)".into(),
-        "router_solicitation" => "asks routers on the link to announce themselves".into(),
+        NdpKind::NeighborSolicitation => "IPv6 next-hop lookup (the IPv6 ARP request)".into(),
+        NdpKind::NeighborAdvertisement => "IPv6 next-hop answer (the IPv6 ARP reply)".into(),
+        NdpKind::RouterSolicitation => "asks routers on the link to announce themselves".into(),
         _ => "a router announces itself and the link's prefixes".into(),
     }
 }
@@ -629,7 +632,7 @@ fn http_summary(h: &HttpMessage) -> String {
 }
 
 fn dhcp_summary(d: &DhcpMessage) -> String {
-    let mut s = d.message_type.unwrap_or("BOOTP").to_string();
+    let mut s = d.message_type.map_or("BOOTP", |t| t.as_str()).to_string();
     if let Some(ip) = d.your_ip {
         let _ = write!(s, " {ip}");
     } else if let Some(ip) = d.requested_ip {
@@ -662,17 +665,19 @@ fn dhcp_summary(d: &DhcpMessage) -> String {
 fn dhcp_meaning(d: &DhcpMessage) -> Option<String> {
     Some(
         match d.message_type? {
-            "discover" => "a client with no address looks for a DHCP server",
-            "offer" => "a server offers an address, with the gateway and resolvers to use",
-            "request" if d.server_id.is_some() => {
+            DhcpMessageType::Discover => "a client with no address looks for a DHCP server",
+            DhcpMessageType::Offer => {
+                "a server offers an address, with the gateway and resolvers to use"
+            }
+            DhcpMessageType::Request if d.server_id.is_some() => {
                 "the client takes one server's offer (and tells the others no)"
             }
-            "request" => "the client asks to keep (renew) its address",
-            "ack" => "the server confirms: the client may now use the address",
-            "nak" => "the server refuses: the client must start over",
-            "release" => "the client gives its address back",
-            "decline" => "the client found the address already in use",
-            "inform" => "a client with an address asks only for settings",
+            DhcpMessageType::Request => "the client asks to keep (renew) its address",
+            DhcpMessageType::Ack => "the server confirms: the client may now use the address",
+            DhcpMessageType::Nak => "the server refuses: the client must start over",
+            DhcpMessageType::Release => "the client gives its address back",
+            DhcpMessageType::Decline => "the client found the address already in use",
+            DhcpMessageType::Inform => "a client with an address asks only for settings",
             _ => return None,
         }
         .into(),

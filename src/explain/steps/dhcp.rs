@@ -3,6 +3,7 @@
 //! REQUEST, ACK), when the capture holds it.
 
 use super::{new_step, Ctx};
+use crate::decode::dhcp::DhcpMessageType;
 use crate::explain::evidence::DhcpRec;
 use crate::explain::{Status, Step};
 use crate::notes::claims;
@@ -16,7 +17,7 @@ pub(super) fn dhcp(ctx: &Ctx) -> Option<Step> {
     }
     let mut s = new_step("dhcp", ctx.lang, Status::Observed);
     s.cite(&[4]);
-    let of = |kind: &str| {
+    let of = |kind: DhcpMessageType| {
         recs.iter()
             .copied()
             .find(|d| d.msg.message_type == Some(kind))
@@ -24,7 +25,12 @@ pub(super) fn dhcp(ctx: &Ctx) -> Option<Step> {
     for d in &recs {
         s.frames.push(d.frame);
     }
-    let (discover, offer, request, ack) = (of("discover"), of("offer"), of("request"), of("ack"));
+    let (discover, offer, request, ack) = (
+        of(DhcpMessageType::Discover),
+        of(DhcpMessageType::Offer),
+        of(DhcpMessageType::Request),
+        of(DhcpMessageType::Ack),
+    );
     s.timing(
         [discover, offer, request, ack]
             .into_iter()
@@ -76,7 +82,7 @@ pub(super) fn dhcp(ctx: &Ctx) -> Option<Step> {
             ),
         });
     }
-    if let Some(nak) = of("nak") {
+    if let Some(nak) = of(DhcpMessageType::Nak) {
         s.line(match ctx.lang {
             Lang::En => format!(
                 "Frame {}: DHCPNAK: the server refuses the address; the client must start over with a DISCOVER.",
@@ -164,7 +170,7 @@ pub(super) fn dhcp(ctx: &Ctx) -> Option<Step> {
                 .unwrap_or_default()
         ),
     });
-    if let Some(rel) = of("release") {
+    if let Some(rel) = of(DhcpMessageType::Release) {
         s.line(match ctx.lang {
             Lang::En => format!(
                 "Frame {}: DHCPRELEASE: the client gives the address back when it is done.",

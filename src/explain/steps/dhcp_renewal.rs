@@ -2,6 +2,7 @@
 //! it, and gives it back with a release.
 
 use super::{round3, Ctx};
+use crate::decode::dhcp::DhcpMessageType;
 use crate::explain::Step;
 use crate::notes::Lang;
 use serde_json::json;
@@ -14,16 +15,21 @@ pub(super) fn renewals(ctx: &Ctx, s: &mut Step) {
     let recs: Vec<_> = ctx.load.dhcp.iter().map(|&i| &ctx.ev.dhcp[i]).collect();
     let mut told = Vec::new();
     for (n, r) in recs.iter().enumerate() {
-        let (Some("request"), Some(addr)) = (r.msg.message_type, r.msg.client_ip) else {
+        let (Some(DhcpMessageType::Request), Some(addr)) = (r.msg.message_type, r.msg.client_ip)
+        else {
             continue;
         };
         let ack_before = recs[..n]
             .iter()
             .rev()
-            .find(|a| a.msg.message_type == Some("ack"));
-        let answer = recs[n + 1..]
-            .iter()
-            .find(|a| a.msg.xid == r.msg.xid && matches!(a.msg.message_type, Some("ack" | "nak")));
+            .find(|a| a.msg.message_type == Some(DhcpMessageType::Ack));
+        let answer = recs[n + 1..].iter().find(|a| {
+            a.msg.xid == r.msg.xid
+                && matches!(
+                    a.msg.message_type,
+                    Some(DhcpMessageType::Ack | DhcpMessageType::Nak)
+                )
+        });
         s.frames.push(r.frame);
         s.timing([r.ts].into_iter());
         if let Some(a) = answer {
@@ -49,12 +55,18 @@ pub(super) fn renewals(ctx: &Ctx, s: &mut Step) {
         let reply = match (answer, ctx.lang) {
             (Some(a), Lang::En) => format!(
                 " The server answers with DHCP{} (frame {}).",
-                a.msg.message_type.unwrap_or("").to_ascii_uppercase(),
+                a.msg
+                    .message_type
+                    .map_or("", |t| t.as_str())
+                    .to_ascii_uppercase(),
                 a.frame
             ),
             (Some(a), Lang::Zh) => format!(
                 "服务器以 DHCP{} 回答（帧 {}）。",
-                a.msg.message_type.unwrap_or("").to_ascii_uppercase(),
+                a.msg
+                    .message_type
+                    .map_or("", |t| t.as_str())
+                    .to_ascii_uppercase(),
                 a.frame
             ),
             (None, Lang::En) => " No answer to it was captured.".to_string(),

@@ -2,6 +2,7 @@
 //! their own: who asked for which address, and who answered.
 
 use super::{ms, new_step, Ctx};
+use crate::decode::arp::ArpKind;
 use crate::explain::{Status, Step};
 use crate::notes::Lang;
 use serde_json::json;
@@ -42,12 +43,14 @@ pub(super) fn neighbours(ctx: &Ctx) -> Step {
             "kind": r.kind,
         }));
         let kind = match (r.kind, ctx.lang) {
-            (Some("probe"), Lang::En) => {
+            (Some(ArpKind::Probe), Lang::En) => {
                 " (a probe: the sender has no address yet and checks that nobody uses it)"
             }
-            (Some("probe"), Lang::Zh) => "（探测：发送方尚无地址，检查是否有人在用）",
-            (Some("gratuitous"), Lang::En) => " (gratuitous: the sender announces its own address)",
-            (Some("gratuitous"), Lang::Zh) => "（免费 ARP：发送方宣告自己的地址）",
+            (Some(ArpKind::Probe), Lang::Zh) => "（探测：发送方尚无地址，检查是否有人在用）",
+            (Some(ArpKind::Gratuitous), Lang::En) => {
+                " (gratuitous: the sender announces its own address)"
+            }
+            (Some(ArpKind::Gratuitous), Lang::Zh) => "（免费 ARP：发送方宣告自己的地址）",
             _ => "",
         };
         let answer = match (reply, ctx.lang) {

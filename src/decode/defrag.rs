@@ -1,0 +1,57 @@
+//! The seam between IP and transport where fragments are reassembled
+//! (RFC 791 §3.2 for IPv4, RFC 8200 §4.5 for IPv6).
+//!
+//! Decoding is pure: it hands each fragment to a [`Defragmenter`] and goes
+//! on to the transport layer only with what that returns. [`PassThrough`],
+//! the one [`super::decode_frame`] uses, keeps nothing, so a fragment is
+//! marked (`ip.fragment`) and decoded no further. A stateful reassembler
+//! (one per capture, in flow) implements the trait and is passed to
+//! [`super::decode_frame_with`]; when a fragment completes a datagram it
+//! returns the datagram's IP payload, and the walk decodes TCP, UDP or ICMP
+//! from it as from an unfragmented packet.
+
+use std::net::IpAddr;
+
+/// One fragment, as the IP layer saw it.
+#[derive(Debug, Clone, Copy)]
+pub struct Fragment<'a> {
+    pub src: IpAddr,
+    pub dst: IpAddr,
+    /// IPv4 identification or IPv6 fragment header identification: with
+    /// the addresses and protocol, what names the datagram.
+    pub id: u32,
+    /// The protocol of the reassembled payload.
+    pub proto: u8,
+    /// Where these bytes go in the datagram's payload, in bytes.
+    pub offset: u32,
+    /// More fragments follow (the MF flag / M bit).
+    pub more: bool,
+    /// This fragment's part of the payload, as captured.
+    pub bytes: &'a [u8],
+}
+
+/// What a [`Defragmenter`] did with a fragment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reassembly<'s> {
+    /// Not (or not yet) a whole datagram: nothing above IP is decoded from
+    /// this frame.
+    Held,
+    /// This fragment completed the datagram: its whole IP payload.
+    Complete(&'s [u8]),
+}
+
+/// Reassembles IP fragments across frames.
+pub trait Defragmenter {
+    /// Offered every fragment, in capture order.
+    fn offer<'s>(&'s mut self, fragment: &Fragment<'_>) -> Reassembly<'s>;
+}
+
+/// Reassembles nothing: every fragment is held back undecoded.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PassThrough;
+
+impl Defragmenter for PassThrough {
+    fn offer<'s>(&'s mut self, _: &Fragment<'_>) -> Reassembly<'s> {
+        Reassembly::Held
+    }
+}

@@ -1,0 +1,78 @@
+//! What can go wrong below the application layer, typed: which layer, and
+//! where in the frame. [`super::Packet::errors`] holds the `Display` text,
+//! converted where the error is recorded.
+
+use super::arp::ArpError;
+use super::layer::Layer;
+use super::link::LinkError;
+use super::ndp::NdpError;
+use etherparse::err::packet::SliceError;
+use thiserror::Error;
+
+/// A link, network or transport layer that could not be decoded.
+#[derive(Debug, Clone, Error)]
+pub enum DecodeError {
+    /// The link header is cut short or not understood.
+    #[error("{error}")]
+    Link { error: LinkError, offset: usize },
+    /// An IP or transport header as etherparse's slicing reports it:
+    /// `"{etherparse layer}: {error}"`.
+    #[error("{stage}: {error}")]
+    Slice {
+        layer: Layer,
+        stage: etherparse::err::Layer,
+        error: SliceError,
+        offset: usize,
+    },
+    #[error("{error}")]
+    Arp { error: ArpError, offset: usize },
+    #[error("{error}")]
+    Ndp { error: NdpError, offset: usize },
+    /// A fragment that no reassembler completed.
+    #[error("IP fragment: fragments are not reassembled")]
+    NotReassembled { offset: usize },
+    /// Tunnels nested deeper than the walk follows.
+    #[error("{layer}: more than {max} nested tunnels, not decoded further")]
+    TooDeep {
+        layer: Layer,
+        max: usize,
+        offset: usize,
+    },
+}
+
+impl DecodeError {
+    /// The layer being decoded when this happened.
+    pub fn layer(&self) -> Layer {
+        match self {
+            DecodeError::Link { error, .. } => error.layer(),
+            DecodeError::Slice { layer, .. } | DecodeError::TooDeep { layer, .. } => *layer,
+            DecodeError::Arp { .. } => Layer::Arp,
+            DecodeError::Ndp { .. } => Layer::Ndp,
+            DecodeError::NotReassembled { .. } => Layer::Fragment,
+        }
+    }
+
+    /// Byte offset from the start of the frame of the layer at fault.
+    pub fn offset(&self) -> usize {
+        match self {
+            DecodeError::Link { offset, .. }
+            | DecodeError::Slice { offset, .. }
+            | DecodeError::Arp { offset, .. }
+            | DecodeError::Ndp { offset, .. }
+            | DecodeError::NotReassembled { offset }
+            | DecodeError::TooDeep { offset, .. } => *offset,
+        }
+    }
+
+    /// The frame holds fewer bytes than its headers say (sets
+    /// [`super::Packet::truncated`]).
+    pub fn is_cut_short(&self) -> bool {
+        matches!(
+            self,
+            DecodeError::Slice {
+                error: SliceError::Len(_),
+                ..
+            }
+        )
+    }
+}

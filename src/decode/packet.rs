@@ -1,0 +1,172 @@
+//! What one frame decodes to: [`Packet`] and the per-layer summaries it
+//! holds for the network and transport layers. The link-layer summaries
+//! live with their decoders in [`super::link`].
+
+use super::layer::Encap;
+use super::link::{EthInfo, SllInfo};
+use super::{arp, dhcp, dns, http, icmp, ndp, quic, tcp, tls, websocket};
+use serde::Serialize;
+use std::net::IpAddr;
+
+/// Everything decoded about one frame. Serialised as one NDJSON object by
+/// `packets --format json`; the README documents the schema.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Packet {
+    /// 1-based frame number.
+    pub frame: u64,
+    /// Epoch seconds.
+    pub ts: f64,
+    pub caplen: u32,
+    pub len: u32,
+    /// pcapng interface id (0 for classic pcap).
+    pub interface: u32,
+    pub linktype: u32,
+    /// The frame was cut short by the snap length (caplen < len) or its
+    /// headers claim more bytes than were captured.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub truncated: bool,
+    /// The layers outside a tunnel, outermost first, when the frame carries
+    /// one: the fields below then describe the innermost packet, the one
+    /// flows track.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub encap: Vec<Encap>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub eth: Option<EthInfo>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub vlan: Vec<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sll: Option<SllInfo>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub arp: Option<arp::ArpInfo>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ndp: Option<Box<ndp::NdpInfo>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ip: Option<IpInfo>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tcp: Option<tcp::TcpInfo>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub udp: Option<UdpInfo>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub icmp: Option<IcmpInfo>,
+    /// The first DNS message in this frame (UDP), or the first one this
+    /// frame completed (TCP).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dns: Option<Box<dns::DnsMessage>>,
+    /// Further DNS messages completed by this frame (DNS over TCP may carry
+    /// several in one segment).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dns_more: Vec<dns::DnsMessage>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dhcp: Option<Box<dhcp::DhcpMessage>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls: Option<tls::TlsInfo>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub http: Vec<http::HttpMessage>,
+    /// WebSocket frames completed by this frame (RFC 6455 §5.2).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub websocket: Vec<websocket::WsFrame>,
+    /// The first QUIC packet of the datagram; `quic_more` holds the packets
+    /// coalesced after it (RFC 9000 §12.2).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quic: Option<Box<quic::QuicPacket>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub quic_more: Vec<quic::QuicPacket>,
+    /// The frame's TCP bytes begin a TLS record (not serialised; display
+    /// filters read it).
+    #[serde(skip)]
+    pub tls_record_start: bool,
+    /// What could not be decoded: truncation, malformed fields.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<String>,
+}
+
+impl Packet {
+    /// Moves the layers a tunnel's inner packet will describe again into
+    /// [`Packet::encap`]: the network and transport layers, and the link
+    /// layer too when the inner packet starts with one of its own.
+    pub fn enter_tunnel(&mut self, inner_has_link: bool) {
+        if inner_has_link {
+            if let Some(e) = self.eth.take() {
+                self.encap.push(Encap::Ethernet(e));
+            }
+            for id in std::mem::take(&mut self.vlan) {
+                self.encap.push(Encap::Vlan { id });
+            }
+            if let Some(s) = self.sll.take() {
+                self.encap.push(Encap::Sll(s));
+            }
+        }
+        match self.ip.take() {
+            Some(ip) if ip.version == 6 => self.encap.push(Encap::Ipv6(ip)),
+            Some(ip) => self.encap.push(Encap::Ipv4(ip)),
+            None => {}
+        }
+        if let Some(u) = self.udp.take() {
+            self.encap.push(Encap::Udp(u));
+        }
+        if let Some(t) = self.tcp.take() {
+            self.encap.push(Encap::Tcp(Box::new(t)));
+        }
+    }
+
+    /// Source and destination transport ports, if TCP or UDP.
+    pub fn ports(&self) -> Option<(u16, u16)> {
+        if let Some(t) = &self.tcp {
+            Some((t.src_port, t.dst_port))
+        } else {
+            self.udp.as_ref().map(|u| (u.src_port, u.dst_port))
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct IpInfo {
+    pub version: u8,
+    pub src: IpAddr,
+    pub dst: IpAddr,
+    /// TTL (IPv4) or hop limit (IPv6).
+    pub ttl: u8,
+    /// The transport protocol number after any IPv6 extension headers.
+    pub proto: u8,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<u16>,
+    /// IPv4 fragment or IPv6 fragment header present.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub fragment: bool,
+    /// IPv6 extension headers in wire order, by protocol number.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ext_headers: Vec<u8>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct UdpInfo {
+    pub src_port: u16,
+    pub dst_port: u16,
+    pub length: u16,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct IcmpInfo {
+    pub version: u8,
+    #[serde(rename = "type")]
+    pub icmp_type: u8,
+    pub code: u8,
+    pub summary: String,
+    /// For an error, the packet it is about: the start of it travels back
+    /// inside the ICMP message (RFC 792; RFC 4443 §2.4 c).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quoted: Option<icmp::Quoted>,
+    /// Echo request or reply: identifier and sequence number (RFC 792,
+    /// RFC 4443 §4).
+    #[serde(skip)]
+    pub echo: Option<(u16, u16)>,
+}
+
+/// A decoded frame: the summary, and the transport payload bytes that
+/// stream-level decoders (DNS over TCP, TLS, HTTP) still need.
+#[derive(Debug)]
+pub struct Decoded<'a> {
+    pub packet: Packet,
+    /// TCP or UDP payload as captured (may be shorter than on the wire).
+    pub payload: &'a [u8],
+}
