@@ -970,7 +970,7 @@ impl Evidence {
                     c.tls.push(TlsRec {
                         seg,
                         hs: HandshakeSummary {
-                            kind: "encrypted_handshake_message".into(),
+                            kind: HandshakeKind::EncryptedHandshakeMessage,
                             length: u32::try_from(q.length.unwrap_or(0)).unwrap_or(u32::MAX),
                             frames: vec![p.frame],
                             ..HandshakeSummary::default()

@@ -389,3 +389,70 @@ pub struct HelloValues {
     /// The first ALPN protocol name's bytes (the only one in a ServerHello).
     pub first_alpn: Option<Vec<u8>>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_round_trip_through_code_and_name() {
+        for t in 0..=255u8 {
+            let kind = HandshakeKind::from_code(t);
+            assert_eq!(kind.code(), Some(t));
+            assert_eq!(HandshakeKind::from_name(&kind.to_string()), Some(kind));
+            assert_eq!(serde_json::to_value(kind).unwrap(), kind.to_string());
+        }
+        assert_eq!(HandshakeKind::from_code(2), HandshakeKind::ServerHello);
+        assert_eq!(HandshakeKind::HelloRetryRequest.code(), Some(2));
+        assert_eq!(HandshakeKind::EncryptedHandshakeMessage.code(), None);
+        assert_eq!(
+            HandshakeKind::EncryptedHandshakeMessage.to_string(),
+            "encrypted_handshake_message"
+        );
+        assert_eq!(HandshakeKind::from_code(7).to_string(), "unknown(7)");
+        assert_eq!(
+            HandshakeKind::from("hello_retry_request"),
+            HandshakeKind::HelloRetryRequest
+        );
+        assert!(HandshakeKind::ClientHello == "client_hello");
+        assert!(HandshakeKind::HelloRetryRequest.is_server_hello());
+    }
+
+    #[test]
+    fn messages_are_split_where_their_lengths_say() {
+        // A ClientHello of 2 bytes, a Finished of 0, then 3 bytes of a
+        // certificate that claims 5.
+        let bytes = [1, 0, 0, 2, 0xaa, 0xbb, 20, 0, 0, 0, 11, 0, 0, 5, 1, 2, 3];
+        let mut messages = split_messages(&bytes, 1 << 10);
+        let got: Vec<_> = messages.by_ref().map(Result::unwrap).collect();
+        assert_eq!(
+            got,
+            [
+                HandshakeMessage {
+                    msg_type: 1,
+                    body: &[0xaa, 0xbb]
+                },
+                HandshakeMessage {
+                    msg_type: 20,
+                    body: &[]
+                }
+            ]
+        );
+        assert_eq!(got[1].kind(), HandshakeKind::Finished);
+        assert_eq!(messages.consumed(), 10);
+        // A header alone is incomplete; a length past the bound is an error
+        // that ends the iteration.
+        assert_eq!(read_message(&bytes[..4], 1 << 10), Ok(None));
+        assert_eq!(read_message(&bytes[..3], 1 << 10), Ok(None));
+        let mut over = split_messages(&[1, 0, 1, 0, 0], 255);
+        assert_eq!(
+            over.next().map(|m| m.unwrap_err().to_string()),
+            Some(
+                "TLS handshake message of 256 bytes exceeds the 255-byte bound; the rest of this direction's handshake is not decoded"
+                    .to_string()
+            )
+        );
+        assert_eq!(over.next(), None);
+        assert_eq!(over.consumed(), 0);
+    }
+}

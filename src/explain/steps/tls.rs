@@ -20,13 +20,8 @@ fn suite(cs: u16) -> String {
 
 /// The version a ServerHello chose: supported_versions when present
 /// (RFC 8446 §4.2.1), else its legacy version field.
-fn chosen_version(sh: &TlsRec) -> String {
-    sh.hs
-        .supported_versions
-        .first()
-        .cloned()
-        .or(sh.hs.version)
-        .map_or_else(String::new, |v| v.to_string())
+fn chosen_version(sh: &TlsRec) -> Option<TlsVersion> {
+    sh.hs.supported_versions.first().cloned().or(sh.hs.version)
 }
 
 pub(super) fn handshake(ctx: &Ctx) -> Step {
@@ -275,8 +270,8 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
     s.frames.extend(sh.hs.frames.iter().copied());
     s.timing([sh.seg.ts].into_iter());
     post_quantum(ctx, &mut s, &pq, sh);
-    let version = chosen_version(sh);
-    let tls13 = version.starts_with("TLS 1.3");
+    let version = chosen_version(sh).map_or_else(String::new, |v| v.to_string());
+    let tls13 = chosen_version(sh).is_some_and(TlsVersion::is_tls13);
     let suite_name = sh.hs.cipher_suite.map(suite).unwrap_or_default();
     s.fact("server_hello_frame", sh.seg.frame);
     s.fact("version", version.clone());
