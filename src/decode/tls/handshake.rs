@@ -207,6 +207,8 @@ pub struct HandshakeMessage<'a> {
     /// The type byte.
     pub msg_type: u8,
     pub body: &'a [u8],
+    /// Where its header starts in the bytes it was read from.
+    pub offset: usize,
 }
 
 impl HandshakeMessage<'_> {
@@ -238,6 +240,7 @@ pub fn read_message(bytes: &[u8], bound: usize) -> Result<Option<HandshakeMessag
         .map(|body| HandshakeMessage {
             msg_type: header[0],
             body,
+            offset: 0,
         }))
 }
 
@@ -279,7 +282,8 @@ impl<'a> Iterator for Messages<'a> {
             return None;
         }
         match read_message(&self.bytes[self.at..], self.bound) {
-            Ok(Some(m)) => {
+            Ok(Some(mut m)) => {
+                m.offset = self.at;
                 self.at += m.wire_len();
                 Some(Ok(m))
             }
@@ -430,11 +434,13 @@ mod tests {
             [
                 HandshakeMessage {
                     msg_type: 1,
-                    body: &[0xaa, 0xbb]
+                    body: &[0xaa, 0xbb],
+                    offset: 0
                 },
                 HandshakeMessage {
                     msg_type: 20,
-                    body: &[]
+                    body: &[],
+                    offset: 6
                 }
             ]
         );
