@@ -414,7 +414,7 @@ fn the_client_hello_is_reassembled_whichever_initial_comes_first() {
             assert!(p.errors.is_empty(), "frame {n}: {:?}", p.errors);
             for q in p.quic.as_deref().into_iter().chain(&p.quic_more) {
                 for h in &q.handshakes {
-                    hellos.push((*n, h.kind.clone(), h.sni.clone(), h.frames.clone()));
+                    hellos.push((*n, h.kind.to_string(), h.sni.clone(), h.frames.clone()));
                 }
             }
         }

@@ -9,7 +9,7 @@ use crate::decode::dns::DnsMessage;
 use crate::decode::http::HttpMessage;
 use crate::decode::ndp::NdpKind;
 use crate::decode::tcp::{self, TcpOptions};
-use crate::decode::tls::TlsHandshake;
+use crate::decode::tls::{ContentType, HandshakeKind, TlsHandshake, TlsVersion};
 use crate::decode::websocket::WsFrame;
 use crate::decode::{Mac, Packet};
 use foldhash::HashMap;
@@ -157,11 +157,11 @@ pub struct HttpRec {
 /// small.
 #[derive(Debug, Clone, Default)]
 pub struct HandshakeSummary {
-    pub kind: String,
-    pub version: Option<String>,
+    pub kind: HandshakeKind,
+    pub version: Option<TlsVersion>,
     pub sni: Option<String>,
     pub alpn: Vec<String>,
-    pub supported_versions: Vec<String>,
+    pub supported_versions: Vec<TlsVersion>,
     pub cipher_suites: Vec<u16>,
     pub cipher_suite: Option<u16>,
     pub key_share_groups: Vec<u16>,
@@ -178,8 +178,8 @@ pub struct HandshakeSummary {
 
 fn story_view(h: &TlsHandshake) -> HandshakeSummary {
     HandshakeSummary {
-        kind: h.kind.clone(),
-        version: h.version.clone(),
+        kind: h.kind,
+        version: h.version,
         sni: h.sni.clone(),
         alpn: h.alpn.clone(),
         supported_versions: h.supported_versions.clone(),
@@ -510,11 +510,15 @@ impl Conn {
     }
 
     pub fn client_hello(&self) -> Option<&TlsRec> {
-        self.tls.iter().find(|t| t.hs.kind == "client_hello")
+        self.tls
+            .iter()
+            .find(|t| t.hs.kind == HandshakeKind::ClientHello)
     }
 
     pub fn server_hello(&self) -> Option<&TlsRec> {
-        self.tls.iter().find(|t| t.hs.kind == "server_hello")
+        self.tls
+            .iter()
+            .find(|t| t.hs.kind == HandshakeKind::ServerHello)
     }
 
     pub fn sni(&self) -> Option<&str> {
@@ -852,15 +856,15 @@ impl Evidence {
         }
         if let Some(tls) = &p.tls {
             for r in &tls.records {
-                match r.content_type.as_str() {
-                    "application_data" => {
+                match r.content_type {
+                    ContentType::ApplicationData => {
                         c.app_data_count[dir] += 1;
                         if c.app_data[dir].len() < 64 {
                             c.app_data[dir].push(seg);
                             c.app_data_len[dir].push(r.length);
                         }
                     }
-                    "change_cipher_spec" => {
+                    ContentType::ChangeCipherSpec => {
                         c.ccs[dir].get_or_insert(seg);
                     }
                     _ => {}
@@ -968,7 +972,7 @@ impl Evidence {
                     c.tls.push(TlsRec {
                         seg,
                         hs: HandshakeSummary {
-                            kind: "encrypted_handshake_message".into(),
+                            kind: HandshakeKind::EncryptedHandshakeMessage,
                             length: u32::try_from(q.length.unwrap_or(0)).unwrap_or(u32::MAX),
                             frames: vec![p.frame],
                             ..HandshakeSummary::default()
@@ -1094,9 +1098,12 @@ fn label(p: &Packet) -> (&'static str, FrameLabel) {
     }
     if let Some(t) = &p.tls {
         let names: Vec<String> = if t.handshakes.is_empty() {
-            t.records.iter().map(|r| r.content_type.clone()).collect()
+            t.records
+                .iter()
+                .map(|r| r.content_type.to_string())
+                .collect()
         } else {
-            t.handshakes.iter().map(|h| h.kind.clone()).collect()
+            t.handshakes.iter().map(|h| h.kind.to_string()).collect()
         };
         if !names.is_empty() {
             let mut text = format!("TLS {}", names.join(", "));

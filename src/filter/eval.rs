@@ -136,39 +136,6 @@ fn present(name: &str, p: &Packet) -> bool {
     }
 }
 
-/// The handshake type number (RFC 8446 §4) of a decoded message's name;
-/// encrypted messages have none.
-fn handshake_type(kind: &str) -> Option<u64> {
-    Some(match kind {
-        "hello_request" => 0,
-        "client_hello" => 1,
-        "server_hello" | "hello_retry_request" => 2,
-        "hello_verify_request" => 3,
-        "new_session_ticket" => 4,
-        "end_of_early_data" => 5,
-        "encrypted_extensions" => 8,
-        "certificate" => 11,
-        "server_key_exchange" => 12,
-        "certificate_request" => 13,
-        "server_hello_done" => 14,
-        "certificate_verify" => 15,
-        "client_key_exchange" => 16,
-        "finished" => 20,
-        "certificate_url" => 21,
-        "certificate_status" => 22,
-        "key_update" => 24,
-        "compressed_certificate" => 25,
-        "message_hash" => 254,
-        other => {
-            return other
-                .strip_prefix("unknown(")?
-                .strip_suffix(')')?
-                .parse()
-                .ok()
-        }
-    })
-}
-
 /// The IANA number of a response code name.
 fn rcode(name: &str) -> Option<u64> {
     const NAMES: &[&str] = &[
@@ -288,7 +255,7 @@ fn values<'a>(name: &str, p: &'a Packet) -> Vec<Val<'a>> {
                 .map(|q| Val::Str(if q.name.is_empty() { "<Root>" } else { &q.name })),
         ),
         "tls.handshake.type" => {
-            v.extend(handshakes(p).filter_map(|h| handshake_type(&h.kind).map(Val::Int)))
+            v.extend(handshakes(p).filter_map(|h| h.kind.code().map(|t| Val::Int(t.into()))))
         }
         "tls.handshake.extensions_server_name" => {
             v.extend(handshakes(p).filter_map(|h| h.sni.as_deref().map(Val::Str)))

@@ -5,6 +5,7 @@
 
 use super::Endpoint;
 use crate::decode::tcp::{ACK, FIN, RST, SYN};
+use crate::decode::tls::HandshakeKind;
 use crate::decode::Packet;
 use foldhash::HashMap;
 use serde::Serialize;
@@ -119,7 +120,7 @@ impl Conversations {
             let sni = p.tls.as_ref().and_then(|t| {
                 t.handshakes
                     .iter()
-                    .find(|h| h.kind == "client_hello")
+                    .find(|h| h.kind == HandshakeKind::ClientHello)
                     .and_then(|h| h.sni.clone())
             });
             let host = p.http.iter().find_map(|h| h.host.clone());

@@ -168,7 +168,7 @@ impl CryptoStream {
                 kind: match kind {
                     1 => "client_hello".into(),
                     2 => "server_hello".into(),
-                    n => format!("unknown({n})"),
+                    n => format!("unknown({n})").into(),
                 },
                 length: len as u32,
                 frames,

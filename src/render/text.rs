@@ -7,7 +7,7 @@ use crate::decode::arp::{ArpKind, ArpOp};
 use crate::decode::dhcp::DhcpMessageType;
 use crate::decode::dns::{DnsMessage, DnsRecord};
 use crate::decode::ndp::NdpKind;
-use crate::decode::tls::{self, TlsHandshake};
+use crate::decode::tls::{self, ContentType, HandshakeKind, TlsHandshake, TlsVersion};
 use crate::decode::{dhcp::DhcpMessage, http::HttpMessage, websocket::WsFrame, Packet};
 use crate::pipeline::{Stopped, Summary};
 use colored::Colorize;
@@ -209,7 +209,13 @@ fn describe(p: &Packet) -> (&'static str, String, Option<String>) {
             let kinds: Vec<String> = t
                 .records
                 .iter()
-                .map(|r| format!("{} ({} bytes)", r.content_type.replace('_', " "), r.length))
+                .map(|r| {
+                    format!(
+                        "{} ({} bytes)",
+                        r.content_type.to_string().replace('_', " "),
+                        r.length
+                    )
+                })
                 .collect();
             return ("TLS", kinds.join(", "), tls_meaning(t));
         }
@@ -446,9 +452,9 @@ fn quic_line(
         s.push_str(&handshake_summary(h));
     }
     let meaning = if let Some(h) = hellos.first() {
-        Some(match h.kind.as_str() {
-            "client_hello" => "QUIC and TLS 1.3 handshakes start together: the ClientHello travels in CRYPTO frames of Initial packets",
-            "server_hello" => "the server's Initial carries its ServerHello; what follows is encrypted with handshake keys",
+        Some(match h.kind {
+            HandshakeKind::ClientHello => "QUIC and TLS 1.3 handshakes start together: the ClientHello travels in CRYPTO frames of Initial packets",
+            HandshakeKind::ServerHello => "the server's Initial carries its ServerHello; what follows is encrypted with handshake keys",
             _ => "a TLS handshake message in CRYPTO frames",
         })
     } else if all
@@ -469,7 +475,7 @@ fn quic_line(
 }
 
 fn version_list(h: &TlsHandshake) -> String {
-    h.supported_versions.join(", ")
+    tls::join_versions(&h.supported_versions, ", ")
 }
 
 fn frames_span(frames: &[u64]) -> Option<String> {
@@ -480,11 +486,11 @@ fn frames_span(frames: &[u64]) -> Option<String> {
 }
 
 fn handshake_summary(h: &TlsHandshake) -> String {
-    let mut s = match h.kind.as_str() {
-        "client_hello" => "ClientHello".to_string(),
-        "server_hello" => "ServerHello".to_string(),
-        "hello_retry_request" => "HelloRetryRequest".to_string(),
-        other => other.replace('_', " "),
+    let mut s = match h.kind {
+        HandshakeKind::ClientHello => "ClientHello".to_string(),
+        HandshakeKind::ServerHello => "ServerHello".to_string(),
+        HandshakeKind::HelloRetryRequest => "HelloRetryRequest".to_string(),
+        other => other.to_string().replace('_', " "),
     };
     if let Some(sni) = &h.sni {
         let _ = write!(s, " SNI={}", escape(sni));
@@ -493,8 +499,8 @@ fn handshake_summary(h: &TlsHandshake) -> String {
         let alpn: Vec<String> = h.alpn.iter().map(|a| escape(a).into_owned()).collect();
         let _ = write!(s, " ALPN={}", alpn.join(","));
     }
-    match h.kind.as_str() {
-        "client_hello" => {
+    match h.kind {
+        HandshakeKind::ClientHello => {
             if !h.supported_versions.is_empty() {
                 let _ = write!(s, ", offers {}", version_list(h));
             } else if let Some(v) = &h.version {
@@ -510,13 +516,13 @@ fn handshake_summary(h: &TlsHandshake) -> String {
                 let _ = write!(s, ", post-quantum key share {}", pq.join(","));
             }
         }
-        "server_hello" | "hello_retry_request" => {
+        HandshakeKind::ServerHello | HandshakeKind::HelloRetryRequest => {
             let version = h
                 .supported_versions
                 .first()
                 .cloned()
-                .or_else(|| h.version.clone())
-                .unwrap_or_default();
+                .or(h.version)
+                .map_or_else(String::new, |v| v.to_string());
             let _ = write!(s, " chooses {version}");
             if let Some(cs) = h.cipher_suite {
                 match tls::cipher_suite_name(cs) {
@@ -533,7 +539,7 @@ fn handshake_summary(h: &TlsHandshake) -> String {
                 let _ = write!(s, ", key share {name}");
             }
         }
-        "certificate" => {
+        HandshakeKind::Certificate => {
             if let Some(tls::Certificate::Parsed(c)) = h.certificates.first() {
                 // The common name alone keeps the line short; the full
                 // subject is in the JSON and the verbose view.
@@ -551,7 +557,7 @@ fn handshake_summary(h: &TlsHandshake) -> String {
                 }
             }
         }
-        "server_key_exchange" => {
+        HandshakeKind::ServerKeyExchange => {
             if let Some(curve) = h
                 .server_key_exchange
                 .as_ref()
@@ -570,18 +576,18 @@ fn handshake_summary(h: &TlsHandshake) -> String {
 
 fn tls_meaning(t: &crate::decode::tls::TlsInfo) -> Option<String> {
     if let Some(h) = t.handshakes.first() {
-        return Some(match h.kind.as_str() {
-            "client_hello" => "TLS handshake starts: the client names the site (SNI) and offers what it supports".into(),
-            "server_hello" if h.supported_versions.iter().any(|v| v == "TLS 1.3") => {
+        return Some(match h.kind {
+            HandshakeKind::ClientHello => "TLS handshake starts: the client names the site (SNI) and offers what it supports".into(),
+            HandshakeKind::ServerHello if h.supported_versions.contains(&TlsVersion::Tls13) => {
                 "server picks TLS 1.3: keys come from the key shares; everything after this is encrypted".into()
             }
-            "server_hello" => "server picks version and cipher suite".into(),
-            "hello_retry_request" => "server asks the client to retry with another key share group".into(),
-            "certificate" => "server proves its identity with a certificate (public key inside)".into(),
-            "server_key_exchange" => "server's (EC)DHE key share, signed with its certificate's key".into(),
-            "client_key_exchange" => "client's key share: both sides can now derive the session keys".into(),
-            "encrypted_handshake_message" => "Finished, encrypted: the handshake is verified".into(),
-            "new_session_ticket" => "a ticket for resuming the session later".into(),
+            HandshakeKind::ServerHello => "server picks version and cipher suite".into(),
+            HandshakeKind::HelloRetryRequest => "server asks the client to retry with another key share group".into(),
+            HandshakeKind::Certificate => "server proves its identity with a certificate (public key inside)".into(),
+            HandshakeKind::ServerKeyExchange => "server's (EC)DHE key share, signed with its certificate's key".into(),
+            HandshakeKind::ClientKeyExchange => "client's key share: both sides can now derive the session keys".into(),
+            HandshakeKind::EncryptedHandshakeMessage => "Finished, encrypted: the handshake is verified".into(),
+            HandshakeKind::NewSessionTicket => "a ticket for resuming the session later".into(),
             _ => return None,
         });
     }
@@ -594,13 +600,13 @@ fn tls_meaning(t: &crate::decode::tls::TlsInfo) -> Option<String> {
     }
     if t.records
         .iter()
-        .any(|r| r.content_type == "application_data")
+        .any(|r| r.content_type == ContentType::ApplicationData)
     {
         return Some("encrypted data: only sizes and timing are visible".into());
     }
     if t.records
         .iter()
-        .any(|r| r.content_type == "change_cipher_spec")
+        .any(|r| r.content_type == ContentType::ChangeCipherSpec)
     {
         return Some("switches to the negotiated keys".into());
     }

@@ -261,11 +261,7 @@ pub(super) fn http(ctx: &Ctx) -> Step {
             .unwrap_or_default();
         let sh = c.server_hello();
         let chosen = sh.and_then(|t| t.hs.alpn.first().cloned());
-        let tls13 = sh.is_some_and(|t| {
-            t.hs.supported_versions
-                .iter()
-                .any(|v| v.starts_with("TLS 1.3"))
-        });
+        let tls13 = sh.is_some_and(|t| t.hs.supported_versions.iter().any(|v| v.is_tls13()));
         let classified = records::classify(c);
         let exchange = https_exchange(c);
         if let Some((req, resp)) = exchange {

@@ -198,12 +198,7 @@ pub fn classify(c: &Conn) -> Option<Records> {
         return None;
     }
     let sh = c.server_hello()?;
-    if !sh
-        .hs
-        .supported_versions
-        .iter()
-        .any(|v| v.starts_with("TLS 1.3"))
-    {
+    if !sh.hs.supported_versions.iter().any(|v| v.is_tls13()) {
         return None;
     }
     let hash = sh

@@ -2,7 +2,7 @@
 //! SNI from RFC 6066 §3, ALPN from RFC 7301, GREASE from RFC 8701).
 
 use super::{ms, new_step, Ctx};
-use crate::decode::tls;
+use crate::decode::tls::{self, HandshakeKind, TlsVersion};
 use crate::explain::evidence::{Conn, TlsRec};
 use crate::explain::{Status, Step};
 use crate::notes::claims;
@@ -20,13 +20,8 @@ fn suite(cs: u16) -> String {
 
 /// The version a ServerHello chose: supported_versions when present
 /// (RFC 8446 §4.2.1), else its legacy version field.
-fn chosen_version(sh: &TlsRec) -> String {
-    sh.hs
-        .supported_versions
-        .first()
-        .cloned()
-        .or_else(|| sh.hs.version.clone())
-        .unwrap_or_default()
+fn chosen_version(sh: &TlsRec) -> Option<TlsVersion> {
+    sh.hs.supported_versions.first().cloned().or(sh.hs.version)
 }
 
 pub(super) fn handshake(ctx: &Ctx) -> Step {
@@ -61,7 +56,13 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
     s.fact("client_hello_frames", h.frames.clone());
     s.fact("sni", h.sni.clone());
     s.fact("alpn_offered", h.alpn.clone());
-    s.fact("versions_offered", h.supported_versions.clone());
+    s.fact(
+        "versions_offered",
+        h.supported_versions
+            .iter()
+            .map(TlsVersion::to_string)
+            .collect::<Vec<_>>(),
+    );
     s.fact("cipher_suites_offered", h.cipher_suites.len());
     s.fact(
         "key_share_groups",
@@ -111,9 +112,9 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
             h.sni.as_deref().unwrap_or("(none)"),
             if h.alpn.is_empty() { "nothing".to_string() } else { h.alpn.join(", ") },
             if h.supported_versions.is_empty() {
-                h.version.clone().unwrap_or_default()
+                h.version.map_or_else(String::new, |v| v.to_string())
             } else {
-                h.supported_versions.join(", ")
+                tls::join_versions(&h.supported_versions, ", ")
             },
             h.cipher_suites.len(),
             if h.key_share_groups.is_empty() {
@@ -135,9 +136,9 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
             h.sni.as_deref().unwrap_or("（无）"),
             if h.alpn.is_empty() { "无".to_string() } else { h.alpn.join("、") },
             if h.supported_versions.is_empty() {
-                h.version.clone().unwrap_or_default()
+                h.version.map_or_else(String::new, |v| v.to_string())
             } else {
-                h.supported_versions.join("、")
+                tls::join_versions(&h.supported_versions, "、")
             },
             h.cipher_suites.len(),
             if h.key_share_groups.is_empty() {
@@ -208,7 +209,10 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
             .to_string(),
         );
     }
-    let hrr = c.tls.iter().find(|t| t.hs.kind == "hello_retry_request");
+    let hrr = c
+        .tls
+        .iter()
+        .find(|t| t.hs.kind == HandshakeKind::HelloRetryRequest);
     if let Some(r) = hrr {
         s.frames.push(r.seg.frame);
         s.fact("hello_retry_request_frame", r.seg.frame);
@@ -227,7 +231,10 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
     }
     if let (Some(_), Some(second)) = (
         hrr,
-        c.tls.iter().filter(|t| t.hs.kind == "client_hello").nth(1),
+        c.tls
+            .iter()
+            .filter(|t| t.hs.kind == HandshakeKind::ClientHello)
+            .nth(1),
     ) {
         s.frames.extend(second.hs.frames.iter().copied());
         s.fact("second_client_hello_frame", second.seg.frame);
@@ -263,8 +270,8 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
     s.frames.extend(sh.hs.frames.iter().copied());
     s.timing([sh.seg.ts].into_iter());
     post_quantum(ctx, &mut s, &pq, sh);
-    let version = chosen_version(sh);
-    let tls13 = version.starts_with("TLS 1.3");
+    let version = chosen_version(sh).map_or_else(String::new, |v| v.to_string());
+    let tls13 = chosen_version(sh).is_some_and(TlsVersion::is_tls13);
     let suite_name = sh.hs.cipher_suite.map(suite).unwrap_or_default();
     s.fact("server_hello_frame", sh.seg.frame);
     s.fact("version", version.clone());
@@ -304,7 +311,10 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
     } else {
         h.session_id.as_ref().is_some_and(|id| !id.is_empty())
             && h.session_id == sh.hs.session_id
-            && !c.tls.iter().any(|t| t.hs.kind == "certificate")
+            && !c
+                .tls
+                .iter()
+                .any(|t| t.hs.kind == HandshakeKind::Certificate)
     };
     s.fact("resumed", resumed);
     let kinds: Vec<&TlsRec> = c.tls.iter().filter(|t| t.seg.ts >= sh.seg.ts).collect();
@@ -312,7 +322,7 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
         // RFC 8446 §2: everything after the ServerHello is encrypted.
         kinds
             .iter()
-            .find(|t| t.hs.kind == "encrypted_handshake_message")
+            .find(|t| t.hs.kind == HandshakeKind::EncryptedHandshakeMessage)
             .map(|t| t.seg.frame)
             .or_else(|| c.app_data[1].first().map(|x| x.frame))
     } else {
@@ -343,7 +353,7 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
             .find(|t| {
                 t.seg.from_client
                     && t.seg.ts >= sh.seg.ts
-                    && t.hs.kind == "encrypted_handshake_message"
+                    && t.hs.kind == HandshakeKind::EncryptedHandshakeMessage
             })
             .map(|t| t.seg)
     } else if tls13 {
@@ -354,7 +364,10 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
         c.tls
             .iter()
             .filter(|t| !t.seg.from_client)
-            .filter(|t| t.hs.kind == "encrypted_handshake_message" || t.hs.kind == "finished")
+            .filter(|t| {
+                t.hs.kind == HandshakeKind::EncryptedHandshakeMessage
+                    || t.hs.kind == HandshakeKind::Finished
+            })
             .map(|t| t.seg)
             .next_back()
     };
@@ -433,7 +446,7 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
     let ch_used = c
         .tls
         .iter()
-        .rfind(|t| t.hs.kind == "client_hello" && t.seg.ts <= sh.seg.ts)
+        .rfind(|t| t.hs.kind == HandshakeKind::ClientHello && t.seg.ts <= sh.seg.ts)
         .unwrap_or(ch);
     key_exchange_check(ctx, &mut s, c, ch_used, sh, tls13);
     certificate_check(ctx, &mut s, c);
@@ -517,8 +530,14 @@ fn key_exchange_check(ctx: &Ctx, s: &mut Step, c: &Conn, ch: &TlsRec, sh: &TlsRe
         );
         return;
     }
-    let ske = c.tls.iter().find(|t| t.hs.kind == "server_key_exchange");
-    let cke = c.tls.iter().find(|t| t.hs.kind == "client_key_exchange");
+    let ske = c
+        .tls
+        .iter()
+        .find(|t| t.hs.kind == HandshakeKind::ServerKeyExchange);
+    let cke = c
+        .tls
+        .iter()
+        .find(|t| t.hs.kind == HandshakeKind::ClientKeyExchange);
     if let (Some(ske), Some(cke)) = (ske, cke) {
         s.check(
             ctx.lang,
@@ -542,7 +561,11 @@ fn key_exchange_check(ctx: &Ctx, s: &mut Step, c: &Conn, ch: &TlsRec, sh: &TlsRe
 /// path, so it can only hold public material (RFC 5246 §7.4.2): a chain,
 /// the sender's certificate first, each signed by the next one's key.
 fn certificate_check(ctx: &Ctx, s: &mut Step, c: &Conn) {
-    let Some(cert) = c.tls.iter().find(|t| t.hs.kind == "certificate") else {
+    let Some(cert) = c
+        .tls
+        .iter()
+        .find(|t| t.hs.kind == HandshakeKind::Certificate)
+    else {
         return;
     };
     s.frames.push(cert.seg.frame);
@@ -573,8 +596,11 @@ fn certificate_check(ctx: &Ctx, s: &mut Step, c: &Conn) {
     let client_cert = c
         .tls
         .iter()
-        .any(|t| t.seg.from_client && t.hs.kind == "certificate");
-    let asked = c.tls.iter().any(|t| t.hs.kind == "certificate_request");
+        .any(|t| t.seg.from_client && t.hs.kind == HandshakeKind::Certificate);
+    let asked = c
+        .tls
+        .iter()
+        .any(|t| t.hs.kind == HandshakeKind::CertificateRequest);
     if !client_cert && !asked && !cert.seg.from_client {
         s.check(
             ctx.lang,

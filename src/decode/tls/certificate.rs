@@ -1,0 +1,155 @@
+//! The certificates of a plaintext Certificate message (RFC 5246 §7.4.2,
+//! TLS 1.2 and earlier), read with x509-parser into their RFC 5280 fields.
+
+use super::is_zero;
+use super::TlsError;
+use crate::decode::cursor::{hex, Cursor};
+use serde::Serialize;
+use x509_parser::prelude::{FromDer, GeneralName, X509Certificate};
+
+/// Bounds on what one Certificate message adds to a packet.
+pub const MAX_CERTIFICATES: usize = 16;
+pub const MAX_SAN: usize = 100;
+
+/// One certificate of a Certificate message (RFC 5280 fields), or why it
+/// could not be read.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(untagged)]
+pub enum Certificate {
+    Parsed(CertificateSummary),
+    Unreadable { error: String },
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CertificateSummary {
+    /// RFC 4514 string form, e.g. "CN=www.example.com, O=Example".
+    pub subject: String,
+    pub issuer: String,
+    /// subjectAltName DNS names and IP addresses, in certificate order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub san: Vec<String>,
+    /// SAN entries past [`MAX_SAN`] that were not kept.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub san_dropped: u32,
+    /// Validity, RFC 3339 UTC, e.g. "2026-11-24T05:25:54Z".
+    pub not_before: String,
+    pub not_after: String,
+    /// Serial number as lowercase hex of its DER content octets.
+    pub serial: String,
+}
+
+/// A Certificate message (RFC 5246 §7.4.2): a 24-bit-length list of
+/// 24-bit-length DER certificates. Each is read with x509-parser; one that
+/// does not parse becomes an error entry and the rest are still read.
+///
+/// Adds the certificates read to `certificates`, at most
+/// [`MAX_CERTIFICATES`], and counts the rest in `dropped`; on an error the
+/// ones before it are kept.
+pub(super) fn certificates(
+    body: &[u8],
+    certificates: &mut Vec<Certificate>,
+    dropped: &mut u32,
+) -> Result<(), TlsError> {
+    let mut c = Cursor::new(body);
+    let list = c.vec24("certificate_list")?;
+    let mut list = Cursor::new(list);
+    while list.left() > 0 {
+        let der = list.vec24("certificate")?;
+        if certificates.len() >= MAX_CERTIFICATES {
+            *dropped += 1;
+            continue;
+        }
+        certificates.push(certificate(der));
+    }
+    Ok(())
+}
+
+fn certificate(der: &[u8]) -> Certificate {
+    let cert = match X509Certificate::from_der(der) {
+        Ok((_, cert)) => cert,
+        Err(e) => {
+            return Certificate::Unreadable {
+                error: format!("certificate does not parse: {e}"),
+            }
+        }
+    };
+    let mut san = Vec::new();
+    let mut san_dropped = 0;
+    match cert.subject_alternative_name() {
+        Ok(Some(ext)) => {
+            for name in &ext.value.general_names {
+                let entry = match name {
+                    GeneralName::DNSName(dns) => dns.to_string(),
+                    GeneralName::IPAddress(ip) => match ip.len() {
+                        4 => std::net::Ipv4Addr::from(<[u8; 4]>::try_from(*ip).unwrap_or_default())
+                            .to_string(),
+                        16 => {
+                            std::net::Ipv6Addr::from(<[u8; 16]>::try_from(*ip).unwrap_or_default())
+                                .to_string()
+                        }
+                        _ => continue,
+                    },
+                    _ => continue,
+                };
+                if san.len() < MAX_SAN {
+                    san.push(entry);
+                } else {
+                    san_dropped += 1;
+                }
+            }
+        }
+        Ok(None) => {}
+        Err(e) => {
+            return Certificate::Unreadable {
+                error: format!("subjectAltName does not parse: {e}"),
+            }
+        }
+    }
+    let validity = cert.validity();
+    Certificate::Parsed(CertificateSummary {
+        subject: cert.subject().to_string(),
+        issuer: cert.issuer().to_string(),
+        san,
+        san_dropped,
+        not_before: rfc3339(&validity.not_before),
+        not_after: rfc3339(&validity.not_after),
+        serial: hex(cert.raw_serial()),
+    })
+}
+
+fn rfc3339(t: &x509_parser::time::ASN1Time) -> String {
+    let d = t.to_datetime();
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        d.year(),
+        d.month() as u8,
+        d.day(),
+        d.hour(),
+        d.minute(),
+        d.second()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::tls::testdata::tls12_server_flight;
+
+    #[test]
+    fn certificates_past_the_bound_are_counted() {
+        let flight = tls12_server_flight();
+        let der_at = 5 + 112 + 5 + 4 + 3 + 3;
+        let der = &flight[der_at..der_at + 456];
+        let mut list = Vec::new();
+        for _ in 0..MAX_CERTIFICATES + 3 {
+            list.extend_from_slice(&[0, (der.len() >> 8) as u8, der.len() as u8]);
+            list.extend_from_slice(der);
+        }
+        let mut body = vec![0, (list.len() >> 8) as u8, list.len() as u8];
+        body.extend_from_slice(&list);
+        let (mut list, mut dropped) = (Vec::new(), 0);
+        certificates(&body, &mut list, &mut dropped).unwrap();
+        assert_eq!(list.len(), MAX_CERTIFICATES);
+        assert_eq!(dropped, 3);
+    }
+}
