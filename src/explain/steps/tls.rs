@@ -173,7 +173,7 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
                 .msg
                 .answers
                 .iter()
-                .any(|a| a.rtype == "HTTPS" && a.data.contains("ech="))
+                .any(|a| a.rtype == crate::decode::dns::RType::HTTPS && a.data.contains("ech="))
         });
         s.line(match (ctx.lang, config) {
             (Lang::En, true) => format!(
