@@ -51,6 +51,12 @@ impl DnsRecord {
     pub fn target(&self) -> Option<&str> {
         (self.rtype == RType::CNAME).then_some(self.data.as_str())
     }
+
+    /// An HTTPS record that publishes an ECH configuration, its `ech`
+    /// parameter (RFC 9460 §14.3.2, draft-ietf-tls-svcb-ech §2).
+    pub fn publishes_ech(&self) -> bool {
+        self.rtype == RType::HTTPS && self.data.contains("ech=")
+    }
 }
 
 /// A DNS message, as decoded from one datagram or one TCP message.
@@ -95,13 +101,13 @@ const HEADER_LEN: usize = 12;
 /// The error names what is wrong and where, e.g. "DNS: name compression
 /// loop at offset 12: …".
 pub fn parse_message(bytes: &[u8], protocol: DnsProtocol) -> Result<DnsMessage, DnsError> {
-    let mut header = Cursor::new(bytes);
-    let mut field = || header.u16("header");
-    let (Ok(id), Ok(bits), Ok(qd), Ok(an), Ok(ns), Ok(ar)) =
-        (field(), field(), field(), field(), field(), field())
-    else {
-        return Err(DnsError::ShortHeader { len: bytes.len() });
-    };
+    let mut cur = Cursor::new(bytes);
+    let header = cur
+        .take(HEADER_LEN, "header")
+        .map_err(|_| DnsError::ShortHeader { len: bytes.len() })?;
+    let word = |i: usize| u16::from_be_bytes([header[2 * i], header[2 * i + 1]]);
+    let (id, bits) = (word(0), word(1));
+    let [qd, an, ns, ar] = [word(2), word(3), word(4), word(5)];
     let response = bits & 0x8000 != 0;
     let fail = |problem: Problem, place: Place| DnsError::Malformed {
         problem,
@@ -112,12 +118,9 @@ pub fn parse_message(bytes: &[u8], protocol: DnsProtocol) -> Result<DnsMessage, 
 
     let mut walk = Walk {
         bytes,
-        cur: Cursor::new(bytes),
+        cur,
         mdns: protocol == DnsProtocol::Mdns,
     };
-    walk.cur
-        .take(HEADER_LEN, "header")
-        .map_err(|_| DnsError::ShortHeader { len: bytes.len() })?;
     let mut questions = Vec::with_capacity(usize::from(qd).min(16));
     for i in 1..=qd {
         let q = walk.question().map_err(|e| fail(e, Place::Question(i)))?;

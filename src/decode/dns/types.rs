@@ -26,6 +26,24 @@ macro_rules! named {
     };
 }
 
+/// A registry of numbers with names: `name()` gives the name, else the
+/// prefix and the number (RFC 3597 §5 writes unknown classes so); plus
+/// `Display` and `Serialize` as that text.
+macro_rules! registry {
+    ($t:ty, $prefix:literal, { $($n:literal => $name:literal,)* }) => {
+        impl $t {
+            pub fn name(self) -> Cow<'static, str> {
+                Cow::Borrowed(match self.0 {
+                    $($n => $name,)*
+                    n => return Cow::Owned(format!(concat!($prefix, "{}"), n)),
+                })
+            }
+        }
+
+        named!($t);
+    };
+}
+
 /// A record or query type: "A", "AAAA", "HTTPS", … or "TYPE65280" for a
 /// type without a mnemonic (RFC 3597 §5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -128,20 +146,15 @@ pub struct Class(pub u16);
 
 impl Class {
     pub const IN: Class = Class(1);
-
-    pub fn name(self) -> Cow<'static, str> {
-        Cow::Borrowed(match self.0 {
-            1 => "IN",
-            3 => "CH",
-            4 => "HS",
-            254 => "NONE",
-            255 => "ANY",
-            n => return Cow::Owned(format!("CLASS{n}")),
-        })
-    }
 }
 
-named!(Class);
+registry!(Class, "CLASS", {
+    1 => "IN",
+    3 => "CH",
+    4 => "HS",
+    254 => "NONE",
+    255 => "ANY",
+});
 
 /// An opcode (RFC 1035 §4.1.1 and the IANA "DNS OpCodes" registry):
 /// "QUERY", "NOTIFY", "UPDATE", … else "OPCODE<n>".
@@ -152,21 +165,16 @@ impl Opcode {
     pub const QUERY: Opcode = Opcode(0);
     pub const NOTIFY: Opcode = Opcode(4);
     pub const UPDATE: Opcode = Opcode(5);
-
-    pub fn name(self) -> Cow<'static, str> {
-        Cow::Borrowed(match self.0 {
-            0 => "QUERY",
-            1 => "IQUERY",
-            2 => "STATUS",
-            4 => "NOTIFY",
-            5 => "UPDATE",
-            6 => "DSO",
-            n => return Cow::Owned(format!("OPCODE{n}")),
-        })
-    }
 }
 
-named!(Opcode);
+registry!(Opcode, "OPCODE", {
+    0 => "QUERY",
+    1 => "IQUERY",
+    2 => "STATUS",
+    4 => "NOTIFY",
+    5 => "UPDATE",
+    6 => "DSO",
+});
 
 /// A response code, with the extended bits of the OPT record (RFC 6891
 /// §6.1.3): "NOERROR", "NXDOMAIN", "SERVFAIL", … else "RCODE<n>" (IANA
@@ -182,35 +190,30 @@ impl Rcode {
     pub const NXDOMAIN: Rcode = Rcode(3);
     pub const REFUSED: Rcode = Rcode(5);
     pub const BADVERS: Rcode = Rcode(16);
-
-    pub fn name(self) -> Cow<'static, str> {
-        Cow::Borrowed(match self.0 {
-            0 => "NOERROR",
-            1 => "FORMERR",
-            2 => "SERVFAIL",
-            3 => "NXDOMAIN",
-            4 => "NOTIMP",
-            5 => "REFUSED",
-            6 => "YXDOMAIN",
-            7 => "YXRRSET",
-            8 => "NXRRSET",
-            9 => "NOTAUTH",
-            10 => "NOTZONE",
-            11 => "DSOTYPENI",
-            16 => "BADVERS",
-            17 => "BADKEY",
-            18 => "BADTIME",
-            19 => "BADMODE",
-            20 => "BADNAME",
-            21 => "BADALG",
-            22 => "BADTRUNC",
-            23 => "BADCOOKIE",
-            n => return Cow::Owned(format!("RCODE{n}")),
-        })
-    }
 }
 
-named!(Rcode);
+registry!(Rcode, "RCODE", {
+    0 => "NOERROR",
+    1 => "FORMERR",
+    2 => "SERVFAIL",
+    3 => "NXDOMAIN",
+    4 => "NOTIMP",
+    5 => "REFUSED",
+    6 => "YXDOMAIN",
+    7 => "YXRRSET",
+    8 => "NXRRSET",
+    9 => "NOTAUTH",
+    10 => "NOTZONE",
+    11 => "DSOTYPENI",
+    16 => "BADVERS",
+    17 => "BADKEY",
+    18 => "BADTIME",
+    19 => "BADMODE",
+    20 => "BADNAME",
+    21 => "BADALG",
+    22 => "BADTRUNC",
+    23 => "BADCOOKIE",
+});
 
 /// A header flag (RFC 1035 §4.1.1; AD and CD from RFC 4035 §3.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
