@@ -5,7 +5,7 @@
 
 use crate::decode::arp::{ArpKind, ArpOp};
 use crate::decode::dhcp::DhcpMessage;
-use crate::decode::dns::DnsMessage;
+use crate::decode::dns::{DnsMessage, DnsProtocol, Transport};
 use crate::decode::http::HttpMessage;
 use crate::decode::ndp::NdpKind;
 use crate::decode::tcp::{self, TcpOptions};
@@ -69,7 +69,7 @@ pub struct DnsRec {
     pub src: IpAddr,
     pub dst: IpAddr,
     /// "udp" or "tcp".
-    pub transport: &'static str,
+    pub transport: Transport,
     pub src_mac: Option<Mac>,
     pub dst_mac: Option<Mac>,
     pub msg: DnsMessage,
@@ -553,7 +553,7 @@ pub struct Evidence {
     pub items_dropped: u64,
     /// Indexes into `dns`: responses by the addresses they answer with, and
     /// every message by the client-side address and MAC.
-    pub dns_by_answer: HashMap<String, Vec<usize>>,
+    pub dns_by_answer: HashMap<IpAddr, Vec<usize>>,
     /// A DNS message came earlier than the one before it (a capture of
     /// several interfaces may be out of time order); until one does, the
     /// lists above are in time order and can be binary-searched.
@@ -717,9 +717,13 @@ impl Evidence {
             }
         }
         if let (Some(s), Some(d)) = (src, dst) {
-            let transport = if p.tcp.is_some() { "tcp" } else { "udp" };
+            let transport = if p.tcp.is_some() {
+                Transport::Tcp
+            } else {
+                Transport::Udp
+            };
             for m in p.dns.as_deref().into_iter().chain(&p.dns_more) {
-                if m.protocol != "dns" {
+                if m.protocol != DnsProtocol::Dns {
                     continue;
                 }
                 // The same message seen again on another interface.
@@ -1013,8 +1017,8 @@ impl Evidence {
         }
         if d.msg.response {
             for a in &d.msg.answers {
-                if a.rtype == "A" || a.rtype == "AAAA" {
-                    let list = self.dns_by_answer.entry(a.data.clone()).or_default();
+                if let Some(addr) = a.addr() {
+                    let list = self.dns_by_answer.entry(addr).or_default();
                     if list.last() != Some(&i) {
                         list.push(i);
                     }
@@ -1078,7 +1082,7 @@ fn label(p: &Packet) -> (&'static str, FrameLabel) {
             let first = d
                 .answers
                 .iter()
-                .find(|a| a.rtype == "A" || a.rtype == "AAAA")
+                .find(|a| a.rtype.is_address())
                 .or(d.answers.first())
                 .map(|a| format!(" {} {}", a.rtype, a.data))
                 .unwrap_or_default();

@@ -592,7 +592,7 @@ pub(crate) fn url_host(url: &str) -> Option<String> {
 /// most recently before the connection opened (RFC 1034 §5: the stub asks,
 /// the resolver answers).
 fn resolving_response(ev: &Evidence, c: &Conn) -> Option<usize> {
-    let candidates = ev.dns_by_answer.get(&c.server.0.to_string())?;
+    let candidates = ev.dns_by_answer.get(&c.server.0)?;
     // Answers are kept in capture order. When that is time order, start
     // from the last one before the connection instead of from the end, so
     // that thousands of connections to one server do not each scan them
@@ -617,8 +617,8 @@ fn conn_names(ev: &Evidence, c: &Conn) -> Vec<String> {
         names.extend(m.questions.iter().map(|q| q.name.to_ascii_lowercase()));
         for a in &m.answers {
             names.push(a.name.to_ascii_lowercase());
-            if a.rtype == "CNAME" {
-                names.push(a.data.to_ascii_lowercase());
+            if let Some(target) = a.target() {
+                names.push(target.to_ascii_lowercase());
             }
         }
     }
@@ -698,7 +698,7 @@ fn live_at(l: &Load, t: f64) -> bool {
 /// that no page load has claimed yet (two visits at the same moment each
 /// make their own lookup), else the latest.
 fn lookup_of(ev: &Evidence, c: &Conn, claimed: &HashMap<usize, usize>) -> Option<usize> {
-    let candidates = ev.dns_by_answer.get(&c.server.0.to_string())?;
+    let candidates = ev.dns_by_answer.get(&c.server.0)?;
     let before = if !ev.dns_out_of_time_order {
         candidates.partition_point(|&i| ev.dns[i].ts <= c.first.ts)
     } else {
@@ -913,8 +913,8 @@ fn attach_dns(ev: &Evidence, l: &mut Load, claimed: &HashMap<usize, usize>) {
             l.dns.push(i);
             // A CNAME answer names the next link of the chain.
             for a in &d.msg.answers {
-                if a.rtype == "CNAME" {
-                    names.insert(a.data.to_ascii_lowercase());
+                if let Some(target) = a.target() {
+                    names.insert(target.to_ascii_lowercase());
                 }
             }
         }

@@ -120,7 +120,7 @@ fn present(name: &str, p: &Packet) -> bool {
         // An ICMP error's quoted header is decoded as Wireshark does.
         "tcp" => p.tcp.is_some() || quoted_proto(p) == Some(6),
         "udp" => p.udp.is_some() || quoted_proto(p) == Some(17),
-        "dns" | "mdns" | "llmnr" => dns_messages(p).any(|m| m.protocol == name),
+        "dns" | "mdns" | "llmnr" => dns_messages(p).any(|m| m.protocol.as_str() == name),
         "dhcp" => p.dhcp.is_some(),
         "tls" => {
             p.tls_record_start
@@ -247,7 +247,7 @@ fn values<'a>(name: &str, p: &'a Packet) -> Vec<Val<'a>> {
         "dns.id" => v.extend(dns_messages(p).map(|m| Val::Int(u64::from(m.id)))),
         "dns.flags.response" => v.extend(dns_messages(p).map(|m| Val::Int(u64::from(m.response)))),
         "dns.flags.rcode" => {
-            v.extend(dns_messages(p).filter_map(|m| rcode(&m.rcode).map(Val::Int)))
+            v.extend(dns_messages(p).filter_map(|m| rcode(&m.rcode.name()).map(Val::Int)))
         }
         "dns.qry.name" => v.extend(
             dns_messages(p)

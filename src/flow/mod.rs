@@ -644,7 +644,9 @@ fn classify(conn: &mut Conn, d: usize, seq: u32, ack: u32, flags: u8) -> Option<
 }
 
 fn choose_app(sport: u16, dport: u16, first: &[u8], max_tls: usize) -> App {
-    if dns::is_dns_port(sport) == Some("dns") || dns::is_dns_port(dport) == Some("dns") {
+    if dns::is_dns_port(sport) == Some(dns::DnsProtocol::Dns)
+        || dns::is_dns_port(dport) == Some(dns::DnsProtocol::Dns)
+    {
         App::Dns(DnsTcpStream::new(u16::MAX as usize + 2))
     } else if tls::looks_like_tls(first) {
         App::Tls(TlsStream::new(max_tls))

@@ -5,7 +5,7 @@
 use super::escape;
 use crate::decode::arp::{ArpKind, ArpOp};
 use crate::decode::dhcp::DhcpMessageType;
-use crate::decode::dns::{DnsMessage, DnsRecord};
+use crate::decode::dns::{DnsMessage, DnsProtocol, DnsRecord, Flag, RType, Rcode};
 use crate::decode::ndp::NdpKind;
 use crate::decode::tls::{self, ContentType, HandshakeKind, TlsHandshake, TlsVersion};
 use crate::decode::{dhcp::DhcpMessage, http::HttpMessage, websocket::WsFrame, Packet};
@@ -189,8 +189,8 @@ fn describe(p: &Packet) -> (&'static str, String, Option<String>) {
             s.push_str(&dns_summary(more));
         }
         let label = match d.protocol {
-            "mdns" => "MDNS",
-            "llmnr" => "LLMNR",
+            DnsProtocol::Mdns => "MDNS",
+            DnsProtocol::Llmnr => "LLMNR",
             _ => "DNS",
         };
         return (label, s, dns_meaning(d));
@@ -353,16 +353,16 @@ fn dns_summary(d: &DnsMessage) -> String {
         return format!("query {q} (id {:#06x})", d.id);
     }
     let mut s = format!("response {q}");
-    if d.rcode != "NOERROR" {
-        let _ = write!(s, " {}", d.rcode.red());
+    if d.rcode != Rcode::NOERROR {
+        let _ = write!(s, " {}", d.rcode.to_string().red());
     }
     let answers: Vec<String> = d.answers.iter().map(record_data).collect();
     if !answers.is_empty() {
         let _ = write!(s, " → {}", answers.join(", "));
-    } else if d.rcode == "NOERROR" {
+    } else if d.rcode == Rcode::NOERROR {
         s.push_str(" → no answer records");
     }
-    if d.flags.contains(&"TC") {
+    if d.flags.has(Flag::Tc) {
         s.push_str(" [truncated: retry over TCP]");
     }
     if let Some(ms) = d.latency_ms {
@@ -373,28 +373,28 @@ fn dns_summary(d: &DnsMessage) -> String {
 }
 
 fn dns_meaning(d: &DnsMessage) -> Option<String> {
-    if d.protocol != "dns" {
+    if d.protocol != DnsProtocol::Dns {
         return Some("local-link name discovery, not part of a page load".into());
     }
     if !d.response {
-        return Some(if d.flags.contains(&"RD") {
+        return Some(if d.flags.has(Flag::Rd) {
             "name lookup: asks the resolver to do the whole search (recursion desired)".into()
         } else {
             "name lookup without recursion: a resolver walking the hierarchy".into()
         });
     }
-    Some(match d.rcode.as_str() {
+    Some(match d.rcode {
         // RFC 1035 §4.2.1, RFC 7766 §5: too big for UDP, ask over TCP.
-        _ if d.flags.contains(&"TC") => {
+        _ if d.flags.has(Flag::Tc) => {
             "the answer did not fit in a UDP datagram (truncated): the client asks again over TCP"
                 .into()
         }
-        "NXDOMAIN" => "the name does not exist".into(),
-        "NOERROR" if d.answers.is_empty() => {
+        Rcode::NXDOMAIN => "the name does not exist".into(),
+        Rcode::NOERROR if d.answers.is_empty() => {
             "the name exists but has no record of this type".into()
         }
-        "NOERROR" => {
-            let cname = d.answers.iter().any(|r| r.rtype == "CNAME");
+        Rcode::NOERROR => {
+            let cname = d.answers.iter().any(|r| r.rtype == RType::CNAME);
             let min_ttl = d.answers.iter().map(|r| r.ttl).min().unwrap_or(0);
             format!(
                 "name resolved{}; cacheable for {min_ttl} s",

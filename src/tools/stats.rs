@@ -77,7 +77,7 @@ fn layers(p: &Packet) -> Vec<&'static str> {
         l.push("udp");
     }
     if let Some(d) = &p.dns {
-        l.push(d.protocol);
+        l.push(d.protocol.as_str());
     }
     if p.dhcp.is_some() {
         l.push("dhcp");

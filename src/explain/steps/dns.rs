@@ -3,6 +3,7 @@
 //! header flags; RFC 7766: a truncated UDP answer is retried over TCP).
 
 use super::{ms, new_step, Ctx};
+use crate::decode::dns::{Flag, RType, Rcode, Transport};
 use crate::explain::evidence::DnsRec;
 use crate::explain::{Status, Step};
 use crate::notes::Lang;
@@ -51,9 +52,9 @@ pub(super) fn dns(ctx: &Ctx) -> Step {
                 json!({
                     "frame": q.frame,
                     "name": question.map(|x| x.name.clone()),
-                    "type": question.map(|x| x.qtype.clone()),
+                    "type": question.map(|x| x.qtype),
                     "transport": q.transport,
-                    "rd": q.msg.flags.contains(&"RD"),
+                    "rd": q.msg.flags.has(Flag::Rd),
                 })
             })
             .collect::<Vec<_>>(),
@@ -67,8 +68,8 @@ pub(super) fn dns(ctx: &Ctx) -> Step {
                     "frame": r.frame,
                     "query_frame": r.msg.query_frame,
                     "rcode": r.msg.rcode,
-                    "ra": r.msg.flags.contains(&"RA"),
-                    "tc": r.msg.flags.contains(&"TC"),
+                    "ra": r.msg.flags.has(Flag::Ra),
+                    "tc": r.msg.flags.has(Flag::Tc),
                     "latency_ms": r.msg.latency_ms,
                     "answers": r.msg.answers.iter().map(|a| json!({
                         "name": a.name, "type": a.rtype, "ttl": a.ttl, "data": a.data
@@ -84,13 +85,13 @@ pub(super) fn dns(ctx: &Ctx) -> Step {
             .first()
             .map(|x| format!("{} {}", x.qtype, x.name))
             .unwrap_or_default();
-        let rd = q.msg.flags.contains(&"RD");
+        let rd = q.msg.flags.has(Flag::Rd);
         s.line(match ctx.lang {
             Lang::En => format!(
                 "Frame {}: the client asks {} for {question} over {}{}.",
                 q.frame,
                 q.dst,
-                q.transport.to_uppercase(),
+                q.transport.as_str().to_uppercase(),
                 if rd {
                     " with RD set: a recursive query, it wants the final answer rather than a referral"
                 } else {
@@ -100,7 +101,7 @@ pub(super) fn dns(ctx: &Ctx) -> Step {
             Lang::Zh => format!(
                 "帧 {}：客户端通过 {} 向 {} 查询 {question}{}。",
                 q.frame,
-                q.transport.to_uppercase(),
+                q.transport.as_str().to_uppercase(),
                 q.dst,
                 if rd { "，设置了 RD：这是递归查询，要的是最终答案而不是转介" } else { "，未设置 RD：这是迭代查询" }
             ),
@@ -124,7 +125,7 @@ pub(super) fn dns(ctx: &Ctx) -> Step {
                 Lang::Zh => format!("，耗时 {l:.1} 毫秒"),
             })
             .unwrap_or_default();
-        let ra = r.msg.flags.contains(&"RA");
+        let ra = r.msg.flags.has(Flag::Ra);
         // RFC 2308 §2.2: NOERROR with no answer is NODATA — the name
         // exists, but has no record of the asked type; NXDOMAIN says the
         // name itself does not exist.
@@ -132,9 +133,9 @@ pub(super) fn dns(ctx: &Ctx) -> Step {
             .msg
             .questions
             .first()
-            .map(|q| q.qtype.clone())
+            .map(|q| q.qtype.to_string())
             .unwrap_or_default();
-        let body = if answers.is_empty() && r.msg.rcode == "NOERROR" {
+        let body = if answers.is_empty() && r.msg.rcode == Rcode::NOERROR {
             match ctx.lang {
                 Lang::En => format!("no answer records — NODATA: the name exists but has no {qtype} record (RFC 2308 §2.2), which is not NXDOMAIN"),
                 Lang::Zh => format!("没有应答记录——NODATA：该名字存在，但没有 {qtype} 记录（RFC 2308 §2.2），这与 NXDOMAIN（名字不存在）不同"),
@@ -168,7 +169,7 @@ pub(super) fn dns(ctx: &Ctx) -> Step {
                 }
             ),
         });
-        if r.msg.rcode == "NXDOMAIN" {
+        if r.msg.rcode == Rcode::NXDOMAIN {
             let name = r
                 .msg
                 .questions
@@ -196,8 +197,9 @@ pub(super) fn dns(ctx: &Ctx) -> Step {
             let next = responses
                 .iter()
                 .flat_map(|r| &r.msg.answers)
-                .find(|a| a.rtype == "CNAME" && a.name.eq_ignore_ascii_case(&here))
-                .map(|a| a.data.clone());
+                .filter(|a| a.name.eq_ignore_ascii_case(&here))
+                .find_map(|a| a.target())
+                .map(str::to_string);
             match next {
                 Some(n) if !chain.contains(&n) => chain.push(n),
                 _ => break,
@@ -205,7 +207,7 @@ pub(super) fn dns(ctx: &Ctx) -> Step {
         }
         let end = chain.last().cloned().unwrap_or_default();
         for a in responses.iter().flat_map(|r| &r.msg.answers) {
-            if (a.rtype == "A" || a.rtype == "AAAA") && a.name.eq_ignore_ascii_case(&end) {
+            if a.rtype.is_address() && a.name.eq_ignore_ascii_case(&end) {
                 addresses.insert(a.data.clone());
             }
         }
@@ -235,8 +237,8 @@ pub(super) fn dns(ctx: &Ctx) -> Step {
                 return false;
             };
             let both_sent = a.ts.max(b.ts);
-            qa.qtype == "A"
-                && qb.qtype == "AAAA"
+            qa.qtype == RType::A
+                && qb.qtype == RType::AAAA
                 && qa.name == qb.name
                 && !responses.iter().any(|r| {
                     r.ts < both_sent
@@ -258,7 +260,7 @@ pub(super) fn dns(ctx: &Ctx) -> Step {
     let svcb: Vec<_> = responses
         .iter()
         .flat_map(|r| &r.msg.answers)
-        .filter(|a| a.rtype == "HTTPS" || a.rtype == "SVCB")
+        .filter(|a| a.rtype == RType::HTTPS || a.rtype == RType::SVCB)
         .collect();
     if !svcb.is_empty() {
         s.fact(
@@ -276,10 +278,10 @@ pub(super) fn dns(ctx: &Ctx) -> Step {
     // RFC 7766 §5 / RFC 1035 §4.2.1: TC over UDP, then the same question
     // over TCP.
     let retried = responses.iter().find(|r| {
-        r.transport == "udp"
-            && r.msg.flags.contains(&"TC")
+        r.transport == Transport::Udp
+            && r.msg.flags.has(Flag::Tc)
             && queries.iter().any(|q| {
-                q.transport == "tcp"
+                q.transport == Transport::Tcp
                     && q.ts >= r.ts
                     && q.msg.questions.first() == r.msg.questions.first()
             })
@@ -304,9 +306,7 @@ pub(super) fn dns(ctx: &Ctx) -> Step {
         .dns
         .iter()
         .filter(|d| {
-            !d.msg.response
-                && resolvers.contains(&d.src.to_string())
-                && !d.msg.flags.contains(&"RD")
+            !d.msg.response && resolvers.contains(&d.src.to_string()) && !d.msg.flags.has(Flag::Rd)
         })
         .collect();
     if walk.is_empty() {

@@ -169,13 +169,11 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
         // RFC 9849 §6.2: without an ECH configuration (published in the
         // DNS HTTPS record's ech parameter) a client sends a GREASE ECH
         // extension of random bytes, and the visible SNI is the real name.
-        let config = ctx.load.dns.iter().any(|i| {
-            ctx.ev.dns[*i]
-                .msg
-                .answers
-                .iter()
-                .any(|a| a.rtype == "HTTPS" && a.data.contains("ech="))
-        });
+        let config = ctx
+            .load
+            .dns
+            .iter()
+            .any(|i| ctx.ev.dns[*i].msg.answers.iter().any(|a| a.publishes_ech()));
         s.line(match (ctx.lang, config) {
             (Lang::En, true) => format!(
                 "This ClientHello carries encrypted_client_hello, and the DNS HTTPS answer published an ECH configuration: the SNI seen here ({}) is the outer, public name; the name the client really wants is in the encrypted inner ClientHello.",
