@@ -13,6 +13,23 @@ pub(super) fn bytes(hex: &str) -> Vec<u8> {
 
 pub(super) const RFC9001_DCID: &str = "8394c8f03e515708";
 
+/// The packets of a datagram that decodes without a problem.
+fn clean(datagram: &[u8], ctx: &Context) -> Vec<QuicPacket> {
+    let (packets, errors) = decode_datagram(datagram, ctx);
+    assert!(errors.is_empty(), "{errors:?}");
+    packets
+}
+
+/// The server's side, with keys from the client's original DCID.
+fn server_keys(dcid: &[u8]) -> Context<'_> {
+    Context {
+        from_client: false,
+        initial_dcid: Some(dcid),
+        keys_known: true,
+        ..Context::default()
+    }
+}
+
 /// RFC 9001 §A.3: the server's Initial, protected.
 const RFC9001_A3: &str = "cf000000010008f067a5502a4262b5004075c0d95a482cd0991cd25b0aac406a\
     5816b6394100f37a1c69797554780bb38cc5a99f5ede4cf73c3ec2493a1839b3\
@@ -23,14 +40,8 @@ const RFC9001_A3: &str = "cf000000010008f067a5502a4262b5004075c0d95a482cd0991cd2
 #[test]
 fn rfc9001_a3_server_initial() {
     let dcid = bytes(RFC9001_DCID);
-    let ctx = Context {
-        from_client: false,
-        initial_dcid: Some(&dcid),
-        keys_known: true,
-        ..Context::default()
-    };
-    let (packets, errors) = decode_datagram(&bytes(RFC9001_A3), &ctx);
-    assert!(errors.is_empty(), "{errors:?}");
+    let ctx = server_keys(&dcid);
+    let packets = clean(&bytes(RFC9001_A3), &ctx);
     let p = &packets[0];
     assert_eq!(p.long_type, Some(LongType::Initial));
     assert_eq!(p.version.as_deref(), Some("1"));
@@ -97,14 +108,13 @@ fn rfc9001_a2_client_initial() {
         hex(&packet[packet.len() - 16..]),
         "e221af44860018ab0856972e194cd934"
     );
-    let (packets, errors) = decode_datagram(
+    let packets = clean(
         &packet,
         &Context {
             from_client: true,
             ..Context::default()
         },
     );
-    assert!(errors.is_empty(), "{errors:?}");
     let p = &packets[0];
     assert_eq!(p.packet_number, Some(2));
     assert_eq!(p.token_length, Some(0));
@@ -138,14 +148,13 @@ fn rfc9369_a2_client_initial_v2() {
         hex(&packet[packet.len() - 16..]),
         "a18b2faa745b6fe189cf772a9f84cbfc"
     );
-    let (packets, errors) = decode_datagram(
+    let packets = clean(
         &packet,
         &Context {
             from_client: true,
             ..Context::default()
         },
     );
-    assert!(errors.is_empty(), "{errors:?}");
     assert_eq!(packets[0].long_type, Some(LongType::Initial));
     assert_eq!(packets[0].version.as_deref(), Some("2"));
     assert_eq!(packets[0].packet_number, Some(2));
@@ -162,14 +171,8 @@ fn rfc9369_a3_server_initial_v2() {
          4bed8521e2e140",
     );
     let dcid = bytes(RFC9001_DCID);
-    let ctx = Context {
-        from_client: false,
-        initial_dcid: Some(&dcid),
-        keys_known: true,
-        ..Context::default()
-    };
-    let (packets, errors) = decode_datagram(&packet, &ctx);
-    assert!(errors.is_empty(), "{errors:?}");
+    let ctx = server_keys(&dcid);
+    let packets = clean(&packet, &ctx);
     assert_eq!(packets[0].long_type, Some(LongType::Initial));
     assert_eq!(packets[0].version.as_deref(), Some("2"));
     assert_eq!(packets[0].packet_number, Some(1));
@@ -185,8 +188,7 @@ fn rfc9369_a3_server_initial_v2() {
 #[test]
 fn rfc9001_a4_retry_and_version_negotiation() {
     let retry = bytes("ff000000010008f067a5502a4262b5746f6b656e04a265ba2eff4d829058fb3f0f2496ba");
-    let (packets, errors) = decode_datagram(&retry, &Context::default());
-    assert!(errors.is_empty(), "{errors:?}");
+    let packets = clean(&retry, &Context::default());
     assert_eq!(packets[0].long_type, Some(LongType::Retry));
     assert_eq!(packets[0].scid.as_deref(), Some("f067a5502a4262b5"));
     assert_eq!(packets[0].retry_token_length, Some(5));
@@ -196,15 +198,13 @@ fn rfc9001_a4_retry_and_version_negotiation() {
     // RFC 9000 §17.2.1 layout, versions 1 and a GREASE one.
     // RFC 9369 §A.4: the v2 Retry, whose type bits are 0b00.
     let retry = bytes("cf6b3343cf0008f067a5502a4262b5746f6b656ec8646ce8bfe33952d955543665dcc7b6");
-    let (packets, errors) = decode_datagram(&retry, &Context::default());
-    assert!(errors.is_empty(), "{errors:?}");
+    let packets = clean(&retry, &Context::default());
     assert_eq!(packets[0].long_type, Some(LongType::Retry));
     assert_eq!(packets[0].version.as_deref(), Some("2"));
     assert_eq!(retry_tag_valid(VERSION_2, &odcid, &retry), Some(true));
     assert_eq!(retry_tag_valid(VERSION_1, &odcid, &retry), Some(false));
     let vn = bytes("80 00000000 04 08090a0b 04 01020304 00000001 0a1a2a3a");
-    let (packets, errors) = decode_datagram(&vn, &Context::default());
-    assert!(errors.is_empty(), "{errors:?}");
+    let packets = clean(&vn, &Context::default());
     assert_eq!(packets[0].long_type, Some(LongType::VersionNegotiation));
     assert_eq!(packets[0].dcid.as_deref(), Some("08090a0b"));
     assert_eq!(packets[0].supported_versions, ["1", "0x0a1a2a3a"]);
@@ -286,4 +286,38 @@ fn every_prefix_and_corruption_is_an_error_not_a_panic() {
     let (packets, errors) = decode_datagram(&bad, &ctx);
     assert!(!packets[0].decrypted);
     assert!(errors[0].contains("does not decrypt"), "{errors:?}");
+}
+
+#[test]
+fn frame_decoding_reads_only_the_unprotected_header() {
+    let packet = rfc_client_initial(VERSION_1, 0xc3);
+    let mut p = Packet::default();
+    decode_into(&mut p, &packet, true);
+    assert!(p.errors.is_empty(), "{:?}", p.errors);
+    let q = p.quic.as_deref().unwrap();
+    assert_eq!(q.pending, Some(Pending { to_server: true }));
+    assert_eq!(q.kind(), PacketKind::Initial);
+    assert_eq!(q.dcid.as_deref(), Some(RFC9001_DCID));
+    assert!(!q.decrypted && q.frames.is_empty() && q.packet_number.is_none());
+    // Without a connection the datagram decodes as a client's first
+    // Initial, with keys from its own DCID.
+    decode_without_connection(&mut p, &packet, true);
+    let q = p.quic.as_deref().unwrap();
+    assert!(q.decrypted && q.pending.is_none());
+    // A header that does not parse still marks the datagram as QUIC.
+    let mut p = Packet::default();
+    decode_into(&mut p, &[0x40], false);
+    assert_eq!(p.quic.as_deref().unwrap().header, HeaderForm::Short);
+    decode_into(&mut p, &[0xc0, 0, 0, 0, 1], false);
+    let q = p.quic.as_deref().unwrap();
+    assert_eq!(
+        (q.kind(), q.pending.is_some()),
+        (PacketKind::UnknownLong, true)
+    );
+    decode_without_connection(&mut p, &[0xc0, 0, 0, 0, 1], false);
+    assert!(p.quic.is_none());
+    assert_eq!(
+        p.errors,
+        ["QUIC: DCID length: 1 bytes needed, 0 left at datagram offset 0"]
+    );
 }
