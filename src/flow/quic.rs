@@ -697,6 +697,26 @@ mod tests {
     }
 
     #[test]
+    fn datagrams_of_no_connection() {
+        let mut t = QuicTracker::default();
+        // A server's Initial of a connection not seen: decoded, but with
+        // no keys to try, and no connection opened.
+        let dcid = hex("8394c8f03e515708");
+        let server = seal_initial(VERSION_1, &dcid, false, &[], &dcid, &[], 0, &[0x01]);
+        let p = datagram(&mut t, 1, false, &server);
+        let q = p.quic.as_deref().unwrap();
+        assert_eq!(q.long_type, Some(LongType::Initial));
+        assert!(!q.decrypted && q.pending.is_none());
+        assert!(p.errors.is_empty(), "{:?}", p.errors);
+        assert_eq!(t.stats().connections, 0);
+        // A datagram frame decoding did not take for QUIC is left alone.
+        let mut p = datagram(&mut t, 2, true, &[0x40; 30]);
+        p.quic = None;
+        t.process(&mut p, &[0x40; 30]);
+        assert!(p.quic.is_none() && p.errors.is_empty());
+    }
+
+    #[test]
     fn the_crypto_bound_drops_and_counts() {
         let mut stats = QuicStats::default();
         let mut errors = Vec::new();
