@@ -72,18 +72,15 @@ impl FlowError {
     }
 }
 
-/// Whether a datagram of no known connection was sent by the client, from
-/// its ports alone: it goes to port 443, or it does not come from port 443
-/// (a server answers from the port the client chose to reach it on, and
-/// off 443 the heuristic takes the sender of the first long header for the
-/// client).
+/// Whether a datagram of no known connection was sent by the client,
+/// decided by its ports alone: it was, unless it comes from port 443 to
+/// another port. Off port 443 neither side is known to be the server, and
+/// the sender is taken for the client.
 fn sent_by_client(udp: &UdpInfo) -> bool {
     udp.dst_port == 443 || udp.src_port != 443
 }
 
-/// RFC 8446 §4 as RFC 9001 §4 carries it: handshake messages (type,
-/// 24-bit length, body) straight on the CRYPTO stream, without TLS records.
-/// What is at the start of `buf`.
+/// What is at the start of a CRYPTO stream's contiguous bytes.
 enum Framed {
     /// A whole message: its type and body length.
     Whole { kind: u8, len: usize },
@@ -93,6 +90,8 @@ enum Framed {
     TooLarge(usize),
 }
 
+/// RFC 8446 §4 as RFC 9001 §4 carries it: handshake messages (type,
+/// 24-bit length, body) straight on the CRYPTO stream, without TLS records.
 fn frame_message(buf: &[u8]) -> Framed {
     let [kind, a, b, c, ..] = *buf else {
         return Framed::Partial;
