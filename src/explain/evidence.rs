@@ -8,6 +8,7 @@ use crate::decode::dhcp::DhcpMessage;
 use crate::decode::dns::{DnsMessage, DnsProtocol, Transport};
 use crate::decode::http::HttpMessage;
 use crate::decode::ndp::NdpKind;
+use crate::decode::quic::{HeaderForm, LongType};
 use crate::decode::tcp::{self, TcpOptions};
 use crate::decode::tls::{ContentType, HandshakeKind, TlsHandshake, TlsVersion};
 use crate::decode::websocket::WsFrame;
@@ -956,7 +957,8 @@ impl Evidence {
                 c.first_data[dir] = Some(seg);
             }
             for q in p.quic.as_deref().into_iter().chain(&p.quic_more) {
-                if from_client && q.long_type == Some("initial") && c.quic_version.is_none() {
+                if from_client && q.long_type == Some(LongType::Initial) && c.quic_version.is_none()
+                {
                     c.quic_version = q.version.clone();
                     c.quic_dcid = q.dcid.clone();
                 }
@@ -972,7 +974,7 @@ impl Evidence {
                         });
                     }
                 }
-                if q.long_type == Some("handshake") && c.tls.len() < MAX_PER_CONN {
+                if q.long_type == Some(LongType::Handshake) && c.tls.len() < MAX_PER_CONN {
                     c.tls.push(TlsRec {
                         seg,
                         hs: HandshakeSummary {
@@ -987,7 +989,7 @@ impl Evidence {
                 // data, and acknowledgements; they are not counted as
                 // application-data records, which would pass every ACK off
                 // as a request or response.
-                if q.header == "short" {
+                if q.header == HeaderForm::Short {
                     c.quic_short[dir] += 1;
                 }
             }
@@ -1129,15 +1131,7 @@ fn label(p: &Packet) -> (&'static str, FrameLabel) {
     if let Some(q) = &p.quic {
         let mut kinds: Vec<&str> = Vec::new();
         for q in std::iter::once(&**q).chain(&p.quic_more) {
-            let kind = match (q.header, q.long_type) {
-                ("short", _) => "1-RTT",
-                (_, Some("initial")) => "Initial",
-                (_, Some("0rtt")) => "0-RTT",
-                (_, Some("handshake")) => "Handshake",
-                (_, Some("retry")) => "Retry",
-                (_, Some("version_negotiation")) => "Version Negotiation",
-                _ => "long header",
-            };
+            let kind = q.kind().label();
             if !kinds.contains(&kind) {
                 kinds.push(kind);
             }

@@ -11,13 +11,15 @@
 //! drops is counted in [`QuicStats`] and said in the frame's errors.
 
 use super::Endpoint;
+use crate::decode::cursor::hex;
 use crate::decode::fingerprint::{self, Transport};
-use crate::decode::quic::{self, Context, QuicPacket};
+use crate::decode::quic::{self, Context, LongType, QuicPacket};
 use crate::decode::tls::{self, TlsHandshake};
-use crate::decode::Packet;
+use crate::decode::{Packet, UdpInfo};
 use foldhash::HashMap;
 use serde::Serialize;
 use std::collections::BTreeMap;
+use thiserror::Error;
 
 /// QUIC connections tracked at once.
 pub const MAX_CONNECTIONS: usize = 10_000;
@@ -45,6 +47,64 @@ pub struct QuicStats {
 }
 
 type ConnId = (Endpoint, Vec<u8>);
+
+/// What the QUIC flow layer reports in a frame's errors, after "QUIC: ".
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum FlowError {
+    #[error("{bytes} CRYPTO bytes at offset {offset} dropped: the {MAX_CRYPTO_BUFFER}-byte buffer of this direction (or the {MAX_TOTAL_CRYPTO}-byte total) is full; its handshake is not decoded further")]
+    CryptoDropped { bytes: usize, offset: u64 },
+    #[error("TLS handshake message of {0} bytes exceeds the {MAX_CRYPTO_BUFFER}-byte bound; this direction's handshake is not decoded further")]
+    MessageTooLarge(usize),
+    /// A hello on the CRYPTO stream does not parse.
+    #[error("TLS {kind}: {error}")]
+    Hello { kind: String, error: String },
+    /// RFC 9001 §5.8.
+    #[error(
+        "Retry integrity tag does not match DCID {dcid} (RFC 9001 §5.8); a client discards it"
+    )]
+    RetryTag { dcid: String },
+}
+
+impl FlowError {
+    /// The line for `packet.errors`.
+    pub fn report(&self) -> String {
+        format!("QUIC: {self}")
+    }
+}
+
+/// Whether a datagram of no known connection was sent by the client,
+/// decided by its ports alone: it was, unless it comes from port 443 to
+/// another port. Off port 443 neither side is known to be the server, and
+/// the sender is taken for the client.
+fn sent_by_client(udp: &UdpInfo) -> bool {
+    udp.dst_port == 443 || udp.src_port != 443
+}
+
+/// What is at the start of a CRYPTO stream's contiguous bytes.
+enum Framed {
+    /// A whole message: its type and body length.
+    Whole { kind: u8, len: usize },
+    /// Not all of the next message has arrived.
+    Partial,
+    /// The next message claims more than [`MAX_CRYPTO_BUFFER`] bytes.
+    TooLarge(usize),
+}
+
+/// RFC 8446 §4 as RFC 9001 §4 carries it: handshake messages (type,
+/// 24-bit length, body) straight on the CRYPTO stream, without TLS records.
+fn frame_message(buf: &[u8]) -> Framed {
+    let [kind, a, b, c, ..] = *buf else {
+        return Framed::Partial;
+    };
+    let len = (usize::from(a) << 16) | (usize::from(b) << 8) | usize::from(c);
+    if len > MAX_CRYPTO_BUFFER {
+        Framed::TooLarge(len)
+    } else if buf.len() - 4 < len {
+        Framed::Partial
+    } else {
+        Framed::Whole { kind, len }
+    }
+}
 
 /// One direction's CRYPTO stream in the Initial packet number space.
 #[derive(Default)]
@@ -78,7 +138,7 @@ impl CryptoStream {
         frame: u64,
         room: usize,
         stats: &mut QuicStats,
-        errors: &mut Vec<String>,
+        errors: &mut Vec<FlowError>,
     ) -> Vec<TlsHandshake> {
         if self.stopped || data.is_empty() {
             return Vec::new();
@@ -91,10 +151,10 @@ impl CryptoStream {
         }
         if self.held() + data.len() > MAX_CRYPTO_BUFFER || data.len() > room {
             stats.crypto_bytes_dropped += data.len() as u64;
-            errors.push(format!(
-                "QUIC: {} CRYPTO bytes at offset {offset} dropped: the {MAX_CRYPTO_BUFFER}-byte buffer of this direction (or the {MAX_TOTAL_CRYPTO}-byte total) is full; its handshake is not decoded further",
-                data.len()
-            ));
+            errors.push(FlowError::CryptoDropped {
+                bytes: data.len(),
+                offset,
+            });
             self.stopped = true;
             self.pending.clear();
             self.pending_bytes = 0;
@@ -134,26 +194,21 @@ impl CryptoStream {
         self.messages(errors)
     }
 
-    /// RFC 8446 §4: handshake messages (type, 24-bit length, body) straight
-    /// on the CRYPTO stream, without TLS records (RFC 9001 §4).
-    fn messages(&mut self, errors: &mut Vec<String>) -> Vec<TlsHandshake> {
+    /// The whole handshake messages at the start of the contiguous bytes,
+    /// parsed (the hellos) and named by the frames they came in.
+    fn messages(&mut self, errors: &mut Vec<FlowError>) -> Vec<TlsHandshake> {
         let mut out = Vec::new();
         let mut at = 0usize;
-        while self.buf.len() - at >= 4 {
-            let kind = self.buf[at];
-            let len = (usize::from(self.buf[at + 1]) << 16)
-                | (usize::from(self.buf[at + 2]) << 8)
-                | usize::from(self.buf[at + 3]);
-            if len > MAX_CRYPTO_BUFFER {
-                errors.push(format!(
-                    "QUIC: TLS handshake message of {len} bytes exceeds the {MAX_CRYPTO_BUFFER}-byte bound; this direction's handshake is not decoded further"
-                ));
-                self.stopped = true;
-                break;
-            }
-            if self.buf.len() - at - 4 < len {
-                break;
-            }
+        loop {
+            let (kind, len) = match frame_message(&self.buf[at..]) {
+                Framed::Whole { kind, len } => (kind, len),
+                Framed::Partial => break,
+                Framed::TooLarge(len) => {
+                    errors.push(FlowError::MessageTooLarge(len));
+                    self.stopped = true;
+                    break;
+                }
+            };
             let from = self.start + at as u64;
             let to = from + 4 + len as u64;
             let mut frames: Vec<u64> = self
@@ -178,7 +233,10 @@ impl CryptoStream {
             match tls::parse_hello(kind, body, &mut h) {
                 // JA4's first character says the hello came over QUIC.
                 Ok(()) => fingerprint::fingerprint(&mut h, Transport::Quic),
-                Err(e) => errors.push(format!("QUIC: TLS {}: {e}", h.kind)),
+                Err(e) => errors.push(FlowError::Hello {
+                    kind: h.kind.clone(),
+                    error: e.to_string(),
+                }),
             }
             out.push(h);
             at += 4 + len;
@@ -253,17 +311,39 @@ impl QuicTracker {
         self.held
     }
 
-    /// Decodes a UDP datagram again with what earlier datagrams taught:
+    /// Decodes a UDP datagram, once, with what earlier datagrams taught:
     /// the keys of server Initials and of the client's later Initials,
     /// short-header connection IDs, and the TLS hellos the CRYPTO frames
-    /// complete. Datagrams of no known connection that `decode_frame` did
-    /// not take for QUIC are left alone.
+    /// complete. A datagram that frame decoding took for QUIC but that
+    /// belongs to no known connection is decoded without one; any other
+    /// datagram of no known connection is left alone.
     pub fn process(&mut self, packet: &mut Packet, payload: &[u8]) {
+        // What frame decoding read without state: the first packet's
+        // unprotected header, and that the datagram is QUIC.
+        let first = packet.quic.take();
+        let pending = first.as_ref().and_then(|q| q.pending);
+        match self.connection(packet, payload, first.as_deref()) {
+            Some((id, from_client)) => self.decode(&id, from_client, packet, payload),
+            None => match pending {
+                Some(p) => quic::decode_without_connection(packet, payload, p.to_server),
+                None => packet.quic = first,
+            },
+        }
+    }
+
+    /// The connection a datagram belongs to, opening one for a client's
+    /// new first Initial, and whether the client sent it.
+    fn connection(
+        &mut self,
+        packet: &Packet,
+        payload: &[u8],
+        first: Option<&QuicPacket>,
+    ) -> Option<(ConnId, bool)> {
         let (Some(ip), Some(udp)) = (&packet.ip, &packet.udp) else {
-            return;
+            return None;
         };
         if payload.is_empty() {
-            return;
+            return None;
         }
         let src = (ip.src, udp.src_port);
         let dst = (ip.dst, udp.dst_port);
@@ -271,14 +351,13 @@ impl QuicTracker {
         {
             (Some(id), _) => (Some(id.clone()), true),
             (None, Some(id)) => (Some(id.clone()), false),
-            (None, None) => (None, udp.dst_port == 443 || udp.src_port != 443),
+            (None, None) => (None, sent_by_client(udp)),
         };
-        let first = packet.quic.as_ref();
         // A client's Initial whose DCID is neither the connection's
         // original one nor one the server chose starts a new connection
         // (RFC 9000 §7.2).
         let client_initial = first
-            .filter(|p| p.long_type == Some("initial"))
+            .filter(|p| p.long_type == Some(LongType::Initial))
             .and_then(|p| {
                 let dcid = p.dcid_bytes.as_ref()?;
                 let conn = id.as_ref().and_then(|id| self.conns.get(id));
@@ -288,14 +367,15 @@ impl QuicTracker {
                 (from_client && !known).then(|| dcid.clone())
             });
         let id = match (client_initial, id) {
-            (Some(dcid), _) => Some(self.open(src, dst, dcid, packet.frame)),
-            (None, Some(id)) => Some(id),
-            (None, None) => None,
+            (Some(dcid), _) => self.open(src, dst, dcid, packet.frame),
+            (None, id) => id?,
         };
-        let Some(id) = id else {
-            return;
-        };
-        let Some(conn) = self.conns.get_mut(&id) else {
+        self.conns.contains_key(&id).then_some((id, from_client))
+    }
+
+    /// Decodes a datagram of a known connection and learns from it.
+    fn decode(&mut self, id: &ConnId, from_client: bool, packet: &mut Packet, payload: &[u8]) {
+        let Some(conn) = self.conns.get_mut(id) else {
             return;
         };
         let previous = conn.last_frame;
@@ -313,17 +393,15 @@ impl QuicTracker {
             keys_known: true,
         };
         let (mut packets, errors) = quic::decode_datagram(payload, &ctx);
-        // This decoding replaces the one made without the connection.
-        packet.errors.retain(|e| !e.starts_with("QUIC: "));
         packet.errors.extend(errors);
         let mut errors = Vec::new();
         let mut at = 0usize;
         for p in &mut packets {
             let bytes = payload.get(at..at + p.size).unwrap_or_default();
             at += p.size;
-            self.account(&id, d, p, bytes, packet.frame, &mut errors);
+            self.account(id, d, p, bytes, packet.frame, &mut errors);
         }
-        packet.errors.extend(errors);
+        packet.errors.extend(errors.iter().map(FlowError::report));
         quic::set_packets(packet, packets);
     }
 
@@ -369,19 +447,19 @@ impl QuicTracker {
         p: &mut QuicPacket,
         bytes: &[u8],
         frame: u64,
-        errors: &mut Vec<String>,
+        errors: &mut Vec<FlowError>,
     ) {
         let Some(conn) = self.conns.get_mut(id) else {
             return;
         };
         if let Some(scid) = &p.scid_bytes {
-            if p.long_type != Some("version_negotiation") {
+            if p.long_type != Some(LongType::VersionNegotiation) {
                 conn.learn_cid(d, scid, &mut self.stats);
             }
         }
         // RFC 9000 §17.2.5.2: after a Retry the client sends to the Retry's
         // SCID, and the Initial keys come from it (§7.2).
-        if p.long_type == Some("retry") && d == 1 {
+        if p.long_type == Some(LongType::Retry) && d == 1 {
             // RFC 9001 §5.8: a Retry is authentic only with the tag over
             // the client's original DCID; a client discards one without.
             let valid = p
@@ -389,10 +467,9 @@ impl QuicTracker {
                 .and_then(|v| quic::retry_tag_valid(v, &conn.key_dcid, bytes));
             p.retry_tag_valid = valid;
             if valid == Some(false) {
-                let dcid: String = conn.key_dcid.iter().map(|b| format!("{b:02x}")).collect();
-                errors.push(format!(
-                    "QUIC: Retry integrity tag does not match DCID {dcid} (RFC 9001 §5.8); a client discards it"
-                ));
+                errors.push(FlowError::RetryTag {
+                    dcid: hex(&conn.key_dcid),
+                });
                 return;
             }
             if let Some(scid) = &p.scid_bytes {
@@ -549,7 +626,7 @@ mod tests {
         assert_eq!(p.quic.as_ref().unwrap().retry_tag_valid, Some(false));
         assert!(p.errors[0].contains("RFC 9001 §5.8"), "{:?}", p.errors);
         let p = datagram(&mut t, 2, false, &retry);
-        assert_eq!(p.quic.as_ref().unwrap().long_type, Some("retry"));
+        assert_eq!(p.quic.as_ref().unwrap().long_type, Some(LongType::Retry));
         assert_eq!(p.quic.as_ref().unwrap().retry_tag_valid, Some(true));
         assert!(p.errors.is_empty(), "{:?}", p.errors);
         // RFC 9000 §17.2.5.2: the client starts over, to the Retry's SCID
@@ -619,6 +696,26 @@ mod tests {
     }
 
     #[test]
+    fn datagrams_of_no_connection() {
+        let mut t = QuicTracker::default();
+        // A server's Initial of a connection not seen: decoded, but with
+        // no keys to try, and no connection opened.
+        let dcid = hex("8394c8f03e515708");
+        let server = seal_initial(VERSION_1, &dcid, false, &[], &dcid, &[], 0, &[0x01]);
+        let p = datagram(&mut t, 1, false, &server);
+        let q = p.quic.as_deref().unwrap();
+        assert_eq!(q.long_type, Some(LongType::Initial));
+        assert!(!q.decrypted && q.pending.is_none());
+        assert!(p.errors.is_empty(), "{:?}", p.errors);
+        assert_eq!(t.stats().connections, 0);
+        // A datagram frame decoding did not take for QUIC is left alone.
+        let mut p = datagram(&mut t, 2, true, &[0x40; 30]);
+        p.quic = None;
+        t.process(&mut p, &[0x40; 30]);
+        assert!(p.quic.is_none() && p.errors.is_empty());
+    }
+
+    #[test]
     fn the_crypto_bound_drops_and_counts() {
         let mut stats = QuicStats::default();
         let mut errors = Vec::new();
@@ -634,7 +731,9 @@ mod tests {
         assert_eq!(stats.crypto_bytes_dropped, 1000);
         assert_eq!(s.held(), 0);
         assert!(
-            errors[0].contains("-byte buffer of this direction"),
+            errors[0]
+                .report()
+                .contains("-byte buffer of this direction"),
             "{errors:?}"
         );
         // The total bound: no room left across connections.

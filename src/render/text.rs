@@ -7,6 +7,7 @@ use crate::decode::arp::{ArpKind, ArpOp};
 use crate::decode::dhcp::DhcpMessageType;
 use crate::decode::dns::{DnsMessage, DnsProtocol, DnsRecord, Flag, RType, Rcode};
 use crate::decode::ndp::NdpKind;
+use crate::decode::quic::{HeaderForm, LongType};
 use crate::decode::tls::{self, ContentType, HandshakeKind, TlsHandshake, TlsVersion};
 use crate::decode::{dhcp::DhcpMessage, http::HttpMessage, websocket::WsFrame, Packet};
 use crate::pipeline::{Stopped, Summary};
@@ -459,14 +460,14 @@ fn quic_line(
         })
     } else if all
         .iter()
-        .any(|q| q.long_type == Some("version_negotiation"))
+        .any(|q| q.long_type == Some(LongType::VersionNegotiation))
     {
         Some("the server does not speak the client's QUIC version and lists the ones it does")
-    } else if all.iter().any(|q| q.long_type == Some("retry")) {
+    } else if all.iter().any(|q| q.long_type == Some(LongType::Retry)) {
         Some("the server asks the client to prove its address and send its Initial again")
-    } else if all.iter().all(|q| q.header == "short") {
+    } else if all.iter().all(|q| q.header == HeaderForm::Short) {
         Some("1-RTT packet: encrypted application data and acknowledgements")
-    } else if all.iter().any(|q| q.long_type == Some("handshake")) {
+    } else if all.iter().any(|q| q.long_type == Some(LongType::Handshake)) {
         Some("Handshake packet: the rest of the TLS handshake, encrypted")
     } else {
         None
