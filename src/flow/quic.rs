@@ -14,7 +14,7 @@ use super::Endpoint;
 use crate::decode::cursor::hex;
 use crate::decode::fingerprint::{self, Transport};
 use crate::decode::quic::{self, Context, LongType, QuicPacket};
-use crate::decode::tls::{self, TlsHandshake};
+use crate::decode::tls::{self, TlsError, TlsHandshake};
 use crate::decode::{Packet, UdpInfo};
 use foldhash::HashMap;
 use serde::Serialize;
@@ -58,6 +58,9 @@ pub enum FlowError {
     /// A hello on the CRYPTO stream does not parse.
     #[error("TLS {kind}: {error}")]
     Hello { kind: String, error: String },
+    /// Any other problem framing the handshake messages.
+    #[error("{0}")]
+    Framing(TlsError),
     /// RFC 9001 §5.8.
     #[error(
         "Retry integrity tag does not match DCID {dcid} (RFC 9001 §5.8); a client discards it"
@@ -78,32 +81,6 @@ impl FlowError {
 /// the sender is taken for the client.
 fn sent_by_client(udp: &UdpInfo) -> bool {
     udp.dst_port == 443 || udp.src_port != 443
-}
-
-/// What is at the start of a CRYPTO stream's contiguous bytes.
-enum Framed {
-    /// A whole message: its type and body length.
-    Whole { kind: u8, len: usize },
-    /// Not all of the next message has arrived.
-    Partial,
-    /// The next message claims more than [`MAX_CRYPTO_BUFFER`] bytes.
-    TooLarge(usize),
-}
-
-/// RFC 8446 §4 as RFC 9001 §4 carries it: handshake messages (type,
-/// 24-bit length, body) straight on the CRYPTO stream, without TLS records.
-fn frame_message(buf: &[u8]) -> Framed {
-    let [kind, a, b, c, ..] = *buf else {
-        return Framed::Partial;
-    };
-    let len = (usize::from(a) << 16) | (usize::from(b) << 8) | usize::from(c);
-    if len > MAX_CRYPTO_BUFFER {
-        Framed::TooLarge(len)
-    } else if buf.len() - 4 < len {
-        Framed::Partial
-    } else {
-        Framed::Whole { kind, len }
-    }
 }
 
 /// One direction's CRYPTO stream in the Initial packet number space.
@@ -198,19 +175,25 @@ impl CryptoStream {
     /// parsed (the hellos) and named by the frames they came in.
     fn messages(&mut self, errors: &mut Vec<FlowError>) -> Vec<TlsHandshake> {
         let mut out = Vec::new();
-        let mut at = 0usize;
-        loop {
-            let (kind, len) = match frame_message(&self.buf[at..]) {
-                Framed::Whole { kind, len } => (kind, len),
-                Framed::Partial => break,
-                Framed::TooLarge(len) => {
-                    errors.push(FlowError::MessageTooLarge(len));
+        // RFC 9001 §4: handshake messages sit straight on the CRYPTO
+        // stream, framed as in TLS (RFC 8446 §4) but without records.
+        let mut messages = tls::split_messages(&self.buf, MAX_CRYPTO_BUFFER);
+        for m in messages.by_ref() {
+            let m = match m {
+                Ok(m) => m,
+                Err(TlsError::MessageOverBound { length, .. }) => {
+                    errors.push(FlowError::MessageTooLarge(length));
+                    self.stopped = true;
+                    break;
+                }
+                Err(e) => {
+                    errors.push(FlowError::Framing(e));
                     self.stopped = true;
                     break;
                 }
             };
-            let from = self.start + at as u64;
-            let to = from + 4 + len as u64;
+            let from = self.start + m.offset as u64;
+            let to = from + m.wire_len() as u64;
             let mut frames: Vec<u64> = self
                 .pieces
                 .iter()
@@ -220,27 +203,22 @@ impl CryptoStream {
             frames.sort_unstable();
             frames.dedup();
             let mut h = TlsHandshake {
-                kind: match kind {
-                    1 => "client_hello".into(),
-                    2 => "server_hello".into(),
-                    n => format!("unknown({n})").into(),
-                },
-                length: len as u32,
+                kind: m.kind(),
+                length: m.body.len() as u32,
                 frames,
                 ..TlsHandshake::default()
             };
-            let body = &self.buf[at + 4..at + 4 + len];
-            match tls::parse_hello(kind, body, &mut h) {
+            match tls::parse_hello(m.msg_type, m.body, &mut h) {
                 // JA4's first character says the hello came over QUIC.
                 Ok(()) => fingerprint::fingerprint(&mut h, Transport::Quic),
                 Err(e) => errors.push(FlowError::Hello {
-                    kind: h.kind.clone(),
+                    kind: h.kind.to_string(),
                     error: e.to_string(),
                 }),
             }
             out.push(h);
-            at += 4 + len;
         }
+        let at = messages.consumed();
         if self.stopped {
             self.buf = Vec::new();
             self.pieces.clear();
