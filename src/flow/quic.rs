@@ -502,7 +502,7 @@ mod tests {
         assert!(out.is_empty());
         let out = s.feed(0, &fix[..12], 1, usize::MAX, &mut stats, &mut errors);
         assert_eq!(out.len(), 1, "{errors:?}");
-        assert_eq!(out[0].kind, "server_hello");
+        assert_eq!(out[0].kind, tls::HandshakeKind::ServerHello);
         assert_eq!(out[0].cipher_suite, Some(0x1301));
         assert_eq!(out[0].frames, [1, 2, 3]);
         assert_eq!(s.held(), 0);

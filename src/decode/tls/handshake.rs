@@ -180,27 +180,6 @@ impl Serialize for HandshakeKind {
     }
 }
 
-/// A kind from its display label, for code that still builds handshakes
-/// from labels; a label no kind displays as becomes `Unknown(0)`.
-impl From<&str> for HandshakeKind {
-    fn from(label: &str) -> Self {
-        HandshakeKind::from_name(label).unwrap_or(HandshakeKind::Unknown(0))
-    }
-}
-
-impl From<String> for HandshakeKind {
-    fn from(label: String) -> Self {
-        HandshakeKind::from(label.as_str())
-    }
-}
-
-/// Compares with a display label, for code that still names kinds by label.
-impl PartialEq<&str> for HandshakeKind {
-    fn eq(&self, label: &&str) -> bool {
-        HandshakeKind::from_name(label) == Some(*self)
-    }
-}
-
 /// One complete handshake message of a byte stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HandshakeMessage<'a> {
@@ -415,10 +394,9 @@ mod tests {
         );
         assert_eq!(HandshakeKind::from_code(7).to_string(), "unknown(7)");
         assert_eq!(
-            HandshakeKind::from("hello_retry_request"),
-            HandshakeKind::HelloRetryRequest
+            HandshakeKind::from_name("hello_retry_request"),
+            Some(HandshakeKind::HelloRetryRequest)
         );
-        assert!(HandshakeKind::ClientHello == "client_hello");
         assert!(HandshakeKind::HelloRetryRequest.is_server_hello());
     }
 
