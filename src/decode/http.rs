@@ -1,4 +1,10 @@
-//! HTTP/1.x message heads (RFC 9112) parsed with httparse.
+//! HTTP/1.x message heads (RFC 9112) parsed with httparse, and the
+//! framing of one direction of a connection: bodies of known length,
+//! chunked bodies, and the switch to another protocol (RFC 9110 §7.8), at
+//! which the stream is handed to the WebSocket decoder.
+//!
+//! Header values and other text from the wire are kept as sent (lossy
+//! UTF-8), never escaped here: renderers escape them for the terminal.
 
 use serde::Serialize;
 
@@ -43,7 +49,8 @@ pub struct HttpMessage {
     pub frames: Vec<u64>,
 }
 
-use super::websocket::{self, WsFrame, WsStream};
+use super::stream::{FrameRef, Next, Shared, StreamDecoder, StreamOutput};
+use super::websocket::{self, WsStream};
 use std::collections::VecDeque;
 
 /// The largest message head kept while waiting for its end.
@@ -67,13 +74,6 @@ pub struct HttpConn {
     pending: VecDeque<Pending>,
     /// A `101 Switching Protocols` to `Upgrade: websocket` was seen.
     pub websocket: bool,
-}
-
-/// What feeding a direction produced.
-#[derive(Debug, Default)]
-pub struct HttpOutput {
-    pub messages: Vec<HttpMessage>,
-    pub websocket: Vec<WsFrame>,
 }
 
 /// Whether the first bytes of a stream look like an HTTP/1.x request or
@@ -114,7 +114,8 @@ enum State {
     /// The body runs until the connection closes (§6.3 rule 8), or the
     /// connection switched protocols (101) to one not decoded here.
     Opaque,
-    /// The connection switched to WebSocket (RFC 6455 §4.2.2).
+    /// The connection switched to WebSocket (RFC 6455 §4.2.2): the next
+    /// bytes go to the WebSocket decoder.
     WebSocket,
 }
 
@@ -127,8 +128,6 @@ pub struct HttpStream {
     buf: Vec<u8>,
     frames: Vec<u64>,
     stopped: bool,
-    /// Set when the connection switched to WebSocket.
-    ws: Option<WsStream>,
     from_client: bool,
 }
 
@@ -140,20 +139,17 @@ impl HttpStream {
             buf: Vec::new(),
             frames: Vec::new(),
             stopped: false,
-            ws: None,
             from_client,
         }
     }
 
     pub fn buffered(&self) -> usize {
-        self.buf.len() + self.ws.as_ref().map_or(0, WsStream::buffered)
+        self.buf.len()
     }
 
     /// Bytes were lost: framing cannot be trusted any more.
     pub fn gap(&mut self, errors: &mut Vec<String>) {
-        if let Some(ws) = &mut self.ws {
-            ws.gap(errors);
-        } else if !self.stopped && !matches!(self.state, State::Opaque) {
+        if !self.stopped && !matches!(self.state, State::Opaque) {
             errors.push(
                 "HTTP: bytes missing from the stream; stopped decoding this direction".into(),
             );
@@ -168,14 +164,18 @@ impl HttpStream {
         self.frames.clear();
     }
 
+    /// Takes the next in-order bytes, carried by `frame`. Completed
+    /// message heads go to `out`. Once the connection has switched to
+    /// WebSocket, the first bytes of the new protocol are handed over.
     pub fn feed(
         &mut self,
         mut data: &[u8],
         frame: u64,
         conn: &mut HttpConn,
-        out: &mut HttpOutput,
+        out: &mut Vec<HttpMessage>,
         errors: &mut Vec<String>,
-    ) {
+    ) -> Next {
+        let total = data.len();
         // The client's side switches when the server's 101 has been seen
         // and no request is half-read.
         if conn.websocket
@@ -187,12 +187,12 @@ impl HttpStream {
         }
         while !data.is_empty() && !self.stopped {
             match self.state {
-                State::Opaque => return,
+                State::Opaque => break,
                 State::WebSocket => {
-                    let from_client = self.from_client;
-                    let ws = self.ws.get_or_insert_with(|| WsStream::new(from_client));
-                    ws.feed(data, frame, &mut out.websocket, errors);
-                    return;
+                    return Next::Handoff {
+                        to: Box::new(WsStream::new(self.from_client)),
+                        consumed: total - data.len(),
+                    };
                 }
                 State::Head | State::Trailers => {
                     let trailers = matches!(self.state, State::Trailers);
@@ -224,7 +224,7 @@ impl HttpStream {
                             ));
                             self.stop();
                         }
-                        return;
+                        break;
                     };
                     let used_new = end - before;
                     data = &data[used_new..];
@@ -233,7 +233,7 @@ impl HttpStream {
                     } else {
                         let head = std::mem::take(&mut self.buf);
                         let frames = std::mem::take(&mut self.frames);
-                        self.take_head(&head[..end], frames, conn, &mut out.messages, errors);
+                        self.take_head(&head[..end], frames, conn, out, errors);
                     }
                     self.buf.clear();
                     self.frames.clear();
@@ -257,7 +257,7 @@ impl HttpStream {
                             );
                             self.stop();
                         }
-                        return;
+                        break;
                     };
                     self.buf.extend_from_slice(&data[..nl]);
                     data = &data[nl + 1..];
@@ -272,10 +272,7 @@ impl HttpStream {
                         Ok(0) => self.state = State::Trailers,
                         Ok(n) => self.state = State::ChunkData(n),
                         Err(_) => {
-                            errors.push(format!(
-                                "HTTP: bad chunk size {:?}",
-                                crate::render::escape(size)
-                            ));
+                            errors.push(format!("HTTP: bad chunk size \"{size}\""));
                             self.stop();
                         }
                     }
@@ -291,6 +288,7 @@ impl HttpStream {
                 }
             }
         }
+        Next::Continue
     }
 
     fn take_head(
@@ -372,8 +370,7 @@ impl HttpStream {
                         m.websocket_accept_valid = Some(valid);
                         if !valid {
                             errors.push(format!(
-                                "WebSocket: Sec-WebSocket-Accept {:?} is not the value for the request's key (expected {:?}); a client must fail the connection",
-                                crate::render::escape(accept),
+                                "WebSocket: Sec-WebSocket-Accept \"{accept}\" is not the value for the request's key (expected \"{}\"); a client must fail the connection",
                                 websocket::expected_accept(key)
                             ));
                         }
@@ -393,6 +390,34 @@ impl HttpStream {
             (None, None) => State::Head,
         };
         out.push(m);
+    }
+}
+
+/// HTTP/1.x (RFC 9112), handing the stream to WebSocket after a 101.
+impl StreamDecoder for HttpStream {
+    fn feed(
+        &mut self,
+        bytes: &[u8],
+        at: FrameRef,
+        shared: &mut Shared,
+        out: &mut StreamOutput,
+    ) -> Next {
+        HttpStream::feed(
+            self,
+            bytes,
+            at.frame,
+            &mut shared.http,
+            &mut out.http,
+            &mut out.errors,
+        )
+    }
+
+    fn gap(&mut self, errors: &mut Vec<String>) {
+        HttpStream::gap(self, errors);
+    }
+
+    fn buffered(&self) -> usize {
+        HttpStream::buffered(self)
     }
 }
 
@@ -463,7 +488,7 @@ mod tests {
         let mut client = HttpStream::new(true);
         let mut server = HttpStream::new(false);
         let mut conn = HttpConn::default();
-        let (mut out, mut errors) = (HttpOutput::default(), Vec::new());
+        let (mut out, mut errors) = (Vec::new(), Vec::new());
         for (i, (bytes, from_client)) in streams.iter().enumerate() {
             let s = if *from_client {
                 &mut client
@@ -472,7 +497,7 @@ mod tests {
             };
             s.feed(bytes, i as u64 + 1, &mut conn, &mut out, &mut errors);
         }
-        (out.messages, errors)
+        (out, errors)
     }
 
     #[test]

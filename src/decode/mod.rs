@@ -12,6 +12,7 @@ pub mod http;
 pub mod link;
 pub mod ndp;
 pub mod quic;
+pub mod stream;
 pub mod tcp;
 pub mod tls;
 pub mod websocket;

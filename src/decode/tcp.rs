@@ -3,6 +3,8 @@
 
 use serde::Serialize;
 
+pub use super::stream::Side;
+
 /// Flag names in bit order, as Wireshark lists them ("[SYN, ACK]").
 const FLAG_NAMES: [(u8, &str); 8] = [
     (0x01, "FIN"),
@@ -44,24 +46,18 @@ pub struct TcpInfo {
     /// Conversation index, 0-based, in order of first appearance.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stream: Option<u64>,
-    /// Which end sent this segment: "client" (the side that sent the
-    /// first SYN, or the first segment seen) or "server".
+    /// Which end sent this segment, as the flow layer decided it once per
+    /// conversation: "client" (the side that sent the first SYN, or the
+    /// first segment seen) or "server".
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub from: Option<&'static str>,
-    /// The segment's part in the connection's life: "handshake 1/3",
-    /// "handshake 2/3", "handshake 3/3", "syn retransmission",
-    /// "close (first FIN)", "close (second FIN)", "close (last ACK)", "reset".
+    pub from: Option<Side>,
+    /// The segment's part in the connection's life (see [`TcpRole`]).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub role: Option<&'static str>,
-    /// What Wireshark's TCP analysis would flag on this segment:
-    /// "retransmission", "fast_retransmission", "spurious_retransmission",
-    /// "out_of_order", "lost_segment" (a segment before it was not
-    /// captured), "ack_lost_segment" (it acknowledges bytes not captured),
-    /// "dup_ack", "zero_window", "zero_window_probe",
-    /// "zero_window_probe_ack", "window_update", "window_full",
-    /// "keep_alive", "keep_alive_ack".
+    pub role: Option<TcpRole>,
+    /// What Wireshark's TCP analysis would flag on this segment (see
+    /// [`TcpAnalysis`]), in the order the flags are listed there.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub analysis: Vec<&'static str>,
+    pub analysis: Vec<TcpAnalysis>,
     /// For a duplicate ACK: the frame whose acknowledgement it repeats.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dup_ack_of: Option<u64>,
@@ -72,9 +68,12 @@ pub struct TcpInfo {
     /// The sender's RFC 9293 state after this segment, as the wire shows
     /// it: "SYN_SENT", "SYN_RECEIVED", "ESTABLISHED", "FIN_WAIT_1",
     /// "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT",
-    /// "CLOSED".
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub state: Option<&'static str>,
+    /// "CLOSED". Never [`TcpState::Unknown`].
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "serialize_state_name"
+    )]
+    pub state: Option<TcpState>,
     /// Both ends' states after this segment, [client, server], for the
     /// conversation table.
     #[serde(skip)]
@@ -120,6 +119,157 @@ impl TcpState {
             TimeWait => "TIME_WAIT",
             Closed => "CLOSED",
         })
+    }
+
+    /// The state, unless it is still unknown.
+    pub fn known(self) -> Option<TcpState> {
+        (self != TcpState::Unknown).then_some(self)
+    }
+}
+
+/// `tcp.state` as the RFC's name with underscores ("FIN_WAIT_1"), which
+/// the conversation table's serde names ("FIN_WAIT1") do not follow.
+fn serialize_state_name<S: serde::Serializer>(
+    state: &Option<TcpState>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match state.and_then(TcpState::name) {
+        Some(name) => s.serialize_str(name),
+        None => s.serialize_none(),
+    }
+}
+
+/// The part a segment plays in its connection's life: the three-way
+/// handshake (RFC 9293 §3.5), the close (§3.6), a reset (§3.10.7), or a
+/// repeat of one of them. Serialised and shown as `tcp.role` names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum TcpRole {
+    /// The opener's SYN.
+    #[serde(rename = "handshake 1/3")]
+    Syn,
+    /// The answer's SYN-ACK.
+    #[serde(rename = "handshake 2/3")]
+    SynAck,
+    /// The opener's ACK of the answer's ISN + 1.
+    #[serde(rename = "handshake 3/3")]
+    HandshakeAck,
+    /// A SYN with the ISN already seen.
+    #[serde(rename = "syn retransmission")]
+    SynRetransmission,
+    /// A SYN-ACK with the ISN already seen.
+    #[serde(rename = "syn-ack retransmission")]
+    SynAckRetransmission,
+    /// The first FIN of the conversation.
+    #[serde(rename = "close (first FIN)")]
+    FirstFin,
+    /// The other side's FIN.
+    #[serde(rename = "close (second FIN)")]
+    SecondFin,
+    /// The first closer's acknowledgement of the second FIN.
+    #[serde(rename = "close (last ACK)")]
+    LastAck,
+    /// A FIN from a side whose FIN was already seen.
+    #[serde(rename = "fin retransmission")]
+    FinRetransmission,
+    #[serde(rename = "reset")]
+    Reset,
+}
+
+impl TcpRole {
+    /// The name `tcp.role` carries.
+    pub fn as_str(self) -> &'static str {
+        use TcpRole::*;
+        match self {
+            Syn => "handshake 1/3",
+            SynAck => "handshake 2/3",
+            HandshakeAck => "handshake 3/3",
+            SynRetransmission => "syn retransmission",
+            SynAckRetransmission => "syn-ack retransmission",
+            FirstFin => "close (first FIN)",
+            SecondFin => "close (second FIN)",
+            LastAck => "close (last ACK)",
+            FinRetransmission => "fin retransmission",
+            Reset => "reset",
+        }
+    }
+}
+
+impl std::fmt::Display for TcpRole {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One flag of Wireshark's TCP analysis (Wireshark User's Guide, "TCP
+/// Analysis"), serialised and shown as `tcp.analysis` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TcpAnalysis {
+    Retransmission,
+    FastRetransmission,
+    SpuriousRetransmission,
+    OutOfOrder,
+    /// A segment before this one was not captured.
+    LostSegment,
+    /// This segment acknowledges bytes not captured.
+    AckLostSegment,
+    DupAck,
+    ZeroWindow,
+    ZeroWindowProbe,
+    ZeroWindowProbeAck,
+    WindowUpdate,
+    WindowFull,
+    KeepAlive,
+    KeepAliveAck,
+}
+
+impl TcpAnalysis {
+    /// Every flag, in the order `tcp.analysis` lists them.
+    pub const ALL: [TcpAnalysis; 14] = {
+        use TcpAnalysis::*;
+        [
+            Retransmission,
+            FastRetransmission,
+            SpuriousRetransmission,
+            OutOfOrder,
+            LostSegment,
+            AckLostSegment,
+            DupAck,
+            ZeroWindow,
+            ZeroWindowProbe,
+            ZeroWindowProbeAck,
+            WindowUpdate,
+            WindowFull,
+            KeepAlive,
+            KeepAliveAck,
+        ]
+    };
+
+    /// The name `tcp.analysis` carries.
+    pub fn as_str(self) -> &'static str {
+        use TcpAnalysis::*;
+        match self {
+            Retransmission => "retransmission",
+            FastRetransmission => "fast_retransmission",
+            SpuriousRetransmission => "spurious_retransmission",
+            OutOfOrder => "out_of_order",
+            LostSegment => "lost_segment",
+            AckLostSegment => "ack_lost_segment",
+            DupAck => "dup_ack",
+            ZeroWindow => "zero_window",
+            ZeroWindowProbe => "zero_window_probe",
+            ZeroWindowProbeAck => "zero_window_probe_ack",
+            WindowUpdate => "window_update",
+            WindowFull => "window_full",
+            KeepAlive => "keep_alive",
+            KeepAliveAck => "keep_alive_ack",
+        }
+    }
+}
+
+impl std::fmt::Display for TcpAnalysis {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -293,6 +443,32 @@ mod tests {
         let (o, err) = parse_options(&[1, 1, 3, 3, 7, 5, 40]);
         assert_eq!(o.wscale, Some(7));
         assert!(err.unwrap().contains("claims 40"));
+    }
+
+    #[test]
+    fn labels_serialise_as_their_names() {
+        for r in [
+            TcpRole::Syn,
+            TcpRole::LastAck,
+            TcpRole::SynAckRetransmission,
+        ] {
+            assert_eq!(json(&r), format!("\"{r}\""));
+        }
+        for a in TcpAnalysis::ALL {
+            assert_eq!(json(&a), format!("\"{a}\""));
+        }
+        assert_eq!(json(&Side::Server), r#""server""#);
+        let t = TcpInfo {
+            state: Some(TcpState::FinWait1),
+            ..TcpInfo::default()
+        };
+        assert!(serde_json::to_string(&t)
+            .unwrap()
+            .contains(r#""state":"FIN_WAIT_1""#));
+    }
+
+    fn json<T: Serialize>(v: &T) -> String {
+        serde_json::to_string(v).unwrap()
     }
 
     #[test]

@@ -12,7 +12,7 @@
 //!
 //! Sequence comparisons are modulo 2^32 (RFC 9293 §3.4).
 
-use crate::decode::tcp::{TcpState, ACK, FIN, RST, SYN};
+use crate::decode::tcp::{TcpAnalysis, TcpState, ACK, FIN, RST, SYN};
 
 /// `a` comes after `b` in sequence space.
 fn seq_gt(a: u32, b: u32) -> bool {
@@ -47,22 +47,28 @@ impl Flags {
     pub const KEEP_ALIVE: Flags = Flags(1 << 12);
     pub const KEEP_ALIVE_ACK: Flags = Flags(1 << 13);
 
-    /// JSON names, in the order they are listed.
-    const NAMES: [(Flags, &'static str); 14] = [
-        (Flags::RETRANSMISSION, "retransmission"),
-        (Flags::FAST_RETRANSMISSION, "fast_retransmission"),
-        (Flags::SPURIOUS_RETRANSMISSION, "spurious_retransmission"),
-        (Flags::OUT_OF_ORDER, "out_of_order"),
-        (Flags::LOST_SEGMENT, "lost_segment"),
-        (Flags::ACK_LOST_SEGMENT, "ack_lost_segment"),
-        (Flags::DUP_ACK, "dup_ack"),
-        (Flags::ZERO_WINDOW, "zero_window"),
-        (Flags::ZERO_WINDOW_PROBE, "zero_window_probe"),
-        (Flags::ZERO_WINDOW_PROBE_ACK, "zero_window_probe_ack"),
-        (Flags::WINDOW_UPDATE, "window_update"),
-        (Flags::WINDOW_FULL, "window_full"),
-        (Flags::KEEP_ALIVE, "keep_alive"),
-        (Flags::KEEP_ALIVE_ACK, "keep_alive_ack"),
+    /// The labels of the flags, in the order `tcp.analysis` lists them.
+    const LABELS: [(Flags, TcpAnalysis); 14] = [
+        (Flags::RETRANSMISSION, TcpAnalysis::Retransmission),
+        (Flags::FAST_RETRANSMISSION, TcpAnalysis::FastRetransmission),
+        (
+            Flags::SPURIOUS_RETRANSMISSION,
+            TcpAnalysis::SpuriousRetransmission,
+        ),
+        (Flags::OUT_OF_ORDER, TcpAnalysis::OutOfOrder),
+        (Flags::LOST_SEGMENT, TcpAnalysis::LostSegment),
+        (Flags::ACK_LOST_SEGMENT, TcpAnalysis::AckLostSegment),
+        (Flags::DUP_ACK, TcpAnalysis::DupAck),
+        (Flags::ZERO_WINDOW, TcpAnalysis::ZeroWindow),
+        (Flags::ZERO_WINDOW_PROBE, TcpAnalysis::ZeroWindowProbe),
+        (
+            Flags::ZERO_WINDOW_PROBE_ACK,
+            TcpAnalysis::ZeroWindowProbeAck,
+        ),
+        (Flags::WINDOW_UPDATE, TcpAnalysis::WindowUpdate),
+        (Flags::WINDOW_FULL, TcpAnalysis::WindowFull),
+        (Flags::KEEP_ALIVE, TcpAnalysis::KeepAlive),
+        (Flags::KEEP_ALIVE_ACK, TcpAnalysis::KeepAliveAck),
     ];
 
     pub fn has(self, f: Flags) -> bool {
@@ -77,13 +83,18 @@ impl Flags {
         self.0 == 0
     }
 
-    /// The names of the flags set, for `tcp.analysis`.
-    pub fn names(self) -> Vec<&'static str> {
-        Flags::NAMES
+    /// The flags set, for `tcp.analysis`.
+    pub fn labels(self) -> Vec<TcpAnalysis> {
+        Flags::LABELS
             .iter()
             .filter(|(f, _)| self.has(*f))
-            .map(|(_, n)| *n)
+            .map(|(_, l)| *l)
             .collect()
+    }
+
+    /// The names of the flags set, as `tcp.analysis` serialises them.
+    pub fn names(self) -> Vec<&'static str> {
+        self.labels().into_iter().map(TcpAnalysis::as_str).collect()
     }
 
     /// A retransmission of any kind (fast and spurious ones carry

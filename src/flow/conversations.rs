@@ -3,7 +3,9 @@
 //! Zeek-style history, packets and bytes each way, and the application.
 //! Built from packets the tracker has already numbered (`tcp.stream`).
 
+use super::client::Peers;
 use super::Endpoint;
+use crate::decode::stream::Side;
 use crate::decode::tcp::{ACK, FIN, RST, SYN};
 use crate::decode::Packet;
 use foldhash::HashMap;
@@ -94,13 +96,14 @@ impl Conversations {
         let Some(ip) = &p.ip else { return };
         if let Some(t) = &p.tcp {
             let Some(stream) = t.stream else { return };
-            let from_client = t.from != Some("server");
-            let src = (ip.src, t.src_port);
-            let dst = (ip.dst, t.dst_port);
+            // The ends as the tracker decided them for `tcp.from`.
+            let (peers, side) =
+                Peers::of_segment((ip.src, t.src_port), (ip.dst, t.dst_port), t.from);
+            let from_client = side == Side::Client;
             let i = match self.tcp.get(&stream) {
                 Some(i) => *i,
                 None => {
-                    let (c, s) = if from_client { (src, dst) } else { (dst, src) };
+                    let (c, s) = (peers.client, peers.server);
                     let Some(i) = self.push(p, "tcp", Some(stream), c, s) else {
                         return;
                     };
