@@ -195,48 +195,10 @@ impl HttpStream {
                     };
                 }
                 State::Head | State::Trailers => {
-                    let trailers = matches!(self.state, State::Trailers);
-                    let before = self.buf.len();
-                    let take = data.len().min(MAX_HEAD + 4 - before);
-                    self.buf.extend_from_slice(&data[..take]);
-                    if self.frames.last() != Some(&frame) {
-                        self.frames.push(frame);
-                    }
-                    // Search from a little before the new bytes so a blank
-                    // line split across segments is found.
-                    let from = before.saturating_sub(3);
-                    // An empty trailer section is a lone CRLF right after
-                    // the last chunk's size line (RFC 9112 §7.1).
-                    let empty_trailers = if !trailers {
-                        None
-                    } else if self.buf.starts_with(b"\r\n") {
-                        Some(2)
-                    } else if self.buf.starts_with(b"\n") {
-                        Some(1)
-                    } else {
-                        None
-                    };
-                    let Some(end) = empty_trailers.or_else(|| find_blank_line(&self.buf, from))
-                    else {
-                        if self.buf.len() > MAX_HEAD {
-                            errors.push(format!(
-                                "HTTP: message head longer than {MAX_HEAD} bytes; stopped decoding this direction"
-                            ));
-                            self.stop();
-                        }
+                    let Some(used) = self.head_bytes(data, frame, conn, out, errors) else {
                         break;
                     };
-                    let used_new = end - before;
-                    data = &data[used_new..];
-                    if trailers {
-                        self.state = State::Head;
-                    } else {
-                        let head = std::mem::take(&mut self.buf);
-                        let frames = std::mem::take(&mut self.frames);
-                        self.take_head(&head[..end], frames, conn, out, errors);
-                    }
-                    self.buf.clear();
-                    self.frames.clear();
+                    data = &data[used..];
                 }
                 State::Body(left) => {
                     let n = (data.len() as u64).min(left);
@@ -248,34 +210,10 @@ impl HttpStream {
                     };
                 }
                 State::ChunkSize | State::ChunkEnd => {
-                    let Some(nl) = data.iter().position(|&b| b == b'\n') else {
-                        self.buf.extend_from_slice(data);
-                        if self.buf.len() > 1024 {
-                            errors.push(
-                                "HTTP: chunk-size line too long; stopped decoding this direction"
-                                    .into(),
-                            );
-                            self.stop();
-                        }
+                    let Some(used) = self.chunk_line(data, errors) else {
                         break;
                     };
-                    self.buf.extend_from_slice(&data[..nl]);
-                    data = &data[nl + 1..];
-                    let line = std::mem::take(&mut self.buf);
-                    if matches!(self.state, State::ChunkEnd) {
-                        self.state = State::ChunkSize;
-                        continue;
-                    }
-                    let text = String::from_utf8_lossy(&line);
-                    let size = text.split(';').next().unwrap_or("").trim();
-                    match u64::from_str_radix(size, 16) {
-                        Ok(0) => self.state = State::Trailers,
-                        Ok(n) => self.state = State::ChunkData(n),
-                        Err(_) => {
-                            errors.push(format!("HTTP: bad chunk size \"{size}\""));
-                            self.stop();
-                        }
-                    }
+                    data = &data[used..];
                 }
                 State::ChunkData(left) => {
                     let n = (data.len() as u64).min(left);
@@ -289,6 +227,91 @@ impl HttpStream {
             }
         }
         Next::Continue
+    }
+
+    /// Collects a message head (or a trailer section) up to its blank
+    /// line; returns the bytes of `data` used, or `None` when all of it was
+    /// taken and the head is not complete yet.
+    fn head_bytes(
+        &mut self,
+        data: &[u8],
+        frame: u64,
+        conn: &mut HttpConn,
+        out: &mut Vec<HttpMessage>,
+        errors: &mut Vec<String>,
+    ) -> Option<usize> {
+        let trailers = matches!(self.state, State::Trailers);
+        let before = self.buf.len();
+        let take = data.len().min(MAX_HEAD + 4 - before);
+        self.buf.extend_from_slice(&data[..take]);
+        if self.frames.last() != Some(&frame) {
+            self.frames.push(frame);
+        }
+        // Search from a little before the new bytes so a blank line split
+        // across segments is found.
+        let from = before.saturating_sub(3);
+        // An empty trailer section is a lone CRLF right after the last
+        // chunk's size line (RFC 9112 §7.1).
+        let empty_trailers = if !trailers {
+            None
+        } else if self.buf.starts_with(b"\r\n") {
+            Some(2)
+        } else if self.buf.starts_with(b"\n") {
+            Some(1)
+        } else {
+            None
+        };
+        let Some(end) = empty_trailers.or_else(|| find_blank_line(&self.buf, from)) else {
+            if self.buf.len() > MAX_HEAD {
+                errors.push(format!(
+                    "HTTP: message head longer than {MAX_HEAD} bytes; stopped decoding this direction"
+                ));
+                self.stop();
+            }
+            return None;
+        };
+        if trailers {
+            self.state = State::Head;
+        } else {
+            let head = std::mem::take(&mut self.buf);
+            let frames = std::mem::take(&mut self.frames);
+            self.take_head(&head[..end], frames, conn, out, errors);
+        }
+        self.buf.clear();
+        self.frames.clear();
+        Some(end - before)
+    }
+
+    /// Reads a chunk-size line, or the CRLF after a chunk's data (RFC 9112
+    /// §7.1); returns the bytes of `data` used, or `None` when the line
+    /// has not ended yet.
+    fn chunk_line(&mut self, data: &[u8], errors: &mut Vec<String>) -> Option<usize> {
+        let Some(nl) = data.iter().position(|&b| b == b'\n') else {
+            self.buf.extend_from_slice(data);
+            if self.buf.len() > 1024 {
+                errors
+                    .push("HTTP: chunk-size line too long; stopped decoding this direction".into());
+                self.stop();
+            }
+            return None;
+        };
+        self.buf.extend_from_slice(&data[..nl]);
+        let line = std::mem::take(&mut self.buf);
+        if matches!(self.state, State::ChunkEnd) {
+            self.state = State::ChunkSize;
+            return Some(nl + 1);
+        }
+        let text = String::from_utf8_lossy(&line);
+        let size = text.split(';').next().unwrap_or("").trim();
+        match u64::from_str_radix(size, 16) {
+            Ok(0) => self.state = State::Trailers,
+            Ok(n) => self.state = State::ChunkData(n),
+            Err(_) => {
+                errors.push(format!("HTTP: bad chunk size \"{size}\""));
+                self.stop();
+            }
+        }
+        Some(nl + 1)
     }
 
     fn take_head(
@@ -328,65 +351,8 @@ impl HttpStream {
             }
         };
         self.state = match (&m.method, m.status) {
-            (Some(method), _) => {
-                if conn.pending.len() >= MAX_PENDING_REQUESTS {
-                    conn.pending.pop_front();
-                    errors.push(format!(
-                        "HTTP: more than {MAX_PENDING_REQUESTS} requests wait for their responses; the oldest is forgotten, so its response is matched to a later request"
-                    ));
-                }
-                conn.pending.push_back(Pending {
-                    method: method.clone(),
-                    websocket_key: m.websocket_key.clone(),
-                });
-                body_state(&m, false)
-            }
-            (None, Some(status)) => {
-                // 1xx are interim: the real response to the request follows.
-                let request = if (100..200).contains(&status) && status != 101 {
-                    None
-                } else {
-                    conn.pending.pop_front()
-                };
-                let request_method = match &request {
-                    Some(r) => Some(r.method.as_str()),
-                    None => conn.pending.front().map(|r| r.method.as_str()),
-                };
-                // RFC 9112 §6.3: no body for HEAD, 1xx, 204 and 304.
-                let bodiless = request_method == Some("HEAD")
-                    || (100..200).contains(&status)
-                    || status == 204
-                    || status == 304;
-                let websocket = status == 101
-                    && m.upgrade
-                        .as_deref()
-                        .is_some_and(|u| u.trim().eq_ignore_ascii_case("websocket"));
-                if websocket {
-                    // RFC 6455 §4.1 item 5.4: the client checks the accept
-                    // value against its key.
-                    let key = request.as_ref().and_then(|r| r.websocket_key.as_deref());
-                    if let (Some(key), Some(accept)) = (key, m.websocket_accept.as_deref()) {
-                        let valid = websocket::expected_accept(key) == accept.trim();
-                        m.websocket_accept_valid = Some(valid);
-                        if !valid {
-                            errors.push(format!(
-                                "WebSocket: Sec-WebSocket-Accept \"{accept}\" is not the value for the request's key (expected \"{}\"); a client must fail the connection",
-                                websocket::expected_accept(key)
-                            ));
-                        }
-                    }
-                    conn.websocket = true;
-                    State::WebSocket
-                } else if status == 101
-                    || (request_method == Some("CONNECT") && (200..300).contains(&status))
-                {
-                    State::Opaque
-                } else if bodiless {
-                    State::Head
-                } else {
-                    body_state(&m, true)
-                }
-            }
+            (Some(_), _) => after_request(&m, conn, errors),
+            (None, Some(status)) => after_response(&mut m, status, conn, errors),
             (None, None) => State::Head,
         };
         out.push(m);
@@ -419,6 +385,79 @@ impl StreamDecoder for HttpStream {
     fn buffered(&self) -> usize {
         HttpStream::buffered(self)
     }
+}
+
+/// A request waits on the connection for its response; its body follows.
+fn after_request(m: &HttpMessage, conn: &mut HttpConn, errors: &mut Vec<String>) -> State {
+    if conn.pending.len() >= MAX_PENDING_REQUESTS {
+        conn.pending.pop_front();
+        errors.push(format!(
+            "HTTP: more than {MAX_PENDING_REQUESTS} requests wait for their responses; the oldest is forgotten, so its response is matched to a later request"
+        ));
+    }
+    conn.pending.push_back(Pending {
+        method: m.method.clone().unwrap_or_default(),
+        websocket_key: m.websocket_key.clone(),
+    });
+    body_state(m, false)
+}
+
+/// What follows a response: its request is answered (unless the response
+/// is interim), and the request's method and the status decide whether a
+/// body follows (RFC 9112 §6.3) or the connection switched protocols.
+fn after_response(
+    m: &mut HttpMessage,
+    status: u16,
+    conn: &mut HttpConn,
+    errors: &mut Vec<String>,
+) -> State {
+    // 1xx are interim: the real response to the request follows.
+    let request = if (100..200).contains(&status) && status != 101 {
+        None
+    } else {
+        conn.pending.pop_front()
+    };
+    let request_method = match &request {
+        Some(r) => Some(r.method.as_str()),
+        None => conn.pending.front().map(|r| r.method.as_str()),
+    };
+    // RFC 9112 §6.3: no body for HEAD, 1xx, 204 and 304.
+    let bodiless = request_method == Some("HEAD")
+        || (100..200).contains(&status)
+        || status == 204
+        || status == 304;
+    let websocket = status == 101
+        && m.upgrade
+            .as_deref()
+            .is_some_and(|u| u.trim().eq_ignore_ascii_case("websocket"));
+    if websocket {
+        let key = request.as_ref().and_then(|r| r.websocket_key.as_deref());
+        check_accept(m, key, errors);
+        conn.websocket = true;
+        State::WebSocket
+    } else if status == 101 || (request_method == Some("CONNECT") && (200..300).contains(&status)) {
+        State::Opaque
+    } else if bodiless {
+        State::Head
+    } else {
+        body_state(m, true)
+    }
+}
+
+/// RFC 6455 §4.1 item 5.4: the client checks the accept value against its
+/// key.
+fn check_accept(m: &mut HttpMessage, key: Option<&str>, errors: &mut Vec<String>) {
+    let (Some(key), Some(accept)) = (key, m.websocket_accept.as_deref()) else {
+        return;
+    };
+    let expected = websocket::expected_accept(key);
+    let valid = expected == accept.trim();
+    if !valid {
+        errors.push(format!(
+            "WebSocket: Sec-WebSocket-Accept \"{accept}\" is not the value for the request's key (expected \"{expected}\"); a client must fail the connection"
+        ));
+    }
+    m.websocket_accept_valid = Some(valid);
 }
 
 fn body_state(m: &HttpMessage, response: bool) -> State {
