@@ -7,7 +7,7 @@
 
 use super::analysis::{Analyzer, Flags, Segment, Sides};
 use super::client::Peers;
-use super::reassembly::{Delivery, Reassembler};
+use super::reassembly::{Bounds, Delivery, Incoming, Reassembler};
 use super::streams::{Decoder, FeedCtx};
 use super::{ConnKey, Endpoint, FlowStats, Limits, Tracker, REINDEX_FRAMES};
 use crate::decode::stream::{Shared, Side, StreamOutput};
@@ -386,17 +386,18 @@ fn reassemble(dir: &mut Direction, seg: &Carried<'_>, limits: &Limits, room: usi
     if wire_len == 0 {
         return Delivery::default();
     }
-    let keep = dir.decoder.wants_bytes();
-    let room = room.saturating_add(dir.reassembly.held());
-    dir.reassembly.segment(
-        data_seq,
-        &seg.payload[..seg.payload.len().min(wire_len as usize)],
+    let incoming = Incoming {
+        seq: data_seq,
+        data: &seg.payload[..seg.payload.len().min(wire_len as usize)],
         wire_len,
-        seg.frame,
-        keep,
-        limits.max_stream_buffer,
-        room,
-    )
+        frame: seg.frame,
+    };
+    let bounds = Bounds {
+        keep: dir.decoder.wants_bytes(),
+        max_held: limits.max_stream_buffer,
+        room: room.saturating_add(dir.reassembly.held()),
+    };
+    dir.reassembly.segment(incoming, bounds)
 }
 
 /// What the decoders completed goes into the packet, as `packets` shows it.
