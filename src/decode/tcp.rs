@@ -454,8 +454,10 @@ mod tests {
         ] {
             assert_eq!(json(&r), format!("\"{r}\""));
         }
-        for a in TcpAnalysis::ALL {
+        for (i, a) in TcpAnalysis::ALL.into_iter().enumerate() {
             assert_eq!(json(&a), format!("\"{a}\""));
+            // The flow layer's bit set keys each flag by its place here.
+            assert_eq!(a as usize, i);
         }
         assert_eq!(json(&Side::Server), r#""server""#);
         let t = TcpInfo {

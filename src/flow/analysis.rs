@@ -27,56 +27,22 @@ fn seq_le(a: u32, b: u32) -> bool {
     (a.wrapping_sub(b) as i32) <= 0
 }
 
-/// The analysis flags of one segment, one bit each.
+/// The analysis flags of one segment, one bit per [`TcpAnalysis`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Flags(u16);
 
 impl Flags {
-    pub const RETRANSMISSION: Flags = Flags(1 << 0);
-    pub const FAST_RETRANSMISSION: Flags = Flags(1 << 1);
-    pub const SPURIOUS_RETRANSMISSION: Flags = Flags(1 << 2);
-    pub const OUT_OF_ORDER: Flags = Flags(1 << 3);
-    pub const LOST_SEGMENT: Flags = Flags(1 << 4);
-    pub const ACK_LOST_SEGMENT: Flags = Flags(1 << 5);
-    pub const DUP_ACK: Flags = Flags(1 << 6);
-    pub const ZERO_WINDOW: Flags = Flags(1 << 7);
-    pub const ZERO_WINDOW_PROBE: Flags = Flags(1 << 8);
-    pub const ZERO_WINDOW_PROBE_ACK: Flags = Flags(1 << 9);
-    pub const WINDOW_UPDATE: Flags = Flags(1 << 10);
-    pub const WINDOW_FULL: Flags = Flags(1 << 11);
-    pub const KEEP_ALIVE: Flags = Flags(1 << 12);
-    pub const KEEP_ALIVE_ACK: Flags = Flags(1 << 13);
-
-    /// The labels of the flags, in the order `tcp.analysis` lists them.
-    const LABELS: [(Flags, TcpAnalysis); 14] = [
-        (Flags::RETRANSMISSION, TcpAnalysis::Retransmission),
-        (Flags::FAST_RETRANSMISSION, TcpAnalysis::FastRetransmission),
-        (
-            Flags::SPURIOUS_RETRANSMISSION,
-            TcpAnalysis::SpuriousRetransmission,
-        ),
-        (Flags::OUT_OF_ORDER, TcpAnalysis::OutOfOrder),
-        (Flags::LOST_SEGMENT, TcpAnalysis::LostSegment),
-        (Flags::ACK_LOST_SEGMENT, TcpAnalysis::AckLostSegment),
-        (Flags::DUP_ACK, TcpAnalysis::DupAck),
-        (Flags::ZERO_WINDOW, TcpAnalysis::ZeroWindow),
-        (Flags::ZERO_WINDOW_PROBE, TcpAnalysis::ZeroWindowProbe),
-        (
-            Flags::ZERO_WINDOW_PROBE_ACK,
-            TcpAnalysis::ZeroWindowProbeAck,
-        ),
-        (Flags::WINDOW_UPDATE, TcpAnalysis::WindowUpdate),
-        (Flags::WINDOW_FULL, TcpAnalysis::WindowFull),
-        (Flags::KEEP_ALIVE, TcpAnalysis::KeepAlive),
-        (Flags::KEEP_ALIVE_ACK, TcpAnalysis::KeepAliveAck),
-    ];
-
-    pub fn has(self, f: Flags) -> bool {
-        self.0 & f.0 != 0
+    /// The bit of one flag: its place in [`TcpAnalysis::ALL`].
+    const fn bit(f: TcpAnalysis) -> u16 {
+        1 << f as u16
     }
 
-    fn set(&mut self, f: Flags) {
-        self.0 |= f.0;
+    pub fn has(self, f: TcpAnalysis) -> bool {
+        self.0 & Flags::bit(f) != 0
+    }
+
+    fn set(&mut self, f: TcpAnalysis) {
+        self.0 |= Flags::bit(f);
     }
 
     pub fn is_empty(self) -> bool {
@@ -85,10 +51,9 @@ impl Flags {
 
     /// The flags set, for `tcp.analysis`.
     pub fn labels(self) -> Vec<TcpAnalysis> {
-        Flags::LABELS
-            .iter()
-            .filter(|(f, _)| self.has(*f))
-            .map(|(_, l)| *l)
+        TcpAnalysis::ALL
+            .into_iter()
+            .filter(|f| self.has(*f))
             .collect()
     }
 
@@ -100,7 +65,7 @@ impl Flags {
     /// A retransmission of any kind (fast and spurious ones carry
     /// RETRANSMISSION too).
     pub fn any_retransmission(self) -> bool {
-        self.has(Flags::RETRANSMISSION)
+        self.has(TcpAnalysis::Retransmission)
     }
 }
 
@@ -270,7 +235,7 @@ impl Analyzer {
         }
         // An acknowledgement of bytes this capture never saw.
         if rev.max_seq_to_be_acked != 0 && seq_gt(ack, rev.max_seq_to_be_acked) && seg.has(ACK) {
-            flags.set(Flags::ACK_LOST_SEGMENT);
+            flags.set(TcpAnalysis::AckLostSegment);
             rev.max_seq_to_be_acked = rev.next_seq;
         }
         let reorder_window = if self.initial_rtt == 0 {
@@ -326,27 +291,27 @@ fn window_and_ack_checks(fwd: &mut Flow, rev: &Flow, seg: &Segment) -> (Flags, O
     // A one-byte segment at the next sequence number into a closed
     // window probes it (RFC 9293 §3.8.6.1).
     if len == 1 && seq == fwd.next_seq && rev.window == 0 {
-        flags.set(Flags::ZERO_WINDOW_PROBE);
+        flags.set(TcpAnalysis::ZeroWindowProbe);
         return (flags, None);
     }
     // The receiver has no room at all.
     if window == 0 && !seg.control() {
-        flags.set(Flags::ZERO_WINDOW);
+        flags.set(TcpAnalysis::ZeroWindow);
     }
     // Data beyond the next expected byte: something before it was
     // not captured. RSTs may carry any sequence number.
     if fwd.next_seq != 0 && seq_gt(seq, fwd.next_seq) && !seg.has(RST) {
-        flags.set(Flags::LOST_SEGMENT);
+        flags.set(TcpAnalysis::LostSegment);
     }
     // A keep-alive repeats the last byte already acknowledged, with
     // no data or one garbage byte (RFC 9293 §3.8.4).
     if len <= 1 && seq == fwd.next_seq.wrapping_sub(1) && !seg.control() {
-        flags.set(Flags::KEEP_ALIVE);
+        flags.set(TcpAnalysis::KeepAlive);
     }
     let same_position = len == 0 && seq == fwd.next_seq && ack == fwd.last_ack && !seg.control();
     // Nothing new but the window.
     if same_position && window != 0 && window != fwd.window {
-        flags.set(Flags::WINDOW_UPDATE);
+        flags.set(TcpAnalysis::WindowUpdate);
     }
     // Data up to the right edge of the peer's advertised window,
     // once the scaling is known.
@@ -357,7 +322,7 @@ fn window_and_ack_checks(fwd: &mut Flow, rev: &Flow, seg: &Segment) -> (Flags, O
         };
         let edge = rev.last_ack.wrapping_add(rev.window.wrapping_shl(shift));
         if seq.wrapping_add(len) == edge {
-            flags.set(Flags::WINDOW_FULL);
+            flags.set(TcpAnalysis::WindowFull);
         }
     }
     if !(same_position && window == fwd.window) {
@@ -365,12 +330,12 @@ fn window_and_ack_checks(fwd: &mut Flow, rev: &Flow, seg: &Segment) -> (Flags, O
     }
     // The answer to a keep-alive or a zero-window probe repeats the
     // previous acknowledgement; it is no duplicate ACK.
-    if window != 0 && rev.last_flags.has(Flags::KEEP_ALIVE) {
-        flags.set(Flags::KEEP_ALIVE_ACK);
+    if window != 0 && rev.last_flags.has(TcpAnalysis::KeepAlive) {
+        flags.set(TcpAnalysis::KeepAliveAck);
         return (flags, None);
     }
-    if window == 0 && rev.last_flags.has(Flags::ZERO_WINDOW_PROBE) {
-        flags.set(Flags::ZERO_WINDOW_PROBE_ACK);
+    if window == 0 && rev.last_flags.has(TcpAnalysis::ZeroWindowProbe) {
+        flags.set(TcpAnalysis::ZeroWindowProbeAck);
         return (flags, None);
     }
     // The same acknowledgement and window again, with no data: the
@@ -378,7 +343,7 @@ fn window_and_ack_checks(fwd: &mut Flow, rev: &Flow, seg: &Segment) -> (Flags, O
     let mut dup_ack = None;
     if window != 0 {
         fwd.dup_acks = fwd.dup_acks.saturating_add(1);
-        flags.set(Flags::DUP_ACK);
+        flags.set(TcpAnalysis::DupAck);
         dup_ack = Some((fwd.last_ack_frame, fwd.dup_acks));
     }
     (flags, dup_ack)
@@ -395,7 +360,7 @@ fn repeat_checks(
     flags: &mut Flags,
 ) {
     let (seq, len) = (seg.seq, seg.len);
-    if !((len > 0 || seg.flags & (SYN | FIN) != 0) && !flags.has(Flags::KEEP_ALIVE)) {
+    if !((len > 0 || seg.flags & (SYN | FIN) != 0) && !flags.has(TcpAnalysis::KeepAlive)) {
         return;
     }
     let mut behind = fwd.next_seq != 0 && seq_lt(seq, fwd.next_seq);
@@ -408,16 +373,16 @@ fn repeat_checks(
         // Every byte had already been acknowledged: sent again for
         // nothing. Like the other two kinds below, it is also a
         // retransmission.
-        flags.set(Flags::SPURIOUS_RETRANSMISSION);
-        flags.set(Flags::RETRANSMISSION);
+        flags.set(TcpAnalysis::SpuriousRetransmission);
+        flags.set(TcpAnalysis::Retransmission);
     } else if behind
         && rev.dup_acks >= 2
         && rev.last_ack == seq
         && elapsed(now, rev.last_ack_time) < FAST_RETRANSMIT_WINDOW_NS
     {
         // Resent at once for the peer's duplicate ACKs.
-        flags.set(Flags::FAST_RETRANSMISSION);
-        flags.set(Flags::RETRANSMISSION);
+        flags.set(TcpAnalysis::FastRetransmission);
+        flags.set(TcpAnalysis::Retransmission);
     } else if behind
         && elapsed(now, fwd.next_seq_time) < reorder_window
         && fwd.next_seq != next_seq_after(seg)
@@ -425,9 +390,9 @@ fn repeat_checks(
         // Sooner after the highest segment than a round trip: the
         // sender cannot have learnt of a loss yet, so the network
         // reordered it.
-        flags.set(Flags::OUT_OF_ORDER);
+        flags.set(TcpAnalysis::OutOfOrder);
     } else if behind {
-        flags.set(Flags::RETRANSMISSION);
+        flags.set(TcpAnalysis::Retransmission);
     }
 }
 
@@ -435,7 +400,7 @@ fn repeat_checks(
 /// acknowledgement, window and flags.
 fn advance(fwd: &mut Flow, seg: &Segment, now: i64, flags: Flags) {
     let next = next_seq_after(seg);
-    let probe = flags.has(Flags::ZERO_WINDOW_PROBE);
+    let probe = flags.has(TcpAnalysis::ZeroWindowProbe);
     // A zero-window probe does not move the next expected byte.
     if (seq_gt(next, fwd.next_seq) || fwd.next_seq == 0) && !probe {
         fwd.next_seq = next;

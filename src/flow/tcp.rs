@@ -11,7 +11,7 @@ use super::reassembly::{Bounds, Delivery, Incoming, Reassembler};
 use super::streams::{Decoder, FeedCtx};
 use super::{ConnKey, Endpoint, FlowStats, Limits, Tracker, REINDEX_FRAMES};
 use crate::decode::stream::{Shared, Side, StreamOutput};
-use crate::decode::tcp::{TcpInfo, TcpRole, ACK, FIN, RST, SYN};
+use crate::decode::tcp::{TcpAnalysis, TcpInfo, TcpRole, ACK, FIN, RST, SYN};
 use crate::decode::Packet;
 
 /// One direction of a TCP conversation.
@@ -311,10 +311,10 @@ impl Tracker {
 
 /// The analysis flags that [`FlowStats`] counts.
 fn count_analysis(stats: &mut FlowStats, f: Flags) {
-    stats.out_of_order_segments += u64::from(f.has(Flags::OUT_OF_ORDER));
+    stats.out_of_order_segments += u64::from(f.has(TcpAnalysis::OutOfOrder));
     stats.retransmitted_segments += u64::from(f.any_retransmission());
-    stats.duplicate_acks += u64::from(f.has(Flags::DUP_ACK));
-    stats.zero_windows += u64::from(f.has(Flags::ZERO_WINDOW));
+    stats.duplicate_acks += u64::from(f.has(TcpAnalysis::DupAck));
+    stats.zero_windows += u64::from(f.has(TcpAnalysis::ZeroWindow));
 }
 
 /// Reassembles the segment's direction and feeds its decoder; learns from
