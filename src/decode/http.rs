@@ -1,7 +1,9 @@
 //! HTTP/1.x message heads (RFC 9112) parsed with httparse, and the
 //! framing of one direction of a connection: bodies of known length,
-//! chunked bodies, and the switch to another protocol (RFC 9110 §7.8), at
-//! which the stream is handed to the WebSocket decoder.
+//! chunked bodies, and the switch to another protocol, at which the stream
+//! is handed to another decoder: WebSocket after a 101 (RFC 9110 §7.8,
+//! RFC 6455 §4.2.2), TLS through the tunnel a 2xx to CONNECT opens
+//! (RFC 9110 §9.3.6).
 //!
 //! Header values and other text from the wire are kept as sent (lossy
 //! UTF-8), never escaped here: renderers escape them for the terminal.
@@ -50,6 +52,7 @@ pub struct HttpMessage {
 }
 
 use super::stream::{FrameRef, Next, Shared, StreamDecoder, StreamOutput};
+use super::tls::{self, TlsStream};
 use super::websocket::{self, WsStream};
 use std::collections::VecDeque;
 
@@ -68,13 +71,21 @@ struct Pending {
 
 /// What the two directions of one HTTP/1.x connection share: the requests
 /// waiting for their responses (a response to HEAD has no body, a 101
-/// answers a WebSocket key), and whether the connection became WebSocket.
+/// answers a WebSocket key), and whether the connection became WebSocket
+/// or a tunnel.
 #[derive(Debug, Default)]
 pub struct HttpConn {
     pending: VecDeque<Pending>,
     /// A `101 Switching Protocols` to `Upgrade: websocket` was seen.
     pub websocket: bool,
+    /// A 2xx answered CONNECT (RFC 9110 §9.3.6): after the response's
+    /// blank line the connection is a tunnel.
+    pub tunnel: bool,
 }
+
+/// The largest TLS message held in a CONNECT tunnel unless the caller
+/// sets another bound.
+const TUNNEL_TLS_MESSAGE: usize = 256 << 10;
 
 /// Whether the first bytes of a stream look like an HTTP/1.x request or
 /// response line.
@@ -117,6 +128,10 @@ enum State {
     /// The connection switched to WebSocket (RFC 6455 §4.2.2): the next
     /// bytes go to the WebSocket decoder.
     WebSocket,
+    /// The connection became a tunnel (RFC 9110 §9.3.6): the next bytes
+    /// go to the TLS decoder when they begin a TLS record, else they are
+    /// opaque.
+    Tunnel,
 }
 
 /// One direction of an HTTP/1.x connection, fed in-order bytes. Requests
@@ -129,6 +144,8 @@ pub struct HttpStream {
     frames: Vec<u64>,
     stopped: bool,
     from_client: bool,
+    /// The bound a TLS decoder in a CONNECT tunnel gets.
+    max_tls_message: usize,
 }
 
 impl HttpStream {
@@ -140,7 +157,15 @@ impl HttpStream {
             frames: Vec::new(),
             stopped: false,
             from_client,
+            max_tls_message: TUNNEL_TLS_MESSAGE,
         }
+    }
+
+    /// Bounds the TLS messages held in a CONNECT tunnel, as the TLS
+    /// decoder of a stream of its own would be.
+    pub fn tunnel_tls_bound(mut self, max_message: usize) -> HttpStream {
+        self.max_tls_message = max_message;
+        self
     }
 
     pub fn buffered(&self) -> usize {
@@ -176,14 +201,14 @@ impl HttpStream {
         errors: &mut Vec<String>,
     ) -> Next {
         let total = data.len();
-        // The client's side switches when the server's 101 has been seen
-        // and no request is half-read.
-        if conn.websocket
-            && self.from_client
-            && matches!(self.state, State::Head)
-            && self.buf.is_empty()
-        {
-            self.state = State::WebSocket;
+        // The client's side switches when the server's 101 (or 2xx to
+        // CONNECT) has been seen and no request is half-read.
+        if self.from_client && matches!(self.state, State::Head) && self.buf.is_empty() {
+            if conn.websocket {
+                self.state = State::WebSocket;
+            } else if conn.tunnel {
+                self.state = State::Tunnel;
+            }
         }
         while !data.is_empty() && !self.stopped {
             match self.state {
@@ -194,6 +219,13 @@ impl HttpStream {
                         consumed: total - data.len(),
                     };
                 }
+                State::Tunnel if tls::looks_like_tls(data) => {
+                    return Next::Handoff {
+                        to: Box::new(TlsStream::new(self.max_tls_message)),
+                        consumed: total - data.len(),
+                    };
+                }
+                State::Tunnel => self.state = State::Opaque,
                 State::Head | State::Trailers => {
                     let Some(used) = self.head_bytes(data, frame, conn, out, errors) else {
                         break;
@@ -359,7 +391,8 @@ impl HttpStream {
     }
 }
 
-/// HTTP/1.x (RFC 9112), handing the stream to WebSocket after a 101.
+/// HTTP/1.x (RFC 9112), handing the stream to WebSocket after a 101 and to
+/// TLS through a CONNECT tunnel.
 impl StreamDecoder for HttpStream {
     fn feed(
         &mut self,
@@ -435,7 +468,10 @@ fn after_response(
         check_accept(m, key, errors);
         conn.websocket = true;
         State::WebSocket
-    } else if status == 101 || (request_method == Some("CONNECT") && (200..300).contains(&status)) {
+    } else if request_method == Some("CONNECT") && (200..300).contains(&status) {
+        conn.tunnel = true;
+        State::Tunnel
+    } else if status == 101 {
         State::Opaque
     } else if bodiless {
         State::Head
@@ -595,6 +631,33 @@ mod tests {
         assert_eq!(out.len(), MAX_PENDING_REQUESTS + 1);
         assert_eq!(errors.len(), 1, "{errors:?}");
         assert!(errors[0].contains("the oldest is forgotten"));
+    }
+
+    #[test]
+    fn connect_tunnels_hand_over_to_tls() {
+        let hello = b"\x16\x03\x01\x00\x05\x01\x00\x00\x01\x00";
+        let mut client = HttpStream::new(true);
+        let mut server = HttpStream::new(false);
+        let mut conn = HttpConn::default();
+        let (mut out, mut errors) = (Vec::new(), Vec::new());
+        let connect = b"CONNECT www.google.com:443 HTTP/1.1\r\nHost: www.google.com:443\r\n\r\n";
+        let next = client.feed(connect, 1, &mut conn, &mut out, &mut errors);
+        assert!(matches!(next, Next::Continue));
+        let mut answer = b"HTTP/1.1 200 Connection established\r\n\r\n".to_vec();
+        let head = answer.len();
+        answer.extend_from_slice(hello);
+        let next = server.feed(&answer, 2, &mut conn, &mut out, &mut errors);
+        assert!(matches!(next, Next::Handoff { consumed, .. } if consumed == head));
+        let next = client.feed(hello, 3, &mut conn, &mut out, &mut errors);
+        assert!(matches!(next, Next::Handoff { consumed: 0, .. }));
+        assert_eq!(out.len(), 2);
+        assert!(errors.is_empty(), "{errors:?}");
+        // Not TLS inside the tunnel: opaque, as before.
+        let mut other = HttpStream::new(true);
+        other.state = State::Tunnel;
+        let next = other.feed(b"SSH-2.0-x\r\n", 4, &mut conn, &mut out, &mut errors);
+        assert!(matches!(next, Next::Continue));
+        assert!(errors.is_empty() && out.len() == 2);
     }
 
     #[test]

@@ -98,7 +98,10 @@ fn first_decoder(
         Some(Box::new(TlsStream::new(max_tls)))
     } else if http::looks_like_http(first) {
         // The side whose first bytes are a status line is the server.
-        Some(Box::new(HttpStream::new(!first.starts_with(b"HTTP/"))))
+        let from_client = !first.starts_with(b"HTTP/");
+        Some(Box::new(
+            HttpStream::new(from_client).tunnel_tls_bound(max_tls),
+        ))
     } else {
         None
     }
