@@ -139,137 +139,89 @@ fn serialize_state_name<S: serde::Serializer>(
     }
 }
 
-/// The part a segment plays in its connection's life: the three-way
-/// handshake (RFC 9293 §3.5), the close (§3.6), a reset (§3.10.7), or a
-/// repeat of one of them. Serialised and shown as `tcp.role` names them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum TcpRole {
-    /// The opener's SYN.
-    #[serde(rename = "handshake 1/3")]
-    Syn,
-    /// The answer's SYN-ACK.
-    #[serde(rename = "handshake 2/3")]
-    SynAck,
-    /// The opener's ACK of the answer's ISN + 1.
-    #[serde(rename = "handshake 3/3")]
-    HandshakeAck,
-    /// A SYN with the ISN already seen.
-    #[serde(rename = "syn retransmission")]
-    SynRetransmission,
-    /// A SYN-ACK with the ISN already seen.
-    #[serde(rename = "syn-ack retransmission")]
-    SynAckRetransmission,
-    /// The first FIN of the conversation.
-    #[serde(rename = "close (first FIN)")]
-    FirstFin,
-    /// The other side's FIN.
-    #[serde(rename = "close (second FIN)")]
-    SecondFin,
-    /// The first closer's acknowledgement of the second FIN.
-    #[serde(rename = "close (last ACK)")]
-    LastAck,
-    /// A FIN from a side whose FIN was already seen.
-    #[serde(rename = "fin retransmission")]
-    FinRetransmission,
-    #[serde(rename = "reset")]
-    Reset,
-}
-
-impl TcpRole {
-    /// The name `tcp.role` carries.
-    pub fn as_str(self) -> &'static str {
-        use TcpRole::*;
-        match self {
-            Syn => "handshake 1/3",
-            SynAck => "handshake 2/3",
-            HandshakeAck => "handshake 3/3",
-            SynRetransmission => "syn retransmission",
-            SynAckRetransmission => "syn-ack retransmission",
-            FirstFin => "close (first FIN)",
-            SecondFin => "close (second FIN)",
-            LastAck => "close (last ACK)",
-            FinRetransmission => "fin retransmission",
-            Reset => "reset",
+/// Declares a label enum whose values serialise and display as the given
+/// names, with the list of all values in declaration order.
+macro_rules! labels {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident {
+            $($(#[$doc:meta])* $variant:ident = $text:literal,)*
         }
-    }
-}
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+        pub enum $name {
+            $($(#[$doc])* #[serde(rename = $text)] $variant,)*
+        }
 
-impl std::fmt::Display for TcpRole {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant,)*];
 
-/// One flag of Wireshark's TCP analysis (Wireshark User's Guide, "TCP
-/// Analysis"), serialised and shown as `tcp.analysis` names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TcpAnalysis {
-    Retransmission,
-    FastRetransmission,
-    SpuriousRetransmission,
-    OutOfOrder,
-    /// A segment before this one was not captured.
-    LostSegment,
-    /// This segment acknowledges bytes not captured.
-    AckLostSegment,
-    DupAck,
-    ZeroWindow,
-    ZeroWindowProbe,
-    ZeroWindowProbeAck,
-    WindowUpdate,
-    WindowFull,
-    KeepAlive,
-    KeepAliveAck,
-}
+            /// The name output carries.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text,)*
+                }
+            }
+        }
 
-impl TcpAnalysis {
-    /// Every flag, in the order `tcp.analysis` lists them.
-    pub const ALL: [TcpAnalysis; 14] = {
-        use TcpAnalysis::*;
-        [
-            Retransmission,
-            FastRetransmission,
-            SpuriousRetransmission,
-            OutOfOrder,
-            LostSegment,
-            AckLostSegment,
-            DupAck,
-            ZeroWindow,
-            ZeroWindowProbe,
-            ZeroWindowProbeAck,
-            WindowUpdate,
-            WindowFull,
-            KeepAlive,
-            KeepAliveAck,
-        ]
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
     };
+}
 
-    /// The name `tcp.analysis` carries.
-    pub fn as_str(self) -> &'static str {
-        use TcpAnalysis::*;
-        match self {
-            Retransmission => "retransmission",
-            FastRetransmission => "fast_retransmission",
-            SpuriousRetransmission => "spurious_retransmission",
-            OutOfOrder => "out_of_order",
-            LostSegment => "lost_segment",
-            AckLostSegment => "ack_lost_segment",
-            DupAck => "dup_ack",
-            ZeroWindow => "zero_window",
-            ZeroWindowProbe => "zero_window_probe",
-            ZeroWindowProbeAck => "zero_window_probe_ack",
-            WindowUpdate => "window_update",
-            WindowFull => "window_full",
-            KeepAlive => "keep_alive",
-            KeepAliveAck => "keep_alive_ack",
-        }
+labels! {
+    /// The part a segment plays in its connection's life: the three-way
+    /// handshake (RFC 9293 §3.5), the close (§3.6), a reset (§3.10.7), or a
+    /// repeat of one of them, as `tcp.role` names it.
+    pub enum TcpRole {
+        /// The opener's SYN.
+        Syn = "handshake 1/3",
+        /// The answer's SYN-ACK.
+        SynAck = "handshake 2/3",
+        /// The opener's ACK of the answer's ISN + 1.
+        HandshakeAck = "handshake 3/3",
+        /// A SYN with the ISN already seen.
+        SynRetransmission = "syn retransmission",
+        /// A SYN-ACK with the ISN already seen.
+        SynAckRetransmission = "syn-ack retransmission",
+        /// The first FIN of the conversation.
+        FirstFin = "close (first FIN)",
+        /// The other side's FIN.
+        SecondFin = "close (second FIN)",
+        /// The first closer's acknowledgement of the second FIN.
+        LastAck = "close (last ACK)",
+        /// A FIN from a side whose FIN was already seen.
+        FinRetransmission = "fin retransmission",
+        Reset = "reset",
     }
 }
 
-impl std::fmt::Display for TcpAnalysis {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+labels! {
+    /// One flag of Wireshark's TCP analysis (Wireshark User's Guide, "TCP
+    /// Analysis"), as `tcp.analysis` names it; [`TcpAnalysis::ALL`] is the
+    /// order it lists them in.
+    pub enum TcpAnalysis {
+        Retransmission = "retransmission",
+        FastRetransmission = "fast_retransmission",
+        SpuriousRetransmission = "spurious_retransmission",
+        OutOfOrder = "out_of_order",
+        /// A segment before this one was not captured.
+        LostSegment = "lost_segment",
+        /// This segment acknowledges bytes not captured.
+        AckLostSegment = "ack_lost_segment",
+        DupAck = "dup_ack",
+        ZeroWindow = "zero_window",
+        ZeroWindowProbe = "zero_window_probe",
+        ZeroWindowProbeAck = "zero_window_probe_ack",
+        WindowUpdate = "window_update",
+        WindowFull = "window_full",
+        KeepAlive = "keep_alive",
+        KeepAliveAck = "keep_alive_ack",
     }
 }
 
@@ -447,14 +399,12 @@ mod tests {
 
     #[test]
     fn labels_serialise_as_their_names() {
-        for r in [
-            TcpRole::Syn,
-            TcpRole::LastAck,
-            TcpRole::SynAckRetransmission,
-        ] {
-            assert_eq!(json(&r), format!("\"{r}\""));
+        assert_eq!(json(&TcpRole::LastAck), r#""close (last ACK)""#);
+        for r in TcpRole::ALL {
+            assert_eq!(json(r), format!("\"{r}\""));
         }
-        for (i, a) in TcpAnalysis::ALL.into_iter().enumerate() {
+        assert_eq!(json(&TcpAnalysis::DupAck), r#""dup_ack""#);
+        for (i, &a) in TcpAnalysis::ALL.iter().enumerate() {
             assert_eq!(json(&a), format!("\"{a}\""));
             // The flow layer's bit set keys each flag by its place here.
             assert_eq!(a as usize, i);

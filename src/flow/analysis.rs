@@ -52,7 +52,8 @@ impl Flags {
     /// The flags set, for `tcp.analysis`.
     pub fn labels(self) -> Vec<TcpAnalysis> {
         TcpAnalysis::ALL
-            .into_iter()
+            .iter()
+            .copied()
             .filter(|f| self.has(*f))
             .collect()
     }
