@@ -216,6 +216,9 @@ struct Carried<'a> {
 }
 
 impl Tracker {
+    /// One TCP segment: its conversation, its annotations (`tcp.stream`,
+    /// `from`, `role`, relative numbers, `analysis`, `state`), and what the
+    /// direction's decoder completed with it, put into `packet`.
     pub(super) fn tcp(&mut self, packet: &mut Packet, payload: &[u8], ts_ns: i64) {
         let (Some(ip), Some(tcp)) = (&packet.ip, &packet.tcp) else {
             return;
