@@ -1,4 +1,12 @@
-//! HTTP/1.x message heads (RFC 9112) parsed with httparse.
+//! HTTP/1.x message heads (RFC 9112) parsed with httparse, and the
+//! framing of one direction of a connection: bodies of known length,
+//! chunked bodies, and the switch to another protocol, at which the stream
+//! is handed to another decoder: WebSocket after a 101 (RFC 9110 §7.8,
+//! RFC 6455 §4.2.2), TLS through the tunnel a 2xx to CONNECT opens
+//! (RFC 9110 §9.3.6).
+//!
+//! Header values and other text from the wire are kept as sent (lossy
+//! UTF-8), never escaped here: renderers escape them for the terminal.
 
 use serde::Serialize;
 
@@ -43,7 +51,9 @@ pub struct HttpMessage {
     pub frames: Vec<u64>,
 }
 
-use super::websocket::{self, WsFrame, WsStream};
+use super::stream::{FrameRef, Next, Shared, StreamDecoder, StreamOutput};
+use super::tls::{self, TlsStream};
+use super::websocket::{self, WsStream};
 use std::collections::VecDeque;
 
 /// The largest message head kept while waiting for its end.
@@ -61,20 +71,21 @@ struct Pending {
 
 /// What the two directions of one HTTP/1.x connection share: the requests
 /// waiting for their responses (a response to HEAD has no body, a 101
-/// answers a WebSocket key), and whether the connection became WebSocket.
+/// answers a WebSocket key), and whether the connection became WebSocket
+/// or a tunnel.
 #[derive(Debug, Default)]
 pub struct HttpConn {
     pending: VecDeque<Pending>,
     /// A `101 Switching Protocols` to `Upgrade: websocket` was seen.
     pub websocket: bool,
+    /// A 2xx answered CONNECT (RFC 9110 §9.3.6): after the response's
+    /// blank line the connection is a tunnel.
+    pub tunnel: bool,
 }
 
-/// What feeding a direction produced.
-#[derive(Debug, Default)]
-pub struct HttpOutput {
-    pub messages: Vec<HttpMessage>,
-    pub websocket: Vec<WsFrame>,
-}
+/// The largest TLS message held in a CONNECT tunnel unless the caller
+/// sets another bound.
+const TUNNEL_TLS_MESSAGE: usize = 256 << 10;
 
 /// Whether the first bytes of a stream look like an HTTP/1.x request or
 /// response line.
@@ -114,8 +125,13 @@ enum State {
     /// The body runs until the connection closes (§6.3 rule 8), or the
     /// connection switched protocols (101) to one not decoded here.
     Opaque,
-    /// The connection switched to WebSocket (RFC 6455 §4.2.2).
+    /// The connection switched to WebSocket (RFC 6455 §4.2.2): the next
+    /// bytes go to the WebSocket decoder.
     WebSocket,
+    /// The connection became a tunnel (RFC 9110 §9.3.6): the next bytes
+    /// go to the TLS decoder when they begin a TLS record, else they are
+    /// opaque.
+    Tunnel,
 }
 
 /// One direction of an HTTP/1.x connection, fed in-order bytes. Requests
@@ -127,9 +143,9 @@ pub struct HttpStream {
     buf: Vec<u8>,
     frames: Vec<u64>,
     stopped: bool,
-    /// Set when the connection switched to WebSocket.
-    ws: Option<WsStream>,
     from_client: bool,
+    /// The bound a TLS decoder in a CONNECT tunnel gets.
+    max_tls_message: usize,
 }
 
 impl HttpStream {
@@ -140,20 +156,25 @@ impl HttpStream {
             buf: Vec::new(),
             frames: Vec::new(),
             stopped: false,
-            ws: None,
             from_client,
+            max_tls_message: TUNNEL_TLS_MESSAGE,
         }
     }
 
+    /// Bounds the TLS messages held in a CONNECT tunnel, as the TLS
+    /// decoder of a stream of its own would be.
+    pub fn tunnel_tls_bound(mut self, max_message: usize) -> HttpStream {
+        self.max_tls_message = max_message;
+        self
+    }
+
     pub fn buffered(&self) -> usize {
-        self.buf.len() + self.ws.as_ref().map_or(0, WsStream::buffered)
+        self.buf.len()
     }
 
     /// Bytes were lost: framing cannot be trusted any more.
     pub fn gap(&mut self, errors: &mut Vec<String>) {
-        if let Some(ws) = &mut self.ws {
-            ws.gap(errors);
-        } else if !self.stopped && !matches!(self.state, State::Opaque) {
+        if !self.stopped && !matches!(self.state, State::Opaque) {
             errors.push(
                 "HTTP: bytes missing from the stream; stopped decoding this direction".into(),
             );
@@ -168,75 +189,48 @@ impl HttpStream {
         self.frames.clear();
     }
 
+    /// Takes the next in-order bytes, carried by `frame`. Completed
+    /// message heads go to `out`. Once the connection has switched to
+    /// WebSocket, the first bytes of the new protocol are handed over.
     pub fn feed(
         &mut self,
         mut data: &[u8],
         frame: u64,
         conn: &mut HttpConn,
-        out: &mut HttpOutput,
+        out: &mut Vec<HttpMessage>,
         errors: &mut Vec<String>,
-    ) {
-        // The client's side switches when the server's 101 has been seen
-        // and no request is half-read.
-        if conn.websocket
-            && self.from_client
-            && matches!(self.state, State::Head)
-            && self.buf.is_empty()
-        {
-            self.state = State::WebSocket;
+    ) -> Next {
+        let total = data.len();
+        // The client's side switches when the server's 101 (or 2xx to
+        // CONNECT) has been seen and no request is half-read.
+        if self.from_client && matches!(self.state, State::Head) && self.buf.is_empty() {
+            if conn.websocket {
+                self.state = State::WebSocket;
+            } else if conn.tunnel {
+                self.state = State::Tunnel;
+            }
         }
         while !data.is_empty() && !self.stopped {
             match self.state {
-                State::Opaque => return,
+                State::Opaque => break,
                 State::WebSocket => {
-                    let from_client = self.from_client;
-                    let ws = self.ws.get_or_insert_with(|| WsStream::new(from_client));
-                    ws.feed(data, frame, &mut out.websocket, errors);
-                    return;
+                    return Next::Handoff {
+                        to: Box::new(WsStream::new(self.from_client)),
+                        consumed: total - data.len(),
+                    };
                 }
+                State::Tunnel if tls::looks_like_tls(data) => {
+                    return Next::Handoff {
+                        to: Box::new(TlsStream::new(self.max_tls_message)),
+                        consumed: total - data.len(),
+                    };
+                }
+                State::Tunnel => self.state = State::Opaque,
                 State::Head | State::Trailers => {
-                    let trailers = matches!(self.state, State::Trailers);
-                    let before = self.buf.len();
-                    let take = data.len().min(MAX_HEAD + 4 - before);
-                    self.buf.extend_from_slice(&data[..take]);
-                    if self.frames.last() != Some(&frame) {
-                        self.frames.push(frame);
-                    }
-                    // Search from a little before the new bytes so a blank
-                    // line split across segments is found.
-                    let from = before.saturating_sub(3);
-                    // An empty trailer section is a lone CRLF right after
-                    // the last chunk's size line (RFC 9112 §7.1).
-                    let empty_trailers = if !trailers {
-                        None
-                    } else if self.buf.starts_with(b"\r\n") {
-                        Some(2)
-                    } else if self.buf.starts_with(b"\n") {
-                        Some(1)
-                    } else {
-                        None
+                    let Some(used) = self.head_bytes(data, frame, conn, out, errors) else {
+                        break;
                     };
-                    let Some(end) = empty_trailers.or_else(|| find_blank_line(&self.buf, from))
-                    else {
-                        if self.buf.len() > MAX_HEAD {
-                            errors.push(format!(
-                                "HTTP: message head longer than {MAX_HEAD} bytes; stopped decoding this direction"
-                            ));
-                            self.stop();
-                        }
-                        return;
-                    };
-                    let used_new = end - before;
-                    data = &data[used_new..];
-                    if trailers {
-                        self.state = State::Head;
-                    } else {
-                        let head = std::mem::take(&mut self.buf);
-                        let frames = std::mem::take(&mut self.frames);
-                        self.take_head(&head[..end], frames, conn, &mut out.messages, errors);
-                    }
-                    self.buf.clear();
-                    self.frames.clear();
+                    data = &data[used..];
                 }
                 State::Body(left) => {
                     let n = (data.len() as u64).min(left);
@@ -248,37 +242,10 @@ impl HttpStream {
                     };
                 }
                 State::ChunkSize | State::ChunkEnd => {
-                    let Some(nl) = data.iter().position(|&b| b == b'\n') else {
-                        self.buf.extend_from_slice(data);
-                        if self.buf.len() > 1024 {
-                            errors.push(
-                                "HTTP: chunk-size line too long; stopped decoding this direction"
-                                    .into(),
-                            );
-                            self.stop();
-                        }
-                        return;
+                    let Some(used) = self.chunk_line(data, errors) else {
+                        break;
                     };
-                    self.buf.extend_from_slice(&data[..nl]);
-                    data = &data[nl + 1..];
-                    let line = std::mem::take(&mut self.buf);
-                    if matches!(self.state, State::ChunkEnd) {
-                        self.state = State::ChunkSize;
-                        continue;
-                    }
-                    let text = String::from_utf8_lossy(&line);
-                    let size = text.split(';').next().unwrap_or("").trim();
-                    match u64::from_str_radix(size, 16) {
-                        Ok(0) => self.state = State::Trailers,
-                        Ok(n) => self.state = State::ChunkData(n),
-                        Err(_) => {
-                            errors.push(format!(
-                                "HTTP: bad chunk size {:?}",
-                                crate::render::escape(size)
-                            ));
-                            self.stop();
-                        }
-                    }
+                    data = &data[used..];
                 }
                 State::ChunkData(left) => {
                     let n = (data.len() as u64).min(left);
@@ -291,6 +258,92 @@ impl HttpStream {
                 }
             }
         }
+        Next::Continue
+    }
+
+    /// Collects a message head (or a trailer section) up to its blank
+    /// line; returns the bytes of `data` used, or `None` when all of it was
+    /// taken and the head is not complete yet.
+    fn head_bytes(
+        &mut self,
+        data: &[u8],
+        frame: u64,
+        conn: &mut HttpConn,
+        out: &mut Vec<HttpMessage>,
+        errors: &mut Vec<String>,
+    ) -> Option<usize> {
+        let trailers = matches!(self.state, State::Trailers);
+        let before = self.buf.len();
+        let take = data.len().min(MAX_HEAD + 4 - before);
+        self.buf.extend_from_slice(&data[..take]);
+        if self.frames.last() != Some(&frame) {
+            self.frames.push(frame);
+        }
+        // Search from a little before the new bytes so a blank line split
+        // across segments is found.
+        let from = before.saturating_sub(3);
+        // An empty trailer section is a lone CRLF right after the last
+        // chunk's size line (RFC 9112 §7.1).
+        let empty_trailers = if !trailers {
+            None
+        } else if self.buf.starts_with(b"\r\n") {
+            Some(2)
+        } else if self.buf.starts_with(b"\n") {
+            Some(1)
+        } else {
+            None
+        };
+        let Some(end) = empty_trailers.or_else(|| find_blank_line(&self.buf, from)) else {
+            if self.buf.len() > MAX_HEAD {
+                errors.push(format!(
+                    "HTTP: message head longer than {MAX_HEAD} bytes; stopped decoding this direction"
+                ));
+                self.stop();
+            }
+            return None;
+        };
+        if trailers {
+            self.state = State::Head;
+        } else {
+            let head = std::mem::take(&mut self.buf);
+            let frames = std::mem::take(&mut self.frames);
+            self.take_head(&head[..end], frames, conn, out, errors);
+        }
+        self.buf.clear();
+        self.frames.clear();
+        Some(end - before)
+    }
+
+    /// Reads a chunk-size line, or the CRLF after a chunk's data (RFC 9112
+    /// §7.1); returns the bytes of `data` used, or `None` when the line
+    /// has not ended yet.
+    fn chunk_line(&mut self, data: &[u8], errors: &mut Vec<String>) -> Option<usize> {
+        let Some(nl) = data.iter().position(|&b| b == b'\n') else {
+            self.buf.extend_from_slice(data);
+            if self.buf.len() > 1024 {
+                errors
+                    .push("HTTP: chunk-size line too long; stopped decoding this direction".into());
+                self.stop();
+            }
+            return None;
+        };
+        self.buf.extend_from_slice(&data[..nl]);
+        let line = std::mem::take(&mut self.buf);
+        if matches!(self.state, State::ChunkEnd) {
+            self.state = State::ChunkSize;
+            return Some(nl + 1);
+        }
+        let text = String::from_utf8_lossy(&line);
+        let size = text.split(';').next().unwrap_or("").trim();
+        match u64::from_str_radix(size, 16) {
+            Ok(0) => self.state = State::Trailers,
+            Ok(n) => self.state = State::ChunkData(n),
+            Err(_) => {
+                errors.push(format!("HTTP: bad chunk size \"{size}\""));
+                self.stop();
+            }
+        }
+        Some(nl + 1)
     }
 
     fn take_head(
@@ -330,70 +383,117 @@ impl HttpStream {
             }
         };
         self.state = match (&m.method, m.status) {
-            (Some(method), _) => {
-                if conn.pending.len() >= MAX_PENDING_REQUESTS {
-                    conn.pending.pop_front();
-                    errors.push(format!(
-                        "HTTP: more than {MAX_PENDING_REQUESTS} requests wait for their responses; the oldest is forgotten, so its response is matched to a later request"
-                    ));
-                }
-                conn.pending.push_back(Pending {
-                    method: method.clone(),
-                    websocket_key: m.websocket_key.clone(),
-                });
-                body_state(&m, false)
-            }
-            (None, Some(status)) => {
-                // 1xx are interim: the real response to the request follows.
-                let request = if (100..200).contains(&status) && status != 101 {
-                    None
-                } else {
-                    conn.pending.pop_front()
-                };
-                let request_method = match &request {
-                    Some(r) => Some(r.method.as_str()),
-                    None => conn.pending.front().map(|r| r.method.as_str()),
-                };
-                // RFC 9112 §6.3: no body for HEAD, 1xx, 204 and 304.
-                let bodiless = request_method == Some("HEAD")
-                    || (100..200).contains(&status)
-                    || status == 204
-                    || status == 304;
-                let websocket = status == 101
-                    && m.upgrade
-                        .as_deref()
-                        .is_some_and(|u| u.trim().eq_ignore_ascii_case("websocket"));
-                if websocket {
-                    // RFC 6455 §4.1 item 5.4: the client checks the accept
-                    // value against its key.
-                    let key = request.as_ref().and_then(|r| r.websocket_key.as_deref());
-                    if let (Some(key), Some(accept)) = (key, m.websocket_accept.as_deref()) {
-                        let valid = websocket::expected_accept(key) == accept.trim();
-                        m.websocket_accept_valid = Some(valid);
-                        if !valid {
-                            errors.push(format!(
-                                "WebSocket: Sec-WebSocket-Accept {:?} is not the value for the request's key (expected {:?}); a client must fail the connection",
-                                crate::render::escape(accept),
-                                websocket::expected_accept(key)
-                            ));
-                        }
-                    }
-                    conn.websocket = true;
-                    State::WebSocket
-                } else if status == 101
-                    || (request_method == Some("CONNECT") && (200..300).contains(&status))
-                {
-                    State::Opaque
-                } else if bodiless {
-                    State::Head
-                } else {
-                    body_state(&m, true)
-                }
-            }
+            (Some(_), _) => after_request(&m, conn, errors),
+            (None, Some(status)) => after_response(&mut m, status, conn, errors),
             (None, None) => State::Head,
         };
         out.push(m);
     }
+}
+
+/// HTTP/1.x (RFC 9112), handing the stream to WebSocket after a 101 and to
+/// TLS through a CONNECT tunnel.
+impl StreamDecoder for HttpStream {
+    fn feed(
+        &mut self,
+        bytes: &[u8],
+        at: FrameRef,
+        shared: &mut Shared,
+        out: &mut StreamOutput,
+    ) -> Next {
+        HttpStream::feed(
+            self,
+            bytes,
+            at.frame,
+            &mut shared.http,
+            &mut out.http,
+            &mut out.errors,
+        )
+    }
+
+    fn gap(&mut self, errors: &mut Vec<String>) {
+        HttpStream::gap(self, errors);
+    }
+
+    fn buffered(&self) -> usize {
+        HttpStream::buffered(self)
+    }
+}
+
+/// A request waits on the connection for its response; its body follows.
+fn after_request(m: &HttpMessage, conn: &mut HttpConn, errors: &mut Vec<String>) -> State {
+    if conn.pending.len() >= MAX_PENDING_REQUESTS {
+        conn.pending.pop_front();
+        errors.push(format!(
+            "HTTP: more than {MAX_PENDING_REQUESTS} requests wait for their responses; the oldest is forgotten, so its response is matched to a later request"
+        ));
+    }
+    conn.pending.push_back(Pending {
+        method: m.method.clone().unwrap_or_default(),
+        websocket_key: m.websocket_key.clone(),
+    });
+    body_state(m, false)
+}
+
+/// What follows a response: its request is answered (unless the response
+/// is interim), and the request's method and the status decide whether a
+/// body follows (RFC 9112 §6.3) or the connection switched protocols.
+fn after_response(
+    m: &mut HttpMessage,
+    status: u16,
+    conn: &mut HttpConn,
+    errors: &mut Vec<String>,
+) -> State {
+    // 1xx are interim: the real response to the request follows.
+    let request = if (100..200).contains(&status) && status != 101 {
+        None
+    } else {
+        conn.pending.pop_front()
+    };
+    let request_method = match &request {
+        Some(r) => Some(r.method.as_str()),
+        None => conn.pending.front().map(|r| r.method.as_str()),
+    };
+    // RFC 9112 §6.3: no body for HEAD, 1xx, 204 and 304.
+    let bodiless = request_method == Some("HEAD")
+        || (100..200).contains(&status)
+        || status == 204
+        || status == 304;
+    let websocket = status == 101
+        && m.upgrade
+            .as_deref()
+            .is_some_and(|u| u.trim().eq_ignore_ascii_case("websocket"));
+    if websocket {
+        let key = request.as_ref().and_then(|r| r.websocket_key.as_deref());
+        check_accept(m, key, errors);
+        conn.websocket = true;
+        State::WebSocket
+    } else if request_method == Some("CONNECT") && (200..300).contains(&status) {
+        conn.tunnel = true;
+        State::Tunnel
+    } else if status == 101 {
+        State::Opaque
+    } else if bodiless {
+        State::Head
+    } else {
+        body_state(m, true)
+    }
+}
+
+/// RFC 6455 §4.1 item 5.4: the client checks the accept value against its
+/// key.
+fn check_accept(m: &mut HttpMessage, key: Option<&str>, errors: &mut Vec<String>) {
+    let (Some(key), Some(accept)) = (key, m.websocket_accept.as_deref()) else {
+        return;
+    };
+    let expected = websocket::expected_accept(key);
+    let valid = expected == accept.trim();
+    if !valid {
+        errors.push(format!(
+            "WebSocket: Sec-WebSocket-Accept \"{accept}\" is not the value for the request's key (expected \"{expected}\"); a client must fail the connection"
+        ));
+    }
+    m.websocket_accept_valid = Some(valid);
 }
 
 fn body_state(m: &HttpMessage, response: bool) -> State {
@@ -463,7 +563,7 @@ mod tests {
         let mut client = HttpStream::new(true);
         let mut server = HttpStream::new(false);
         let mut conn = HttpConn::default();
-        let (mut out, mut errors) = (HttpOutput::default(), Vec::new());
+        let (mut out, mut errors) = (Vec::new(), Vec::new());
         for (i, (bytes, from_client)) in streams.iter().enumerate() {
             let s = if *from_client {
                 &mut client
@@ -472,7 +572,7 @@ mod tests {
             };
             s.feed(bytes, i as u64 + 1, &mut conn, &mut out, &mut errors);
         }
-        (out.messages, errors)
+        (out, errors)
     }
 
     #[test]
@@ -531,6 +631,33 @@ mod tests {
         assert_eq!(out.len(), MAX_PENDING_REQUESTS + 1);
         assert_eq!(errors.len(), 1, "{errors:?}");
         assert!(errors[0].contains("the oldest is forgotten"));
+    }
+
+    #[test]
+    fn connect_tunnels_hand_over_to_tls() {
+        let hello = b"\x16\x03\x01\x00\x05\x01\x00\x00\x01\x00";
+        let mut client = HttpStream::new(true);
+        let mut server = HttpStream::new(false);
+        let mut conn = HttpConn::default();
+        let (mut out, mut errors) = (Vec::new(), Vec::new());
+        let connect = b"CONNECT www.google.com:443 HTTP/1.1\r\nHost: www.google.com:443\r\n\r\n";
+        let next = client.feed(connect, 1, &mut conn, &mut out, &mut errors);
+        assert!(matches!(next, Next::Continue));
+        let mut answer = b"HTTP/1.1 200 Connection established\r\n\r\n".to_vec();
+        let head = answer.len();
+        answer.extend_from_slice(hello);
+        let next = server.feed(&answer, 2, &mut conn, &mut out, &mut errors);
+        assert!(matches!(next, Next::Handoff { consumed, .. } if consumed == head));
+        let next = client.feed(hello, 3, &mut conn, &mut out, &mut errors);
+        assert!(matches!(next, Next::Handoff { consumed: 0, .. }));
+        assert_eq!(out.len(), 2);
+        assert!(errors.is_empty(), "{errors:?}");
+        // Not TLS inside the tunnel: opaque, as before.
+        let mut other = HttpStream::new(true);
+        other.state = State::Tunnel;
+        let next = other.feed(b"SSH-2.0-x\r\n", 4, &mut conn, &mut out, &mut errors);
+        assert!(matches!(next, Next::Continue));
+        assert!(errors.is_empty() && out.len() == 2);
     }
 
     #[test]

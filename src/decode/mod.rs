@@ -34,6 +34,7 @@ pub mod link;
 pub mod ndp;
 pub mod packet;
 pub mod quic;
+pub mod stream;
 pub mod tcp;
 pub mod tls;
 pub mod transport;

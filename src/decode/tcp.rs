@@ -3,6 +3,8 @@
 
 use serde::Serialize;
 
+pub use super::stream::Side;
+
 /// Flag names in bit order, as Wireshark lists them ("[SYN, ACK]").
 const FLAG_NAMES: [(u8, &str); 8] = [
     (0x01, "FIN"),
@@ -44,24 +46,18 @@ pub struct TcpInfo {
     /// Conversation index, 0-based, in order of first appearance.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stream: Option<u64>,
-    /// Which end sent this segment: "client" (the side that sent the
-    /// first SYN, or the first segment seen) or "server".
+    /// Which end sent this segment, as the flow layer decided it once per
+    /// conversation: "client" (the side that sent the first SYN, or the
+    /// first segment seen) or "server".
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub from: Option<&'static str>,
-    /// The segment's part in the connection's life: "handshake 1/3",
-    /// "handshake 2/3", "handshake 3/3", "syn retransmission",
-    /// "close (first FIN)", "close (second FIN)", "close (last ACK)", "reset".
+    pub from: Option<Side>,
+    /// The segment's part in the connection's life (see [`TcpRole`]).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub role: Option<&'static str>,
-    /// What Wireshark's TCP analysis would flag on this segment:
-    /// "retransmission", "fast_retransmission", "spurious_retransmission",
-    /// "out_of_order", "lost_segment" (a segment before it was not
-    /// captured), "ack_lost_segment" (it acknowledges bytes not captured),
-    /// "dup_ack", "zero_window", "zero_window_probe",
-    /// "zero_window_probe_ack", "window_update", "window_full",
-    /// "keep_alive", "keep_alive_ack".
+    pub role: Option<TcpRole>,
+    /// What Wireshark's TCP analysis would flag on this segment (see
+    /// [`TcpAnalysis`]), in the order the flags are listed there.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub analysis: Vec<&'static str>,
+    pub analysis: Vec<TcpAnalysis>,
     /// For a duplicate ACK: the frame whose acknowledgement it repeats.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dup_ack_of: Option<u64>,
@@ -72,9 +68,12 @@ pub struct TcpInfo {
     /// The sender's RFC 9293 state after this segment, as the wire shows
     /// it: "SYN_SENT", "SYN_RECEIVED", "ESTABLISHED", "FIN_WAIT_1",
     /// "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT",
-    /// "CLOSED".
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub state: Option<&'static str>,
+    /// "CLOSED". Never [`TcpState::Unknown`].
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "serialize_state_name"
+    )]
+    pub state: Option<TcpState>,
     /// Both ends' states after this segment, [client, server], for the
     /// conversation table.
     #[serde(skip)]
@@ -120,6 +119,109 @@ impl TcpState {
             TimeWait => "TIME_WAIT",
             Closed => "CLOSED",
         })
+    }
+
+    /// The state, unless it is still unknown.
+    pub fn known(self) -> Option<TcpState> {
+        (self != TcpState::Unknown).then_some(self)
+    }
+}
+
+/// `tcp.state` as the RFC's name with underscores ("FIN_WAIT_1"), which
+/// the conversation table's serde names ("FIN_WAIT1") do not follow.
+fn serialize_state_name<S: serde::Serializer>(
+    state: &Option<TcpState>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match state.and_then(TcpState::name) {
+        Some(name) => s.serialize_str(name),
+        None => s.serialize_none(),
+    }
+}
+
+/// Declares a label enum whose values serialise and display as the given
+/// names, with the list of all values in declaration order.
+macro_rules! labels {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident {
+            $($(#[$doc:meta])* $variant:ident = $text:literal,)*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+        pub enum $name {
+            $($(#[$doc])* #[serde(rename = $text)] $variant,)*
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant,)*];
+
+            /// The name output carries.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text,)*
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+labels! {
+    /// The part a segment plays in its connection's life: the three-way
+    /// handshake (RFC 9293 §3.5), the close (§3.6), a reset (§3.10.7), or a
+    /// repeat of one of them, as `tcp.role` names it.
+    pub enum TcpRole {
+        /// The opener's SYN.
+        Syn = "handshake 1/3",
+        /// The answer's SYN-ACK.
+        SynAck = "handshake 2/3",
+        /// The opener's ACK of the answer's ISN + 1.
+        HandshakeAck = "handshake 3/3",
+        /// A SYN with the ISN already seen.
+        SynRetransmission = "syn retransmission",
+        /// A SYN-ACK with the ISN already seen.
+        SynAckRetransmission = "syn-ack retransmission",
+        /// The first FIN of the conversation.
+        FirstFin = "close (first FIN)",
+        /// The other side's FIN.
+        SecondFin = "close (second FIN)",
+        /// The first closer's acknowledgement of the second FIN.
+        LastAck = "close (last ACK)",
+        /// A FIN from a side whose FIN was already seen.
+        FinRetransmission = "fin retransmission",
+        Reset = "reset",
+    }
+}
+
+labels! {
+    /// One flag of Wireshark's TCP analysis (Wireshark User's Guide, "TCP
+    /// Analysis"), as `tcp.analysis` names it; [`TcpAnalysis::ALL`] is the
+    /// order it lists them in.
+    pub enum TcpAnalysis {
+        Retransmission = "retransmission",
+        FastRetransmission = "fast_retransmission",
+        SpuriousRetransmission = "spurious_retransmission",
+        OutOfOrder = "out_of_order",
+        /// A segment before this one was not captured.
+        LostSegment = "lost_segment",
+        /// This segment acknowledges bytes not captured.
+        AckLostSegment = "ack_lost_segment",
+        DupAck = "dup_ack",
+        ZeroWindow = "zero_window",
+        ZeroWindowProbe = "zero_window_probe",
+        ZeroWindowProbeAck = "zero_window_probe_ack",
+        WindowUpdate = "window_update",
+        WindowFull = "window_full",
+        KeepAlive = "keep_alive",
+        KeepAliveAck = "keep_alive_ack",
     }
 }
 
@@ -293,6 +395,32 @@ mod tests {
         let (o, err) = parse_options(&[1, 1, 3, 3, 7, 5, 40]);
         assert_eq!(o.wscale, Some(7));
         assert!(err.unwrap().contains("claims 40"));
+    }
+
+    #[test]
+    fn labels_serialise_as_their_names() {
+        assert_eq!(json(&TcpRole::LastAck), r#""close (last ACK)""#);
+        for r in TcpRole::ALL {
+            assert_eq!(json(r), format!("\"{r}\""));
+        }
+        assert_eq!(json(&TcpAnalysis::DupAck), r#""dup_ack""#);
+        for (i, &a) in TcpAnalysis::ALL.iter().enumerate() {
+            assert_eq!(json(&a), format!("\"{a}\""));
+            // The flow layer's bit set keys each flag by its place here.
+            assert_eq!(a as usize, i);
+        }
+        assert_eq!(json(&Side::Server), r#""server""#);
+        let t = TcpInfo {
+            state: Some(TcpState::FinWait1),
+            ..TcpInfo::default()
+        };
+        assert!(serde_json::to_string(&t)
+            .unwrap()
+            .contains(r#""state":"FIN_WAIT_1""#));
+    }
+
+    fn json<T: Serialize>(v: &T) -> String {
+        serde_json::to_string(v).unwrap()
     }
 
     #[test]

@@ -9,10 +9,11 @@ use crate::decode::dns::{DnsMessage, DnsProtocol, Transport};
 use crate::decode::http::HttpMessage;
 use crate::decode::ndp::NdpKind;
 use crate::decode::quic::{HeaderForm, LongType};
-use crate::decode::tcp::{self, TcpOptions};
+use crate::decode::tcp::{self, TcpOptions, Side, TcpAnalysis, TcpRole};
 use crate::decode::tls::{ContentType, HandshakeKind, TlsHandshake, TlsVersion};
 use crate::decode::websocket::WsFrame;
 use crate::decode::{Mac, Packet};
+use crate::flow::client::Peers;
 use foldhash::HashMap;
 use std::collections::{BTreeMap, VecDeque};
 use std::net::{IpAddr, Ipv4Addr};
@@ -247,14 +248,14 @@ impl LossEvidence {
     }
 
     fn observe(&mut self, t: &tcp::TcpInfo, seg: Seg, dir: usize) {
-        let has = |name: &str| t.analysis.contains(&name);
+        let has = |name: TcpAnalysis| t.analysis.contains(&name);
         let rel = t.rel_seq.unwrap_or(t.seq);
-        if has("retransmission") {
+        if has(TcpAnalysis::Retransmission) {
             self.retransmissions[dir] += 1;
-            let kind = if has("fast_retransmission") {
+            let kind = if has(TcpAnalysis::FastRetransmission) {
                 self.fast_retransmissions[dir] += 1;
                 "fast"
-            } else if has("spurious_retransmission") {
+            } else if has(TcpAnalysis::SpuriousRetransmission) {
                 self.spurious_retransmissions[dir] += 1;
                 "spurious"
             } else {
@@ -279,10 +280,10 @@ impl LossEvidence {
             }
             recent.push_back((rel, seg.frame, seg.ts));
         }
-        if has("dup_ack") {
+        if has(TcpAnalysis::DupAck) {
             self.dup_acks[dir] += 1;
         }
-        if has("out_of_order") {
+        if has(TcpAnalysis::OutOfOrder) {
             self.out_of_order[dir] += 1;
         }
     }
@@ -362,7 +363,7 @@ impl TransferEvidence {
         if t.payload_len == 0 {
             return;
         }
-        let retransmitted = t.analysis.contains(&"retransmission");
+        let retransmitted = t.analysis.contains(&TcpAnalysis::Retransmission);
         self.data_segments[dir] += 1;
         self.max_len[dir] = self.max_len[dir].max(t.payload_len);
         self.data_span[dir] = Some(match self.data_span[dir] {
@@ -767,17 +768,14 @@ impl Evidence {
 
     fn tcp(&mut self, p: &Packet, t: &tcp::TcpInfo, s: IpAddr, d: IpAddr, room: bool) {
         let Some(stream) = t.stream else { return };
-        let from_client = t.from != Some("server");
+        let (peers, side) = Peers::of_segment((s, t.src_port), (d, t.dst_port), t.from);
+        let from_client = side == Side::Client;
         let seg = Seg {
             frame: p.frame,
             ts: p.ts,
             from_client,
         };
-        let (client, server) = if from_client {
-            ((s, t.src_port), (d, t.dst_port))
-        } else {
-            ((d, t.dst_port), (s, t.src_port))
-        };
+        let (client, server) = (peers.client, peers.server);
         if !self.conns.contains_key(&stream) {
             if !room {
                 self.items_dropped += 1;
@@ -837,7 +835,7 @@ impl Evidence {
                 c.syn_ack_options = Some(t.options.clone());
                 c.syn_ack_window = t.window;
             }
-        } else if t.role == Some("handshake 3/3") && c.handshake_ack.is_none() {
+        } else if t.role == Some(TcpRole::HandshakeAck) && c.handshake_ack.is_none() {
             c.handshake_ack = Some(seg);
             c.third_ack = Some(t.ack);
         }
@@ -856,7 +854,7 @@ impl Evidence {
         if t.has(tcp::RST) {
             c.rsts.push(seg);
         }
-        if t.role == Some("close (last ACK)") {
+        if t.role == Some(TcpRole::LastAck) {
             c.last_ack = Some(seg);
         }
         if let Some(tls) = &p.tls {

@@ -12,7 +12,7 @@
 //!
 //! Sequence comparisons are modulo 2^32 (RFC 9293 §3.4).
 
-use crate::decode::tcp::{TcpState, ACK, FIN, RST, SYN};
+use crate::decode::tcp::{TcpAnalysis, TcpState, ACK, FIN, RST, SYN};
 
 /// `a` comes after `b` in sequence space.
 fn seq_gt(a: u32, b: u32) -> bool {
@@ -27,69 +27,46 @@ fn seq_le(a: u32, b: u32) -> bool {
     (a.wrapping_sub(b) as i32) <= 0
 }
 
-/// The analysis flags of one segment, one bit each.
+/// The analysis flags of one segment, one bit per [`TcpAnalysis`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Flags(u16);
 
 impl Flags {
-    pub const RETRANSMISSION: Flags = Flags(1 << 0);
-    pub const FAST_RETRANSMISSION: Flags = Flags(1 << 1);
-    pub const SPURIOUS_RETRANSMISSION: Flags = Flags(1 << 2);
-    pub const OUT_OF_ORDER: Flags = Flags(1 << 3);
-    pub const LOST_SEGMENT: Flags = Flags(1 << 4);
-    pub const ACK_LOST_SEGMENT: Flags = Flags(1 << 5);
-    pub const DUP_ACK: Flags = Flags(1 << 6);
-    pub const ZERO_WINDOW: Flags = Flags(1 << 7);
-    pub const ZERO_WINDOW_PROBE: Flags = Flags(1 << 8);
-    pub const ZERO_WINDOW_PROBE_ACK: Flags = Flags(1 << 9);
-    pub const WINDOW_UPDATE: Flags = Flags(1 << 10);
-    pub const WINDOW_FULL: Flags = Flags(1 << 11);
-    pub const KEEP_ALIVE: Flags = Flags(1 << 12);
-    pub const KEEP_ALIVE_ACK: Flags = Flags(1 << 13);
-
-    /// JSON names, in the order they are listed.
-    const NAMES: [(Flags, &'static str); 14] = [
-        (Flags::RETRANSMISSION, "retransmission"),
-        (Flags::FAST_RETRANSMISSION, "fast_retransmission"),
-        (Flags::SPURIOUS_RETRANSMISSION, "spurious_retransmission"),
-        (Flags::OUT_OF_ORDER, "out_of_order"),
-        (Flags::LOST_SEGMENT, "lost_segment"),
-        (Flags::ACK_LOST_SEGMENT, "ack_lost_segment"),
-        (Flags::DUP_ACK, "dup_ack"),
-        (Flags::ZERO_WINDOW, "zero_window"),
-        (Flags::ZERO_WINDOW_PROBE, "zero_window_probe"),
-        (Flags::ZERO_WINDOW_PROBE_ACK, "zero_window_probe_ack"),
-        (Flags::WINDOW_UPDATE, "window_update"),
-        (Flags::WINDOW_FULL, "window_full"),
-        (Flags::KEEP_ALIVE, "keep_alive"),
-        (Flags::KEEP_ALIVE_ACK, "keep_alive_ack"),
-    ];
-
-    pub fn has(self, f: Flags) -> bool {
-        self.0 & f.0 != 0
+    /// The bit of one flag: its place in [`TcpAnalysis::ALL`].
+    const fn bit(f: TcpAnalysis) -> u16 {
+        1 << f as u16
     }
 
-    fn set(&mut self, f: Flags) {
-        self.0 |= f.0;
+    pub fn has(self, f: TcpAnalysis) -> bool {
+        self.0 & Flags::bit(f) != 0
+    }
+
+    fn set(&mut self, f: TcpAnalysis) {
+        self.0 |= Flags::bit(f);
     }
 
     pub fn is_empty(self) -> bool {
         self.0 == 0
     }
 
-    /// The names of the flags set, for `tcp.analysis`.
-    pub fn names(self) -> Vec<&'static str> {
-        Flags::NAMES
+    /// The flags set, for `tcp.analysis`.
+    pub fn labels(self) -> Vec<TcpAnalysis> {
+        TcpAnalysis::ALL
             .iter()
-            .filter(|(f, _)| self.has(*f))
-            .map(|(_, n)| *n)
+            .copied()
+            .filter(|f| self.has(*f))
             .collect()
+    }
+
+    /// The names of the flags set, as `tcp.analysis` serialises them.
+    pub fn names(self) -> Vec<&'static str> {
+        self.labels().into_iter().map(TcpAnalysis::as_str).collect()
     }
 
     /// A retransmission of any kind (fast and spurious ones carry
     /// RETRANSMISSION too).
     pub fn any_retransmission(self) -> bool {
-        self.has(Flags::RETRANSMISSION)
+        self.has(TcpAnalysis::Retransmission)
     }
 }
 
@@ -240,10 +217,7 @@ impl Analyzer {
             let (a, b) = self.flows.split_at_mut(1);
             (&mut b[0], &mut a[0])
         };
-        let mut flags = Flags::default();
-        let mut dup_ack = None;
-        let (seq, ack, len, window) = (seg.seq, seg.ack, seg.len, u32::from(seg.window));
-
+        let (seq, ack) = (seg.seq, seg.ack);
         if fwd.base.is_none() {
             fwd.base = Some(if seg.has(SYN) {
                 seq
@@ -255,134 +229,37 @@ impl Analyzer {
             rev.base = Some(ack.wrapping_sub(1));
         }
 
-        'checks: {
-            // A one-byte segment at the next sequence number into a closed
-            // window probes it (RFC 9293 §3.8.6.1).
-            if len == 1 && seq == fwd.next_seq && rev.window == 0 {
-                flags.set(Flags::ZERO_WINDOW_PROBE);
-                break 'checks;
-            }
-            // The receiver has no room at all.
-            if window == 0 && !seg.control() {
-                flags.set(Flags::ZERO_WINDOW);
-            }
-            // Data beyond the next expected byte: something before it was
-            // not captured. RSTs may carry any sequence number.
-            if fwd.next_seq != 0 && seq_gt(seq, fwd.next_seq) && !seg.has(RST) {
-                flags.set(Flags::LOST_SEGMENT);
-            }
-            // A keep-alive repeats the last byte already acknowledged, with
-            // no data or one garbage byte (RFC 9293 §3.8.4).
-            if len <= 1 && seq == fwd.next_seq.wrapping_sub(1) && !seg.control() {
-                flags.set(Flags::KEEP_ALIVE);
-            }
-            let same_position =
-                len == 0 && seq == fwd.next_seq && ack == fwd.last_ack && !seg.control();
-            // Nothing new but the window.
-            if same_position && window != 0 && window != fwd.window {
-                flags.set(Flags::WINDOW_UPDATE);
-            }
-            // Data up to the right edge of the peer's advertised window,
-            // once the scaling is known.
-            if len > 0 && rev.scale != Scale::Unknown && !seg.control() {
-                let shift = match rev.scale {
-                    Scale::Shift(s) => u32::from(s),
-                    _ => 0,
-                };
-                let edge = rev.last_ack.wrapping_add(rev.window.wrapping_shl(shift));
-                if seq.wrapping_add(len) == edge {
-                    flags.set(Flags::WINDOW_FULL);
-                }
-            }
-            if same_position && window == fwd.window {
-                // The answer to a keep-alive or a zero-window probe repeats
-                // the previous acknowledgement; it is no duplicate ACK.
-                if window != 0 && rev.last_flags.has(Flags::KEEP_ALIVE) {
-                    flags.set(Flags::KEEP_ALIVE_ACK);
-                    break 'checks;
-                }
-                if window == 0 && rev.last_flags.has(Flags::ZERO_WINDOW_PROBE) {
-                    flags.set(Flags::ZERO_WINDOW_PROBE_ACK);
-                    break 'checks;
-                }
-                // The same acknowledgement and window again, with no data:
-                // the receiver got a segment beyond a hole (RFC 5681 §2).
-                if window != 0 {
-                    fwd.dup_acks = fwd.dup_acks.saturating_add(1);
-                    flags.set(Flags::DUP_ACK);
-                    dup_ack = Some((fwd.last_ack_frame, fwd.dup_acks));
-                }
-            }
-        }
+        let (mut flags, dup_ack) = window_and_ack_checks(fwd, rev, seg);
         if ack != fwd.last_ack {
             fwd.dup_acks = 0;
             fwd.last_ack_frame = frame;
         }
-
         // An acknowledgement of bytes this capture never saw.
         if rev.max_seq_to_be_acked != 0 && seq_gt(ack, rev.max_seq_to_be_acked) && seg.has(ACK) {
-            flags.set(Flags::ACK_LOST_SEGMENT);
+            flags.set(TcpAnalysis::AckLostSegment);
             rev.max_seq_to_be_acked = rev.next_seq;
         }
+        let reorder_window = if self.initial_rtt == 0 {
+            DEFAULT_REORDER_WINDOW_NS
+        } else {
+            self.initial_rtt as u64
+        };
+        repeat_checks(fwd, rev, seg, now, reorder_window, &mut flags);
+        advance(fwd, seg, now, flags);
+        self.scaling_and_rtt(dir, seg, now);
+        Verdict { flags, dup_ack }
+    }
 
-        // A segment that occupies sequence space but does not advance it is
-        // a retransmission of some kind, or arrived out of order.
-        if (len > 0 || seg.flags & (SYN | FIN) != 0) && !flags.has(Flags::KEEP_ALIVE) {
-            let mut behind = fwd.next_seq != 0 && seq_lt(seq, fwd.next_seq);
-            // Starting one byte early but carrying more: new data after a
-            // zero-window probe, not a retransmission.
-            if len > 1 && fwd.next_seq.wrapping_sub(1) == seq {
-                behind = false;
-            }
-            let reorder_window = if self.initial_rtt == 0 {
-                DEFAULT_REORDER_WINDOW_NS
-            } else {
-                self.initial_rtt as u64
-            };
-            if len > 0 && rev.last_ack != 0 && seq_le(seq.wrapping_add(len), rev.last_ack) {
-                // Every byte had already been acknowledged: sent again for
-                // nothing. Like the other two kinds below, it is also a
-                // retransmission.
-                flags.set(Flags::SPURIOUS_RETRANSMISSION);
-                flags.set(Flags::RETRANSMISSION);
-            } else if behind
-                && rev.dup_acks >= 2
-                && rev.last_ack == seq
-                && elapsed(now, rev.last_ack_time) < FAST_RETRANSMIT_WINDOW_NS
-            {
-                // Resent at once for the peer's duplicate ACKs.
-                flags.set(Flags::FAST_RETRANSMISSION);
-                flags.set(Flags::RETRANSMISSION);
-            } else if behind
-                && elapsed(now, fwd.next_seq_time) < reorder_window
-                && fwd.next_seq != next_seq_after(seg)
-            {
-                // Sooner after the highest segment than a round trip: the
-                // sender cannot have learnt of a loss yet, so the network
-                // reordered it.
-                flags.set(Flags::OUT_OF_ORDER);
-            } else if behind {
-                flags.set(Flags::RETRANSMISSION);
-            }
-        }
-
-        let next = next_seq_after(seg);
-        let probe = flags.has(Flags::ZERO_WINDOW_PROBE);
-        // A zero-window probe does not move the next expected byte.
-        if (seq_gt(next, fwd.next_seq) || fwd.next_seq == 0) && !probe {
-            fwd.next_seq = next;
-            fwd.next_seq_time = now;
-        }
-        if (seq == fwd.max_seq_to_be_acked || fwd.max_seq_to_be_acked == 0) && !probe {
-            fwd.max_seq_to_be_acked = fwd.next_seq;
-        }
-        fwd.window = window;
-        fwd.last_ack = ack;
-        fwd.last_ack_time = now;
-        fwd.last_flags = flags;
-
-        // RFC 7323 §2.2: scaling is in force only when both SYNs carry the
-        // option; the shift count is at most 14.
+    /// RFC 7323 §2.2: scaling is in force only when both SYNs carry the
+    /// option; the shift count is at most 14. The SYN and the first pure
+    /// ACK after it give the initial round trip.
+    fn scaling_and_rtt(&mut self, dir: usize, seg: &Segment, now: i64) {
+        let (a, b) = self.flows.split_at_mut(1);
+        let (fwd, rev) = if dir == 0 {
+            (&mut a[0], &mut b[0])
+        } else {
+            (&mut b[0], &mut a[0])
+        };
         if let Some(shift) = seg.wscale {
             fwd.scale = Scale::Shift(shift.min(14));
         }
@@ -402,8 +279,141 @@ impl Analyzer {
                 self.initial_rtt = now.wrapping_sub(syn);
             }
         }
-        Verdict { flags, dup_ack }
     }
+}
+
+/// The checks on the segment's position, window and acknowledgement:
+/// zero-window probes and their answers, zero windows, segments not
+/// captured, keep-alives and their answers, window updates and full
+/// windows, and duplicate ACKs (with the frame and count they repeat).
+fn window_and_ack_checks(fwd: &mut Flow, rev: &Flow, seg: &Segment) -> (Flags, Option<(u64, u32)>) {
+    let mut flags = Flags::default();
+    let (seq, ack, len, window) = (seg.seq, seg.ack, seg.len, u32::from(seg.window));
+    // A one-byte segment at the next sequence number into a closed
+    // window probes it (RFC 9293 §3.8.6.1).
+    if len == 1 && seq == fwd.next_seq && rev.window == 0 {
+        flags.set(TcpAnalysis::ZeroWindowProbe);
+        return (flags, None);
+    }
+    // The receiver has no room at all.
+    if window == 0 && !seg.control() {
+        flags.set(TcpAnalysis::ZeroWindow);
+    }
+    // Data beyond the next expected byte: something before it was
+    // not captured. RSTs may carry any sequence number.
+    if fwd.next_seq != 0 && seq_gt(seq, fwd.next_seq) && !seg.has(RST) {
+        flags.set(TcpAnalysis::LostSegment);
+    }
+    // A keep-alive repeats the last byte already acknowledged, with
+    // no data or one garbage byte (RFC 9293 §3.8.4).
+    if len <= 1 && seq == fwd.next_seq.wrapping_sub(1) && !seg.control() {
+        flags.set(TcpAnalysis::KeepAlive);
+    }
+    let same_position = len == 0 && seq == fwd.next_seq && ack == fwd.last_ack && !seg.control();
+    // Nothing new but the window.
+    if same_position && window != 0 && window != fwd.window {
+        flags.set(TcpAnalysis::WindowUpdate);
+    }
+    // Data up to the right edge of the peer's advertised window,
+    // once the scaling is known.
+    if len > 0 && rev.scale != Scale::Unknown && !seg.control() {
+        let shift = match rev.scale {
+            Scale::Shift(s) => u32::from(s),
+            _ => 0,
+        };
+        let edge = rev.last_ack.wrapping_add(rev.window.wrapping_shl(shift));
+        if seq.wrapping_add(len) == edge {
+            flags.set(TcpAnalysis::WindowFull);
+        }
+    }
+    if !(same_position && window == fwd.window) {
+        return (flags, None);
+    }
+    // The answer to a keep-alive or a zero-window probe repeats the
+    // previous acknowledgement; it is no duplicate ACK.
+    if window != 0 && rev.last_flags.has(TcpAnalysis::KeepAlive) {
+        flags.set(TcpAnalysis::KeepAliveAck);
+        return (flags, None);
+    }
+    if window == 0 && rev.last_flags.has(TcpAnalysis::ZeroWindowProbe) {
+        flags.set(TcpAnalysis::ZeroWindowProbeAck);
+        return (flags, None);
+    }
+    // The same acknowledgement and window again, with no data: the
+    // receiver got a segment beyond a hole (RFC 5681 §2).
+    let mut dup_ack = None;
+    if window != 0 {
+        fwd.dup_acks = fwd.dup_acks.saturating_add(1);
+        flags.set(TcpAnalysis::DupAck);
+        dup_ack = Some((fwd.last_ack_frame, fwd.dup_acks));
+    }
+    (flags, dup_ack)
+}
+
+/// A segment that occupies sequence space but does not advance it is a
+/// retransmission of some kind, or arrived out of order.
+fn repeat_checks(
+    fwd: &Flow,
+    rev: &Flow,
+    seg: &Segment,
+    now: i64,
+    reorder_window: u64,
+    flags: &mut Flags,
+) {
+    let (seq, len) = (seg.seq, seg.len);
+    if !((len > 0 || seg.flags & (SYN | FIN) != 0) && !flags.has(TcpAnalysis::KeepAlive)) {
+        return;
+    }
+    let mut behind = fwd.next_seq != 0 && seq_lt(seq, fwd.next_seq);
+    // Starting one byte early but carrying more: new data after a
+    // zero-window probe, not a retransmission.
+    if len > 1 && fwd.next_seq.wrapping_sub(1) == seq {
+        behind = false;
+    }
+    if len > 0 && rev.last_ack != 0 && seq_le(seq.wrapping_add(len), rev.last_ack) {
+        // Every byte had already been acknowledged: sent again for
+        // nothing. Like the other two kinds below, it is also a
+        // retransmission.
+        flags.set(TcpAnalysis::SpuriousRetransmission);
+        flags.set(TcpAnalysis::Retransmission);
+    } else if behind
+        && rev.dup_acks >= 2
+        && rev.last_ack == seq
+        && elapsed(now, rev.last_ack_time) < FAST_RETRANSMIT_WINDOW_NS
+    {
+        // Resent at once for the peer's duplicate ACKs.
+        flags.set(TcpAnalysis::FastRetransmission);
+        flags.set(TcpAnalysis::Retransmission);
+    } else if behind
+        && elapsed(now, fwd.next_seq_time) < reorder_window
+        && fwd.next_seq != next_seq_after(seg)
+    {
+        // Sooner after the highest segment than a round trip: the
+        // sender cannot have learnt of a loss yet, so the network
+        // reordered it.
+        flags.set(TcpAnalysis::OutOfOrder);
+    } else if behind {
+        flags.set(TcpAnalysis::Retransmission);
+    }
+}
+
+/// Moves the direction's next expected byte and remembers the segment's
+/// acknowledgement, window and flags.
+fn advance(fwd: &mut Flow, seg: &Segment, now: i64, flags: Flags) {
+    let next = next_seq_after(seg);
+    let probe = flags.has(TcpAnalysis::ZeroWindowProbe);
+    // A zero-window probe does not move the next expected byte.
+    if (seq_gt(next, fwd.next_seq) || fwd.next_seq == 0) && !probe {
+        fwd.next_seq = next;
+        fwd.next_seq_time = now;
+    }
+    if (seg.seq == fwd.max_seq_to_be_acked || fwd.max_seq_to_be_acked == 0) && !probe {
+        fwd.max_seq_to_be_acked = fwd.next_seq;
+    }
+    fwd.window = u32::from(seg.window);
+    fwd.last_ack = seg.ack;
+    fwd.last_ack_time = now;
+    fwd.last_flags = flags;
 }
 
 /// The analysis of one segment.
@@ -445,50 +455,23 @@ impl Sides {
     pub fn segment(&mut self, me: usize, seg: &Segment) {
         use TcpState::*;
         let peer = 1 - me;
-        // The acknowledgement covers the peer's SYN (or the peer's SYN was
-        // never seen).
-        let acks_peer_syn = self.isn[peer].is_none_or(|isn| seq_gt(seg.ack, isn));
-        let s = &mut self.states;
         if seg.has(RST) {
             // RFC 9293 §3.10.7: a reset aborts the connection at both ends.
-            *s = [Closed, Closed];
+            self.states = [Closed, Closed];
             return;
         }
         // After a reset only a new SYN opens anything; stray segments
         // (late copies, the peer's last data) leave both ends closed.
-        if *s == [Closed, Closed] && !seg.has(SYN) {
+        if self.states == [Closed, Closed] && !seg.has(SYN) {
             return;
         }
         if seg.has(SYN) {
-            if self.isn[me].is_none() {
-                self.isn[me] = Some(seg.seq);
-            }
-            if !seg.has(ACK) {
-                // §3.5: the opener waits in SYN-SENT; a peer that has sent
-                // its own SYN already moves to SYN-RECEIVED on this one
-                // (simultaneous open, Figure 7); a silent peer listens.
-                if matches!(s[me], Unknown | Listen | Closed | SynSent) {
-                    s[me] = SynSent;
-                }
-                s[peer] = match s[peer] {
-                    Unknown | Closed => Listen,
-                    SynSent => SynReceived,
-                    other => other,
-                };
-            } else {
-                // The SYN-ACK's sender has the peer's SYN; the peer's SYN
-                // is acknowledged by it, so the peer is established.
-                if matches!(s[me], Unknown | Listen | Closed | SynSent) {
-                    s[me] = SynReceived;
-                }
-                if acks_peer_syn && matches!(s[peer], SynSent | SynReceived) {
-                    s[peer] = Established;
-                }
-            }
+            self.syn(me, seg);
             return;
         }
         // A segment without SYN from a side not seen opening: the capture
         // began after the handshake.
+        let s = &mut self.states;
         if matches!(s[me], Unknown | Listen) {
             s[me] = Established;
         }
@@ -496,52 +479,108 @@ impl Sides {
             s[peer] = Established;
         }
         if seg.has(ACK) {
-            // §3.5: the ACK of the SYN-ACK establishes the passive side.
-            if s[peer] == SynReceived && acks_peer_syn {
+            self.ack(me, seg);
+        }
+        if seg.has(FIN) && self.fin[me].is_none() {
+            self.fin(me, seg);
+        }
+    }
+
+    /// The acknowledgement covers the peer's SYN (or the peer's SYN was
+    /// never seen).
+    fn acks_peer_syn(&self, me: usize, seg: &Segment) -> bool {
+        self.isn[1 - me].is_none_or(|isn| seq_gt(seg.ack, isn))
+    }
+
+    /// A SYN or SYN-ACK sent by `me` (§3.5).
+    fn syn(&mut self, me: usize, seg: &Segment) {
+        use TcpState::*;
+        let peer = 1 - me;
+        let acks_peer_syn = self.acks_peer_syn(me, seg);
+        if self.isn[me].is_none() {
+            self.isn[me] = Some(seg.seq);
+        }
+        let s = &mut self.states;
+        if !seg.has(ACK) {
+            // §3.5: the opener waits in SYN-SENT; a peer that has sent its
+            // own SYN already moves to SYN-RECEIVED on this one
+            // (simultaneous open, Figure 7); a silent peer listens.
+            if matches!(s[me], Unknown | Listen | Closed | SynSent) {
+                s[me] = SynSent;
+            }
+            s[peer] = match s[peer] {
+                Unknown | Closed => Listen,
+                SynSent => SynReceived,
+                other => other,
+            };
+        } else {
+            // The SYN-ACK's sender has the peer's SYN; the peer's SYN is
+            // acknowledged by it, so the peer is established.
+            if matches!(s[me], Unknown | Listen | Closed | SynSent) {
+                s[me] = SynReceived;
+            }
+            if acks_peer_syn && matches!(s[peer], SynSent | SynReceived) {
                 s[peer] = Established;
             }
-            if matches!(s[me], SynSent | SynReceived) {
-                s[me] = Established;
+        }
+    }
+
+    /// The acknowledgement of a segment without SYN sent by `me`.
+    fn ack(&mut self, me: usize, seg: &Segment) {
+        use TcpState::*;
+        let peer = 1 - me;
+        let acks_peer_syn = self.acks_peer_syn(me, seg);
+        let s = &mut self.states;
+        // §3.5: the ACK of the SYN-ACK establishes the passive side.
+        if s[peer] == SynReceived && acks_peer_syn {
+            s[peer] = Established;
+        }
+        if matches!(s[me], SynSent | SynReceived) {
+            s[me] = Established;
+        }
+        // §3.6: the acknowledgement of the peer's FIN.
+        if self.fin[peer].is_some_and(|f| seg.ack == f.wrapping_add(1)) {
+            s[peer] = match s[peer] {
+                FinWait1 => FinWait2,
+                Closing => TimeWait,
+                LastAck => Closed,
+                other => other,
+            };
+        }
+    }
+
+    /// The first FIN sent by `me` (§3.6).
+    fn fin(&mut self, me: usize, seg: &Segment) {
+        use TcpState::*;
+        let peer = 1 - me;
+        let fin_seq = seg.seq.wrapping_add(seg.len);
+        self.fin[me] = Some(fin_seq);
+        let acks_peer_fin =
+            self.fin[peer].is_some_and(|f| seg.has(ACK) && seg.ack == f.wrapping_add(1));
+        let s = &mut self.states;
+        match (self.fin[peer].is_some(), acks_peer_fin) {
+            // The first FIN: this side closes, the peer is told.
+            (false, _) => {
+                s[me] = FinWait1;
+                s[peer] = CloseWait;
             }
-            // §3.6: the acknowledgement of the peer's FIN.
-            if self.fin[peer].is_some_and(|f| seg.ack == f.wrapping_add(1)) {
+            // The answer to the peer's FIN, acknowledging it.
+            (true, true) => {
+                s[me] = LastAck;
                 s[peer] = match s[peer] {
-                    FinWait1 => FinWait2,
+                    FinWait1 | FinWait2 => TimeWait,
                     Closing => TimeWait,
-                    LastAck => Closed,
                     other => other,
                 };
             }
-        }
-        if seg.has(FIN) && self.fin[me].is_none() {
-            let fin_seq = seg.seq.wrapping_add(seg.len);
-            self.fin[me] = Some(fin_seq);
-            let acks_peer_fin =
-                self.fin[peer].is_some_and(|f| seg.has(ACK) && seg.ack == f.wrapping_add(1));
-            match (self.fin[peer].is_some(), acks_peer_fin) {
-                // The first FIN: this side closes, the peer is told.
-                (false, _) => {
-                    s[me] = FinWait1;
-                    s[peer] = CloseWait;
-                }
-                // The answer to the peer's FIN, acknowledging it.
-                (true, true) => {
-                    s[me] = LastAck;
-                    s[peer] = match s[peer] {
-                        FinWait1 | FinWait2 => TimeWait,
-                        Closing => TimeWait,
-                        other => other,
-                    };
-                }
-                // Both FINs crossed (simultaneous close, Figure 13): each
-                // side sent its FIN before it had the other's.
-                (true, false) => {
-                    s[me] = Closing;
-                    if matches!(s[peer], FinWait1) {
-                        s[peer] = Closing;
-                    } else if s[peer] == FinWait2 {
-                        s[peer] = TimeWait;
-                    }
+            // Both FINs crossed (simultaneous close, Figure 13): each side
+            // sent its FIN before it had the other's.
+            (true, false) => {
+                s[me] = Closing;
+                if matches!(s[peer], FinWait1) {
+                    s[peer] = Closing;
+                } else if s[peer] == FinWait2 {
+                    s[peer] = TimeWait;
                 }
             }
         }

@@ -3,7 +3,9 @@
 //! Zeek-style history, packets and bytes each way, and the application.
 //! Built from packets the tracker has already numbered (`tcp.stream`).
 
+use super::client::Peers;
 use super::Endpoint;
+use crate::decode::stream::Side;
 use crate::decode::tcp::{ACK, FIN, RST, SYN};
 use crate::decode::tls::HandshakeKind;
 use crate::decode::Packet;
@@ -92,90 +94,80 @@ impl Conversations {
     }
 
     pub fn observe(&mut self, p: &Packet) {
-        let Some(ip) = &p.ip else { return };
-        if let Some(t) = &p.tcp {
-            let Some(stream) = t.stream else { return };
-            let from_client = t.from != Some("server");
-            let src = (ip.src, t.src_port);
-            let dst = (ip.dst, t.dst_port);
-            let i = match self.tcp.get(&stream) {
-                Some(i) => *i,
-                None => {
-                    let (c, s) = if from_client { (src, dst) } else { (dst, src) };
-                    let Some(i) = self.push(p, "tcp", Some(stream), c, s) else {
-                        return;
-                    };
-                    self.tcp.insert(stream, i);
-                    let row = &mut self.rows[i];
-                    // Only a pure SYN opens a conversation the capture saw begin.
-                    row.partial = !t.has(SYN) || t.has(ACK);
-                    row.client_state = Some(TcpState::Unknown);
-                    row.server_state = Some(TcpState::Unknown);
-                    i
-                }
-            };
-            let row = &mut self.rows[i];
-            row.count(p, from_client);
-            tcp_segment(row, p, from_client);
-            let sni = p.tls.as_ref().and_then(|t| {
-                t.handshakes
-                    .iter()
-                    .find(|h| h.kind == HandshakeKind::ClientHello)
-                    .and_then(|h| h.sni.clone())
-            });
-            let host = p.http.iter().find_map(|h| h.host.clone());
-            let dns = p
-                .dns
-                .as_ref()
-                .and_then(|d| d.questions.first())
-                .map(|q| q.name.clone());
-            if let Some(sni) = sni {
-                row.app = Some(format!("TLS {sni}"));
-            } else if let (Some(host), false) = (
-                host,
-                row.app.as_deref().is_some_and(|a| a.starts_with("TLS ")),
-            ) {
-                if !row.app.as_deref().is_some_and(|a| a.starts_with("HTTP ")) {
-                    row.app = Some(format!("HTTP {host}"));
-                }
-            } else if let Some(name) = dns {
-                if !row.app.as_deref().is_some_and(|a| a.starts_with("DNS ")) {
-                    row.app = Some(format!("DNS {name}"));
-                }
+        if p.tcp.is_some() {
+            self.observe_tcp(p);
+        } else if p.udp.is_some() {
+            self.observe_udp(p);
+        }
+    }
+
+    /// A TCP segment, on the row of its `tcp.stream`.
+    fn observe_tcp(&mut self, p: &Packet) {
+        let (Some(ip), Some(t)) = (&p.ip, &p.tcp) else {
+            return;
+        };
+        let Some(stream) = t.stream else { return };
+        // The ends as the tracker decided them for `tcp.from`.
+        let (peers, side) = Peers::of_segment((ip.src, t.src_port), (ip.dst, t.dst_port), t.from);
+        let from_client = side == Side::Client;
+        let i = match self.tcp.get(&stream) {
+            Some(i) => *i,
+            None => {
+                let (c, s) = (peers.client, peers.server);
+                let Some(i) = self.push(p, "tcp", Some(stream), c, s) else {
+                    return;
+                };
+                self.tcp.insert(stream, i);
+                let row = &mut self.rows[i];
+                // Only a pure SYN opens a conversation the capture saw begin.
+                row.partial = !t.has(SYN) || t.has(ACK);
+                row.client_state = Some(TcpState::Unknown);
+                row.server_state = Some(TcpState::Unknown);
+                i
             }
-        } else if let Some(u) = &p.udp {
-            let a = (ip.src, u.src_port);
-            let b = (ip.dst, u.dst_port);
-            let key = if a <= b { (a, b) } else { (b, a) };
-            let i = match self.udp.get(&key) {
-                Some(i) => *i,
-                None => {
-                    let Some(i) = self.push(p, "udp", None, a, b) else {
-                        return;
-                    };
-                    self.udp.insert(key, i);
-                    i
-                }
-            };
-            let row = &mut self.rows[i];
-            let from_client = row.client_ep == Some(a);
-            row.count(p, from_client);
-            if row.app.is_none() || row.app.as_deref() == Some("DNS") {
-                if let Some(q) = p.dns.as_ref().and_then(|d| d.questions.first()) {
-                    row.app = Some(format!("DNS {}", q.name));
-                }
+        };
+        let row = &mut self.rows[i];
+        row.count(p, from_client);
+        tcp_segment(row, p, from_client);
+        name_tcp_app(row, p);
+    }
+
+    /// A UDP datagram: the flow's first sender is its client.
+    fn observe_udp(&mut self, p: &Packet) {
+        let (Some(ip), Some(u)) = (&p.ip, &p.udp) else {
+            return;
+        };
+        let a = (ip.src, u.src_port);
+        let b = (ip.dst, u.dst_port);
+        let key = if a <= b { (a, b) } else { (b, a) };
+        let i = match self.udp.get(&key) {
+            Some(i) => *i,
+            None => {
+                let Some(i) = self.push(p, "udp", None, a, b) else {
+                    return;
+                };
+                self.udp.insert(key, i);
+                i
             }
-            // The SNI of a ClientHello carried in QUIC Initial packets.
-            let quic_sni = p
-                .quic
-                .as_deref()
-                .into_iter()
-                .chain(&p.quic_more)
-                .flat_map(|q| &q.handshakes)
-                .find_map(|h| h.sni.as_deref());
-            if let Some(sni) = quic_sni {
-                row.app = Some(format!("QUIC {sni}"));
+        };
+        let row = &mut self.rows[i];
+        let from_client = row.client_ep == Some(a);
+        row.count(p, from_client);
+        if row.app.is_none() || row.app.as_deref() == Some("DNS") {
+            if let Some(q) = p.dns.as_ref().and_then(|d| d.questions.first()) {
+                row.app = Some(format!("DNS {}", q.name));
             }
+        }
+        // The SNI of a ClientHello carried in QUIC Initial packets.
+        let quic_sni = p
+            .quic
+            .as_deref()
+            .into_iter()
+            .chain(&p.quic_more)
+            .flat_map(|q| &q.handshakes)
+            .find_map(|h| h.sni.as_deref());
+        if let Some(sni) = quic_sni {
+            row.app = Some(format!("QUIC {sni}"));
         }
     }
 
@@ -267,5 +259,36 @@ fn tcp_segment(row: &mut Conversation, p: &Packet, from_client: bool) {
     if let Some([client, server]) = t.sides {
         row.client_state = Some(client);
         row.server_state = Some(server);
+    }
+}
+
+/// Names a TCP row's application from what its packets carried: a TLS
+/// SNI wins over an HTTP Host, which wins over a DNS question.
+fn name_tcp_app(row: &mut Conversation, p: &Packet) {
+    let sni = p.tls.as_ref().and_then(|t| {
+        t.handshakes
+            .iter()
+            .find(|h| h.kind == HandshakeKind::ClientHello)
+            .and_then(|h| h.sni.clone())
+    });
+    let host = p.http.iter().find_map(|h| h.host.clone());
+    let dns = p
+        .dns
+        .as_ref()
+        .and_then(|d| d.questions.first())
+        .map(|q| q.name.clone());
+    if let Some(sni) = sni {
+        row.app = Some(format!("TLS {sni}"));
+    } else if let (Some(host), false) = (
+        host,
+        row.app.as_deref().is_some_and(|a| a.starts_with("TLS ")),
+    ) {
+        if !row.app.as_deref().is_some_and(|a| a.starts_with("HTTP ")) {
+            row.app = Some(format!("HTTP {host}"));
+        }
+    } else if let Some(name) = dns {
+        if !row.app.as_deref().is_some_and(|a| a.starts_with("DNS ")) {
+            row.app = Some(format!("DNS {name}"));
+        }
     }
 }

@@ -1,27 +1,27 @@
-//! State across frames: TCP conversations (who is client, ISNs, the
-//! handshake and teardown), per-direction stream reassembly in sequence
-//! order, the application decoders fed from it (DNS over TCP, TLS, HTTP/1.x)
-//! and DNS query/response matching.
+//! State across frames: TCP conversations (who is client, decided once in
+//! [`client`]; ISNs, the handshake and teardown, in [`tcp`]), per-direction
+//! stream reassembly in sequence order, the application decoders fed from
+//! it behind one seam (DNS over TCP, TLS, HTTP/1.x, WebSocket, in
+//! [`streams`]) and DNS query/response matching.
 //!
 //! Everything that grows with the input is bounded by [`Limits`]; what a
 //! bound drops is counted in [`FlowStats`], never hidden.
 
 pub mod analysis;
+pub mod client;
 pub mod conversations;
 pub mod quic;
 mod reassembly;
+mod streams;
+mod tcp;
 
-use crate::decode::dns::{self, DnsMessage, DnsTcpStream};
-use crate::decode::http::{self, HttpConn, HttpOutput, HttpStream};
-use crate::decode::tcp::{ACK, FIN, RST, SYN};
-use crate::decode::tls::{self, TlsInfo, TlsStream};
+use crate::decode::dns::DnsMessage;
 use crate::decode::Packet;
-use analysis::{Analyzer, Flags, Segment, Sides};
 use foldhash::HashMap;
-use reassembly::{Delivery, Reassembler};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
+use tcp::Conn;
 
 /// Bounds on the state kept across frames.
 #[derive(Debug, Clone, Serialize)]
@@ -84,94 +84,6 @@ const REINDEX_FRAMES: u64 = 1024;
 
 /// Endpoint: address and port.
 pub type Endpoint = (IpAddr, u16);
-
-/// Application decoder of one direction, chosen from its first bytes.
-enum App {
-    Undecided,
-    Dns(DnsTcpStream),
-    Tls(TlsStream),
-    Http(HttpStream),
-    /// Not a protocol decoded here, or decoding stopped.
-    None,
-}
-
-impl App {
-    fn buffered(&self) -> usize {
-        match self {
-            App::Dns(d) => d.buffered(),
-            App::Tls(t) => t.buffered(),
-            App::Http(h) => h.buffered(),
-            App::Undecided | App::None => 0,
-        }
-    }
-
-    fn gap(&mut self, errors: &mut Vec<String>) {
-        match self {
-            App::Dns(d) => d.gap(errors),
-            App::Tls(t) => t.gap(errors),
-            App::Http(h) => h.gap(errors),
-            App::Undecided | App::None => {}
-        }
-        *self = App::None;
-    }
-}
-
-/// One direction of a TCP conversation.
-struct Direction {
-    /// Base for relative numbers: the ISN, or the first sequence number
-    /// seen when the SYN was not captured.
-    base: Option<u32>,
-    /// Sequence number of this side's SYN (its ISN), when seen.
-    isn: Option<u32>,
-    /// Sequence number of this side's FIN, when seen.
-    fin_seq: Option<u32>,
-    reassembly: Reassembler,
-    app: App,
-}
-
-impl Direction {
-    fn new() -> Direction {
-        Direction {
-            base: None,
-            isn: None,
-            fin_seq: None,
-            reassembly: Reassembler::new(),
-            app: App::Undecided,
-        }
-    }
-}
-
-/// TCP conversation as seen from the wire.
-struct Conn {
-    stream: u64,
-    client: Endpoint,
-    /// [client → server, server → client]
-    dirs: [Direction; 2],
-    handshake_done: bool,
-    /// The side that sent the first FIN (0 client, 1 server).
-    first_fin: Option<usize>,
-    reset: bool,
-    /// HTTP/1.x state the two directions share.
-    http: HttpConn,
-    last_frame: u64,
-    /// The frame under which the conversation is filed in the idle index,
-    /// and in which half (open or closed). Re-filed only every
-    /// [`REINDEX_FRAMES`] frames or when it closes, so a busy conversation
-    /// does not touch the index on every segment; eviction checks
-    /// `last_frame` before it believes the index.
-    indexed: u64,
-    indexed_closed: bool,
-    /// Wireshark-style analysis of each segment.
-    analysis: Analyzer,
-    /// Both ends' RFC 9293 states.
-    sides: Sides,
-}
-
-impl Conn {
-    fn closed(&self) -> bool {
-        self.reset || (self.dirs[0].fin_seq.is_some() && self.dirs[1].fin_seq.is_some())
-    }
-}
 
 /// Key of a DNS transaction: client endpoint, server endpoint, id.
 type DnsKey = (Endpoint, Endpoint, u16);
@@ -292,239 +204,6 @@ impl Tracker {
         }
     }
 
-    fn tcp(&mut self, packet: &mut Packet, payload: &[u8], ts_ns: i64) {
-        let (Some(ip), Some(tcp)) = (&packet.ip, &packet.tcp) else {
-            return;
-        };
-        // A fragment's length is not the segment's: no sequence analysis.
-        let fragment = ip.fragment;
-        let src = (ip.src, tcp.src_port);
-        let dst = (ip.dst, tcp.dst_port);
-        let key = conn_key(src, dst);
-        let syn_only = tcp.has(SYN) && !tcp.has(ACK);
-
-        // RFC 9293 §3.10.7.4: a new SYN on a closed conversation with a
-        // different ISN starts a new incarnation of the 4-tuple.
-        let restart = syn_only
-            && self.conns.get(&key).is_some_and(|c| {
-                c.closed() && c.dirs[if c.client == src { 0 } else { 1 }].isn != Some(tcp.seq)
-            });
-        if restart {
-            if let Some(old) = self.conns.remove(&key) {
-                self.forget(&old);
-                self.release(&old);
-            }
-        }
-        if !self.conns.contains_key(&key) {
-            self.make_room();
-            let client = guess_client(src, dst, tcp.flag_bits);
-            let stream = self.next_stream;
-            self.next_stream += 1;
-            self.stats.tcp_conversations += 1;
-            self.conns.insert(
-                key,
-                Box::new(Conn {
-                    stream,
-                    client,
-                    dirs: [Direction::new(), Direction::new()],
-                    handshake_done: false,
-                    first_fin: None,
-                    reset: false,
-                    http: HttpConn::default(),
-                    last_frame: packet.frame,
-                    indexed: packet.frame,
-                    indexed_closed: false,
-                    analysis: Analyzer::new(),
-                    sides: Sides::new(),
-                }),
-            );
-            self.idle_open.insert(packet.frame, key);
-        }
-        let Some(conn) = self.conns.get_mut(&key) else {
-            return;
-        };
-        conn.last_frame = packet.frame;
-        let d = if conn.client == src { 0 } else { 1 };
-        let held_before = held_by(conn);
-        let mut errors = Vec::new();
-        let mut tls_out = TlsInfo::default();
-        let mut dns_out = Vec::new();
-        let mut http_out = HttpOutput::default();
-        {
-            let tcp = packet.tcp.as_mut().expect("checked above");
-            tcp.stream = Some(conn.stream);
-            tcp.from = Some(if d == 0 { "client" } else { "server" });
-            let seq = tcp.seq;
-            let flags = tcp.flag_bits;
-            let has = |b: u8| flags & b == b;
-
-            // Relative numbers and roles.
-            let role = classify(conn, d, tcp.seq, tcp.ack, flags);
-            let dir = &mut conn.dirs[d];
-            if has(SYN) {
-                if dir.isn.is_none() {
-                    dir.isn = Some(seq);
-                    dir.base = Some(seq);
-                }
-            } else if dir.base.is_none() {
-                dir.base = Some(seq);
-            }
-            tcp.rel_seq = dir.base.map(|b| seq.wrapping_sub(b));
-            if has(ACK) {
-                tcp.rel_ack = conn.dirs[1 - d].base.map(|b| tcp.ack.wrapping_sub(b));
-            }
-            tcp.role = role;
-            if has(RST) {
-                conn.reset = true;
-            }
-
-            let segment = Segment {
-                seq,
-                ack: tcp.ack,
-                len: tcp.payload_len,
-                flags,
-                window: tcp.window,
-                wscale: tcp.options.wscale,
-            };
-            if !fragment {
-                // A SYN with a new ISN on a conversation not seen closing:
-                // the old connection is gone (its end was not captured);
-                // sequence analysis and states start again.
-                if conn.analysis.is_new_incarnation(d, &segment) {
-                    conn.analysis = Analyzer::new();
-                    conn.sides = Sides::new();
-                }
-                let verdict = conn.analysis.segment(d, &segment, packet.frame, ts_ns);
-                let f = verdict.flags;
-                self.stats.out_of_order_segments += u64::from(f.has(Flags::OUT_OF_ORDER));
-                self.stats.retransmitted_segments += u64::from(f.any_retransmission());
-                self.stats.duplicate_acks += u64::from(f.has(Flags::DUP_ACK));
-                self.stats.zero_windows += u64::from(f.has(Flags::ZERO_WINDOW));
-                tcp.analysis = f.names();
-                if let Some((of, n)) = verdict.dup_ack {
-                    tcp.dup_ack_of = Some(of);
-                    tcp.dup_ack_number = Some(n);
-                }
-            }
-            conn.sides.segment(d, &segment);
-            tcp.state = conn.sides.states[d].name();
-            tcp.sides = Some(conn.sides.states);
-
-            // Reassembly: data starts after the SYN's sequence number.
-            let dir = &mut conn.dirs[d];
-            let data_seq = if has(SYN) { seq.wrapping_add(1) } else { seq };
-            if !dir.reassembly.started() && (has(SYN) || tcp.payload_len > 0) {
-                dir.reassembly.start(data_seq);
-            }
-            let wire_len = tcp.payload_len;
-            let delivery = if wire_len > 0 {
-                let keep = !matches!(dir.app, App::None);
-                dir.reassembly.segment(
-                    data_seq,
-                    &payload[..payload.len().min(wire_len as usize)],
-                    wire_len,
-                    packet.frame,
-                    keep,
-                    self.limits.max_stream_buffer,
-                    self.limits
-                        .max_total_buffer
-                        .saturating_sub(self.held)
-                        .saturating_add(dir.reassembly.held()),
-                )
-            } else {
-                Delivery::default()
-            };
-            if has(FIN) && dir.fin_seq.is_none() {
-                dir.fin_seq = Some(seq.wrapping_add(wire_len));
-                if conn.first_fin.is_none() {
-                    conn.first_fin = Some(d);
-                }
-            }
-            // The peer acknowledging bytes that were never captured means
-            // the hole will not be filled.
-            if has(ACK) {
-                let ack = tcp.ack;
-                let peer = &mut conn.dirs[1 - d];
-                if peer.reassembly.hole_acked(ack) {
-                    self.stats.stream_gaps += 1;
-                    peer.app.gap(&mut errors);
-                    let late = peer.reassembly.skip_hole();
-                    feed_app(
-                        peer,
-                        &mut conn.http,
-                        &late,
-                        &mut tls_out,
-                        &mut dns_out,
-                        &mut http_out,
-                        &mut errors,
-                        self.limits.max_tls_message,
-                    );
-                }
-            }
-            let dir = &mut conn.dirs[d];
-            self.stats.bytes_dropped_at_bounds += delivery.dropped;
-            if delivery.dropped > 0 {
-                errors.push(format!(
-                    "TCP: {} bytes not reassembled (stream or total buffer bound reached)",
-                    delivery.dropped
-                ));
-                dir.app.gap(&mut errors);
-            }
-            if !delivery.chunks.is_empty() && matches!(dir.app, App::Undecided) {
-                let first = &delivery.chunks[0].data;
-                dir.app = choose_app(
-                    tcp.src_port,
-                    tcp.dst_port,
-                    first,
-                    self.limits.max_tls_message,
-                );
-            }
-            feed_app(
-                dir,
-                &mut conn.http,
-                &delivery.chunks,
-                &mut tls_out,
-                &mut dns_out,
-                &mut http_out,
-                &mut errors,
-                self.limits.max_tls_message,
-            );
-            if delivery.gap {
-                self.stats.stream_gaps += 1;
-                dir.app.gap(&mut errors);
-            }
-        }
-        let held_after = held_by(conn);
-        self.held = (self.held + held_after).saturating_sub(held_before);
-        let closed = conn.closed();
-        if closed != conn.indexed_closed || packet.frame - conn.indexed >= REINDEX_FRAMES {
-            if conn.indexed_closed {
-                self.idle_closed.remove(&conn.indexed);
-            } else {
-                self.idle_open.remove(&conn.indexed);
-            }
-            if closed {
-                self.idle_closed.insert(packet.frame, key);
-            } else {
-                self.idle_open.insert(packet.frame, key);
-            }
-            conn.indexed = packet.frame;
-            conn.indexed_closed = closed;
-        }
-        packet.errors.append(&mut errors);
-        packet.tls_record_start = tls_out.starts_record;
-        if !tls_out.is_empty() {
-            packet.tls = Some(tls_out);
-        }
-        packet.http = http_out.messages;
-        packet.websocket = http_out.websocket;
-        let mut dns_iter = dns_out.into_iter();
-        if let Some(first) = dns_iter.next() {
-            packet.dns = Some(Box::new(first));
-            packet.dns_more = dns_iter.collect();
-        }
-    }
-
     /// Keeps the table under its bound: closed conversations go first,
     /// then the one idle the longest.
     fn make_room(&mut self) {
@@ -567,114 +246,6 @@ impl Tracker {
     }
 
     fn release(&mut self, conn: &Conn) {
-        self.held = self.held.saturating_sub(held_by(conn));
-    }
-}
-
-fn held_by(conn: &Conn) -> usize {
-    conn.dirs
-        .iter()
-        .map(|d| d.reassembly.held() + d.app.buffered())
-        .sum()
-}
-
-/// Which end opened the conversation: the sender of a lone SYN, the
-/// receiver of a SYN-ACK; mid-stream, the side on the higher (ephemeral)
-/// port, else the first sender.
-fn guess_client(src: Endpoint, dst: Endpoint, flags: u8) -> Endpoint {
-    let has = |b: u8| flags & b == b;
-    let syn_ack = has(SYN) && has(ACK);
-    if has(SYN) && !has(ACK) {
-        src
-    } else if syn_ack || (src.1 < 1024 && dst.1 >= 1024) {
-        dst
-    } else {
-        src
-    }
-}
-
-/// The segment's part in the conversation (RFC 9293 §3.5 and §3.6).
-fn classify(conn: &mut Conn, d: usize, seq: u32, ack: u32, flags: u8) -> Option<&'static str> {
-    let has = |b: u8| flags & b == b;
-    if has(RST) {
-        return Some("reset");
-    }
-    if has(SYN) && !has(ACK) {
-        return Some(match conn.dirs[d].isn {
-            Some(isn) if isn == seq => "syn retransmission",
-            _ => "handshake 1/3",
-        });
-    }
-    if has(SYN) && has(ACK) {
-        return Some(match conn.dirs[d].isn {
-            Some(isn) if isn == seq => "syn-ack retransmission",
-            _ => "handshake 2/3",
-        });
-    }
-    if has(FIN) {
-        let me = &conn.dirs[d];
-        if me.fin_seq.is_some() {
-            return Some("fin retransmission");
-        }
-        return Some(if conn.first_fin.is_none() {
-            "close (first FIN)"
-        } else {
-            "close (second FIN)"
-        });
-    }
-    // The client's first ACK of the server's ISN + 1 completes the
-    // three-way handshake (§3.5).
-    if d == 0 && !conn.handshake_done && has(ACK) {
-        if let Some(server_isn) = conn.dirs[1].isn {
-            if ack == server_isn.wrapping_add(1) {
-                conn.handshake_done = true;
-                return Some("handshake 3/3");
-            }
-        }
-    }
-    // The ACK of the second FIN, from the side that closed first (§3.6).
-    if has(ACK) && conn.first_fin == Some(d) {
-        if let Some(peer_fin) = conn.dirs[1 - d].fin_seq {
-            if ack == peer_fin.wrapping_add(1) && conn.dirs[d].fin_seq.is_some() {
-                return Some("close (last ACK)");
-            }
-        }
-    }
-    None
-}
-
-fn choose_app(sport: u16, dport: u16, first: &[u8], max_tls: usize) -> App {
-    if dns::is_dns_port(sport) == Some(dns::DnsProtocol::Dns)
-        || dns::is_dns_port(dport) == Some(dns::DnsProtocol::Dns)
-    {
-        App::Dns(DnsTcpStream::new(u16::MAX as usize + 2))
-    } else if tls::looks_like_tls(first) {
-        App::Tls(TlsStream::new(max_tls))
-    } else if http::looks_like_http(first) {
-        // The side whose first bytes are a status line is the server.
-        App::Http(HttpStream::new(!first.starts_with(b"HTTP/")))
-    } else {
-        App::None
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn feed_app(
-    dir: &mut Direction,
-    http_conn: &mut HttpConn,
-    chunks: &[reassembly::Chunk],
-    tls_out: &mut TlsInfo,
-    dns_out: &mut Vec<DnsMessage>,
-    http_out: &mut HttpOutput,
-    errors: &mut Vec<String>,
-    _max_tls: usize,
-) {
-    for chunk in chunks {
-        match &mut dir.app {
-            App::Dns(d) => d.feed(&chunk.data, dns_out, errors),
-            App::Tls(t) => t.feed(&chunk.data, chunk.frame, tls_out, errors),
-            App::Http(h) => h.feed(&chunk.data, chunk.frame, http_conn, http_out, errors),
-            App::Undecided | App::None => {}
-        }
+        self.held = self.held.saturating_sub(conn.held());
     }
 }

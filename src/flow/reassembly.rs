@@ -23,6 +23,31 @@ pub struct Delivery {
     pub gap: bool,
 }
 
+/// One segment's bytes, as the reassembly takes them.
+#[derive(Debug, Clone, Copy)]
+pub struct Incoming<'a> {
+    /// Sequence number of the first byte.
+    pub seq: u32,
+    /// What the capture holds of the payload.
+    pub data: &'a [u8],
+    /// The payload's length on the wire (more than `data` when the frame
+    /// was cut by the snap length).
+    pub wire_len: u32,
+    pub frame: u64,
+}
+
+/// What the reassembly of one direction may hold.
+#[derive(Debug, Clone, Copy)]
+pub struct Bounds {
+    /// The stream is being decoded: bytes are delivered and held. When
+    /// false, only the position is followed.
+    pub keep: bool,
+    /// Bytes this direction may hold ahead of a hole.
+    pub max_held: usize,
+    /// Bytes the total bound still allows this direction.
+    pub room: usize,
+}
+
 struct Pending {
     data: Vec<u8>,
     /// Bytes on the wire (more than `data` when the frame was cut).
@@ -72,20 +97,19 @@ impl Reassembler {
         self.next_off as i64 + i64::from(seq.wrapping_sub(self.next_seq()) as i32)
     }
 
-    /// Takes one segment. `data` is what was captured of it, `wire_len`
-    /// its length on the wire. With `keep` false nothing is buffered (the
-    /// stream is not being decoded) and only the position is followed.
-    #[allow(clippy::too_many_arguments)]
-    pub fn segment(
-        &mut self,
-        seq: u32,
-        data: &[u8],
-        wire_len: u32,
-        frame: u64,
-        keep: bool,
-        max_held: usize,
-        room: usize,
-    ) -> Delivery {
+    /// Takes one segment, within `bounds`.
+    pub fn segment(&mut self, seg: Incoming<'_>, bounds: Bounds) -> Delivery {
+        let Incoming {
+            seq,
+            data,
+            wire_len,
+            frame,
+        } = seg;
+        let Bounds {
+            keep,
+            max_held,
+            room,
+        } = bounds;
         let mut out = Delivery::default();
         if self.start.is_none() {
             self.start(seq);
@@ -203,7 +227,31 @@ mod tests {
     const BIG: usize = 1 << 20;
 
     fn seg(r: &mut Reassembler, seq: u32, data: &[u8], frame: u64) -> Delivery {
-        r.segment(seq, data, data.len() as u32, frame, true, BIG, BIG)
+        cut(r, seq, data, data.len() as u32, frame, (BIG, BIG))
+    }
+
+    /// A segment of `wire_len` bytes of which `data` was captured, with
+    /// (max_held, room).
+    fn cut(
+        r: &mut Reassembler,
+        seq: u32,
+        data: &[u8],
+        wire_len: u32,
+        frame: u64,
+        (max_held, room): (usize, usize),
+    ) -> Delivery {
+        let seg = Incoming {
+            seq,
+            data,
+            wire_len,
+            frame,
+        };
+        let bounds = Bounds {
+            keep: true,
+            max_held,
+            room,
+        };
+        r.segment(seg, bounds)
     }
 
     fn bytes(d: &Delivery) -> Vec<u8> {
@@ -244,10 +292,10 @@ mod tests {
     fn bound_drops_and_counts() {
         let mut r = Reassembler::new();
         r.start(0);
-        let d = r.segment(10, &[0; 8], 8, 1, true, 4, BIG);
+        let d = cut(&mut r, 10, &[0; 8], 8, 1, (4, BIG));
         assert_eq!(d.dropped, 8);
         assert_eq!(r.held(), 0);
-        let d = r.segment(10, &[0; 8], 8, 1, true, BIG, 4);
+        let d = cut(&mut r, 10, &[0; 8], 8, 1, (BIG, 4));
         assert_eq!(d.dropped, 8);
     }
 
@@ -267,7 +315,7 @@ mod tests {
     fn truncated_segment_is_a_gap() {
         let mut r = Reassembler::new();
         r.start(0);
-        let d = r.segment(0, b"ab", 10, 1, true, BIG, BIG);
+        let d = cut(&mut r, 0, b"ab", 10, 1, (BIG, BIG));
         assert!(d.gap);
         assert_eq!(bytes(&d), b"ab");
         assert_eq!(bytes(&seg(&mut r, 10, b"x", 2)), b"x");

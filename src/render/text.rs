@@ -8,6 +8,7 @@ use crate::decode::dhcp::DhcpMessageType;
 use crate::decode::dns::{DnsMessage, DnsProtocol, DnsRecord, Flag, RType, Rcode};
 use crate::decode::ndp::NdpKind;
 use crate::decode::quic::{HeaderForm, LongType};
+use crate::decode::tcp::{Side, TcpAnalysis, TcpRole};
 use crate::decode::tls::{self, ContentType, HandshakeKind, TlsHandshake, TlsVersion};
 use crate::decode::{dhcp::DhcpMessage, http::HttpMessage, websocket::WsFrame, Packet};
 use crate::pipeline::{Stopped, Summary};
@@ -116,49 +117,49 @@ fn push_styled(
 /// "[TCP Retransmission]", … A fast or spurious retransmission is named as
 /// such, not also as a plain one.
 fn tcp_analysis_labels(t: &crate::decode::tcp::TcpInfo) -> Option<String> {
-    let has = |name: &str| t.analysis.contains(&name);
+    let has = |name: TcpAnalysis| t.analysis.contains(&name);
     let mut labels: Vec<String> = Vec::new();
-    if has("zero_window_probe") {
+    if has(TcpAnalysis::ZeroWindowProbe) {
         labels.push("[TCP ZeroWindowProbe]".into());
     }
-    if has("zero_window_probe_ack") {
+    if has(TcpAnalysis::ZeroWindowProbeAck) {
         labels.push("[TCP ZeroWindowProbeAck]".into());
     }
-    if has("keep_alive") {
+    if has(TcpAnalysis::KeepAlive) {
         labels.push("[TCP Keep-Alive]".into());
     }
-    if has("keep_alive_ack") {
+    if has(TcpAnalysis::KeepAliveAck) {
         labels.push("[TCP Keep-Alive ACK]".into());
     }
-    if has("window_update") {
+    if has(TcpAnalysis::WindowUpdate) {
         labels.push("[TCP Window Update]".into());
     }
-    if has("window_full") {
+    if has(TcpAnalysis::WindowFull) {
         labels.push("[TCP Window Full]".into());
     }
-    if has("zero_window") {
+    if has(TcpAnalysis::ZeroWindow) {
         labels.push("[TCP ZeroWindow]".into());
     }
-    if has("lost_segment") {
+    if has(TcpAnalysis::LostSegment) {
         labels.push("[TCP Previous segment not captured]".into());
     }
-    if has("ack_lost_segment") {
+    if has(TcpAnalysis::AckLostSegment) {
         labels.push("[TCP ACKed unseen segment]".into());
     }
-    if has("dup_ack") {
+    if has(TcpAnalysis::DupAck) {
         match (t.dup_ack_of, t.dup_ack_number) {
             (Some(of), Some(n)) => labels.push(format!("[TCP Dup ACK {of}#{n}]")),
             _ => labels.push("[TCP Dup ACK]".into()),
         }
     }
-    if has("fast_retransmission") {
+    if has(TcpAnalysis::FastRetransmission) {
         labels.push("[TCP Fast Retransmission]".into());
-    } else if has("spurious_retransmission") {
+    } else if has(TcpAnalysis::SpuriousRetransmission) {
         labels.push("[TCP Spurious Retransmission]".into());
-    } else if has("retransmission") {
+    } else if has(TcpAnalysis::Retransmission) {
         labels.push("[TCP Retransmission]".into());
     }
-    if has("out_of_order") {
+    if has(TcpAnalysis::OutOfOrder) {
         labels.push("[TCP Out-Of-Order]".into());
     }
     (!labels.is_empty()).then(|| labels.join(" "))
@@ -414,29 +415,31 @@ fn tcp_meaning(p: &Packet) -> Option<String> {
     let t = p.tcp.as_ref()?;
     let role = t.role?;
     Some(match role {
-        "handshake 1/3" => format!("handshake 1/3: client opens, ISN {}", t.seq),
-        "handshake 2/3" => format!(
+        TcpRole::Syn => format!("handshake 1/3: client opens, ISN {}", t.seq),
+        TcpRole::SynAck => format!(
             "handshake 2/3: server accepts, ISN {}, ack = client ISN + 1",
             t.seq
         ),
-        "handshake 3/3" => "handshake 3/3: connection established".into(),
-        "syn retransmission" => "SYN sent again: no answer yet".into(),
-        "syn-ack retransmission" => "SYN-ACK sent again".into(),
-        "close (first FIN)" => format!("teardown: {} closes first", t.from.unwrap_or("one side")),
-        "close (second FIN)" => format!(
+        TcpRole::HandshakeAck => "handshake 3/3: connection established".into(),
+        TcpRole::SynRetransmission => "SYN sent again: no answer yet".into(),
+        TcpRole::SynAckRetransmission => "SYN-ACK sent again".into(),
+        TcpRole::FirstFin => format!(
+            "teardown: {} closes first",
+            t.from.map_or("one side", Side::as_str)
+        ),
+        TcpRole::SecondFin => format!(
             "teardown: {} closes too",
-            t.from.unwrap_or("the other side")
+            t.from.map_or("the other side", Side::as_str)
         ),
-        "close (last ACK)" => format!(
+        TcpRole::LastAck => format!(
             "teardown: last ACK; the {} waits in TIME_WAIT",
-            t.from.unwrap_or("first closer")
+            t.from.map_or("first closer", Side::as_str)
         ),
-        "fin retransmission" => "FIN sent again".into(),
-        "reset" => format!(
+        TcpRole::FinRetransmission => "FIN sent again".into(),
+        TcpRole::Reset => format!(
             "{} aborts the connection (RST)",
-            t.from.unwrap_or("one side")
+            t.from.map_or("one side", Side::as_str)
         ),
-        other => other.to_string(),
     })
 }
 

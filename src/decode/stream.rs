@@ -1,0 +1,153 @@
+//! The seam between stream reassembly and the application decoders fed
+//! from it: a [`StreamDecoder`] takes the in-order bytes of one direction
+//! of a TCP connection (RFC 9293 §3.4: the byte stream put back in sequence
+//! order), writes what it completes into a [`StreamOutput`], and may hand
+//! the rest of the stream to another decoder ([`Next::Handoff`]): HTTP/1.1
+//! after `101 Switching Protocols` to WebSocket (RFC 9110 §7.8, RFC 6455
+//! §4.2.2), and in the same way CONNECT (RFC 9110 §9.3.6) or STARTTLS to
+//! TLS.
+//!
+//! Decoders here know nothing of the conversation that feeds them: the
+//! caller owns the streams, picks the first decoder of a direction, and
+//! keeps the [`Shared`] state of the two directions.
+
+use super::dns::{DnsMessage, DnsTcpStream};
+use super::http::{HttpConn, HttpMessage};
+use super::tls::{TlsInfo, TlsStream};
+use super::websocket::WsFrame;
+use serde::Serialize;
+
+/// Which end of a connection: the client opened it (RFC 9293 §3.5: it sent
+/// the first SYN), the server answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Side {
+    Client,
+    Server,
+}
+
+impl Side {
+    /// The name output carries: "client" or "server".
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Side::Client => "client",
+            Side::Server => "server",
+        }
+    }
+
+    /// 0 for the client, 1 for the server: the index of per-direction
+    /// arrays kept as [client, server].
+    pub fn index(self) -> usize {
+        match self {
+            Side::Client => 0,
+            Side::Server => 1,
+        }
+    }
+
+    /// The other end.
+    pub fn peer(self) -> Side {
+        match self {
+            Side::Client => Side::Server,
+            Side::Server => Side::Client,
+        }
+    }
+}
+
+impl std::fmt::Display for Side {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The frame that carried the bytes being fed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FrameRef {
+    /// The frame number, 1-based as in the capture.
+    pub frame: u64,
+}
+
+/// State the two directions of one connection share, kept by the caller
+/// for both decoders of the connection.
+#[derive(Debug, Default)]
+pub struct Shared {
+    /// HTTP/1.x requests waiting for their responses, and whether the
+    /// connection switched to WebSocket.
+    pub http: HttpConn,
+}
+
+/// What the decoders of one frame completed, in stream order.
+#[derive(Debug, Default)]
+pub struct StreamOutput {
+    pub tls: TlsInfo,
+    pub dns: Vec<DnsMessage>,
+    pub http: Vec<HttpMessage>,
+    pub websocket: Vec<WsFrame>,
+    /// Problems, worded for the packet's `errors`.
+    pub errors: Vec<String>,
+}
+
+/// What the stream does after a feed.
+pub enum Next {
+    /// The same decoder takes the next bytes.
+    Continue,
+    /// The stream switched protocols: the bytes of this feed from offset
+    /// `consumed` on, and every later byte, go to `to`.
+    Handoff {
+        to: Box<dyn StreamDecoder>,
+        consumed: usize,
+    },
+    /// Nothing more of this direction is decoded.
+    Stop,
+}
+
+/// A decoder of the reassembled bytes of one direction of a connection.
+pub trait StreamDecoder: Send {
+    /// Takes the next in-order bytes, carried by `at`.
+    fn feed(
+        &mut self,
+        bytes: &[u8],
+        at: FrameRef,
+        shared: &mut Shared,
+        out: &mut StreamOutput,
+    ) -> Next;
+
+    /// Bytes were lost from the stream (a hole never filled, or bytes the
+    /// capture did not hold): framing cannot be trusted any more, and the
+    /// caller stops feeding this decoder.
+    fn gap(&mut self, errors: &mut Vec<String>);
+
+    /// Bytes held while waiting for the rest of a record or message.
+    fn buffered(&self) -> usize;
+}
+
+/// DNS over TCP (RFC 1035 §4.2.2, RFC 7766 §8).
+impl StreamDecoder for DnsTcpStream {
+    fn feed(&mut self, bytes: &[u8], _: FrameRef, _: &mut Shared, out: &mut StreamOutput) -> Next {
+        DnsTcpStream::feed(self, bytes, &mut out.dns, &mut out.errors);
+        Next::Continue
+    }
+
+    fn gap(&mut self, errors: &mut Vec<String>) {
+        DnsTcpStream::gap(self, errors);
+    }
+
+    fn buffered(&self) -> usize {
+        DnsTcpStream::buffered(self)
+    }
+}
+
+/// TLS records (RFC 8446 §5, RFC 5246 §6.2).
+impl StreamDecoder for TlsStream {
+    fn feed(&mut self, bytes: &[u8], at: FrameRef, _: &mut Shared, out: &mut StreamOutput) -> Next {
+        TlsStream::feed(self, bytes, at.frame, &mut out.tls, &mut out.errors);
+        Next::Continue
+    }
+
+    fn gap(&mut self, errors: &mut Vec<String>) {
+        TlsStream::gap(self, errors);
+    }
+
+    fn buffered(&self) -> usize {
+        TlsStream::buffered(self)
+    }
+}
