@@ -9,7 +9,7 @@ use crate::decode::dns::{DnsMessage, DnsProtocol, Transport};
 use crate::decode::http::HttpMessage;
 use crate::decode::ndp::NdpKind;
 use crate::decode::quic::{HeaderForm, LongType};
-use crate::decode::tcp::{self, TcpOptions, Side, TcpAnalysis, TcpRole};
+use crate::decode::tcp::{self, Side, TcpAnalysis, TcpOptions, TcpRole};
 use crate::decode::tls::{ContentType, HandshakeKind, TlsHandshake, TlsVersion};
 use crate::decode::websocket::WsFrame;
 use crate::decode::{Mac, Packet};

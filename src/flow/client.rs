@@ -9,7 +9,8 @@
 //! SYN-ACK. A capture that begins mid-connection shows no SYN: then the
 //! end on a system port (below 1024, RFC 6335 §6) talking to one that is
 //! not is the server, and otherwise the sender of the first segment seen
-//! is taken for the client.
+//! is taken for the client. QUIC's datagrams of no known connection have
+//! their own port rule here too ([`quic_sent_by_client`]).
 
 use super::Endpoint;
 use crate::decode::stream::Side;
@@ -81,6 +82,15 @@ pub fn client_without_handshake(src: Endpoint, dst: Endpoint) -> Endpoint {
     } else {
         src
     }
+}
+
+/// Whether a QUIC datagram of no known connection was sent by the client,
+/// decided by its ports alone (a connection's later datagrams follow the
+/// client Initial that opened it, RFC 9000 §7.2): it was, unless it comes
+/// from port 443 to another port. Off port 443 neither side is known to be
+/// the server, and the sender is taken for the client.
+pub fn quic_sent_by_client(src_port: u16, dst_port: u16) -> bool {
+    dst_port == 443 || src_port != 443
 }
 
 #[cfg(test)]

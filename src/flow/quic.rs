@@ -10,12 +10,12 @@
 //! (RFC 9000 §9) is not followed. Everything is bounded, and what a bound
 //! drops is counted in [`QuicStats`] and said in the frame's errors.
 
-use super::Endpoint;
+use super::{client, Endpoint};
 use crate::decode::cursor::hex;
 use crate::decode::fingerprint::{self, Transport};
 use crate::decode::quic::{self, Context, LongType, QuicPacket};
 use crate::decode::tls::{self, TlsError, TlsHandshake};
-use crate::decode::{Packet, UdpInfo};
+use crate::decode::Packet;
 use foldhash::HashMap;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -73,14 +73,6 @@ impl FlowError {
     pub fn report(&self) -> String {
         format!("QUIC: {self}")
     }
-}
-
-/// Whether a datagram of no known connection was sent by the client,
-/// decided by its ports alone: it was, unless it comes from port 443 to
-/// another port. Off port 443 neither side is known to be the server, and
-/// the sender is taken for the client.
-fn sent_by_client(udp: &UdpInfo) -> bool {
-    udp.dst_port == 443 || udp.src_port != 443
 }
 
 /// One direction's CRYPTO stream in the Initial packet number space.
@@ -329,7 +321,10 @@ impl QuicTracker {
         {
             (Some(id), _) => (Some(id.clone()), true),
             (None, Some(id)) => (Some(id.clone()), false),
-            (None, None) => (None, sent_by_client(udp)),
+            (None, None) => (
+                None,
+                client::quic_sent_by_client(udp.src_port, udp.dst_port),
+            ),
         };
         // A client's Initial whose DCID is neither the connection's
         // original one nor one the server chose starts a new connection
