@@ -900,7 +900,7 @@ pub fn summary(s: &Summary, out: &mut String) {
         s.frames,
         s.bytes,
         s.duration(),
-        s.format
+        escape(&s.format)
     );
     let lt: Vec<String> = s
         .linktypes
