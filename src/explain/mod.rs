@@ -231,6 +231,9 @@ pub struct Story {
     /// the explainer was reached; the story does not cover them.
     pub frames_not_kept: u64,
     pub items_not_kept: u64,
+    /// The records the explainer kept at most (what `items_not_kept` counts beyond).
+    #[serde(skip)]
+    pub max_items: usize,
     /// What the conversation tracker counted, bounds included (set by the
     /// caller that ran the tracker).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -511,6 +514,7 @@ fn tell(ev: &Evidence, options: &Options, notes: &Notes) -> Story {
         page_loads_not_told: not_told,
         frames_not_kept: ev.frames_dropped,
         items_not_kept: ev.items_dropped,
+        max_items: evidence::MAX_ITEMS,
         flow: None,
     }
 }
