@@ -74,7 +74,7 @@ pub fn decode_and_track(frame: &Frame, tracker: &mut Tracker) -> Packet {
 
 impl Summary {
     /// Counts one decoded frame.
-    pub fn account(&mut self, packet: &Packet) {
+    pub(crate) fn account(&mut self, packet: &Packet) {
         self.frames += 1;
         self.bytes += u64::from(packet.len);
         if packet.ts != 0.0 {
