@@ -247,9 +247,55 @@ fn index_rows(story: &Story, times: &HttpTimes) -> Vec<IndexRow> {
 /// Shared progress over a whole batch: one bar on standard error (when it
 /// is a terminal) over the bytes of every input.
 pub struct BatchProgress {
-    bar: Option<indicatif::ProgressBar>,
+    bar: Option<Bar>,
     files: usize,
     done: AtomicUsize,
+}
+
+/// The bar itself: indicatif's with the `cli` feature.
+#[cfg(feature = "cli")]
+struct Bar(indicatif::ProgressBar);
+
+#[cfg(feature = "cli")]
+impl Bar {
+    fn new(total: u64) -> Bar {
+        let bar = indicatif::ProgressBar::new(total);
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{bar:30} {bytes}/{total_bytes} {bytes_per_sec} {msg} ETA {eta}",
+        ) {
+            bar.set_style(style);
+        }
+        Bar(bar)
+    }
+
+    fn inc(&self, n: u64) {
+        self.0.inc(n);
+    }
+
+    fn set_message(&self, message: String) {
+        self.0.set_message(message);
+    }
+
+    fn finish_and_clear(&self) {
+        self.0.finish_and_clear();
+    }
+}
+
+/// Without the `cli` feature the library draws nothing.
+#[cfg(not(feature = "cli"))]
+struct Bar;
+
+#[cfg(not(feature = "cli"))]
+impl Bar {
+    fn new(_total: u64) -> Bar {
+        Bar
+    }
+
+    fn inc(&self, _n: u64) {}
+
+    fn set_message(&self, _message: String) {}
+
+    fn finish_and_clear(&self) {}
 }
 
 impl BatchProgress {
@@ -259,15 +305,7 @@ impl BatchProgress {
             .filter_map(|p| std::fs::metadata(p).ok())
             .map(|m| m.len())
             .sum();
-        let bar = (allowed && io::stderr().is_terminal()).then(|| {
-            let bar = indicatif::ProgressBar::new(total);
-            if let Ok(style) = indicatif::ProgressStyle::with_template(
-                "{bar:30} {bytes}/{total_bytes} {bytes_per_sec} {msg} ETA {eta}",
-            ) {
-                bar.set_style(style);
-            }
-            bar
-        });
+        let bar = (allowed && io::stderr().is_terminal()).then(|| Bar::new(total));
         BatchProgress {
             bar,
             files: inputs.len(),
@@ -474,7 +512,7 @@ fn md(s: &str) -> String {
 }
 
 /// Writes `index.html`, `index.md` (text and Markdown) or `index.json`.
-pub fn write_index(
+pub(crate) fn write_index(
     dir: &Path,
     outcomes: &[Outcome],
     format: StoryFormat,
@@ -632,7 +670,7 @@ struct Held {
 /// Several captures read as one, frame by frame in timestamp order (ties
 /// in input order), like `mergecap`. Frames are numbered anew from 1; the
 /// interfaces of each input follow those of the inputs before it.
-pub struct Merged {
+pub(crate) struct Merged {
     paths: Vec<PathBuf>,
     readers: Vec<CaptureReader>,
     heads: Vec<Option<Held>>,

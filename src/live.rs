@@ -47,16 +47,94 @@ pub use with_pcap::{interfaces, run};
 mod with_pcap {
     use super::Args;
     use anyhow::Result;
-    use netexplain::capture::input::{install_stop_handler, stop_requested};
+    use netexplain::capture::input::install_stop_handler;
     use netexplain::capture::live::{self, LiveCapture, LiveOptions};
+    use netexplain::capture::{Bounded, Frame};
+    use netexplain::decode::Packet;
     use netexplain::explain::Explainer;
     use netexplain::notes::Notes;
-    use netexplain::pipeline::{decode_and_track, Stopped, Summary};
+    use netexplain::pipeline::{run_source, RunError, Sink};
     use netexplain::render::{escape, story, text};
     use std::collections::BTreeSet;
     use std::io::{self, Write};
     use std::process::ExitCode;
     use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+    /// What `live` does with each frame: writes it to `-w`, prints its
+    /// line, and every half second tells the page loads that are over.
+    struct Teller {
+        explainer: Explainer,
+        writer: Option<live::PcapNgWriter>,
+        /// The `-w` file failed; the run stops and says so.
+        write_error: Option<live::LiveError>,
+        quiet: bool,
+        tell: bool,
+        lang: netexplain::notes::Lang,
+        width: Option<usize>,
+        told: BTreeSet<String>,
+        stdout: io::Stdout,
+        last_check: Instant,
+        t0: Option<f64>,
+        line: String,
+    }
+
+    impl Sink for Teller {
+        fn frame(&mut self, frame: &Frame, p: &Packet) -> io::Result<()> {
+            if let Some(w) = self.writer.as_mut() {
+                if let Err(e) = w.write(frame) {
+                    self.write_error = Some(e);
+                    return Err(io::Error::other("writing the capture file"));
+                }
+            }
+            self.explainer.observe(p);
+            if !self.quiet {
+                self.line.clear();
+                text::packet_line(p, *self.t0.get_or_insert(p.ts), &mut self.line);
+                let mut out = self.stdout.lock();
+                out.write_all(self.line.as_bytes())?;
+                out.flush()?;
+            }
+            Ok(())
+        }
+
+        fn tick(&mut self) -> io::Result<()> {
+            if !(self.tell && self.last_check.elapsed() >= Duration::from_millis(500)) {
+                return Ok(());
+            }
+            self.last_check = Instant::now();
+            let now = now();
+            // Told once no frame of it has come for IDLE_SECS, even
+            // when its connections are closed: a browser may still
+            // open another one for the same page.
+            let done: Vec<_> = self
+                .explainer
+                .completed(now, IDLE_SECS)
+                .into_iter()
+                .filter(|p| p.start + p.duration_ms / 1000.0 <= now - IDLE_SECS)
+                .collect();
+            // Numbered as the closing story numbers them.
+            let all = if done.is_empty() {
+                Vec::new()
+            } else {
+                self.explainer.story().page_loads
+            };
+            for p in done {
+                let key = format!("{}@{}", p.host, p.start);
+                if self.told.insert(key) {
+                    let n = all
+                        .iter()
+                        .position(|q| q.host == p.host && q.start == p.start)
+                        .map_or(self.told.len(), |i| i + 1);
+                    let mut s = String::new();
+                    story::page_load_width(&p, n, self.lang, false, self.width, &mut s);
+                    let mut out = self.stdout.lock();
+                    out.write_all(s.as_bytes())?;
+                    out.flush()?;
+                }
+            }
+            Ok(())
+        }
+    }
 
     /// A page load is told once it has had no frame for this long.
     const IDLE_SECS: f64 = 2.0;
@@ -106,7 +184,7 @@ mod with_pcap {
         let lang = args.options.lang;
         // Wrapped as `explain` wraps: to the terminal, not at all when piped.
         let width = crate::tools::width(None);
-        let mut cap = LiveCapture::open(&LiveOptions {
+        let cap = LiveCapture::open(&LiveOptions {
             device: args.interface.clone(),
             filter: args.filter.clone(),
             snaplen: args.snaplen,
@@ -116,7 +194,7 @@ mod with_pcap {
         let dropped = live::drop_privileges(args.user.as_deref())
             .map_err(|e| anyhow::anyhow!("dropping privileges: {e}"))?;
         install_stop_handler().map_err(anyhow::Error::msg)?;
-        let mut writer = match &args.write {
+        let writer = match &args.write {
             Some(p) => Some(cap.writer(p)?),
             None => None,
         };
@@ -133,81 +211,37 @@ mod with_pcap {
                 .unwrap_or_default()
         );
         let mut tracker = args.tracker;
-        let mut explainer = Explainer::new(args.options.clone(), Notes::builtin(lang));
-        let mut summary = Summary::default();
-        let mut told: BTreeSet<String> = BTreeSet::new();
-        let stdout = io::stdout();
-        let started = Instant::now();
-        let mut last_check = Instant::now();
-        let mut t0: Option<f64> = None;
-        let mut line = String::new();
-        loop {
-            if stop_requested() {
-                summary.stopped = Some(Stopped::Signal);
-                break;
-            }
-            if args.count.is_some_and(|c| summary.frames >= c) {
-                break;
-            }
-            if args
-                .duration
-                .is_some_and(|d| started.elapsed() >= Duration::from_secs_f64(d.max(0.0)))
-            {
-                break;
-            }
-            let packet = match cap.next_frame()? {
-                Some(frame) => {
-                    if let Some(w) = writer.as_mut() {
-                        w.write(&frame)?;
-                    }
-                    Some(decode_and_track(&frame, &mut tracker))
-                }
-                None => None,
-            };
-            if let Some(p) = packet {
-                summary.account(&p);
-                explainer.observe(&p);
-                if !args.quiet {
-                    line.clear();
-                    text::packet_line(&p, *t0.get_or_insert(p.ts), &mut line);
-                    let mut out = stdout.lock();
-                    out.write_all(line.as_bytes())?;
-                    out.flush()?;
-                }
-            }
-            if args.tell && last_check.elapsed() >= Duration::from_millis(500) {
-                last_check = Instant::now();
-                let now = now();
-                // Told once no frame of it has come for IDLE_SECS, even
-                // when its connections are closed: a browser may still
-                // open another one for the same page.
-                let done: Vec<_> = explainer
-                    .completed(now, IDLE_SECS)
-                    .into_iter()
-                    .filter(|p| p.start + p.duration_ms / 1000.0 <= now - IDLE_SECS)
-                    .collect();
-                // Numbered as the closing story numbers them.
-                let all = if done.is_empty() {
-                    Vec::new()
-                } else {
-                    explainer.story().page_loads
-                };
-                for p in done {
-                    let key = format!("{}@{}", p.host, p.start);
-                    if told.insert(key) {
-                        let n = all
-                            .iter()
-                            .position(|q| q.host == p.host && q.start == p.start)
-                            .map_or(told.len(), |i| i + 1);
-                        let mut s = String::new();
-                        story::page_load_width(&p, n, lang, false, width, &mut s);
-                        let mut out = stdout.lock();
-                        out.write_all(s.as_bytes())?;
-                        out.flush()?;
-                    }
-                }
-            }
+        let mut sink = Teller {
+            explainer: Explainer::new(args.options.clone(), Notes::builtin(lang)),
+            writer,
+            write_error: None,
+            quiet: args.quiet,
+            tell: args.tell,
+            lang,
+            width,
+            told: BTreeSet::new(),
+            stdout: io::stdout(),
+            last_check: Instant::now(),
+            t0: None,
+            line: String::new(),
+        };
+        let mut source = Bounded::new(cap, args.count, args.duration);
+        let (summary, failure) = run_source(&mut source, &mut tracker, None, &mut sink);
+        if let Some(e) = sink.write_error.take() {
+            return Err(e.into());
         }
+        match failure {
+            Some(RunError::Capture(e)) => return Err(e.into()),
+            Some(RunError::Output(e)) => return Err(e.into()),
+            None => {}
+        }
+        let Teller {
+            explainer,
+            mut writer,
+            stdout,
+            ..
+        } = sink;
+        let cap = source.get_mut();
         if let Some(w) = writer.as_mut() {
             w.flush()?;
         }
@@ -217,10 +251,6 @@ mod with_pcap {
             story::text_width(&explainer.story(), false, width, &mut s);
             stdout.lock().write_all(s.as_bytes())?;
         }
-        summary.flow = tracker.stats().clone();
-        // The summary's first line ends with the format read.
-        summary.format = format!("live capture on {}", escape(cap.device()));
-        summary.interfaces = 1;
         let mut s = String::new();
         text::summary(&summary, &mut s);
         eprint!("{s}");

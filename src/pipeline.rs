@@ -1,7 +1,8 @@
 //! Capture → decode → flow, frame by frame, into a sink; and the counts
-//! that make the closing summary.
+//! that make the closing summary. One loop, [`run_source`], serves every
+//! [`FrameSource`]: a file, standard input, a live capture.
 
-use crate::capture::{linktype, CaptureError, CaptureReader, Format, Frame, ReaderStats};
+use crate::capture::{linktype, CaptureError, CaptureReader, Frame, FrameSource, Next};
 use crate::decode::{decode_frame, Packet};
 use crate::flow::{FlowStats, Tracker};
 use serde::Serialize;
@@ -73,7 +74,7 @@ pub fn decode_and_track(frame: &Frame, tracker: &mut Tracker) -> Packet {
 
 impl Summary {
     /// Counts one decoded frame.
-    pub fn account(&mut self, packet: &Packet) {
+    pub(crate) fn account(&mut self, packet: &Packet) {
         self.frames += 1;
         self.bytes += u64::from(packet.len);
         if packet.ts != 0.0 {
@@ -111,13 +112,44 @@ impl Summary {
 
 /// What stopped a run early.
 #[derive(Debug, thiserror::Error)]
-pub enum RunError {
-    /// The input is damaged; frames before the damage were delivered.
+pub enum RunError<E = CaptureError> {
+    /// The input is damaged (or the source failed); frames before the
+    /// damage were delivered.
     #[error("{0}")]
-    Capture(#[from] CaptureError),
+    Capture(E),
     /// The sink refused a packet (for example, a closed pipe).
     #[error("writing output: {0}")]
     Output(#[from] std::io::Error),
+}
+
+impl From<CaptureError> for RunError {
+    fn from(e: CaptureError) -> RunError {
+        RunError::Capture(e)
+    }
+}
+
+/// Where the pipeline hands each decoded frame.
+pub trait Sink {
+    /// Takes one frame and its decoding; an error stops the run.
+    fn frame(&mut self, frame: &Frame, packet: &Packet) -> std::io::Result<()>;
+
+    /// Called after every wait for a frame, whether one came or not (a
+    /// live capture's idle timer runs here).
+    fn tick(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A closure as a [`Sink`].
+struct EachFrame<F>(F);
+
+impl<F> Sink for EachFrame<F>
+where
+    F: FnMut(&Frame, &Packet) -> std::io::Result<()>,
+{
+    fn frame(&mut self, frame: &Frame, packet: &Packet) -> std::io::Result<()> {
+        (self.0)(frame, packet)
+    }
 }
 
 /// Reads every frame (or the first `count`), decodes it, runs it through
@@ -141,10 +173,26 @@ pub fn run_frames<F>(
     reader: &mut CaptureReader,
     tracker: &mut Tracker,
     count: Option<u64>,
-    mut sink: F,
+    sink: F,
 ) -> (Summary, Option<RunError>)
 where
     F: FnMut(&Frame, &Packet) -> std::io::Result<()>,
+{
+    run_source(reader, tracker, count, &mut EachFrame(sink))
+}
+
+/// The pipeline on any frame source: until the source ends, `count`
+/// frames were read, or SIGINT or SIGTERM arrived, each frame is decoded,
+/// tracked, counted and handed to `sink`.
+pub fn run_source<S, K>(
+    source: &mut S,
+    tracker: &mut Tracker,
+    count: Option<u64>,
+    sink: &mut K,
+) -> (Summary, Option<RunError<S::Error>>)
+where
+    S: FrameSource + ?Sized,
+    K: Sink + ?Sized,
 {
     let mut s = Summary::default();
     let mut failure = None;
@@ -157,10 +205,18 @@ where
             s.stopped = Some(Stopped::Signal);
             break;
         }
-        let frame = match reader.next_frame() {
-            Ok(Some(f)) => f,
-            Ok(None) => {
-                if reader.interrupted() {
+        match source.poll_frame() {
+            Ok(Next::Frame(frame)) => {
+                let packet = decode_and_track(&frame, tracker);
+                s.account(&packet);
+                if let Err(e) = sink.frame(&frame, &packet) {
+                    failure = Some(RunError::Output(e));
+                    break;
+                }
+            }
+            Ok(Next::Idle) => {}
+            Ok(Next::End) => {
+                if source.interrupted() {
                     s.stopped = Some(Stopped::Signal);
                 }
                 break;
@@ -170,21 +226,15 @@ where
                 failure = Some(RunError::Capture(e));
                 break;
             }
-        };
-        let packet = decode_and_track(&frame, tracker);
-        s.account(&packet);
-        if let Err(e) = sink(&frame, &packet) {
+        }
+        if let Err(e) = sink.tick() {
             failure = Some(RunError::Output(e));
             break;
         }
     }
-    s.format = match reader.format() {
-        Format::PcapNg => "pcapng".to_string(),
-        f => f.to_string(),
-    };
-    let ReaderStats { skipped_blocks, .. } = reader.stats().clone();
-    s.skipped_blocks = skipped_blocks;
-    s.interfaces = reader.interfaces().len();
+    s.format = source.format_name();
+    s.skipped_blocks = source.skipped_blocks();
+    s.interfaces = source.interface_count();
     s.flow = tracker.stats().clone();
     (s, failure)
 }

@@ -78,7 +78,7 @@ impl InputState {
 }
 
 /// The bottom of the stack: a file, or a pipe read by a thread.
-pub struct Source {
+pub(crate) struct Source {
     kind: SourceKind,
     state: Arc<InputState>,
 }
@@ -177,7 +177,7 @@ impl Read for Source {
 
 /// The top of the stack (above a decompressor, if any): an error or a
 /// stop request ends the input, and is kept in the state.
-pub struct Guarded<R> {
+pub(crate) struct Guarded<R> {
     inner: R,
     state: Arc<InputState>,
     ended: bool,
@@ -227,7 +227,7 @@ impl<R: Read> Read for Guarded<R> {
 }
 
 /// Reads until `buf` is full or the input ends; returns the bytes read.
-pub fn read_up_to(r: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
+pub(crate) fn read_up_to(r: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
     let mut got = 0;
     while got < buf.len() {
         match r.read(&mut buf[got..]) {

@@ -1,7 +1,7 @@
 //! Live capture through libpcap (the `pcap` crate), and a pcapng writer
 //! for `-w`. Built only with the `live` cargo feature.
 
-use super::Frame;
+use super::{Frame, FrameSource, Next};
 use pcap_parser::pcapng::{
     EnhancedPacketBlock, InterfaceDescriptionBlock, OptionCode, PcapNGOption, SectionHeaderBlock,
 };
@@ -261,6 +261,27 @@ impl LiveCapture {
             self.snaplen,
             self.filter.as_deref(),
         )
+    }
+}
+
+impl FrameSource for LiveCapture {
+    type Error = LiveError;
+
+    /// A packet, or [`Next::Idle`] when none came within the wait; a
+    /// live capture never ends by itself.
+    fn poll_frame(&mut self) -> Result<Next<'_>, LiveError> {
+        Ok(match self.next_frame()? {
+            Some(f) => Next::Frame(f),
+            None => Next::Idle,
+        })
+    }
+
+    fn format_name(&self) -> String {
+        format!("live capture on {}", self.device)
+    }
+
+    fn interface_count(&self) -> usize {
+        1
     }
 }
 

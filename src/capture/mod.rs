@@ -57,6 +57,140 @@ impl Frame<'_> {
     }
 }
 
+/// What a [`FrameSource`] has when asked for the next frame.
+#[derive(Debug)]
+pub enum Next<'a> {
+    /// A captured frame.
+    Frame(Frame<'a>),
+    /// No frame yet (a live capture's wait ran out); ask again.
+    Idle,
+    /// The input is over.
+    End,
+}
+
+/// Anything that hands out captured frames one at a time: a file or
+/// stream ([`CaptureReader`]), a live capture, or one of them bounded
+/// ([`Bounded`]). The pipeline runs on this trait.
+pub trait FrameSource {
+    /// Why reading failed.
+    type Error: std::error::Error;
+
+    /// The next frame, [`Next::Idle`] when none is there yet, or
+    /// [`Next::End`] when the input is over.
+    fn poll_frame(&mut self) -> Result<Next<'_>, Self::Error>;
+
+    /// True when the input ended because SIGINT or SIGTERM arrived.
+    fn interrupted(&self) -> bool {
+        false
+    }
+
+    /// What is being read, as the summary's first line names it.
+    fn format_name(&self) -> String;
+
+    /// The number of interfaces the capture described.
+    fn interface_count(&self) -> usize;
+
+    /// Blocks that carried no packet and were skipped.
+    fn skipped_blocks(&self) -> u64 {
+        0
+    }
+}
+
+impl FrameSource for CaptureReader {
+    type Error = CaptureError;
+
+    fn poll_frame(&mut self) -> Result<Next<'_>, CaptureError> {
+        Ok(match self.next_frame()? {
+            Some(f) => Next::Frame(f),
+            None => Next::End,
+        })
+    }
+
+    fn interrupted(&self) -> bool {
+        CaptureReader::interrupted(self)
+    }
+
+    fn format_name(&self) -> String {
+        match self.format() {
+            Format::PcapNg => "pcapng".to_string(),
+            f => f.to_string(),
+        }
+    }
+
+    fn interface_count(&self) -> usize {
+        self.interfaces().len()
+    }
+
+    fn skipped_blocks(&self) -> u64 {
+        let ReaderStats { skipped_blocks, .. } = self.stats().clone();
+        skipped_blocks
+    }
+}
+
+/// A source that ends after `count` frames or once `seconds` have passed
+/// since it was made (live capture's `-c` and `--duration`), checked in
+/// that order before each wait for a frame.
+pub struct Bounded<S> {
+    source: S,
+    count: Option<u64>,
+    seconds: Option<f64>,
+    started: std::time::Instant,
+    given: u64,
+}
+
+impl<S: FrameSource> Bounded<S> {
+    pub fn new(source: S, count: Option<u64>, seconds: Option<f64>) -> Bounded<S> {
+        Bounded {
+            source,
+            count,
+            seconds,
+            started: std::time::Instant::now(),
+            given: 0,
+        }
+    }
+
+    /// The source inside.
+    pub fn get_mut(&mut self) -> &mut S {
+        &mut self.source
+    }
+}
+
+impl<S: FrameSource> FrameSource for Bounded<S> {
+    type Error = S::Error;
+
+    fn poll_frame(&mut self) -> Result<Next<'_>, S::Error> {
+        if self.count.is_some_and(|c| self.given >= c) {
+            return Ok(Next::End);
+        }
+        if self.seconds.is_some_and(|d| {
+            self.started.elapsed() >= std::time::Duration::from_secs_f64(d.max(0.0))
+        }) {
+            return Ok(Next::End);
+        }
+        let next = self.source.poll_frame()?;
+        if matches!(next, Next::Frame(_)) {
+            self.given += 1;
+        }
+        Ok(next)
+    }
+
+    fn interrupted(&self) -> bool {
+        self.source.interrupted()
+    }
+
+    fn format_name(&self) -> String {
+        self.source.format_name()
+    }
+
+    fn interface_count(&self) -> usize {
+        self.source.interface_count()
+    }
+
+    fn skipped_blocks(&self) -> u64 {
+        self.source.skipped_blocks()
+    }
+}
+
 /// What kind of capture is being read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {

@@ -231,6 +231,9 @@ pub struct Story {
     /// the explainer was reached; the story does not cover them.
     pub frames_not_kept: u64,
     pub items_not_kept: u64,
+    /// The records the explainer kept at most (what `items_not_kept` counts beyond).
+    #[serde(skip)]
+    pub max_items: usize,
     /// What the conversation tracker counted, bounds included (set by the
     /// caller that ran the tracker).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -511,6 +514,7 @@ fn tell(ev: &Evidence, options: &Options, notes: &Notes) -> Story {
         page_loads_not_told: not_told,
         frames_not_kept: ev.frames_dropped,
         items_not_kept: ev.items_dropped,
+        max_items: evidence::MAX_ITEMS,
         flow: None,
     }
 }
@@ -986,27 +990,4 @@ fn attach_arp(ev: &Evidence, l: &mut Load) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn hosts_and_sites() {
-        assert_eq!(
-            url_host("https://www.google.com/").as_deref(),
-            Some("www.google.com")
-        );
-        assert_eq!(
-            url_host("http://u@[2001:db8::1]:8080/x").as_deref(),
-            Some("2001:db8::1")
-        );
-        assert_eq!(url_host("/relative"), None);
-        assert_eq!(strip_port("google.com:80"), "google.com");
-        assert_eq!(strip_port("[2001:db8::1]:443"), "2001:db8::1");
-        assert_eq!(strip_port("2001:db8::1"), "2001:db8::1");
-        assert_eq!(site("static.google.com"), "google.com");
-        assert_eq!(site("localhost"), "localhost");
-        assert!(name_matches("www.google.com", "google.com"));
-        assert!(name_matches("Google.com.", "google.com"));
-        assert!(!name_matches("notgoogle.com", "google.com"));
-    }
-}
+mod tests;

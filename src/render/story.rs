@@ -510,11 +510,11 @@ fn closing_lines(story: &Story) -> Vec<String> {
         lines.push(match lang {
             Lang::En => format!(
                 "Bounds reached: {} frames were not kept for the ladder, and {} packets of DNS, ARP and connections beyond the first {} such records were left out of the story.",
-                story.frames_not_kept, story.items_not_kept, crate::explain::evidence::MAX_ITEMS
+                story.frames_not_kept, story.items_not_kept, story.max_items
             ),
             Lang::Zh => format!(
                 "达到上限：{} 帧未纳入时序图；超出前 {} 条 DNS、ARP 与连接记录之后的 {} 个相关报文未纳入故事。",
-                story.frames_not_kept, crate::explain::evidence::MAX_ITEMS, story.items_not_kept
+                story.frames_not_kept, story.max_items, story.items_not_kept
             ),
         });
     }

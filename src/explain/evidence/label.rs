@@ -1,0 +1,125 @@
+//! The ladder's label of every frame: a short text in protocol terms and
+//! the protocol it belongs to.
+
+use super::*;
+
+/// A short label for the ladder, and the protocol it belongs to. Labels
+/// use protocol terms, the same in every language.
+pub(super) fn label(p: &Packet) -> (&'static str, FrameLabel) {
+    if let Some(a) = &p.arp {
+        return if a.op == ArpOp::Reply {
+            (
+                "arp",
+                FrameLabel::from(format!("ARP {} is-at {}", a.sender_ip, a.sender_mac)),
+            )
+        } else {
+            (
+                "arp",
+                FrameLabel::from(format!("ARP who-has {}", a.target_ip)),
+            )
+        };
+    }
+    if let Some(n) = &p.ndp {
+        let what = match n.kind {
+            NdpKind::NeighborSolicitation => "NS",
+            NdpKind::NeighborAdvertisement => "NA",
+            NdpKind::RouterSolicitation => "RS",
+            NdpKind::RouterAdvertisement => "RA",
+        };
+        let target = n.target.map(|t| format!(" {t}")).unwrap_or_default();
+        return ("ndp", FrameLabel::from(format!("{what}{target}")));
+    }
+    if let Some(d) = &p.dns {
+        let q = d
+            .questions
+            .first()
+            .map(|q| format!("{} {}", q.qtype, q.name))
+            .unwrap_or_default();
+        let text = if d.response {
+            let first = d
+                .answers
+                .iter()
+                .find(|a| a.rtype.is_address())
+                .or(d.answers.first())
+                .map(|a| format!(" {} {}", a.rtype, a.data))
+                .unwrap_or_default();
+            format!("DNS {} {q}{first}", d.rcode)
+        } else {
+            format!("DNS query {q}")
+        };
+        return ("dns", FrameLabel::from(text));
+    }
+    if let Some(h) = p.http.first() {
+        let text = match (&h.method, h.status) {
+            (Some(m), _) => format!("{m} {}", h.target.as_deref().unwrap_or("")),
+            (None, Some(s)) => format!("{} {s} {}", h.version, h.reason.as_deref().unwrap_or("")),
+            _ => "HTTP".to_string(),
+        };
+        return ("http", FrameLabel::from(text));
+    }
+    if let Some(t) = &p.tls {
+        let names: Vec<String> = if t.handshakes.is_empty() {
+            t.records
+                .iter()
+                .map(|r| r.content_type.to_string())
+                .collect()
+        } else {
+            t.handshakes.iter().map(|h| h.kind.to_string()).collect()
+        };
+        if !names.is_empty() {
+            let mut text = format!("TLS {}", names.join(", "));
+            if let Some(sni) = t.handshakes.iter().find_map(|h| h.sni.as_ref()) {
+                text.push_str(&format!(" SNI={sni}"));
+            }
+            return ("tls", FrameLabel::from(text));
+        }
+    }
+    if let Some(t) = &p.tcp {
+        return (
+            "tcp",
+            FrameLabel::Tcp {
+                flags: t.flags,
+                len: t.payload_len,
+            },
+        );
+    }
+    if let Some(q) = &p.quic {
+        let mut kinds: Vec<&str> = Vec::new();
+        for q in std::iter::once(&**q).chain(&p.quic_more) {
+            let kind = q.kind().label();
+            if !kinds.contains(&kind) {
+                kinds.push(kind);
+            }
+        }
+        let mut text = format!("QUIC {}", kinds.join("+"));
+        for h in p
+            .quic
+            .as_deref()
+            .into_iter()
+            .chain(&p.quic_more)
+            .flat_map(|q| &q.handshakes)
+        {
+            text.push_str(&format!(", {}", h.kind));
+            if let Some(sni) = &h.sni {
+                text.push_str(&format!(" SNI={sni}"));
+            }
+        }
+        return ("quic", FrameLabel::from(text));
+    }
+    if let Some(u) = &p.udp {
+        if u.dst_port == 443 || u.src_port == 443 {
+            return (
+                "quic",
+                FrameLabel::from(format!("UDP {} B", u.length.saturating_sub(8))),
+            );
+        }
+        return (
+            "udp",
+            FrameLabel::from(format!("UDP {}→{}", u.src_port, u.dst_port)),
+        );
+    }
+    if let Some(i) = &p.icmp {
+        return ("icmp", FrameLabel::from(i.summary.clone()));
+    }
+    ("other", FrameLabel::Text(Box::default()))
+}

@@ -1,0 +1,239 @@
+//! The one-line view of a frame: time, endpoints, protocol, summary and
+//! what it means in the page-load story, and tshark's TCP analysis labels.
+
+use super::meaning::*;
+use super::*;
+
+/// Writes the one-line view of a packet. `t0` is the first frame's time.
+/// Written straight into `out`: this runs once per frame.
+pub fn packet_line(p: &Packet, t0: f64, out: &mut String) {
+    packet_line_timed(p, TimeFormat::Relative, t0, out)
+}
+/// A packet line with the time column in `time` format; `t0` is the first
+/// frame's time (relative) or the previous frame's (delta).
+pub fn packet_line_timed(p: &Packet, time: TimeFormat, t0: f64, out: &mut String) {
+    let color = colored::control::SHOULD_COLORIZE.should_colorize();
+    let _ = match time {
+        TimeFormat::Relative | TimeFormat::Delta => {
+            write!(out, "{:>6} {:>10.6} ", p.frame, (p.ts - t0).max(0.0))
+        }
+        TimeFormat::None => write!(out, "{:>6} ", p.frame),
+        TimeFormat::Epoch => write!(out, "{:>6} {:.6} ", p.frame, p.ts),
+        TimeFormat::Date => write!(out, "{:>6} {} ", p.frame, utc_date(p.ts)),
+    };
+    write_endpoints(p, out);
+    let (proto, summary, meaning) = describe(p);
+    out.push(' ');
+    push_styled(out, proto, color, |s| s.bold());
+    out.push(' ');
+    if let Some(labels) = p.tcp.as_ref().and_then(tcp_analysis_labels) {
+        push_styled(out, &labels, color, |s| s.yellow());
+        out.push(' ');
+    }
+    out.push_str(&summary);
+    if let Some(m) = meaning {
+        out.push(' ');
+        push_styled(out, &format!("— {m}"), color, |s| s.cyan());
+    }
+    if p.truncated {
+        out.push(' ');
+        push_styled(out, "[truncated]", color, |s| s.yellow());
+    }
+    if !p.errors.is_empty() {
+        out.push(' ');
+        let problems = format!("[{} problem(s)]", p.errors.len());
+        push_styled(out, &problems, color, |s| s.red());
+    }
+    out.push('\n');
+}
+
+/// Appends `text`, styled when colour is on; plain, it is copied as is.
+fn push_styled(
+    out: &mut String,
+    text: &str,
+    color: bool,
+    style: fn(&str) -> colored::ColoredString,
+) {
+    if color {
+        let _ = write!(out, "{}", style(text));
+    } else {
+        out.push_str(text);
+    }
+}
+
+/// The TCP analysis as tshark's packet list shows it: "[TCP Dup ACK 12#1]",
+/// "[TCP Retransmission]", … A fast or spurious retransmission is named as
+/// such, not also as a plain one.
+fn tcp_analysis_labels(t: &crate::decode::tcp::TcpInfo) -> Option<String> {
+    let has = |name: TcpAnalysis| t.analysis.contains(&name);
+    let mut labels: Vec<String> = Vec::new();
+    if has(TcpAnalysis::ZeroWindowProbe) {
+        labels.push("[TCP ZeroWindowProbe]".into());
+    }
+    if has(TcpAnalysis::ZeroWindowProbeAck) {
+        labels.push("[TCP ZeroWindowProbeAck]".into());
+    }
+    if has(TcpAnalysis::KeepAlive) {
+        labels.push("[TCP Keep-Alive]".into());
+    }
+    if has(TcpAnalysis::KeepAliveAck) {
+        labels.push("[TCP Keep-Alive ACK]".into());
+    }
+    if has(TcpAnalysis::WindowUpdate) {
+        labels.push("[TCP Window Update]".into());
+    }
+    if has(TcpAnalysis::WindowFull) {
+        labels.push("[TCP Window Full]".into());
+    }
+    if has(TcpAnalysis::ZeroWindow) {
+        labels.push("[TCP ZeroWindow]".into());
+    }
+    if has(TcpAnalysis::LostSegment) {
+        labels.push("[TCP Previous segment not captured]".into());
+    }
+    if has(TcpAnalysis::AckLostSegment) {
+        labels.push("[TCP ACKed unseen segment]".into());
+    }
+    if has(TcpAnalysis::DupAck) {
+        match (t.dup_ack_of, t.dup_ack_number) {
+            (Some(of), Some(n)) => labels.push(format!("[TCP Dup ACK {of}#{n}]")),
+            _ => labels.push("[TCP Dup ACK]".into()),
+        }
+    }
+    if has(TcpAnalysis::FastRetransmission) {
+        labels.push("[TCP Fast Retransmission]".into());
+    } else if has(TcpAnalysis::SpuriousRetransmission) {
+        labels.push("[TCP Spurious Retransmission]".into());
+    } else if has(TcpAnalysis::Retransmission) {
+        labels.push("[TCP Retransmission]".into());
+    }
+    if has(TcpAnalysis::OutOfOrder) {
+        labels.push("[TCP Out-Of-Order]".into());
+    }
+    (!labels.is_empty()).then(|| labels.join(" "))
+}
+
+/// "src → dst": addresses with ports, else hardware addresses.
+fn write_endpoints(p: &Packet, out: &mut String) {
+    if let Some(ip) = &p.ip {
+        let _ = match p.ports() {
+            Some((s, d)) if ip.version == 6 => {
+                write!(out, "[{}]:{s} → [{}]:{d}", ip.src, ip.dst)
+            }
+            Some((s, d)) => write!(out, "{}:{s} → {}:{d}", ip.src, ip.dst),
+            None => write!(out, "{} → {}", ip.src, ip.dst),
+        };
+    } else if let Some(e) = &p.eth {
+        let _ = write!(out, "{} → {}", e.src, e.dst);
+    } else {
+        out.push_str("? → ?");
+    }
+}
+
+/// Protocol label, summary of the top layer, and its meaning in the story.
+fn describe(p: &Packet) -> (&'static str, String, Option<String>) {
+    if let Some(d) = &p.dns {
+        let mut s = dns_summary(d);
+        for more in &p.dns_more {
+            s.push_str("; ");
+            s.push_str(&dns_summary(more));
+        }
+        let label = match d.protocol {
+            DnsProtocol::Mdns => "MDNS",
+            DnsProtocol::Llmnr => "LLMNR",
+            _ => "DNS",
+        };
+        return (label, s, dns_meaning(d));
+    }
+    if let Some(t) = &p.tls {
+        if !t.handshakes.is_empty() || !t.alerts.is_empty() {
+            let mut parts: Vec<String> = t.handshakes.iter().map(handshake_summary).collect();
+            parts.extend(
+                t.alerts
+                    .iter()
+                    .map(|a| format!("Alert {} {}", escape(&a.level), escape(&a.description))),
+            );
+            return ("TLS", parts.join("; "), tls_meaning(t));
+        }
+        if !t.records.is_empty() {
+            let kinds: Vec<String> = t
+                .records
+                .iter()
+                .map(|r| {
+                    format!(
+                        "{} ({} bytes)",
+                        r.content_type.to_string().replace('_', " "),
+                        r.length
+                    )
+                })
+                .collect();
+            return ("TLS", kinds.join(", "), tls_meaning(t));
+        }
+    }
+    if let Some(q) = &p.quic {
+        return quic_line(q, &p.quic_more);
+    }
+    if let Some(h) = p.http.first() {
+        let parts: Vec<String> = p.http.iter().map(http_summary).collect();
+        return ("HTTP", parts.join("; "), http_meaning(h));
+    }
+    if let Some(d) = &p.dhcp {
+        return ("DHCP", dhcp_summary(d), dhcp_meaning(d));
+    }
+    if let Some(f) = p.websocket.first() {
+        let parts: Vec<String> = p.websocket.iter().map(websocket_summary).collect();
+        return ("WebSocket", parts.join("; "), websocket_meaning(f));
+    }
+    if let Some(t) = &p.tcp {
+        let mut s = format!("[{}]", t.flags);
+        if let Some(r) = t.rel_seq {
+            let _ = write!(s, " seq={r}");
+        } else {
+            let _ = write!(s, " seq={}", t.seq);
+        }
+        if let Some(a) = t.rel_ack {
+            let _ = write!(s, " ack={a}");
+        }
+        let _ = write!(s, " win={} len={}", t.window, t.payload_len);
+        let o = &t.options;
+        if let Some(m) = o.mss {
+            let _ = write!(s, " MSS={m}");
+        }
+        if let Some(w) = o.wscale {
+            let _ = write!(s, " WS={}", 1u32 << w.min(14));
+        }
+        if o.sack_permitted {
+            s.push_str(" SACK_PERM");
+        }
+        if !o.sack.is_empty() {
+            let _ = write!(s, " SACK×{}", o.sack.len());
+        }
+        if o.timestamps.is_some() {
+            s.push_str(" TS");
+        }
+        if o.tfo.is_some() {
+            s.push_str(" TFO");
+        }
+        return ("TCP", s, tcp_meaning(p));
+    }
+    if let Some(n) = &p.ndp {
+        return ("NDP", ndp_summary(n), Some(ndp_meaning(n)));
+    }
+    if let Some(i) = &p.icmp {
+        return (
+            if i.version == 6 { "ICMPv6" } else { "ICMP" },
+            i.summary.clone(),
+            None,
+        );
+    }
+    if let Some(u) = &p.udp {
+        return ("UDP", format!("len={}", u.length), None);
+    }
+    if let Some(a) = &p.arp {
+        return ("ARP", arp_summary(a), arp_meaning(a));
+    }
+    if let Some(ip) = &p.ip {
+        return ("IP", format!("protocol {}", ip.proto), None);
+    }
+    ("?", format!("{} bytes", p.caplen), None)
+}

@@ -1,0 +1,131 @@
+//! `-v`: every decoded field of a packet, layer by layer, TLS code points
+//! with their IANA names.
+
+use super::*;
+
+/// Writes every decoded field, layer by layer.
+pub fn packet_verbose(p: &Packet, out: &mut String) {
+    let Ok(serde_json::Value::Object(map)) = serde_json::to_value(p) else {
+        return;
+    };
+    // Layers in the order they are on the wire, not alphabetically.
+    const WIRE_ORDER: &[&str] = &[
+        "eth",
+        "vlan",
+        "sll",
+        "arp",
+        "ndp",
+        "ip",
+        "icmp",
+        "tcp",
+        "udp",
+        "dhcp",
+        "dns",
+        "dns_more",
+        "quic",
+        "quic_more",
+        "tls",
+        "http",
+        "websocket",
+        "errors",
+    ];
+    let rank = |k: &str| {
+        WIRE_ORDER
+            .iter()
+            .position(|w| *w == k)
+            .unwrap_or(WIRE_ORDER.len())
+    };
+    let mut layers: Vec<(&String, &serde_json::Value)> = map.iter().collect();
+    layers.sort_by_key(|(k, _)| rank(k));
+    for (key, value) in layers {
+        if value.is_object() || value.is_array() {
+            let _ = writeln!(out, "    {}", layer_title(key).bold());
+            write_value(value, 3, out);
+        }
+    }
+}
+
+fn layer_title(key: &str) -> String {
+    match key {
+        "eth" => "Ethernet".into(),
+        "vlan" => "VLAN tags".into(),
+        "sll" => "Linux cooked header".into(),
+        "ip" => "IP".into(),
+        "dns" => "DNS".into(),
+        "dns_more" => "More DNS messages".into(),
+        "quic_more" => "More QUIC packets (coalesced)".into(),
+        "errors" => "Problems".into(),
+        other => other.to_uppercase(),
+    }
+}
+
+fn write_value(v: &serde_json::Value, depth: usize, out: &mut String) {
+    let pad = "  ".repeat(depth);
+    match v {
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                if v.is_object()
+                    || (v.is_array()
+                        && v.as_array()
+                            .is_some_and(|a| a.iter().any(|x| x.is_object())))
+                {
+                    let _ = writeln!(out, "{pad}{k}:");
+                    write_value(v, depth + 1, out);
+                } else if let Some(named) = named_numbers(k, v) {
+                    let _ = writeln!(out, "{pad}{k}: {named}");
+                } else {
+                    let _ = writeln!(out, "{pad}{k}: {}", scalar(v));
+                }
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                if item.is_object() {
+                    let _ = writeln!(out, "{pad}[{i}]");
+                    write_value(item, depth + 1, out);
+                } else {
+                    let _ = writeln!(out, "{pad}- {}", scalar(item));
+                }
+            }
+        }
+        other => {
+            let _ = writeln!(out, "{pad}{}", scalar(other));
+        }
+    }
+}
+
+/// TLS code points written with their IANA names: "0x1301
+/// TLS_AES_128_GCM_SHA256", "x25519 (0x001d)"; unknown ones as hex.
+fn named_numbers(key: &str, v: &serde_json::Value) -> Option<String> {
+    let name: fn(u16) -> Option<&'static str> = match key {
+        "cipher_suites" | "cipher_suite" => tls::cipher_suite_name,
+        "supported_groups" | "key_share_groups" => tls::group_name,
+        "signature_algorithms" => tls::signature_scheme_name,
+        "extensions" => tls::extension_name,
+        _ => return None,
+    };
+    let one = |x: &serde_json::Value| -> Option<String> {
+        let n = u16::try_from(x.as_u64()?).ok()?;
+        Some(match name(n) {
+            Some(s) => format!("{s} (0x{n:04x})"),
+            None if tls::is_grease(n) => format!("GREASE (0x{n:04x})"),
+            None => format!("0x{n:04x}"),
+        })
+    };
+    match v {
+        serde_json::Value::Array(a) => a
+            .iter()
+            .map(one)
+            .collect::<Option<Vec<_>>>()
+            .map(|v| v.join(", ")),
+        x => one(x),
+    }
+}
+
+fn scalar(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => escape(s).into_owned(),
+        serde_json::Value::Array(a) => a.iter().map(scalar).collect::<Vec<_>>().join(", "),
+        other => other.to_string(),
+    }
+}
