@@ -1,12 +1,8 @@
-//! The typed layer stack: which layer a decoding step is in ([`Layer`]),
-//! and the summaries of the layers outside a tunnel ([`Encap`]), which a
-//! frame keeps in [`super::Packet::encap`] while its other fields describe
-//! the innermost packet.
+//! The typed layer stack: which layer a decoding step is in ([`Layer`]).
+//! The summaries of the layers outside a tunnel are [`super::Encap`]
+//! values, which a frame keeps in [`super::Packet::encap`] while its other
+//! fields describe the innermost packet.
 
-use super::link::{EthInfo, SllInfo};
-use super::packet::{IpInfo, UdpInfo};
-use super::tcp::TcpInfo;
-use serde::Serialize;
 use std::fmt;
 
 /// One kind of layer a frame can hold, in the order a frame is decoded:
@@ -57,34 +53,5 @@ impl fmt::Display for Layer {
             Layer::Ndp => "neighbour discovery",
             Layer::IpInIp => "IP-in-IP",
         })
-    }
-}
-
-/// A layer outside a tunnel, serialised with its kind in `layer`:
-/// `{"layer":"ipv4","version":4,"src":…}`.
-#[derive(Debug, Clone, Serialize)]
-#[serde(tag = "layer", rename_all = "snake_case")]
-pub enum Encap {
-    Ethernet(EthInfo),
-    Vlan { id: u16 },
-    Sll(SllInfo),
-    Ipv4(IpInfo),
-    Ipv6(IpInfo),
-    Udp(UdpInfo),
-    Tcp(Box<TcpInfo>),
-}
-
-impl Encap {
-    /// The kind of layer this is.
-    pub fn layer(&self) -> Layer {
-        match self {
-            Encap::Ethernet(_) => Layer::Ethernet,
-            Encap::Vlan { .. } => Layer::Vlan,
-            Encap::Sll(_) => Layer::LinuxSll,
-            Encap::Ipv4(_) => Layer::Ipv4,
-            Encap::Ipv6(_) => Layer::Ipv6,
-            Encap::Udp(_) => Layer::Udp,
-            Encap::Tcp(_) => Layer::Tcp,
-        }
     }
 }

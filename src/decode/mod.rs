@@ -42,9 +42,9 @@ pub mod websocket;
 
 pub use dispatch::IpPayload;
 pub use error::DecodeError;
-pub use layer::{Encap, Layer};
+pub use layer::Layer;
 pub use link::{EthInfo, Mac, SllInfo, SllPacketType};
-pub use packet::{Decoded, IcmpInfo, IpInfo, Packet, UdpInfo};
+pub use packet::{Decoded, Encap, IcmpInfo, IpInfo, Packet, UdpInfo};
 
 use dispatch::{Next, Walk};
 

@@ -2,7 +2,7 @@
 //! holds for the network and transport layers. The link-layer summaries
 //! live with their decoders in [`super::link`].
 
-use super::layer::Encap;
+use super::layer::Layer;
 use super::link::{EthInfo, SllInfo};
 use super::{arp, dhcp, dns, http, icmp, ndp, quic, tcp, tls, websocket};
 use serde::Serialize;
@@ -169,4 +169,33 @@ pub struct Decoded<'a> {
     pub packet: Packet,
     /// TCP or UDP payload as captured (may be shorter than on the wire).
     pub payload: &'a [u8],
+}
+
+/// A layer outside a tunnel, serialised with its kind in `layer`:
+/// `{"layer":"ipv4","version":4,"src":…}`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "layer", rename_all = "snake_case")]
+pub enum Encap {
+    Ethernet(EthInfo),
+    Vlan { id: u16 },
+    Sll(SllInfo),
+    Ipv4(IpInfo),
+    Ipv6(IpInfo),
+    Udp(UdpInfo),
+    Tcp(Box<tcp::TcpInfo>),
+}
+
+impl Encap {
+    /// The kind of layer this is.
+    pub fn layer(&self) -> Layer {
+        match self {
+            Encap::Ethernet(_) => Layer::Ethernet,
+            Encap::Vlan { .. } => Layer::Vlan,
+            Encap::Sll(_) => Layer::LinuxSll,
+            Encap::Ipv4(_) => Layer::Ipv4,
+            Encap::Ipv6(_) => Layer::Ipv6,
+            Encap::Udp(_) => Layer::Udp,
+            Encap::Tcp(_) => Layer::Tcp,
+        }
+    }
 }
