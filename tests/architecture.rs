@@ -169,7 +169,6 @@ fn forbidden_below(top: &str) -> &'static [&'static str] {
 }
 
 #[test]
-#[ignore = "passes once the layer restructuring is merged"]
 fn imports_point_down_the_stack() {
     let mut bad = Vec::new();
     for s in sources() {
@@ -193,7 +192,6 @@ fn imports_point_down_the_stack() {
 }
 
 #[test]
-#[ignore = "passes once the layer restructuring is merged"]
 fn no_source_file_is_over_1000_lines() {
     let bad: Vec<String> = sources()
         .into_iter()
@@ -250,7 +248,6 @@ fn find_cycle(graph: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>>
 }
 
 #[test]
-#[ignore = "passes once the layer restructuring is merged"]
 fn decode_modules_import_one_another_without_a_circle() {
     let all = sources();
     // The modules directly under decode (decode/mod.rs itself, which
@@ -311,7 +308,6 @@ const LABEL_COMPARISONS: &[&str] = &[
 ];
 
 #[test]
-#[ignore = "passes once the layer restructuring is merged"]
 fn typed_fields_are_not_compared_with_quoted_labels() {
     let mut bad = Vec::new();
     for s in sources() {

@@ -51,9 +51,26 @@ pub struct HttpMessage {
     pub frames: Vec<u64>,
 }
 
-use super::stream::{FrameRef, Next, Shared, StreamDecoder, StreamOutput};
-use super::tls::{self, TlsStream};
-use super::websocket::{self, WsStream};
+/// What a direction's HTTP/1.x decoding says about the bytes after a feed
+/// (RFC 9110 §7.8, §9.3.6): they are still HTTP, or the connection
+/// switched protocols from offset `consumed` of the bytes just fed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Switch {
+    Continue,
+    /// After `101 Switching Protocols` to a WebSocket Upgrade.
+    WebSocket {
+        consumed: usize,
+    },
+    /// TLS through a tunnel a 2xx to CONNECT opened; its handshake
+    /// messages are bounded by `max_message` bytes.
+    Tls {
+        consumed: usize,
+        max_message: usize,
+    },
+}
+
+use super::tls;
+use super::websocket;
 use std::collections::VecDeque;
 
 /// The largest message head kept while waiting for its end.
@@ -149,6 +166,11 @@ pub struct HttpStream {
 }
 
 impl HttpStream {
+    /// Whether this direction is the one that sends requests.
+    pub fn from_client(&self) -> bool {
+        self.from_client
+    }
+
     /// `from_client`: this direction is the one that sends requests.
     pub fn new(from_client: bool) -> HttpStream {
         HttpStream {
@@ -199,7 +221,7 @@ impl HttpStream {
         conn: &mut HttpConn,
         out: &mut Vec<HttpMessage>,
         errors: &mut Vec<String>,
-    ) -> Next {
+    ) -> Switch {
         let total = data.len();
         // The client's side switches when the server's 101 (or 2xx to
         // CONNECT) has been seen and no request is half-read.
@@ -214,15 +236,14 @@ impl HttpStream {
             match self.state {
                 State::Opaque => break,
                 State::WebSocket => {
-                    return Next::Handoff {
-                        to: Box::new(WsStream::new(self.from_client)),
+                    return Switch::WebSocket {
                         consumed: total - data.len(),
                     };
                 }
                 State::Tunnel if tls::looks_like_tls(data) => {
-                    return Next::Handoff {
-                        to: Box::new(TlsStream::new(self.max_tls_message)),
+                    return Switch::Tls {
                         consumed: total - data.len(),
+                        max_message: self.max_tls_message,
                     };
                 }
                 State::Tunnel => self.state = State::Opaque,
@@ -258,7 +279,7 @@ impl HttpStream {
                 }
             }
         }
-        Next::Continue
+        Switch::Continue
     }
 
     /// Collects a message head (or a trailer section) up to its blank
@@ -388,35 +409,6 @@ impl HttpStream {
             (None, None) => State::Head,
         };
         out.push(m);
-    }
-}
-
-/// HTTP/1.x (RFC 9112), handing the stream to WebSocket after a 101 and to
-/// TLS through a CONNECT tunnel.
-impl StreamDecoder for HttpStream {
-    fn feed(
-        &mut self,
-        bytes: &[u8],
-        at: FrameRef,
-        shared: &mut Shared,
-        out: &mut StreamOutput,
-    ) -> Next {
-        HttpStream::feed(
-            self,
-            bytes,
-            at.frame,
-            &mut shared.http,
-            &mut out.http,
-            &mut out.errors,
-        )
-    }
-
-    fn gap(&mut self, errors: &mut Vec<String>) {
-        HttpStream::gap(self, errors);
-    }
-
-    fn buffered(&self) -> usize {
-        HttpStream::buffered(self)
     }
 }
 
@@ -642,21 +634,21 @@ mod tests {
         let (mut out, mut errors) = (Vec::new(), Vec::new());
         let connect = b"CONNECT www.google.com:443 HTTP/1.1\r\nHost: www.google.com:443\r\n\r\n";
         let next = client.feed(connect, 1, &mut conn, &mut out, &mut errors);
-        assert!(matches!(next, Next::Continue));
+        assert!(matches!(next, Switch::Continue));
         let mut answer = b"HTTP/1.1 200 Connection established\r\n\r\n".to_vec();
         let head = answer.len();
         answer.extend_from_slice(hello);
         let next = server.feed(&answer, 2, &mut conn, &mut out, &mut errors);
-        assert!(matches!(next, Next::Handoff { consumed, .. } if consumed == head));
+        assert!(matches!(next, Switch::Tls { consumed, .. } if consumed == head));
         let next = client.feed(hello, 3, &mut conn, &mut out, &mut errors);
-        assert!(matches!(next, Next::Handoff { consumed: 0, .. }));
+        assert!(matches!(next, Switch::Tls { consumed: 0, .. }));
         assert_eq!(out.len(), 2);
         assert!(errors.is_empty(), "{errors:?}");
         // Not TLS inside the tunnel: opaque, as before.
         let mut other = HttpStream::new(true);
         other.state = State::Tunnel;
         let next = other.feed(b"SSH-2.0-x\r\n", 4, &mut conn, &mut out, &mut errors);
-        assert!(matches!(next, Next::Continue));
+        assert!(matches!(next, Switch::Continue));
         assert!(errors.is_empty() && out.len() == 2);
     }
 

@@ -2,30 +2,15 @@
 //! protocol table for protocols 1 and 58, the names of the messages, and
 //! the packet an error message quotes.
 
-use super::dispatch::{IpPayload, Next, Walk};
 use super::error::DecodeError;
 use super::layer::Layer;
 use super::ndp;
 use super::packet::IcmpInfo;
+pub use super::packet::Quoted;
 use super::transport::sliced;
+use super::walk::{IpPayload, Next, Walk};
 use etherparse::{Icmpv4Slice, Icmpv6Slice};
-use serde::Serialize;
 use std::net::IpAddr;
-
-/// The header of the packet an ICMP error is about.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Quoted {
-    pub src: IpAddr,
-    pub dst: IpAddr,
-    /// Its transport protocol number.
-    pub proto: u8,
-    /// TCP or UDP ports: the first four bytes of the transport header,
-    /// which every error message carries (RFC 792 asks for 64 bits).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub src_port: Option<u16>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub dst_port: Option<u16>,
-}
 
 /// Reads the quoted IP header and ports, as far as they were captured.
 pub fn quoted(bytes: &[u8]) -> Option<Quoted> {

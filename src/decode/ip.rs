@@ -5,11 +5,11 @@
 //! walk again one tunnel deeper.
 
 use super::defrag::{Fragment, Reassembly};
-use super::dispatch::{IpPayload, Next, Walk};
 use super::error::DecodeError;
 use super::layer::Layer;
 use super::link::ETHERTYPE_IPV4;
 use super::packet::IpInfo;
+use super::walk::{IpPayload, Next, Walk};
 use etherparse::err::ip::LaxHeaderSliceError;
 use etherparse::err::ipv6_exts::{HeaderError, HeaderSliceError};
 use etherparse::err::packet::SliceError;

@@ -38,6 +38,7 @@ pub mod stream;
 pub mod tcp;
 pub mod tls;
 pub mod transport;
+pub mod walk;
 pub mod websocket;
 
 pub use dispatch::IpPayload;

@@ -4,7 +4,7 @@
 
 use super::layer::Layer;
 use super::link::{EthInfo, SllInfo};
-use super::{arp, dhcp, dns, http, icmp, ndp, quic, tcp, tls, websocket};
+use super::{arp, dhcp, dns, http, ndp, quic, tcp, tls, websocket};
 use serde::Serialize;
 use std::net::IpAddr;
 
@@ -155,11 +155,26 @@ pub struct IcmpInfo {
     /// For an error, the packet it is about: the start of it travels back
     /// inside the ICMP message (RFC 792; RFC 4443 §2.4 c).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub quoted: Option<icmp::Quoted>,
+    pub quoted: Option<Quoted>,
     /// Echo request or reply: identifier and sequence number (RFC 792,
     /// RFC 4443 §4).
     #[serde(skip)]
     pub echo: Option<(u16, u16)>,
+}
+
+/// The header of the packet an ICMP error is about.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Quoted {
+    pub src: IpAddr,
+    pub dst: IpAddr,
+    /// Its transport protocol number.
+    pub proto: u8,
+    /// TCP or UDP ports: the first four bytes of the transport header,
+    /// which every error message carries (RFC 792 asks for 64 bits).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub src_port: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dst_port: Option<u16>,
 }
 
 /// A decoded frame: the summary, and the transport payload bytes that

@@ -12,9 +12,9 @@
 //! keeps the [`Shared`] state of the two directions.
 
 use super::dns::{DnsMessage, DnsTcpStream};
-use super::http::{HttpConn, HttpMessage};
+use super::http::{HttpConn, HttpMessage, HttpStream, Switch};
 use super::tls::{TlsInfo, TlsStream};
-use super::websocket::WsFrame;
+use super::websocket::{WsFrame, WsStream};
 use serde::Serialize;
 
 /// Which end of a connection: the client opened it (RFC 9293 §3.5: it sent
@@ -149,5 +149,64 @@ impl StreamDecoder for TlsStream {
 
     fn buffered(&self) -> usize {
         TlsStream::buffered(self)
+    }
+}
+
+/// HTTP/1.x (RFC 9112), handing the stream to WebSocket after a 101 and to
+/// TLS through a CONNECT tunnel.
+impl StreamDecoder for HttpStream {
+    fn feed(
+        &mut self,
+        bytes: &[u8],
+        at: FrameRef,
+        shared: &mut Shared,
+        out: &mut StreamOutput,
+    ) -> Next {
+        let switch = HttpStream::feed(
+            self,
+            bytes,
+            at.frame,
+            &mut shared.http,
+            &mut out.http,
+            &mut out.errors,
+        );
+        match switch {
+            Switch::Continue => Next::Continue,
+            Switch::WebSocket { consumed } => Next::Handoff {
+                to: Box::new(WsStream::new(self.from_client())),
+                consumed,
+            },
+            Switch::Tls {
+                consumed,
+                max_message,
+            } => Next::Handoff {
+                to: Box::new(TlsStream::new(max_message)),
+                consumed,
+            },
+        }
+    }
+
+    fn gap(&mut self, errors: &mut Vec<String>) {
+        HttpStream::gap(self, errors);
+    }
+
+    fn buffered(&self) -> usize {
+        HttpStream::buffered(self)
+    }
+}
+
+/// The rest of a connection after the HTTP/1.1 Upgrade (RFC 6455 §4.2.2).
+impl StreamDecoder for WsStream {
+    fn feed(&mut self, bytes: &[u8], at: FrameRef, _: &mut Shared, out: &mut StreamOutput) -> Next {
+        WsStream::feed(self, bytes, at.frame, &mut out.websocket, &mut out.errors);
+        Next::Continue
+    }
+
+    fn gap(&mut self, errors: &mut Vec<String>) {
+        WsStream::gap(self, errors);
+    }
+
+    fn buffered(&self) -> usize {
+        WsStream::buffered(self)
     }
 }

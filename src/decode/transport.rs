@@ -1,12 +1,12 @@
 //! The transport steps of the IP protocol table: TCP (RFC 9293 §3.1), UDP
 //! (RFC 768) and IGMP (RFC 3376), sliced by etherparse; UDP payloads go on
-//! to the UDP routes of [`super::dispatch`].
+//! to the UDP routes of [`super::dispatch`] (through [`Next::Udp`]).
 
-use super::dispatch::{self, IpPayload, Next, Walk};
 use super::error::DecodeError;
 use super::layer::Layer;
 use super::packet::UdpInfo;
 use super::tcp;
+use super::walk::{IpPayload, Next, Walk};
 use etherparse::err::packet::SliceError;
 use etherparse::err::LenError;
 use etherparse::{IgmpSlice, LenSource, TcpSlice, UdpSlice};
@@ -116,7 +116,7 @@ pub fn udp<'a>(w: &mut Walk<'a, '_>, pl: IpPayload<'a>) -> Next<'a> {
     let payload = u.payload();
     w.packet.udp = Some(info.clone());
     w.payload = payload;
-    dispatch::udp_payload(w, &info, payload)
+    Next::Udp(info, payload)
 }
 
 /// IP protocol 2: checked for length, not summarised.

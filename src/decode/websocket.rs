@@ -4,7 +4,6 @@
 //! Payloads are skipped, not buffered, except the few bytes a close frame's
 //! status code and reason, or a short text preview, need.
 
-use super::stream::{FrameRef, Next, Shared, StreamDecoder, StreamOutput};
 use base64::Engine;
 use serde::Serialize;
 use sha1::{Digest, Sha1};
@@ -299,22 +298,6 @@ fn header_len(seen: &[u8]) -> usize {
         _ => 0,
     };
     2 + ext + if b1 & 0x80 != 0 { 4 } else { 0 }
-}
-
-/// The rest of a connection after the HTTP/1.1 Upgrade (RFC 6455 §4.2.2).
-impl StreamDecoder for WsStream {
-    fn feed(&mut self, bytes: &[u8], at: FrameRef, _: &mut Shared, out: &mut StreamOutput) -> Next {
-        WsStream::feed(self, bytes, at.frame, &mut out.websocket, &mut out.errors);
-        Next::Continue
-    }
-
-    fn gap(&mut self, errors: &mut Vec<String>) {
-        WsStream::gap(self, errors);
-    }
-
-    fn buffered(&self) -> usize {
-        WsStream::buffered(self)
-    }
 }
 
 #[cfg(test)]

@@ -7,9 +7,11 @@
 //! DNS, TLS and HTTP they carry.
 
 pub mod evidence;
+mod labels;
 mod steps;
 pub mod waterfall;
 
+pub use labels::{LaneRole, StoryKind};
 pub use steps::MAX_CONNS_TOLD;
 
 use crate::decode::{Mac, Packet};
@@ -88,8 +90,7 @@ pub struct Step {
 /// One participant drawn as a lane in the ladder diagram.
 #[derive(Debug, Clone, Serialize)]
 pub struct Lane {
-    /// "client", "gateway", "resolver" or "server".
-    pub role: &'static str,
+    pub role: LaneRole,
     pub addr: String,
     /// Names the participant is known by (server names, "gateway", …).
     pub label: String,
@@ -119,9 +120,8 @@ pub struct Ladder {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct PageLoad {
-    /// "page_load", or for a capture's other traffic: "dns", "tcp_transfer",
-    /// "icmp", "arp", "dhcp", "udp".
-    pub kind: &'static str,
+    /// A page load, or which of a capture's other traffic it tells.
+    pub kind: StoryKind,
     /// 1-based place of a page load in [`Story::loads`] (time order); for
     /// other stories, their place among those.
     pub index: usize,

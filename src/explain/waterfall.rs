@@ -6,7 +6,7 @@
 
 use super::evidence::{Conn, FrameLabel, FrameRec};
 use super::steps::{ms, Ctx};
-use super::Ladder;
+use super::{Ladder, LaneRole};
 use crate::decode::{tcp, Mac};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -44,9 +44,8 @@ fn is_zero(n: &usize) -> bool {
 /// servers known by the same name.
 #[derive(Debug, Clone, Serialize)]
 pub struct Host {
-    /// The most telling role among its lanes: "client", "gateway",
-    /// "resolver", "server" or "other".
-    pub role: &'static str,
+    /// The most telling role among its lanes.
+    pub role: LaneRole,
     pub label: String,
     pub addrs: Vec<String>,
     /// Indices into the ladder's lanes.
@@ -95,14 +94,40 @@ pub struct WaterfallRow {
     pub phases: Vec<Phase>,
 }
 
+/// What a waterfall span measures, in the order a connection goes through
+/// them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PhaseKind {
+    /// Query → the answer that gave the server's address.
+    Dns,
+    /// SYN → SYN-ACK.
+    Connect,
+    /// ClientHello → the client's first encrypted or ChangeCipherSpec
+    /// record.
+    Tls,
+    /// Request → the first byte of the answer.
+    Wait,
+    /// First → last byte of the answer.
+    Download,
+}
+
+impl PhaseKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PhaseKind::Dns => "dns",
+            PhaseKind::Connect => "connect",
+            PhaseKind::Tls => "tls",
+            PhaseKind::Wait => "wait",
+            PhaseKind::Download => "download",
+        }
+    }
+}
+
 /// A span of a waterfall row, measured between two frames.
 #[derive(Debug, Clone, Serialize)]
 pub struct Phase {
-    /// "dns" (query → answer), "connect" (SYN → SYN-ACK), "tls"
-    /// (ClientHello → the client's first encrypted or
-    /// ChangeCipherSpec record), "wait" (request → first byte of the
-    /// answer), "download" (first → last byte of the answer).
-    pub kind: &'static str,
+    pub kind: PhaseKind,
     /// Milliseconds from the start of the page load.
     pub start_ms: f64,
     pub end_ms: f64,
@@ -191,12 +216,6 @@ fn is_bulk(r: &FrameRec) -> bool {
     }
 }
 
-const ROLE_RANK: [&str; 5] = ["client", "gateway", "resolver", "server", "other"];
-
-fn rank(role: &str) -> usize {
-    ROLE_RANK.iter().position(|r| *r == role).unwrap_or(4)
-}
-
 /// Groups lanes into hosts.
 fn hosts(ctx: &Ctx, ladder: &Ladder) -> Vec<Host> {
     let lanes = &ladder.lanes;
@@ -225,7 +244,7 @@ fn hosts(ctx: &Ctx, ladder: &Ladder) -> Vec<Host> {
         }
     }
     let names = |i: usize| -> BTreeSet<&str> {
-        if lanes[i].role == "server" {
+        if lanes[i].role == LaneRole::Server {
             lanes[i].label.split(", ").collect()
         } else {
             BTreeSet::new()
@@ -275,7 +294,7 @@ fn hosts(ctx: &Ctx, ladder: &Ladder) -> Vec<Host> {
         let host = &mut hosts[h];
         host.lanes.push(i);
         host.addrs.push(lanes[i].addr.clone());
-        if rank(lanes[i].role) < rank(host.role) {
+        if lanes[i].role < host.role {
             host.role = lanes[i].role;
         }
     }
@@ -284,9 +303,9 @@ fn hosts(ctx: &Ctx, ladder: &Ladder) -> Vec<Host> {
         // address, already listed.
         let mut labels: Vec<&str> = Vec::new();
         let mut ordered = h.lanes.clone();
-        ordered.sort_by_key(|&i| rank(lanes[i].role));
+        ordered.sort_by_key(|&i| lanes[i].role);
         for i in ordered {
-            if lanes[i].role == "other" {
+            if lanes[i].role == LaneRole::Other {
                 continue;
             }
             for part in lanes[i].label.split(", ") {
@@ -330,7 +349,7 @@ fn packets<'a>(ctx: &'a Ctx, c: &Conn) -> Vec<Pkt<'a>> {
         .collect()
 }
 
-fn phase(ctx: &Ctx, kind: &'static str, a: (u64, f64), b: (u64, f64)) -> Phase {
+fn phase(ctx: &Ctx, kind: PhaseKind, a: (u64, f64), b: (u64, f64)) -> Phase {
     Phase {
         kind,
         start_ms: ms(ctx.t0, a.1),
@@ -351,12 +370,22 @@ fn rows(ctx: &Ctx, i: usize, c: &Conn, out: &mut Vec<WaterfallRow>) -> usize {
             !q.msg.response && q.msg.id == resp.msg.id && q.dst == resp.src && q.ts <= resp.ts
         });
         if let Some(q) = query {
-            lead.push(phase(ctx, "dns", (q.frame, q.ts), (resp.frame, resp.ts)));
+            lead.push(phase(
+                ctx,
+                PhaseKind::Dns,
+                (q.frame, q.ts),
+                (resp.frame, resp.ts),
+            ));
         }
     }
     // RFC 9293 §3.5: SYN → SYN-ACK.
     if let (Some(s), Some(sa)) = (c.syns.first(), c.syn_ack) {
-        lead.push(phase(ctx, "connect", (s.frame, s.ts), (sa.frame, sa.ts)));
+        lead.push(phase(
+            ctx,
+            PhaseKind::Connect,
+            (s.frame, s.ts),
+            (sa.frame, sa.ts),
+        ));
     }
     // The handshake: from the ClientHello to the client's first record
     // after the server's hello that is no longer a plaintext handshake
@@ -373,7 +402,7 @@ fn rows(ctx: &Ctx, i: usize, c: &Conn, out: &mut Vec<WaterfallRow>) -> usize {
         if let Some(e) = end {
             lead.push(phase(
                 ctx,
-                "tls",
+                PhaseKind::Tls,
                 (ch.seg.frame, ch.seg.ts),
                 (e.frame, e.ts),
             ));
@@ -425,10 +454,10 @@ fn answer(ctx: &Ctx, pkts: &[Pkt], req: (u64, f64), until: f64, phases: &mut Vec
         .filter(|p| !p.from_client && p.payload && p.frame > req.0 && p.ts < until)
         .collect();
     if let (Some(first), Some(last)) = (from_server.first(), from_server.last()) {
-        phases.push(phase(ctx, "wait", req, (first.frame, first.ts)));
+        phases.push(phase(ctx, PhaseKind::Wait, req, (first.frame, first.ts)));
         phases.push(phase(
             ctx,
-            "download",
+            PhaseKind::Download,
             (first.frame, first.ts),
             (last.frame, last.ts),
         ));

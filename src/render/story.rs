@@ -2,7 +2,7 @@
 //! as Markdown for lab reports.
 
 use super::escape;
-use crate::explain::{PageLoad, Status, Step, Story};
+use crate::explain::{PageLoad, Status, Step, Story, StoryKind};
 use crate::notes::Lang;
 use colored::Colorize;
 use std::fmt::Write as _;
@@ -140,16 +140,15 @@ fn heading(p: &PageLoad, n: usize, lang: Lang) -> String {
     let n = if p.index > 0 { p.index } else { n };
     let took = duration(p.duration_ms / 1000.0, lang);
     let (en, zh) = match p.kind {
-        "page_load" => ("Page load", "页面加载"),
-        "dns" => ("DNS lookups without a page load", "没有页面加载的 DNS 查询"),
-        "tcp_transfer" => ("TCP connection", "TCP 连接"),
-        "icmp" => ("ICMP", "ICMP"),
-        "arp" => ("ARP / NDP", "ARP / NDP"),
-        "dhcp" => ("DHCP", "DHCP"),
-        "udp" => ("UDP", "UDP"),
-        other => (other, other),
+        StoryKind::PageLoad => ("Page load", "页面加载"),
+        StoryKind::Dns => ("DNS lookups without a page load", "没有页面加载的 DNS 查询"),
+        StoryKind::TcpTransfer => ("TCP connection", "TCP 连接"),
+        StoryKind::Icmp => ("ICMP", "ICMP"),
+        StoryKind::Arp => ("ARP / NDP", "ARP / NDP"),
+        StoryKind::Dhcp => ("DHCP", "DHCP"),
+        StoryKind::Udp => ("UDP", "UDP"),
     };
-    if p.kind == "page_load" || p.kind == "tcp_transfer" {
+    if matches!(p.kind, StoryKind::PageLoad | StoryKind::TcpTransfer) {
         return match lang {
             Lang::En => format!(
                 "{en} {n}: {}  —  client {} → server {}  ({took})",

@@ -4,48 +4,48 @@
 //! HTML for the report and as a table for Markdown.
 
 use super::html::html;
-use crate::explain::waterfall::{Phase, WaterfallRow};
+use crate::explain::waterfall::{Phase, PhaseKind, WaterfallRow};
 use crate::explain::PageLoad;
 use crate::notes::Lang;
 use std::fmt::Write as _;
 
 /// The phases in the order they happen, with their colours.
-const KINDS: [(&str, &str); 5] = [
-    ("dns", "#1b7c83"),
-    ("connect", "#bc4c00"),
-    ("tls", "#8250df"),
-    ("wait", "#1a7f37"),
-    ("download", "#0969da"),
+const KINDS: [(PhaseKind, &str); 5] = [
+    (PhaseKind::Dns, "#1b7c83"),
+    (PhaseKind::Connect, "#bc4c00"),
+    (PhaseKind::Tls, "#8250df"),
+    (PhaseKind::Wait, "#1a7f37"),
+    (PhaseKind::Download, "#0969da"),
 ];
 
-fn name(kind: &str, lang: Lang) -> &'static str {
+fn name(kind: PhaseKind, lang: Lang) -> &'static str {
     match kind {
-        "dns" => "DNS",
-        "connect" => lang.t("connect", "建立连接"),
-        "tls" => "TLS",
-        "wait" => lang.t("waiting (first byte)", "等待首字节"),
-        _ => lang.t("download", "下载"),
+        PhaseKind::Dns => "DNS",
+        PhaseKind::Connect => lang.t("connect", "建立连接"),
+        PhaseKind::Tls => "TLS",
+        PhaseKind::Wait => lang.t("waiting (first byte)", "等待首字节"),
+        PhaseKind::Download => lang.t("download", "下载"),
     }
 }
 
 /// What each phase is measured between, so that no bar claims more than
 /// the frames show.
-fn meaning(kind: &str, lang: Lang) -> &'static str {
+fn meaning(kind: PhaseKind, lang: Lang) -> &'static str {
     match kind {
-        "dns" => lang.t(
+        PhaseKind::Dns => lang.t(
             "query → the answer that gave the server's address",
             "查询 → 给出服务器地址的应答",
         ),
-        "connect" => lang.t("SYN → SYN-ACK", "SYN → SYN-ACK"),
-        "tls" => lang.t(
+        PhaseKind::Connect => lang.t("SYN → SYN-ACK", "SYN → SYN-ACK"),
+        PhaseKind::Tls => lang.t(
             "ClientHello → the client's first record after the server's hello that is not a hello",
             "ClientHello → 服务器 Hello 之后客户端发出的第一个非 Hello 记录",
         ),
-        "wait" => lang.t(
+        PhaseKind::Wait => lang.t(
             "the request (or the client's first data once ready) → the server's first data after it",
             "请求（或就绪后客户端的第一段数据）→ 其后服务器的第一段数据",
         ),
-        _ => lang.t(
+        PhaseKind::Download => lang.t(
             "the server's first → last data segment",
             "服务器第一段 → 最后一段数据",
         ),
@@ -101,7 +101,7 @@ fn bar(ph: &Phase, total: f64, lang: Lang, out: &mut String) {
     let _ = write!(
         out,
         r#"<span class="phase {}" style="left:{left:.3}%;width:{width:.3}%;background:{colour}" title="{}: {:.3} ms ({} {}–{})" data-frames="{} {}"></span>"#,
-        ph.kind,
+        ph.kind.as_str(),
         html(name(ph.kind, lang)),
         ph.end_ms - ph.start_ms,
         lang.t("frames", "帧"),

@@ -5,7 +5,7 @@
 
 use super::{assemble, dhcp, dns, icmp, neighbours, tcp, tcp_transfer, udp, Ctx};
 use crate::explain::evidence::{Conn, Evidence};
-use crate::explain::{Load, PageLoad};
+use crate::explain::{Load, PageLoad, StoryKind};
 use crate::notes::{Lang, Notes};
 use std::collections::{BTreeSet, HashSet};
 use std::net::IpAddr;
@@ -57,7 +57,7 @@ pub(in crate::explain) fn other_stories(
             .to_string();
         out.push(assemble(
             &ctx,
-            "dns",
+            StoryKind::Dns,
             vec![step],
             BTreeSet::new(),
             notes,
@@ -86,7 +86,14 @@ pub(in crate::explain) fn other_stories(
             steps.push(tcp::teardown(&ctx));
         }
         let frames: BTreeSet<u64> = c.frames.iter().copied().collect();
-        out.push(assemble(&ctx, "tcp_transfer", steps, frames, notes, true));
+        out.push(assemble(
+            &ctx,
+            StoryKind::TcpTransfer,
+            steps,
+            frames,
+            notes,
+            true,
+        ));
     }
 
     // ICMP: ping, traceroute, errors.
@@ -106,7 +113,7 @@ pub(in crate::explain) fn other_stories(
         if let Some(step) = icmp::icmp(&ctx) {
             out.push(assemble(
                 &ctx,
-                "icmp",
+                StoryKind::Icmp,
                 vec![step],
                 BTreeSet::new(),
                 notes,
@@ -132,7 +139,7 @@ pub(in crate::explain) fn other_stories(
         let step = neighbours::neighbours(&ctx);
         out.push(assemble(
             &ctx,
-            "arp",
+            StoryKind::Arp,
             vec![step],
             BTreeSet::new(),
             notes,
@@ -161,7 +168,7 @@ pub(in crate::explain) fn other_stories(
             super::dhcp_renewal::renewals(&ctx, &mut step);
             out.push(assemble(
                 &ctx,
-                "dhcp",
+                StoryKind::Dhcp,
                 vec![step],
                 BTreeSet::new(),
                 notes,
@@ -177,7 +184,7 @@ pub(in crate::explain) fn other_stories(
         let step = udp::udp(&ctx);
         out.push(assemble(
             &ctx,
-            "udp",
+            StoryKind::Udp,
             vec![step],
             BTreeSet::new(),
             notes,
@@ -185,7 +192,7 @@ pub(in crate::explain) fn other_stories(
         ));
     }
     // Numbered within their kind: "TCP connection 1", "TCP connection 2".
-    let mut seen: Vec<&'static str> = Vec::new();
+    let mut seen: Vec<StoryKind> = Vec::new();
     for p in out.iter_mut() {
         seen.push(p.kind);
         p.index = seen.iter().filter(|k| **k == p.kind).count();

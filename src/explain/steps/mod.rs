@@ -18,7 +18,9 @@ mod udp;
 pub(super) use alone::other_stories;
 
 use super::evidence::{Conn, Evidence, Seg};
-use super::{Arrow, Ladder, Lane, Load, NoteRef, NotesCheck, PageLoad, Status, Step};
+use super::{
+    Arrow, Ladder, Lane, LaneRole, Load, NoteRef, NotesCheck, PageLoad, Status, Step, StoryKind,
+};
 use crate::notes::claims::{self, Claim};
 use crate::notes::{Lang, Notes};
 use serde_json::Value;
@@ -264,7 +266,7 @@ pub(super) fn page_load(
     for c in &ctx.conns {
         frames.extend(c.frames.iter().copied());
     }
-    let mut p = assemble(&ctx, "page_load", steps, frames, notes, draw);
+    let mut p = assemble(&ctx, StoryKind::PageLoad, steps, frames, notes, draw);
     p.connections_not_told = connections_not_told;
     p
 }
@@ -273,7 +275,7 @@ pub(super) fn page_load(
 /// its ladder.
 pub(super) fn assemble(
     ctx: &Ctx,
-    kind: &'static str,
+    kind: StoryKind,
     mut steps: Vec<Step>,
     mut frames: BTreeSet<u64>,
     notes: &Notes,
@@ -297,7 +299,7 @@ pub(super) fn assemble(
                 c.quote = notes.quote(claim);
             }
         }
-        if kind != "page_load" {
+        if kind != StoryKind::PageLoad {
             frames.extend(s.frames.iter().copied());
         }
     }
@@ -334,13 +336,13 @@ pub(super) fn assemble(
 /// the servers; one arrow per packet.
 fn ladder(ctx: &Ctx, frames: &BTreeSet<u64>, steps: &[Step]) -> Ladder {
     let mut lanes: Vec<Lane> = vec![Lane {
-        role: "client",
+        role: LaneRole::Client,
         addr: ctx.load.client.to_string(),
         label: ctx.t("client", "客户端").to_string(),
     }];
     let mut index: BTreeMap<IpAddr, usize> = BTreeMap::new();
     index.insert(ctx.load.client, 0);
-    let mut add = |lanes: &mut Vec<Lane>, ip: IpAddr, role: &'static str, label: String| {
+    let mut add = |lanes: &mut Vec<Lane>, ip: IpAddr, role: LaneRole, label: String| {
         *index.entry(ip).or_insert_with(|| {
             lanes.push(Lane {
                 role,
@@ -354,7 +356,7 @@ fn ladder(ctx: &Ctx, frames: &BTreeSet<u64>, steps: &[Step]) -> Ladder {
         add(
             &mut lanes,
             gw.0,
-            "gateway",
+            LaneRole::Gateway,
             ctx.t("gateway", "网关").to_string(),
         );
     }
@@ -364,7 +366,7 @@ fn ladder(ctx: &Ctx, frames: &BTreeSet<u64>, steps: &[Step]) -> Ladder {
             add(
                 &mut lanes,
                 d.dst,
-                "resolver",
+                LaneRole::Resolver,
                 ctx.t("DNS resolver", "DNS 解析器").to_string(),
             );
         }
@@ -382,7 +384,7 @@ fn ladder(ctx: &Ctx, frames: &BTreeSet<u64>, steps: &[Step]) -> Ladder {
             .map(|o| ctx.server_name(o))
             .collect();
         let label = names.into_iter().collect::<Vec<_>>().join(", ");
-        add(&mut lanes, c.server.0, "server", label);
+        add(&mut lanes, c.server.0, LaneRole::Server, label);
     }
     let mut by_frame: BTreeMap<u64, Vec<&'static str>> = BTreeMap::new();
     for s in steps {
@@ -401,8 +403,8 @@ fn ladder(ctx: &Ctx, frames: &BTreeSet<u64>, steps: &[Step]) -> Ladder {
             omitted += 1;
             continue;
         };
-        let from = add(&mut lanes, src, "other", src.to_string());
-        let to = add(&mut lanes, dst, "other", dst.to_string());
+        let from = add(&mut lanes, src, LaneRole::Other, src.to_string());
+        let to = add(&mut lanes, dst, LaneRole::Other, dst.to_string());
         if arrows.len() >= MAX_ARROWS {
             omitted += 1;
             continue;

@@ -5,7 +5,7 @@
 
 use super::html;
 use crate::explain::waterfall::Diagram;
-use crate::explain::{Arrow, PageLoad};
+use crate::explain::{Arrow, LaneRole, PageLoad};
 use crate::notes::Lang;
 use std::fmt::Write as _;
 
@@ -188,7 +188,7 @@ fn header_lines(d: &Diagram, h: usize) -> Vec<(String, &'static str)> {
         .split(", ")
         .map(|s| (s.to_string(), "name"))
         .collect();
-    if host.role == "other" {
+    if host.role == LaneRole::Other {
         lines.clear();
     }
     lines.extend(host.addrs.iter().map(|a| (a.clone(), "addr")));

@@ -1,0 +1,52 @@
+//! The closed sets of names the story's values take: what a lane is to the
+//! story, and which kind of story a page load or other traffic tells. They
+//! serialise to the JSON names and are compared as values by the renderers.
+
+use serde::Serialize;
+
+/// What a participant is to the story, most telling first (the order a
+/// host with several addresses takes the first of).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LaneRole {
+    Client,
+    Gateway,
+    Resolver,
+    Server,
+    Other,
+}
+
+impl LaneRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LaneRole::Client => "client",
+            LaneRole::Gateway => "gateway",
+            LaneRole::Resolver => "resolver",
+            LaneRole::Server => "server",
+            LaneRole::Other => "other",
+        }
+    }
+}
+
+impl std::fmt::Display for LaneRole {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Which kind of story a [`PageLoad`] tells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StoryKind {
+    /// A page load: name lookup, connections, requests.
+    PageLoad,
+    /// DNS lookups with no page load after them.
+    Dns,
+    /// A TCP connection that is not part of a page load.
+    TcpTransfer,
+    Icmp,
+    /// ARP or neighbour discovery alone.
+    Arp,
+    Dhcp,
+    Udp,
+}
