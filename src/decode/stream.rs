@@ -120,37 +120,53 @@ pub trait StreamDecoder: Send {
     fn buffered(&self) -> usize;
 }
 
-/// DNS over TCP (RFC 1035 §4.2.2, RFC 7766 §8).
-impl StreamDecoder for DnsTcpStream {
-    fn feed(&mut self, bytes: &[u8], _: FrameRef, _: &mut Shared, out: &mut StreamOutput) -> Next {
-        DnsTcpStream::feed(self, bytes, &mut out.dns, &mut out.errors);
-        Next::Continue
-    }
+/// `gap` and `buffered` of an adapter, forwarded to the decoder's own.
+macro_rules! forward_gap_and_buffered {
+    ($t:ty) => {
+        fn gap(&mut self, errors: &mut Vec<String>) {
+            <$t>::gap(self, errors);
+        }
 
-    fn gap(&mut self, errors: &mut Vec<String>) {
-        DnsTcpStream::gap(self, errors);
-    }
-
-    fn buffered(&self) -> usize {
-        DnsTcpStream::buffered(self)
-    }
+        fn buffered(&self) -> usize {
+            <$t>::buffered(self)
+        }
+    };
 }
 
-/// TLS records (RFC 8446 §5, RFC 5246 §6.2).
-impl StreamDecoder for TlsStream {
-    fn feed(&mut self, bytes: &[u8], at: FrameRef, _: &mut Shared, out: &mut StreamOutput) -> Next {
-        TlsStream::feed(self, bytes, at.frame, &mut out.tls, &mut out.errors);
-        Next::Continue
-    }
+/// An adapter for a decoder that never hands its stream on: `$feed` is
+/// called with the decoder, the bytes, the frame number and the output.
+macro_rules! continuing {
+    ($(#[$doc:meta])* $t:ty, |$d:ident, $bytes:ident, $frame:ident, $out:ident| $feed:expr) => {
+        $(#[$doc])*
+        impl StreamDecoder for $t {
+            fn feed(&mut self, $bytes: &[u8], at: FrameRef, _: &mut Shared, $out: &mut StreamOutput) -> Next {
+                let ($d, $frame) = (self, at.frame);
+                $feed;
+                Next::Continue
+            }
 
-    fn gap(&mut self, errors: &mut Vec<String>) {
-        TlsStream::gap(self, errors);
-    }
-
-    fn buffered(&self) -> usize {
-        TlsStream::buffered(self)
-    }
+            forward_gap_and_buffered!($t);
+        }
+    };
 }
+
+continuing!(
+    /// DNS over TCP (RFC 1035 §4.2.2, RFC 7766 §8).
+    DnsTcpStream,
+    |d, bytes, _frame, out| d.feed(bytes, &mut out.dns, &mut out.errors)
+);
+
+continuing!(
+    /// TLS records (RFC 8446 §5, RFC 5246 §6.2).
+    TlsStream,
+    |d, bytes, frame, out| d.feed(bytes, frame, &mut out.tls, &mut out.errors)
+);
+
+continuing!(
+    /// The rest of a connection after the HTTP/1.1 Upgrade (RFC 6455 §4.2.2).
+    WsStream,
+    |d, bytes, frame, out| d.feed(bytes, frame, &mut out.websocket, &mut out.errors)
+);
 
 /// HTTP/1.x (RFC 9112), handing the stream to WebSocket after a 101 and to
 /// TLS through a CONNECT tunnel.
@@ -186,27 +202,5 @@ impl StreamDecoder for HttpStream {
         }
     }
 
-    fn gap(&mut self, errors: &mut Vec<String>) {
-        HttpStream::gap(self, errors);
-    }
-
-    fn buffered(&self) -> usize {
-        HttpStream::buffered(self)
-    }
-}
-
-/// The rest of a connection after the HTTP/1.1 Upgrade (RFC 6455 §4.2.2).
-impl StreamDecoder for WsStream {
-    fn feed(&mut self, bytes: &[u8], at: FrameRef, _: &mut Shared, out: &mut StreamOutput) -> Next {
-        WsStream::feed(self, bytes, at.frame, &mut out.websocket, &mut out.errors);
-        Next::Continue
-    }
-
-    fn gap(&mut self, errors: &mut Vec<String>) {
-        WsStream::gap(self, errors);
-    }
-
-    fn buffered(&self) -> usize {
-        WsStream::buffered(self)
-    }
+    forward_gap_and_buffered!(HttpStream);
 }
