@@ -4,7 +4,7 @@
 //! connection each arrow belongs to, and a waterfall of where each
 //! connection's time went, like a browser's network panel.
 
-use super::evidence::{Conn, FrameLabel, FrameRec};
+use super::evidence::{Conn, FrameLabel, FrameRec, FrameSort};
 use super::steps::{ms, Ctx};
 use super::{Ladder, LaneRole};
 use crate::decode::{tcp, Mac};
@@ -210,9 +210,7 @@ fn mac_is_group(m: &Mac) -> bool {
 fn is_bulk(r: &FrameRec) -> bool {
     match &r.label {
         FrameLabel::Tcp { flags, .. } => flags.0 & (tcp::SYN | tcp::FIN | tcp::RST) == 0,
-        FrameLabel::Text(t) => {
-            t.as_ref() == "TLS application_data" || t.starts_with("QUIC 1-RTT") && !t.contains(',')
-        }
+        FrameLabel::Text(_) => r.sort == FrameSort::Bulk,
     }
 }
 
@@ -330,6 +328,7 @@ struct Pkt<'a> {
     from_client: bool,
     payload: bool,
     label: &'a FrameLabel,
+    sort: FrameSort,
 }
 
 fn packets<'a>(ctx: &'a Ctx, c: &Conn) -> Vec<Pkt<'a>> {
@@ -345,6 +344,7 @@ fn packets<'a>(ctx: &'a Ctx, c: &Conn) -> Vec<Pkt<'a>> {
                 FrameLabel::Text(_) => true,
             },
             label: &r.label,
+            sort: r.sort,
         })
         .collect()
 }
@@ -397,7 +397,8 @@ fn rows(ctx: &Ctx, i: usize, c: &Conn, out: &mut Vec<WaterfallRow>) -> usize {
             p.from_client
                 && p.ts >= after
                 && p.frame > ch.seg.frame
-                && matches!(p.label, FrameLabel::Text(t) if !t.contains("hello"))
+                && matches!(p.label, FrameLabel::Text(_))
+                && p.sort != FrameSort::Hello
         });
         if let Some(e) = end {
             lead.push(phase(

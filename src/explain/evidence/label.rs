@@ -3,9 +3,65 @@
 
 use super::*;
 
-/// A short label for the ladder, and the protocol it belongs to. Labels
-/// use protocol terms, the same in every language.
-pub(super) fn label(p: &Packet) -> (&'static str, FrameLabel) {
+/// Whether a handshake message is one of the hellos.
+fn is_hello(kind: HandshakeKind) -> bool {
+    matches!(
+        kind,
+        HandshakeKind::ClientHello
+            | HandshakeKind::ServerHello
+            | HandshakeKind::HelloRetryRequest
+            | HandshakeKind::HelloRequest
+            | HandshakeKind::HelloVerifyRequest
+    )
+}
+
+/// A short label for the ladder, the protocol it belongs to, and its
+/// sort. Labels use protocol terms, the same in every language.
+pub(super) fn label(p: &Packet) -> (&'static str, FrameLabel, FrameSort) {
+    let (proto, label) = words(p);
+    (proto, label, sort(p, proto))
+}
+
+/// The frame's sort, from the same content its label names.
+fn sort(p: &Packet, proto: &str) -> FrameSort {
+    match proto {
+        "tls" => {
+            let Some(t) = &p.tls else {
+                return FrameSort::Plain;
+            };
+            if t.handshakes.iter().any(|h| is_hello(h.kind)) {
+                FrameSort::Hello
+            } else if t.handshakes.is_empty()
+                && matches!(&t.records[..], [r] if r.content_type == ContentType::ApplicationData)
+            {
+                FrameSort::Bulk
+            } else {
+                FrameSort::Plain
+            }
+        }
+        "quic" => {
+            let packets = || p.quic.as_deref().into_iter().chain(&p.quic_more);
+            if packets()
+                .flat_map(|q| &q.handshakes)
+                .any(|h| is_hello(h.kind))
+            {
+                FrameSort::Hello
+            } else if p
+                .quic
+                .as_ref()
+                .is_some_and(|q| q.kind() == crate::decode::quic::PacketKind::OneRtt)
+                && packets().all(|q| q.handshakes.is_empty())
+            {
+                FrameSort::Bulk
+            } else {
+                FrameSort::Plain
+            }
+        }
+        _ => FrameSort::Plain,
+    }
+}
+
+fn words(p: &Packet) -> (&'static str, FrameLabel) {
     if let Some(a) = &p.arp {
         return if a.op == ArpOp::Reply {
             (

@@ -53,6 +53,19 @@ pub struct FrameRec {
     /// "arp", "ndp", "dns", "tcp", "tls", "http", "quic", "udp", "icmp", "other".
     pub proto: &'static str,
     pub label: FrameLabel,
+    pub sort: FrameSort,
+}
+
+/// What a frame's encrypted or handshake content is, for the timeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FrameSort {
+    /// Anything else.
+    Plain,
+    /// Only application data: one TLS application_data record, or QUIC
+    /// whose first packet is 1-RTT and that completes no handshake message.
+    Bulk,
+    /// It carries a hello (ClientHello, ServerHello, HelloRetryRequest, …).
+    Hello,
 }
 
 /// What a ladder arrow says about a frame. Most frames of a large capture
@@ -135,7 +148,7 @@ impl Evidence {
         let dst = p.ip.as_ref().map(|i| i.dst);
         let dst_mac = p.eth.as_ref().map(|e| e.dst);
         if self.frames.len() < MAX_FRAMES {
-            let (proto, label) = label(p);
+            let (proto, label, sort) = label(p);
             // Grow by doubling, but not past the bound: the last doubling
             // would leave a third of a large table unused.
             if self.frames.len() == self.frames.capacity() {
@@ -154,6 +167,7 @@ impl Evidence {
                 dst_mac,
                 proto,
                 label,
+                sort,
             });
         } else {
             self.frames_dropped += 1;
