@@ -14,6 +14,7 @@ use super::{client, Endpoint};
 use crate::decode::cursor::hex;
 use crate::decode::fingerprint::{self, Transport};
 use crate::decode::quic::{self, Context, LongType, QuicPacket};
+use crate::decode::stream::Side;
 use crate::decode::tls::{self, TlsError, TlsHandshake};
 use crate::decode::Packet;
 use foldhash::HashMap;
@@ -369,9 +370,15 @@ impl QuicTracker {
         packet.errors.extend(errors);
         let mut errors = Vec::new();
         let mut at = 0usize;
+        let sender = if from_client {
+            Side::Client
+        } else {
+            Side::Server
+        };
         for p in &mut packets {
             let bytes = payload.get(at..at + p.size).unwrap_or_default();
             at += p.size;
+            p.sender = Some(sender);
             self.account(id, d, p, bytes, packet.frame, &mut errors);
         }
         packet.errors.extend(errors.iter().map(FlowError::report));

@@ -27,6 +27,7 @@ mod summary;
 #[cfg(test)]
 mod tests;
 
+use super::stream::Side;
 pub use error::QuicError;
 pub use frames::{frames, QuicFrame};
 pub use packet::{
@@ -117,6 +118,10 @@ pub struct QuicPacket {
     /// is read, and the datagram waits for the flow layer's decoding.
     #[serde(skip)]
     pub pending: Option<Pending>,
+    /// Which end sent it, when the flow layer knows its connection (set by
+    /// flow, never by decoding).
+    #[serde(skip)]
+    pub sender: Option<Side>,
 }
 
 fn is_zero(n: &usize) -> bool {

@@ -3,13 +3,19 @@
 
 use super::conn::story_view;
 use super::*;
+use crate::decode::stream::Side;
 
 impl Evidence {
     pub(super) fn quic(&mut self, p: &Packet, src: (IpAddr, u16), dst: (IpAddr, u16), room: bool) {
-        // Port 443 names the server; on any other port, the side that sent
-        // a flow's first packet is its client (RFC 9000 §7: the client's
-        // Initial opens the connection).
-        let from_client = if dst.1 == 443 {
+        // The side the flow layer decided for the packet's connection;
+        // for a datagram of no connection it knows, port 443 names the
+        // server, and on any other port the side that sent a flow's first
+        // packet is its client (RFC 9000 §7: the client's Initial opens
+        // the connection).
+        let decided = p.quic.as_ref().and_then(|q| q.sender);
+        let from_client = if let Some(side) = decided {
+            side == Side::Client
+        } else if dst.1 == 443 {
             true
         } else if src.1 == 443 {
             false
