@@ -13,6 +13,7 @@ use super::{ConnKey, Endpoint, FlowStats, Limits, Tracker, REINDEX_FRAMES};
 use crate::decode::stream::{Shared, Side, StreamOutput};
 use crate::decode::tcp::{TcpAnalysis, TcpInfo, TcpRole, ACK, FIN, RST, SYN};
 use crate::decode::Packet;
+use std::collections::BTreeMap;
 
 /// One direction of a TCP conversation.
 pub(super) struct Direction {
@@ -255,7 +256,7 @@ impl Tracker {
             &mut out,
         );
         self.held = (self.held + conn.held()).saturating_sub(held_before);
-        self.refile(key, frame);
+        refile(conn, &mut self.idle_open, &mut self.idle_closed, key, frame);
         put_output(packet, out);
     }
 
@@ -286,30 +287,33 @@ impl Tracker {
             .insert(key, Box::new(Conn::new(stream, peers, frame)));
         self.idle_open.insert(frame, key);
     }
+}
 
-    /// Files the conversation again in the idle index when it closed or
-    /// has run [`REINDEX_FRAMES`] ahead of where it is filed.
-    fn refile(&mut self, key: ConnKey, frame: u64) {
-        let Some(conn) = self.conns.get_mut(&key) else {
-            return;
-        };
-        let closed = conn.closed();
-        if closed == conn.indexed_closed && frame - conn.indexed < REINDEX_FRAMES {
-            return;
-        }
-        if conn.indexed_closed {
-            self.idle_closed.remove(&conn.indexed);
-        } else {
-            self.idle_open.remove(&conn.indexed);
-        }
-        if closed {
-            self.idle_closed.insert(frame, key);
-        } else {
-            self.idle_open.insert(frame, key);
-        }
-        conn.indexed = frame;
-        conn.indexed_closed = closed;
+/// Files the conversation again in the idle index when it closed or has
+/// run [`REINDEX_FRAMES`] ahead of where it is filed.
+fn refile(
+    conn: &mut Conn,
+    idle_open: &mut BTreeMap<u64, ConnKey>,
+    idle_closed: &mut BTreeMap<u64, ConnKey>,
+    key: ConnKey,
+    frame: u64,
+) {
+    let closed = conn.closed();
+    if closed == conn.indexed_closed && frame - conn.indexed < REINDEX_FRAMES {
+        return;
     }
+    if conn.indexed_closed {
+        idle_closed.remove(&conn.indexed);
+    } else {
+        idle_open.remove(&conn.indexed);
+    }
+    if closed {
+        idle_closed.insert(frame, key);
+    } else {
+        idle_open.insert(frame, key);
+    }
+    conn.indexed = frame;
+    conn.indexed_closed = closed;
 }
 
 /// The analysis flags that [`FlowStats`] counts.
