@@ -81,6 +81,38 @@ struct ManyArgs {
     merge: bool,
 }
 
+/// The first capture (FILE, or `-r FILE`), with the captures named after it
+/// taken into `many`.
+fn first_capture(
+    select: &mut tools::FilterArgs,
+    file: Option<PathBuf>,
+    read: Option<PathBuf>,
+    many: &mut ManyArgs,
+) -> Result<PathBuf> {
+    let path = select
+        .take_file(file, read)
+        .context("no capture file given")?;
+    many.more = select.take_files();
+    Ok(path)
+}
+
+/// Whether the output goes through the batch runner (several captures,
+/// `--merge`, or `-o`), which takes no display or capture filter.
+fn through_batch(
+    many: &ManyArgs,
+    output: Option<&std::path::Path>,
+    select: &tools::FilterArgs,
+) -> Result<bool> {
+    if !(multi::wanted(many, output) || output.is_some()) {
+        return Ok(false);
+    }
+    anyhow::ensure!(
+        !select.is_set(),
+        "-Y and capture filters apply to one capture written to standard output: leave out -o and --merge (redirect with >)"
+    );
+    Ok(true)
+}
+
 /// The arguments of `follow` and `stats`: one capture, an optional display
 /// filter, the output format and the bounds.
 #[derive(clap::Args)]
@@ -382,16 +414,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             quiet,
             time,
         } => {
-            let path = select
-                .take_file(file, read)
-                .context("no capture file given")?;
-            many.more = select.take_files();
+            let path = first_capture(&mut select, file, read, &mut many)?;
             netexplain::capture::input::install_stop_handler().map_err(anyhow::Error::msg)?;
-            if multi::wanted(&many, output.as_deref()) || output.is_some() {
-                anyhow::ensure!(
-                    !select.is_set(),
-                    "-Y and capture filters apply to one capture written to standard output: leave out -o and --merge (redirect with >)"
-                );
+            if through_batch(&many, output.as_deref(), &select)? {
                 set_color(ColorChoice::Never);
                 let job = batch::Job::Packets {
                     verbose,
@@ -429,10 +454,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             mut select,
             width,
         } => {
-            let path = select
-                .take_file(file, read)
-                .context("no capture file given")?;
-            many.more = select.take_files();
+            let path = first_capture(&mut select, file, read, &mut many)?;
             let selector = select.compile()?;
             let format = format
                 .or_else(|| {
@@ -559,16 +581,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             mut select,
             wide,
         } => {
-            let path = select
-                .take_file(file, read)
-                .context("no capture file given")?;
-            many.more = select.take_files();
+            let path = first_capture(&mut select, file, read, &mut many)?;
             netexplain::capture::input::install_stop_handler().map_err(anyhow::Error::msg)?;
-            if multi::wanted(&many, output.as_deref()) || output.is_some() {
-                anyhow::ensure!(
-                    !select.is_set(),
-                    "-Y and capture filters apply to one capture written to standard output: leave out -o and --merge (redirect with >)"
-                );
+            if through_batch(&many, output.as_deref(), &select)? {
                 let job = batch::Job::Conversations {
                     json: format == Format::Json,
                 };
