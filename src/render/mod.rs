@@ -11,6 +11,20 @@ pub mod waterfall;
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
+/// The notes sections cited, as "§NN title" joined by `sep`, each title
+/// put through `esc` for the output's syntax.
+pub fn citations(
+    notes: &[crate::explain::NoteRef],
+    esc: impl Fn(&str) -> String,
+    sep: &str,
+) -> String {
+    let cites: Vec<String> = notes
+        .iter()
+        .map(|n| format!("§{} {}", n.section, esc(&n.title)))
+        .collect();
+    cites.join(sep)
+}
+
 /// Makes a string from a packet safe and unambiguous on a terminal:
 /// control characters (C0, DEL, C1, so every ESC/CSI/OSC sequence),
 /// bidirectional overrides and isolates, and the backslash itself are

@@ -398,13 +398,9 @@ pub fn page_load_width(
             wrap_into(w, out, &format!("{label}{r}"), "    ", "      ");
         }
         if !s.notes.is_empty() {
-            let cites: Vec<String> = s
-                .notes
-                .iter()
-                .map(|n| format!("§{} {}", n.section, n.title))
-                .collect();
             let label = lang.t("notes: ", "笔记：");
-            let text = format!("{label}{}", cites.join(lang.t("; ", "；")));
+            let cites = super::citations(&s.notes, str::to_string, lang.t("; ", "；"));
+            let text = format!("{label}{cites}");
             let mut tmp = String::new();
             wrap_into(w, &mut tmp, &text, "    ", "      ");
             out.push_str(&tmp.cyan().to_string());
@@ -543,15 +539,10 @@ fn closing_lines(story: &Story) -> Vec<String> {
         }
     ));
     if !story.uncited_sections.is_empty() {
-        let list: Vec<String> = story
-            .uncited_sections
-            .iter()
-            .map(|n| format!("§{} {}", n.section, n.title))
-            .collect();
         lines.push(format!(
             "{}{}",
             lang.t("Not illustrated by this capture: ", "本次抓包未涉及："),
-            list.join(lang.t("; ", "；"))
+            super::citations(&story.uncited_sections, str::to_string, lang.t("; ", "；"))
         ));
     }
     if !story.missing_sections.is_empty() {
@@ -647,16 +638,11 @@ pub fn markdown(story: &Story, out: &mut String) {
                 let _ = writeln!(out, "{}{}\n", lang.t("*Why:* ", "*原因：*"), md(r));
             }
             if !s.notes.is_empty() {
-                let cites: Vec<String> = s
-                    .notes
-                    .iter()
-                    .map(|n| format!("§{} {}", n.section, md(&n.title)))
-                    .collect();
                 let _ = writeln!(
                     out,
                     "{}{}\n",
                     lang.t("*Notes:* ", "*笔记：*"),
-                    cites.join("; ")
+                    super::citations(&s.notes, md, "; ")
                 );
             }
             for c in &s.notes_check {

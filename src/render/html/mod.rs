@@ -190,16 +190,11 @@ fn step(s: &Step, i: usize, lang: Lang, out: &mut String) {
         );
     }
     if !s.notes.is_empty() {
-        let cites: Vec<String> = s
-            .notes
-            .iter()
-            .map(|n| format!("§{} {}", n.section, html(&n.title)))
-            .collect();
         let _ = write!(
             out,
             "<div class=\"cite\">{}{}</div>",
             lang.t("Notes: ", "笔记："),
-            cites.join("; ")
+            super::citations(&s.notes, html, "; ")
         );
     }
     for c in &s.notes_check {
