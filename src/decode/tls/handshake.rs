@@ -153,6 +153,19 @@ impl HandshakeKind {
         n.parse().ok().map(HandshakeKind::Unknown)
     }
 
+    /// One of the hellos: ClientHello, ServerHello, HelloRetryRequest,
+    /// HelloRequest, HelloVerifyRequest.
+    pub fn is_hello(self) -> bool {
+        matches!(
+            self,
+            HandshakeKind::ClientHello
+                | HandshakeKind::ServerHello
+                | HandshakeKind::HelloRetryRequest
+                | HandshakeKind::HelloRequest
+                | HandshakeKind::HelloVerifyRequest
+        )
+    }
+
     /// Either hello a server sends: a ServerHello or a HelloRetryRequest.
     pub fn is_server_hello(self) -> bool {
         matches!(

@@ -1,77 +1,24 @@
-//! The ladder's label of every frame: a short text in protocol terms and
-//! the protocol it belongs to.
+//! The ladder's label of every frame: a short text in protocol terms, the
+//! protocol it belongs to, and its sort (bulk data, a hello) for the
+//! timeline.
 
 use super::*;
-
-/// Whether a handshake message is one of the hellos.
-fn is_hello(kind: HandshakeKind) -> bool {
-    matches!(
-        kind,
-        HandshakeKind::ClientHello
-            | HandshakeKind::ServerHello
-            | HandshakeKind::HelloRetryRequest
-            | HandshakeKind::HelloRequest
-            | HandshakeKind::HelloVerifyRequest
-    )
-}
 
 /// A short label for the ladder, the protocol it belongs to, and its
 /// sort. Labels use protocol terms, the same in every language.
 pub(super) fn label(p: &Packet) -> (&'static str, FrameLabel, FrameSort) {
-    let (proto, label) = words(p);
-    (proto, label, sort(p, proto))
-}
-
-/// The frame's sort, from the same content its label names.
-fn sort(p: &Packet, proto: &str) -> FrameSort {
-    match proto {
-        "tls" => {
-            let Some(t) = &p.tls else {
-                return FrameSort::Plain;
-            };
-            if t.handshakes.iter().any(|h| is_hello(h.kind)) {
-                FrameSort::Hello
-            } else if t.handshakes.is_empty()
-                && matches!(&t.records[..], [r] if r.content_type == ContentType::ApplicationData)
-            {
-                FrameSort::Bulk
-            } else {
-                FrameSort::Plain
-            }
-        }
-        "quic" => {
-            let packets = || p.quic.as_deref().into_iter().chain(&p.quic_more);
-            if packets()
-                .flat_map(|q| &q.handshakes)
-                .any(|h| is_hello(h.kind))
-            {
-                FrameSort::Hello
-            } else if p
-                .quic
-                .as_ref()
-                .is_some_and(|q| q.kind() == crate::decode::quic::PacketKind::OneRtt)
-                && packets().all(|q| q.handshakes.is_empty())
-            {
-                FrameSort::Bulk
-            } else {
-                FrameSort::Plain
-            }
-        }
-        _ => FrameSort::Plain,
-    }
-}
-
-fn words(p: &Packet) -> (&'static str, FrameLabel) {
     if let Some(a) = &p.arp {
         return if a.op == ArpOp::Reply {
             (
                 "arp",
                 FrameLabel::from(format!("ARP {} is-at {}", a.sender_ip, a.sender_mac)),
+                FrameSort::Plain,
             )
         } else {
             (
                 "arp",
                 FrameLabel::from(format!("ARP who-has {}", a.target_ip)),
+                FrameSort::Plain,
             )
         };
     }
@@ -83,7 +30,11 @@ fn words(p: &Packet) -> (&'static str, FrameLabel) {
             NdpKind::RouterAdvertisement => "RA",
         };
         let target = n.target.map(|t| format!(" {t}")).unwrap_or_default();
-        return ("ndp", FrameLabel::from(format!("{what}{target}")));
+        return (
+            "ndp",
+            FrameLabel::from(format!("{what}{target}")),
+            FrameSort::Plain,
+        );
     }
     if let Some(d) = &p.dns {
         let q = d
@@ -103,7 +54,7 @@ fn words(p: &Packet) -> (&'static str, FrameLabel) {
         } else {
             format!("DNS query {q}")
         };
-        return ("dns", FrameLabel::from(text));
+        return ("dns", FrameLabel::from(text), FrameSort::Plain);
     }
     if let Some(h) = p.http.first() {
         let text = match (&h.method, h.status) {
@@ -111,7 +62,7 @@ fn words(p: &Packet) -> (&'static str, FrameLabel) {
             (None, Some(s)) => format!("{} {s} {}", h.version, h.reason.as_deref().unwrap_or("")),
             _ => "HTTP".to_string(),
         };
-        return ("http", FrameLabel::from(text));
+        return ("http", FrameLabel::from(text), FrameSort::Plain);
     }
     if let Some(t) = &p.tls {
         let names: Vec<String> = if t.handshakes.is_empty() {
@@ -127,7 +78,7 @@ fn words(p: &Packet) -> (&'static str, FrameLabel) {
             if let Some(sni) = t.handshakes.iter().find_map(|h| h.sni.as_ref()) {
                 text.push_str(&format!(" SNI={sni}"));
             }
-            return ("tls", FrameLabel::from(text));
+            return ("tls", FrameLabel::from(text), tls_sort(t));
         }
     }
     if let Some(t) = &p.tcp {
@@ -137,6 +88,7 @@ fn words(p: &Packet) -> (&'static str, FrameLabel) {
                 flags: t.flags,
                 len: t.payload_len,
             },
+            FrameSort::Plain,
         );
     }
     if let Some(q) = &p.quic {
@@ -160,22 +112,63 @@ fn words(p: &Packet) -> (&'static str, FrameLabel) {
                 text.push_str(&format!(" SNI={sni}"));
             }
         }
-        return ("quic", FrameLabel::from(text));
+        return ("quic", FrameLabel::from(text), quic_sort(p));
     }
     if let Some(u) = &p.udp {
         if u.dst_port == 443 || u.src_port == 443 {
             return (
                 "quic",
                 FrameLabel::from(format!("UDP {} B", u.length.saturating_sub(8))),
+                FrameSort::Plain,
             );
         }
         return (
             "udp",
             FrameLabel::from(format!("UDP {}→{}", u.src_port, u.dst_port)),
+            FrameSort::Plain,
         );
     }
     if let Some(i) = &p.icmp {
-        return ("icmp", FrameLabel::from(i.summary.clone()));
+        return (
+            "icmp",
+            FrameLabel::from(i.summary.clone()),
+            FrameSort::Plain,
+        );
     }
-    ("other", FrameLabel::Text(Box::default()))
+    ("other", FrameLabel::Text(Box::default()), FrameSort::Plain)
+}
+
+/// A TLS frame is bulk data when it holds one application_data record and
+/// no handshake message.
+fn tls_sort(t: &crate::decode::tls::TlsInfo) -> FrameSort {
+    if t.handshakes.iter().any(|h| h.kind.is_hello()) {
+        FrameSort::Hello
+    } else if t.handshakes.is_empty()
+        && matches!(&t.records[..], [r] if r.content_type == ContentType::ApplicationData)
+    {
+        FrameSort::Bulk
+    } else {
+        FrameSort::Plain
+    }
+}
+
+/// A QUIC datagram is bulk data when its first packet is 1-RTT and it
+/// completes no handshake message.
+fn quic_sort(p: &Packet) -> FrameSort {
+    let packets = || p.quic.as_deref().into_iter().chain(&p.quic_more);
+    if packets()
+        .flat_map(|q| &q.handshakes)
+        .any(|h| h.kind.is_hello())
+    {
+        FrameSort::Hello
+    } else if p
+        .quic
+        .as_ref()
+        .is_some_and(|q| q.kind() == crate::decode::quic::PacketKind::OneRtt)
+        && packets().all(|q| q.handshakes.is_empty())
+    {
+        FrameSort::Bulk
+    } else {
+        FrameSort::Plain
+    }
 }
