@@ -1,7 +1,7 @@
 //! The application decoder of each direction of a TCP conversation: picked
 //! from the direction's first reassembled bytes, fed every in-order chunk
 //! after, replaced when it hands the stream over (an HTTP/1.1 Upgrade to
-//! WebSocket), dropped at a gap. The decoders themselves sit behind the
+//! WebSocket, a 2xx to CONNECT to TLS), dropped at a gap. The decoders themselves sit behind the
 //! [`StreamDecoder`] seam in `decode`.
 
 use super::reassembly::Chunk;
