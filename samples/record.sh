@@ -29,7 +29,7 @@
 #        nano_vlan two_interfaces websocket dhcp keepalive http3 lossy refused
 #        zero_window lossy_pageload tls_hrr tls12_noalpn quic_port
 #        repeated_visits parallel_visits ip_literal dig_only ping_traceroute
-#        dhcp_renewal.
+#        dhcp_renewal, and those of samples/lab/*.sh.
 # SAMPLES_OUT=DIR writes (and checks) the files in DIR instead of samples/,
 # e.g. to try a re-recording without touching the committed files.
 #
@@ -1420,6 +1420,18 @@ verify_dhcp_renewal() {
     expect "$f" 1 'dhcp.option.dhcp==7' 'DHCPRELEASE'
 }
 
+# More samples live in samples/lab/*.sh, one file per group of recordings.
+# Each defines record_NAME and verify_NAME for its samples and adds them with
+#   EXTRA_SAMPLES+=(NAME) and EXTRA_FILES+=(NAME:file.pcapng)
+# (a recording may need a setup of its own: it makes and removes it itself).
+EXTRA_SAMPLES=() EXTRA_FILES=()
+for lab_file in "$HERE"/lab/*.sh; do
+    [[ -e $lab_file ]] || continue
+    # shellcheck source=/dev/null
+    source "$lab_file"
+done
+SAMPLE_FILES+=("${EXTRA_FILES[@]}")
+
 if [[ ${1:-} == check ]]; then
     mkdir -p "$OUT"
     check_all
@@ -1432,7 +1444,8 @@ for tool in ip nginx dnsmasq dhclient curl dig chromium dumpcap tcpdump tshark c
 done
 ALL=(curl_redirect chromium dns_types curl_ipv6 curl_tls12 any_sll2 nano_vlan two_interfaces websocket
     dhcp keepalive http3 lossy refused zero_window lossy_pageload tls_hrr tls12_noalpn quic_port
-    repeated_visits parallel_visits ip_literal dig_only ping_traceroute dhcp_renewal)
+    repeated_visits parallel_visits ip_literal dig_only ping_traceroute dhcp_renewal
+    "${EXTRA_SAMPLES[@]}")
 WANT=("${@:-${ALL[@]}}")
 for w in "${WANT[@]}"; do
     declare -F "record_$w" >/dev/null || { echo "record.sh: no sample named $w (${ALL[*]} bench)" >&2; exit 1; }
