@@ -490,8 +490,9 @@ fn status_name(s: Option<Status>) -> &'static str {
         Some(Status::Observed) => "observed",
         Some(Status::Inferred) => "inferred",
         Some(Status::NotVisible) => "not_visible",
-        Some(Status::NotApplicable) => "not_applicable",
-        None => "missing",
+        // A step a load has no row for (DHCP, loss or WebSocket on a load
+        // without them) does not apply to it, as TLS on plain http does not.
+        Some(Status::NotApplicable) | None => "not_applicable",
     }
 }
 
@@ -606,7 +607,7 @@ fn index_html(outcomes: &[Outcome], cols: &[String]) -> String {
         "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>netexplain — captures</title>\n<style>\
 body{font-family:sans-serif}table{border-collapse:collapse}td,th{border:1px solid #999;padding:2px 6px}\
 .observed{background:#b7e1b0}.inferred{background:#fbe8a6}.not_visible{background:#d9d9d9}.not_applicable{background:#f0f0f0}\
-.missing{background:#f4b6b6}.damaged,.unreadable{background:#f4b6b6}</style></head><body>\n\
+.damaged,.unreadable{background:#f4b6b6}</style></head><body>\n\
 <h1>netexplain — captures</h1>\n<table>\n<tr><th>capture</th><th>host</th><th>duration ms</th><th>TTFB ms</th>",
     );
     for c in cols {
