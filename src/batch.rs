@@ -12,7 +12,7 @@ use crate::explain::{Explainer, Options, Status, Story};
 use crate::export::{self, capture_name, HttpTimes};
 use crate::flow::conversations::Conversations;
 use crate::flow::{Limits, Tracker};
-use crate::notes::Notes;
+use crate::notes::{Lang, Notes};
 use crate::pipeline::{self, decode_and_track, RunError, Summary};
 use crate::render::{self, html, json, story, text};
 use serde::Serialize;
@@ -65,6 +65,8 @@ pub enum Job {
     Packets {
         verbose: bool,
         json: bool,
+        /// The language of the meanings.
+        lang: Lang,
     },
     Conversations {
         json: bool,
@@ -96,9 +98,38 @@ pub fn is_dir_target(o: &Path) -> bool {
         || o.as_os_str().to_string_lossy().ends_with('/')
 }
 
+/// The frame-number column's width for these captures read one after
+/// the other: from their sizes (a gzip file's size times deflate's largest
+/// ratio, 1,032), so the column never shifts mid-way; standard input and
+/// anything else that is not a file keep the minimum.
+pub fn frame_width_of(paths: &[PathBuf]) -> usize {
+    let mut bytes = 0u64;
+    for path in paths {
+        let Ok(meta) = std::fs::metadata(path) else {
+            continue;
+        };
+        if !meta.is_file() {
+            continue;
+        }
+        let mut magic = [0u8; 2];
+        let gzip = File::open(path)
+            .and_then(|mut f| io::Read::read_exact(&mut f, &mut magic))
+            .is_ok()
+            && magic == [0x1f, 0x8b];
+        let size = if gzip {
+            meta.len().saturating_mul(1032)
+        } else {
+            meta.len()
+        };
+        bytes = bytes.saturating_add(size);
+    }
+    text::frame_width(Some(bytes))
+}
+
 /// Consumes the packets of one run and renders what the job makes.
 struct Sink {
     job: Job,
+    style: text::LineStyle,
     explainer: Option<Explainer>,
     table: Conversations,
     times: HttpTimes,
@@ -108,15 +139,24 @@ struct Sink {
 }
 
 impl Sink {
-    fn new(job: &Job) -> Sink {
+    fn new(job: &Job, inputs: &[PathBuf]) -> Sink {
         let explainer = match job {
             Job::Explain { options, notes, .. } => {
                 Some(Explainer::new(options.clone(), notes.clone()))
             }
             _ => None,
         };
+        let lang = match job {
+            Job::Packets { lang, .. } => *lang,
+            _ => Lang::En,
+        };
         Sink {
             job: job.clone(),
+            style: text::LineStyle {
+                frame_width: frame_width_of(inputs),
+                lang,
+                ..text::LineStyle::default()
+            },
             explainer,
             table: Conversations::default(),
             times: HttpTimes::default(),
@@ -132,9 +172,11 @@ impl Sink {
             Job::Packets { verbose, .. } => {
                 self.line.clear();
                 let t0 = *self.t0.get_or_insert(p.ts);
-                text::packet_line(p, t0, &mut self.line);
+                let style = &mut self.style;
+                style.frame_width = style.frame_width.max(text::digits(p.frame));
+                text::packet_line_styled(p, style, t0, &mut self.line);
                 if *verbose {
-                    text::packet_verbose(p, &mut self.line);
+                    text::packet_verbose(p, style.lang, &mut self.line);
                 }
                 out.write_all(self.line.as_bytes())
             }
@@ -412,7 +454,7 @@ fn one(path: &Path, dir: &Path, job: &Job, limits: &Limits, progress: &BatchProg
     let result = (|| -> io::Result<Option<String>> {
         let mut out = BufWriter::with_capacity(1 << 16, File::create(&target)?);
         let mut tracker = Tracker::new(limits.clone());
-        let mut sink = Sink::new(job);
+        let mut sink = Sink::new(job, &[path.to_path_buf()]);
         let mut local = 0u64;
         let (summary, failure) = pipeline::run(&mut reader, &mut tracker, None, |p| {
             progress.frame(p, &mut local);
@@ -801,7 +843,7 @@ pub fn merged(
 ) -> Result<(Summary, Option<BatchError>), BatchError> {
     let mut m = Merged::open(inputs)?;
     let mut tracker = Tracker::new(limits.clone());
-    let mut sink = Sink::new(job);
+    let mut sink = Sink::new(job, inputs);
     let (summary, failure) = m.run(&mut tracker, count, |p| sink.packet(p, out));
     if let Some(BatchError::Io { source, .. }) = failure {
         return Err(BatchError::Io {

@@ -207,6 +207,10 @@ enum Command {
         /// Time column: -t none, -tt epoch seconds, -ttt since the previous line, -tttt UTC date.
         #[arg(short = 't', action = clap::ArgAction::Count)]
         time: u8,
+        /// Language of the meanings and markers (default: from LC_ALL / LANG); field
+        /// values are never translated.
+        #[arg(long, value_enum)]
+        lang: Option<LangChoice>,
     },
     /// Tell the story of each page load, step by step, against the notes.
     Explain {
@@ -413,7 +417,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             mut select,
             quiet,
             time,
+            lang,
         } => {
+            let lang = pick_lang(lang);
             let path = first_capture(&mut select, file, read, &mut many)?;
             netexplain::capture::input::install_stop_handler().map_err(anyhow::Error::msg)?;
             if through_batch(&many, output.as_deref(), &select)? {
@@ -421,6 +427,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 let job = batch::Job::Packets {
                     verbose,
                     json: format == Format::Json,
+                    lang,
                 };
                 return multi::run(path, many, output, job, limits.limits(), count);
             }
@@ -434,6 +441,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 line_buffered,
                 quiet,
                 time: tools::time_format(time),
+                lang,
             };
             packets(&path, verbose, format, count, no_summary, limits, extra)
         }

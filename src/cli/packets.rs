@@ -16,6 +16,8 @@ pub(crate) struct PacketsExtra {
     pub(crate) line_buffered: bool,
     pub(crate) quiet: bool,
     pub(crate) time: text::TimeFormat,
+    /// The language of the meanings (`--lang`).
+    pub(crate) lang: netexplain::notes::Lang,
 }
 
 pub(crate) fn packets(
@@ -41,7 +43,13 @@ pub(crate) fn packets(
         line_buffered: _,
         quiet,
         time,
+        lang,
     } = extra;
+    let mut style = text::LineStyle {
+        time,
+        frame_width: netexplain::batch::frame_width_of(std::slice::from_ref(&path.to_path_buf())),
+        lang,
+    };
     let mut bad_filter = None;
     let mut prev: Option<f64> = None;
     let mut passed = 0u64;
@@ -68,9 +76,12 @@ pub(crate) fn packets(
                     _ => start,
                 };
                 prev = Some(p.ts);
-                text::packet_line_timed(p, time, from, &mut line);
+                // A file that outgrows its bound (it grew while read)
+                // widens the column rather than break it.
+                style.frame_width = style.frame_width.max(text::digits(p.frame));
+                text::packet_line_styled(p, &style, from, &mut line);
                 if verbose {
-                    text::packet_verbose(p, &mut line);
+                    text::packet_verbose(p, lang, &mut line);
                 }
                 out.write_all(line.as_bytes())?;
             }

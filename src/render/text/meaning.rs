@@ -12,12 +12,32 @@ pub(super) fn arp_summary(a: &crate::decode::arp::ArpInfo) -> String {
     }
 }
 
-pub(super) fn arp_meaning(a: &crate::decode::arp::ArpInfo) -> Option<String> {
+pub(super) fn arp_meaning(a: &crate::decode::arp::ArpInfo, l: Lang) -> Option<String> {
     Some(match (a.kind, a.op) {
-        (Some(ArpKind::Probe), _) => "address conflict probe: is anyone using this IP?".into(),
-        (Some(ArpKind::Gratuitous), _) => "gratuitous ARP: announces its own address".into(),
-        (_, ArpOp::Request) => "next-hop lookup: which MAC address has this IP?".into(),
-        (_, ArpOp::Reply) => "next-hop answer: frames for this IP go to this MAC".into(),
+        (Some(ArpKind::Probe), _) => l
+            .t(
+                "address conflict probe: is anyone using this IP?",
+                "地址冲突探测：有没有别的主机在用这个 IP？",
+            )
+            .into(),
+        (Some(ArpKind::Gratuitous), _) => l
+            .t(
+                "gratuitous ARP: announces its own address",
+                "免费 ARP：主机宣告自己的地址",
+            )
+            .into(),
+        (_, ArpOp::Request) => l
+            .t(
+                "next-hop lookup: which MAC address has this IP?",
+                "下一跳查询：哪个 MAC 地址拥有这个 IP？",
+            )
+            .into(),
+        (_, ArpOp::Reply) => l
+            .t(
+                "next-hop answer: frames for this IP go to this MAC",
+                "下一跳应答：发往这个 IP 的帧交给这个 MAC 地址",
+            )
+            .into(),
         _ => return None,
     })
 }
@@ -46,12 +66,32 @@ pub(super) fn ndp_summary(n: &crate::decode::ndp::NdpInfo) -> String {
     }
 }
 
-pub(super) fn ndp_meaning(n: &crate::decode::ndp::NdpInfo) -> String {
+pub(super) fn ndp_meaning(n: &crate::decode::ndp::NdpInfo, l: Lang) -> String {
     match n.kind {
-        NdpKind::NeighborSolicitation => "IPv6 next-hop lookup (the IPv6 ARP request)".into(),
-        NdpKind::NeighborAdvertisement => "IPv6 next-hop answer (the IPv6 ARP reply)".into(),
-        NdpKind::RouterSolicitation => "asks routers on the link to announce themselves".into(),
-        _ => "a router announces itself and the link's prefixes".into(),
+        NdpKind::NeighborSolicitation => l
+            .t(
+                "IPv6 next-hop lookup (the IPv6 ARP request)",
+                "IPv6 下一跳查询（相当于 IPv6 的 ARP 请求）",
+            )
+            .into(),
+        NdpKind::NeighborAdvertisement => l
+            .t(
+                "IPv6 next-hop answer (the IPv6 ARP reply)",
+                "IPv6 下一跳应答（相当于 IPv6 的 ARP 应答）",
+            )
+            .into(),
+        NdpKind::RouterSolicitation => l
+            .t(
+                "asks routers on the link to announce themselves",
+                "请本链路上的路由器通告自己",
+            )
+            .into(),
+        _ => l
+            .t(
+                "a router announces itself and the link's prefixes",
+                "路由器通告自己和本链路的前缀",
+            )
+            .into(),
     }
 }
 
@@ -88,72 +128,114 @@ pub(super) fn dns_summary(d: &DnsMessage) -> String {
     s
 }
 
-pub(super) fn dns_meaning(d: &DnsMessage) -> Option<String> {
+pub(super) fn dns_meaning(d: &DnsMessage, l: Lang) -> Option<String> {
     if d.protocol != DnsProtocol::Dns {
-        return Some("local-link name discovery, not part of a page load".into());
+        return Some(
+            l.t(
+                "local-link name discovery, not part of a page load",
+                "本地链路上的名字发现，不属于页面加载",
+            )
+            .into(),
+        );
     }
     if !d.response {
         return Some(if d.flags.has(Flag::Rd) {
-            "name lookup: asks the resolver to do the whole search (recursion desired)".into()
+            l.t(
+                "name lookup: asks the resolver to do the whole search (recursion desired)",
+                "域名查询：请解析器完成整个查找（期望递归）",
+            )
+            .into()
         } else {
-            "name lookup without recursion: a resolver walking the hierarchy".into()
+            l.t(
+                "name lookup without recursion: a resolver walking the hierarchy",
+                "不要求递归的域名查询：解析器正在逐级查找",
+            )
+            .into()
         });
     }
     Some(match d.rcode {
         // RFC 1035 §4.2.1, RFC 7766 §5: too big for UDP, ask over TCP.
         _ if d.flags.has(Flag::Tc) => {
-            "the answer did not fit in a UDP datagram (truncated): the client asks again over TCP"
+            l.t("the answer did not fit in a UDP datagram (truncated): the client asks again over TCP", "应答太大，一个 UDP 数据报装不下（已截断）：客户端改用 TCP 再问一次")
                 .into()
         }
-        Rcode::NXDOMAIN => "the name does not exist".into(),
+        Rcode::NXDOMAIN => l.t("the name does not exist", "这个域名不存在").into(),
         Rcode::NOERROR if d.answers.is_empty() => {
-            "the name exists but has no record of this type".into()
+            l.t("the name exists but has no record of this type", "域名存在，但没有这种类型的记录").into()
         }
         Rcode::NOERROR => {
             let cname = d.answers.iter().any(|r| r.rtype == RType::CNAME);
             let min_ttl = d.answers.iter().map(|r| r.ttl).min().unwrap_or(0);
-            format!(
-                "name resolved{}; cacheable for {min_ttl} s",
-                if cname {
-                    " through an alias (CNAME)"
-                } else {
-                    ""
-                }
-            )
+            let alias = if cname {
+                l.t(" through an alias (CNAME)", "（经过别名 CNAME）")
+            } else {
+                ""
+            };
+            match l {
+                Lang::En => format!("name resolved{alias}; cacheable for {min_ttl} s"),
+                Lang::Zh => format!("域名解析成功{alias}；可缓存 {min_ttl} 秒"),
+            }
         }
-        other => format!("lookup failed ({other})"),
+        other => match l {
+            Lang::En => format!("lookup failed ({other})"),
+            Lang::Zh => format!("查询失败（{other}）"),
+        },
     })
 }
 
-pub(super) fn tcp_meaning(p: &Packet) -> Option<String> {
+pub(super) fn tcp_meaning(p: &Packet, l: Lang) -> Option<String> {
     let t = p.tcp.as_ref()?;
     let role = t.role?;
-    Some(match role {
-        TcpRole::Syn => format!("handshake 1/3: client opens, ISN {}", t.seq),
-        TcpRole::SynAck => format!(
+    // Who sent it, in the words of the language.
+    let side = |en: &'static str, zh: &'static str| match t.from {
+        Some(Side::Client) => l.t("client", "客户端"),
+        Some(Side::Server) => l.t("server", "服务器"),
+        None => l.t(en, zh),
+    };
+    Some(match (role, l) {
+        (TcpRole::Syn, Lang::En) => format!("handshake 1/3: client opens, ISN {}", t.seq),
+        (TcpRole::Syn, Lang::Zh) => format!("握手 1/3：客户端发起连接，初始序号 {}", t.seq),
+        (TcpRole::SynAck, Lang::En) => format!(
             "handshake 2/3: server accepts, ISN {}, ack = client ISN + 1",
             t.seq
         ),
-        TcpRole::HandshakeAck => "handshake 3/3: connection established".into(),
-        TcpRole::SynRetransmission => "SYN sent again: no answer yet".into(),
-        TcpRole::SynAckRetransmission => "SYN-ACK sent again".into(),
-        TcpRole::FirstFin => format!(
-            "teardown: {} closes first",
-            t.from.map_or("one side", Side::as_str)
+        (TcpRole::SynAck, Lang::Zh) => format!(
+            "握手 2/3：服务器接受，初始序号 {}，确认号 = 客户端初始序号 + 1",
+            t.seq
         ),
-        TcpRole::SecondFin => format!(
-            "teardown: {} closes too",
-            t.from.map_or("the other side", Side::as_str)
-        ),
-        TcpRole::LastAck => format!(
+        (TcpRole::HandshakeAck, _) => l
+            .t(
+                "handshake 3/3: connection established",
+                "握手 3/3：连接建立",
+            )
+            .into(),
+        (TcpRole::SynRetransmission, _) => l
+            .t("SYN sent again: no answer yet", "重发 SYN：还没有收到应答")
+            .into(),
+        (TcpRole::SynAckRetransmission, _) => l.t("SYN-ACK sent again", "重发 SYN-ACK").into(),
+        (TcpRole::FirstFin, Lang::En) => {
+            format!("teardown: {} closes first", side("one side", "一方"))
+        }
+        (TcpRole::FirstFin, Lang::Zh) => format!("断开：{}先关闭", side("one side", "一方")),
+        (TcpRole::SecondFin, Lang::En) => {
+            format!("teardown: {} closes too", side("the other side", "另一方"))
+        }
+        (TcpRole::SecondFin, Lang::Zh) => {
+            format!("断开：{}也关闭", side("the other side", "另一方"))
+        }
+        (TcpRole::LastAck, Lang::En) => format!(
             "teardown: last ACK; the {} waits in TIME_WAIT",
-            t.from.map_or("first closer", Side::as_str)
+            side("first closer", "先关闭的一方")
         ),
-        TcpRole::FinRetransmission => "FIN sent again".into(),
-        TcpRole::Reset => format!(
-            "{} aborts the connection (RST)",
-            t.from.map_or("one side", Side::as_str)
+        (TcpRole::LastAck, Lang::Zh) => format!(
+            "断开：最后一个 ACK；{}进入 TIME_WAIT 等待",
+            side("first closer", "先关闭的一方")
         ),
+        (TcpRole::FinRetransmission, _) => l.t("FIN sent again", "重发 FIN").into(),
+        (TcpRole::Reset, Lang::En) => {
+            format!("{} aborts the connection (RST)", side("one side", "一方"))
+        }
+        (TcpRole::Reset, Lang::Zh) => format!("{}中止连接（RST）", side("one side", "一方")),
     })
 }
 
@@ -161,6 +243,7 @@ pub(super) fn tcp_meaning(p: &Packet) -> Option<String> {
 pub(super) fn quic_line(
     first: &crate::decode::quic::QuicPacket,
     more: &[crate::decode::quic::QuicPacket],
+    l: Lang,
 ) -> (&'static str, String, Option<String>) {
     let all: Vec<&crate::decode::quic::QuicPacket> = std::iter::once(first).chain(more).collect();
     let mut s = crate::decode::quic::summary(&all);
@@ -171,21 +254,33 @@ pub(super) fn quic_line(
     }
     let meaning = if let Some(h) = hellos.first() {
         Some(match h.kind {
-            HandshakeKind::ClientHello => "QUIC and TLS 1.3 handshakes start together: the ClientHello travels in CRYPTO frames of Initial packets",
-            HandshakeKind::ServerHello => "the server's Initial carries its ServerHello; what follows is encrypted with handshake keys",
-            _ => "a TLS handshake message in CRYPTO frames",
+            HandshakeKind::ClientHello => l.t("QUIC and TLS 1.3 handshakes start together: the ClientHello travels in CRYPTO frames of Initial packets", "QUIC 握手与 TLS 1.3 握手同时开始：ClientHello 放在 Initial 包的 CRYPTO 帧里传送"),
+            HandshakeKind::ServerHello => l.t("the server's Initial carries its ServerHello; what follows is encrypted with handshake keys", "服务器的 Initial 包带着 ServerHello；此后的内容用握手密钥加密"),
+            _ => l.t("a TLS handshake message in CRYPTO frames", "CRYPTO 帧里的一条 TLS 握手消息"),
         })
     } else if all
         .iter()
         .any(|q| q.long_type == Some(LongType::VersionNegotiation))
     {
-        Some("the server does not speak the client's QUIC version and lists the ones it does")
+        Some(l.t(
+            "the server does not speak the client's QUIC version and lists the ones it does",
+            "服务器不支持客户端的 QUIC 版本，列出它支持的版本",
+        ))
     } else if all.iter().any(|q| q.long_type == Some(LongType::Retry)) {
-        Some("the server asks the client to prove its address and send its Initial again")
+        Some(l.t(
+            "the server asks the client to prove its address and send its Initial again",
+            "服务器要求客户端证明自己的地址，并重发 Initial 包",
+        ))
     } else if all.iter().all(|q| q.header == HeaderForm::Short) {
-        Some("1-RTT packet: encrypted application data and acknowledgements")
+        Some(l.t(
+            "1-RTT packet: encrypted application data and acknowledgements",
+            "1-RTT 包：加密的应用数据和确认",
+        ))
     } else if all.iter().any(|q| q.long_type == Some(LongType::Handshake)) {
-        Some("Handshake packet: the rest of the TLS handshake, encrypted")
+        Some(l.t(
+            "Handshake packet: the rest of the TLS handshake, encrypted",
+            "Handshake 包：TLS 握手的其余部分，已加密",
+        ))
     } else {
         None
     };
@@ -292,41 +387,50 @@ pub(super) fn handshake_summary(h: &TlsHandshake) -> String {
     s
 }
 
-pub(super) fn tls_meaning(t: &crate::decode::tls::TlsInfo) -> Option<String> {
+pub(super) fn tls_meaning(t: &crate::decode::tls::TlsInfo, l: Lang) -> Option<String> {
     if let Some(h) = t.handshakes.first() {
         return Some(match h.kind {
-            HandshakeKind::ClientHello => "TLS handshake starts: the client names the site (SNI) and offers what it supports".into(),
+            HandshakeKind::ClientHello => l.t("TLS handshake starts: the client names the site (SNI) and offers what it supports", "TLS 握手开始：客户端说出网站名（SNI），并列出自己支持的选项").into(),
             HandshakeKind::ServerHello if h.supported_versions.contains(&TlsVersion::Tls13) => {
-                "server picks TLS 1.3: keys come from the key shares; everything after this is encrypted".into()
+                l.t("server picks TLS 1.3: keys come from the key shares; everything after this is encrypted", "服务器选定 TLS 1.3：密钥由双方的密钥共享算出；此后的一切都加密").into()
             }
-            HandshakeKind::ServerHello => "server picks version and cipher suite".into(),
-            HandshakeKind::HelloRetryRequest => "server asks the client to retry with another key share group".into(),
-            HandshakeKind::Certificate => "server proves its identity with a certificate (public key inside)".into(),
-            HandshakeKind::ServerKeyExchange => "server's (EC)DHE key share, signed with its certificate's key".into(),
-            HandshakeKind::ClientKeyExchange => "client's key share: both sides can now derive the session keys".into(),
-            HandshakeKind::EncryptedHandshakeMessage => "Finished, encrypted: the handshake is verified".into(),
-            HandshakeKind::NewSessionTicket => "a ticket for resuming the session later".into(),
+            HandshakeKind::ServerHello => l.t("server picks version and cipher suite", "服务器选定版本和密码套件").into(),
+            HandshakeKind::HelloRetryRequest => l.t("server asks the client to retry with another key share group", "服务器要求客户端换一个密钥共享组重试").into(),
+            HandshakeKind::Certificate => l.t("server proves its identity with a certificate (public key inside)", "服务器用证书证明自己的身份（证书里有公钥）").into(),
+            HandshakeKind::ServerKeyExchange => l.t("server's (EC)DHE key share, signed with its certificate's key", "服务器的 (EC)DHE 密钥共享，用证书对应的私钥签名").into(),
+            HandshakeKind::ClientKeyExchange => l.t("client's key share: both sides can now derive the session keys", "客户端的密钥共享：双方现在都能推导出会话密钥").into(),
+            HandshakeKind::EncryptedHandshakeMessage => l.t("Finished, encrypted: the handshake is verified", "加密的 Finished：握手得到验证").into(),
+            HandshakeKind::NewSessionTicket => l.t("a ticket for resuming the session later", "供以后恢复会话用的票据").into(),
             _ => return None,
         });
     }
     if let Some(a) = t.alerts.first() {
         return Some(if a.description == "close_notify" {
-            "TLS session closes cleanly".into()
+            l.t("TLS session closes cleanly", "TLS 会话正常关闭").into()
         } else {
-            "TLS alert".into()
+            l.t("TLS alert", "TLS 告警").into()
         });
     }
     if t.records
         .iter()
         .any(|r| r.content_type == ContentType::ApplicationData)
     {
-        return Some("encrypted data: only sizes and timing are visible".into());
+        return Some(
+            l.t(
+                "encrypted data: only sizes and timing are visible",
+                "加密数据：只能看到大小和时间",
+            )
+            .into(),
+        );
     }
     if t.records
         .iter()
         .any(|r| r.content_type == ContentType::ChangeCipherSpec)
     {
-        return Some("switches to the negotiated keys".into());
+        return Some(
+            l.t("switches to the negotiated keys", "切换到协商好的密钥")
+                .into(),
+        );
     }
     None
 }
@@ -386,22 +490,44 @@ pub(super) fn dhcp_summary(d: &DhcpMessage) -> String {
     s
 }
 
-pub(super) fn dhcp_meaning(d: &DhcpMessage) -> Option<String> {
+pub(super) fn dhcp_meaning(d: &DhcpMessage, l: Lang) -> Option<String> {
     Some(
         match d.message_type? {
-            DhcpMessageType::Discover => "a client with no address looks for a DHCP server",
-            DhcpMessageType::Offer => {
-                "a server offers an address, with the gateway and resolvers to use"
+            DhcpMessageType::Discover => l.t(
+                "a client with no address looks for a DHCP server",
+                "还没有地址的客户端寻找 DHCP 服务器",
+            ),
+            DhcpMessageType::Offer => l.t(
+                "a server offers an address, with the gateway and resolvers to use",
+                "服务器提供一个地址，以及要用的网关和 DNS 服务器",
+            ),
+            DhcpMessageType::Request if d.server_id.is_some() => l.t(
+                "the client takes one server's offer (and tells the others no)",
+                "客户端接受其中一个服务器的提供（也就告诉了其他服务器不用了）",
+            ),
+            DhcpMessageType::Request => l.t(
+                "the client asks to keep (renew) its address",
+                "客户端请求继续使用（续租）自己的地址",
+            ),
+            DhcpMessageType::Ack => l.t(
+                "the server confirms: the client may now use the address",
+                "服务器确认：客户端现在可以使用这个地址",
+            ),
+            DhcpMessageType::Nak => l.t(
+                "the server refuses: the client must start over",
+                "服务器拒绝：客户端必须从头开始",
+            ),
+            DhcpMessageType::Release => {
+                l.t("the client gives its address back", "客户端归还自己的地址")
             }
-            DhcpMessageType::Request if d.server_id.is_some() => {
-                "the client takes one server's offer (and tells the others no)"
-            }
-            DhcpMessageType::Request => "the client asks to keep (renew) its address",
-            DhcpMessageType::Ack => "the server confirms: the client may now use the address",
-            DhcpMessageType::Nak => "the server refuses: the client must start over",
-            DhcpMessageType::Release => "the client gives its address back",
-            DhcpMessageType::Decline => "the client found the address already in use",
-            DhcpMessageType::Inform => "a client with an address asks only for settings",
+            DhcpMessageType::Decline => l.t(
+                "the client found the address already in use",
+                "客户端发现这个地址已经有人在用",
+            ),
+            DhcpMessageType::Inform => l.t(
+                "a client with an address asks only for settings",
+                "已有地址的客户端只请求配置参数",
+            ),
             _ => return None,
         }
         .into(),
@@ -435,47 +561,103 @@ pub(super) fn websocket_summary(f: &WsFrame) -> String {
     s
 }
 
-pub(super) fn websocket_meaning(f: &WsFrame) -> Option<String> {
+pub(super) fn websocket_meaning(f: &WsFrame, l: Lang) -> Option<String> {
     Some(
         match f.opcode {
-            0x8 => "closing handshake: the side that receives it answers with its own close",
-            0x9 => "ping: the peer must answer with a pong",
-            0xa => "pong: the answer to a ping (or a heartbeat)",
-            0x0 => "continues a fragmented message",
-            _ if !f.fin => "first fragment of a message",
+            0x8 => l.t(
+                "closing handshake: the side that receives it answers with its own close",
+                "关闭握手：收到的一方用自己的关闭帧回答",
+            ),
+            0x9 => l.t(
+                "ping: the peer must answer with a pong",
+                "ping：对方必须回一个 pong",
+            ),
+            0xa => l.t(
+                "pong: the answer to a ping (or a heartbeat)",
+                "pong：对 ping 的回答（或心跳）",
+            ),
+            0x0 => l.t("continues a fragmented message", "分片消息的后续部分"),
+            _ if !f.fin => l.t("first fragment of a message", "消息的第一个分片"),
             _ => return None,
         }
         .into(),
     )
 }
 
-pub(super) fn http_meaning(h: &HttpMessage) -> Option<String> {
+pub(super) fn http_meaning(h: &HttpMessage, l: Lang) -> Option<String> {
     if let Some(m) = &h.method {
         if h.websocket_key.is_some() {
-            return Some("asks to switch the connection to WebSocket".into());
+            return Some(
+                l.t(
+                    "asks to switch the connection to WebSocket",
+                    "请求把连接切换到 WebSocket",
+                )
+                .into(),
+            );
         }
         return Some(match m.as_str() {
-            "GET" => "asks for a resource (safe, idempotent)".into(),
-            "HEAD" => "asks for the headers only".into(),
-            "POST" => "sends data to be processed (not idempotent)".into(),
-            _ => format!("{} request", escape(m)),
+            "GET" => l
+                .t(
+                    "asks for a resource (safe, idempotent)",
+                    "请求一个资源（安全、幂等）",
+                )
+                .into(),
+            "HEAD" => l.t("asks for the headers only", "只请求首部").into(),
+            "POST" => l
+                .t(
+                    "sends data to be processed (not idempotent)",
+                    "提交数据供服务器处理（非幂等）",
+                )
+                .into(),
+            _ => match l {
+                Lang::En => format!("{} request", escape(m)),
+                Lang::Zh => format!("{} 请求", escape(m)),
+            },
         });
     }
     let status = h.status?;
     Some(match status {
         101 => match h.websocket_accept_valid {
-            Some(true) => "switches to WebSocket; the accept value matches the key".into(),
-            Some(false) => {
-                "switches to WebSocket, but the accept value does not match the key".into()
-            }
-            None => "switches protocols (e.g. to WebSocket)".into(),
+            Some(true) => l
+                .t(
+                    "switches to WebSocket; the accept value matches the key",
+                    "切换到 WebSocket；accept 值与 key 相符",
+                )
+                .into(),
+            Some(false) => l
+                .t(
+                    "switches to WebSocket, but the accept value does not match the key",
+                    "切换到 WebSocket，但 accept 值与 key 不符",
+                )
+                .into(),
+            None => l
+                .t(
+                    "switches protocols (e.g. to WebSocket)",
+                    "切换协议（例如切换到 WebSocket）",
+                )
+                .into(),
         },
-        200..=299 => "success".into(),
-        301 | 308 => "moved permanently: the client follows the new location".into(),
-        302 | 303 | 307 => "moved temporarily: the client follows the new location".into(),
-        304 => "not modified: the cached copy is still good".into(),
-        400..=499 => "client error".into(),
-        500..=599 => "server error".into(),
+        200..=299 => l.t("success", "成功").into(),
+        301 | 308 => l
+            .t(
+                "moved permanently: the client follows the new location",
+                "永久移动：客户端跟随新的位置",
+            )
+            .into(),
+        302 | 303 | 307 => l
+            .t(
+                "moved temporarily: the client follows the new location",
+                "临时移动：客户端跟随新的位置",
+            )
+            .into(),
+        304 => l
+            .t(
+                "not modified: the cached copy is still good",
+                "未修改：缓存的副本仍然有效",
+            )
+            .into(),
+        400..=499 => l.t("client error", "客户端错误").into(),
+        500..=599 => l.t("server error", "服务器错误").into(),
         _ => return None,
     })
 }

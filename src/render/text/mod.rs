@@ -13,7 +13,9 @@ mod summary;
 mod verbose;
 
 pub use conversations::{conversations, conversations_narrow};
-pub use packet_line::{packet_line, packet_line_timed};
+pub use packet_line::{
+    digits, frame_width, packet_line, packet_line_styled, LineStyle, MIN_FRAME_WIDTH,
+};
 pub use summary::summary;
 pub use verbose::packet_verbose;
 
@@ -26,6 +28,7 @@ use crate::decode::quic::{HeaderForm, LongType};
 use crate::decode::tcp::{Side, TcpAnalysis, TcpRole};
 use crate::decode::tls::{self, ContentType, HandshakeKind, TlsHandshake, TlsVersion};
 use crate::decode::{dhcp::DhcpMessage, http::HttpMessage, websocket::WsFrame, Packet};
+use crate::notes::Lang;
 use crate::pipeline::{Stopped, Summary};
 use colored::Colorize;
 use std::fmt::Write as _;

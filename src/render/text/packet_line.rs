@@ -4,25 +4,69 @@
 use super::meaning::*;
 use super::*;
 
+/// How a packet line is laid out: the time column, the width of the
+/// frame-number column and the language of the meanings.
+#[derive(Debug, Clone, Copy)]
+pub struct LineStyle {
+    pub time: TimeFormat,
+    /// At least this many columns for the frame number, so the columns
+    /// after it do not shift when the numbers grow (see `frame_width`).
+    pub frame_width: usize,
+    /// The language of the explanatory words (the meaning after "—" and
+    /// the markers); field values are never translated.
+    pub lang: Lang,
+}
+
+impl Default for LineStyle {
+    fn default() -> LineStyle {
+        LineStyle {
+            time: TimeFormat::Relative,
+            frame_width: MIN_FRAME_WIDTH,
+            lang: Lang::En,
+        }
+    }
+}
+
+/// The frame-number column is never narrower than this (frames up to
+/// 999,999).
+pub const MIN_FRAME_WIDTH: usize = 6;
+
+/// The frame-number width for a capture of `bytes` bytes: wide enough for
+/// the most frames such a file can hold (a pcap record is at least its
+/// 16-byte header, a pcapng block at least 12 bytes), so no line of the
+/// file shifts mid-way; never below `MIN_FRAME_WIDTH`. Unknown sizes
+/// (pipes, live captures) keep the minimum.
+pub fn frame_width(bytes: Option<u64>) -> usize {
+    digits(bytes.map_or(0, |b| b / 12)).max(MIN_FRAME_WIDTH)
+}
+
+/// How many decimal digits `n` has.
+pub fn digits(n: u64) -> usize {
+    n.checked_ilog10().map_or(1, |d| d as usize + 1)
+}
+
 /// Writes the one-line view of a packet. `t0` is the first frame's time.
 /// Written straight into `out`: this runs once per frame.
 pub fn packet_line(p: &Packet, t0: f64, out: &mut String) {
-    packet_line_timed(p, TimeFormat::Relative, t0, out)
+    packet_line_styled(p, &LineStyle::default(), t0, out)
 }
-/// A packet line with the time column in `time` format; `t0` is the first
-/// frame's time (relative) or the previous frame's (delta).
-pub fn packet_line_timed(p: &Packet, time: TimeFormat, t0: f64, out: &mut String) {
+
+/// A packet line laid out as `style` says; `t0` is the first frame's
+/// time (relative) or the previous frame's (delta).
+pub fn packet_line_styled(p: &Packet, style: &LineStyle, t0: f64, out: &mut String) {
     let color = colored::control::SHOULD_COLORIZE.should_colorize();
-    let _ = match time {
+    let w = style.frame_width;
+    let _ = match style.time {
         TimeFormat::Relative | TimeFormat::Delta => {
-            write!(out, "{:>6} {:>10.6} ", p.frame, (p.ts - t0).max(0.0))
+            write!(out, "{:>w$} {:>10.6} ", p.frame, (p.ts - t0).max(0.0))
         }
-        TimeFormat::None => write!(out, "{:>6} ", p.frame),
-        TimeFormat::Epoch => write!(out, "{:>6} {:.6} ", p.frame, p.ts),
-        TimeFormat::Date => write!(out, "{:>6} {} ", p.frame, utc_date(p.ts)),
+        TimeFormat::None => write!(out, "{:>w$} ", p.frame),
+        TimeFormat::Epoch => write!(out, "{:>w$} {:.6} ", p.frame, p.ts),
+        TimeFormat::Date => write!(out, "{:>w$} {} ", p.frame, utc_date(p.ts)),
     };
     write_endpoints(p, out);
-    let (proto, summary, meaning) = describe(p);
+    let l = style.lang;
+    let (proto, summary, meaning) = describe(p, l);
     out.push(' ');
     push_styled(out, proto, color, |s| s.bold());
     out.push(' ');
@@ -37,11 +81,16 @@ pub fn packet_line_timed(p: &Packet, time: TimeFormat, t0: f64, out: &mut String
     }
     if p.truncated {
         out.push(' ');
-        push_styled(out, "[truncated]", color, |s| s.yellow());
+        push_styled(out, l.t("[truncated]", "[已截断]"), color, |s| {
+            s.yellow()
+        });
     }
     if !p.errors.is_empty() {
         out.push(' ');
-        let problems = format!("[{} problem(s)]", p.errors.len());
+        let problems = match l {
+            Lang::En => format!("[{} problem(s)]", p.errors.len()),
+            Lang::Zh => format!("[{} 个问题]", p.errors.len()),
+        };
         push_styled(out, &problems, color, |s| s.red());
     }
     out.push('\n');
@@ -131,7 +180,7 @@ fn write_endpoints(p: &Packet, out: &mut String) {
 }
 
 /// Protocol label, summary of the top layer, and its meaning in the story.
-fn describe(p: &Packet) -> (&'static str, String, Option<String>) {
+fn describe(p: &Packet, l: Lang) -> (&'static str, String, Option<String>) {
     if let Some(d) = &p.dns {
         let mut s = dns_summary(d);
         for more in &p.dns_more {
@@ -143,7 +192,7 @@ fn describe(p: &Packet) -> (&'static str, String, Option<String>) {
             DnsProtocol::Llmnr => "LLMNR",
             _ => "DNS",
         };
-        return (label, s, dns_meaning(d));
+        return (label, s, dns_meaning(d, l));
     }
     if let Some(t) = &p.tls {
         if !t.handshakes.is_empty() || !t.alerts.is_empty() {
@@ -153,7 +202,7 @@ fn describe(p: &Packet) -> (&'static str, String, Option<String>) {
                     .iter()
                     .map(|a| format!("Alert {} {}", escape(&a.level), escape(&a.description))),
             );
-            return ("TLS", parts.join("; "), tls_meaning(t));
+            return ("TLS", parts.join("; "), tls_meaning(t, l));
         }
         if !t.records.is_empty() {
             let kinds: Vec<String> = t
@@ -167,22 +216,22 @@ fn describe(p: &Packet) -> (&'static str, String, Option<String>) {
                     )
                 })
                 .collect();
-            return ("TLS", kinds.join(", "), tls_meaning(t));
+            return ("TLS", kinds.join(", "), tls_meaning(t, l));
         }
     }
     if let Some(q) = &p.quic {
-        return quic_line(q, &p.quic_more);
+        return quic_line(q, &p.quic_more, l);
     }
     if let Some(h) = p.http.first() {
         let parts: Vec<String> = p.http.iter().map(http_summary).collect();
-        return ("HTTP", parts.join("; "), http_meaning(h));
+        return ("HTTP", parts.join("; "), http_meaning(h, l));
     }
     if let Some(d) = &p.dhcp {
-        return ("DHCP", dhcp_summary(d), dhcp_meaning(d));
+        return ("DHCP", dhcp_summary(d), dhcp_meaning(d, l));
     }
     if let Some(f) = p.websocket.first() {
         let parts: Vec<String> = p.websocket.iter().map(websocket_summary).collect();
-        return ("WebSocket", parts.join("; "), websocket_meaning(f));
+        return ("WebSocket", parts.join("; "), websocket_meaning(f, l));
     }
     if let Some(t) = &p.tcp {
         let mut s = format!("[{}]", t.flags);
@@ -214,10 +263,10 @@ fn describe(p: &Packet) -> (&'static str, String, Option<String>) {
         if o.tfo.is_some() {
             s.push_str(" TFO");
         }
-        return ("TCP", s, tcp_meaning(p));
+        return ("TCP", s, tcp_meaning(p, l));
     }
     if let Some(n) = &p.ndp {
-        return ("NDP", ndp_summary(n), Some(ndp_meaning(n)));
+        return ("NDP", ndp_summary(n), Some(ndp_meaning(n, l)));
     }
     if let Some(i) = &p.icmp {
         return (
@@ -230,7 +279,7 @@ fn describe(p: &Packet) -> (&'static str, String, Option<String>) {
         return ("UDP", format!("len={}", u.length), None);
     }
     if let Some(a) = &p.arp {
-        return ("ARP", arp_summary(a), arp_meaning(a));
+        return ("ARP", arp_summary(a), arp_meaning(a, l));
     }
     if let Some(ip) = &p.ip {
         return ("IP", format!("protocol {}", ip.proto), None);

@@ -3,8 +3,9 @@
 
 use super::*;
 
-/// Writes every decoded field, layer by layer.
-pub fn packet_verbose(p: &Packet, out: &mut String) {
+/// Writes every decoded field, layer by layer; the layer titles in `l`,
+/// the field names and values as the JSON has them.
+pub fn packet_verbose(p: &Packet, l: Lang, out: &mut String) {
     let Ok(serde_json::Value::Object(map)) = serde_json::to_value(p) else {
         return;
     };
@@ -39,22 +40,27 @@ pub fn packet_verbose(p: &Packet, out: &mut String) {
     layers.sort_by_key(|(k, _)| rank(k));
     for (key, value) in layers {
         if value.is_object() || value.is_array() {
-            let _ = writeln!(out, "    {}", layer_title(key).bold());
+            let _ = writeln!(out, "    {}", layer_title(key, l).bold());
             write_value(value, 3, out);
         }
     }
 }
 
-fn layer_title(key: &str) -> String {
+fn layer_title(key: &str, l: Lang) -> String {
     match key {
         "eth" => "Ethernet".into(),
-        "vlan" => "VLAN tags".into(),
-        "sll" => "Linux cooked header".into(),
+        "vlan" => l.t("VLAN tags", "VLAN 标签").into(),
+        "sll" => l.t("Linux cooked header", "Linux cooked 首部").into(),
         "ip" => "IP".into(),
         "dns" => "DNS".into(),
-        "dns_more" => "More DNS messages".into(),
-        "quic_more" => "More QUIC packets (coalesced)".into(),
-        "errors" => "Problems".into(),
+        "dns_more" => l.t("More DNS messages", "更多 DNS 消息").into(),
+        "quic_more" => l
+            .t(
+                "More QUIC packets (coalesced)",
+                "更多 QUIC 包（合并在同一个数据报里）",
+            )
+            .into(),
+        "errors" => l.t("Problems", "问题").into(),
         other => other.to_uppercase(),
     }
 }
