@@ -1,7 +1,9 @@
 //! `netexplain stats FILE`: the protocol hierarchy, endpoints,
 //! conversations per protocol and I/O per second, as tshark's
 //! `-z io,phs`, `-z endpoints,…`, `-z conv,…` and `-z io,stat,1` count
-//! them (frames and bytes on the wire).
+//! them (frames and bytes on the wire), and the HTTP and DNS trees as
+//! tshark's `-z http,tree` and `-z dns,tree` count them (one count per
+//! message head, several on a frame counted each).
 
 use anyhow::{Context, Result};
 use netexplain::capture::CaptureReader;
@@ -48,6 +50,94 @@ pub struct Stats {
     pub conversations: BTreeMap<&'static str, usize>,
     /// Frames and bytes in each second from the first frame.
     pub io_per_second: Vec<Count>,
+    /// HTTP/1.x message heads, as tshark's `-z http,tree`.
+    pub http_tree: HttpTree,
+    /// DNS, mDNS and LLMNR messages, as tshark's `-z dns,tree`.
+    pub dns_tree: DnsTree,
+}
+
+/// HTTP/1.x message heads by kind (RFC 9110 §15: the status classes).
+#[derive(Default, Serialize)]
+pub struct HttpTree {
+    /// Requests and responses.
+    pub total: u64,
+    pub requests: u64,
+    /// Requests per method.
+    pub methods: BTreeMap<String, u64>,
+    pub responses: u64,
+    /// Responses per status class ("2xx"; "???" outside 100–599).
+    pub classes: BTreeMap<String, u64>,
+    /// Responses per status code.
+    pub codes: BTreeMap<u16, u64>,
+}
+
+/// DNS messages by header field (RFC 1035 §4.1.1) and first question.
+#[derive(Default, Serialize)]
+pub struct DnsTree {
+    pub total: u64,
+    pub queries: u64,
+    pub responses: u64,
+    /// Messages per RCODE name ("NOERROR", "NXDOMAIN", …).
+    pub rcodes: BTreeMap<String, u64>,
+    /// Messages per OPCODE name ("QUERY", …).
+    pub opcodes: BTreeMap<String, u64>,
+    /// Messages per type of their first question ("A", "AAAA", …).
+    pub query_types: BTreeMap<String, u64>,
+    /// Messages per class of their first question ("IN", …).
+    pub classes: BTreeMap<String, u64>,
+    /// Records in each section, summed over every message.
+    pub questions: u64,
+    pub answers: u64,
+    pub authorities: u64,
+    pub additionals: u64,
+    /// Responses matched to their query, and the fastest and slowest.
+    pub answered: u64,
+    pub min_response_ms: Option<f64>,
+    pub max_response_ms: Option<f64>,
+}
+
+impl HttpTree {
+    fn observe(&mut self, h: &netexplain::decode::http::HttpMessage) {
+        self.total += 1;
+        if let Some(m) = &h.method {
+            self.requests += 1;
+            *self.methods.entry(m.clone()).or_default() += 1;
+        } else if let Some(code) = h.status {
+            self.responses += 1;
+            let class = match code {
+                100..=599 => format!("{}xx", code / 100),
+                _ => "???".into(),
+            };
+            *self.classes.entry(class).or_default() += 1;
+            *self.codes.entry(code).or_default() += 1;
+        }
+    }
+}
+
+impl DnsTree {
+    fn observe(&mut self, d: &netexplain::decode::dns::DnsMessage) {
+        self.total += 1;
+        if d.response {
+            self.responses += 1;
+        } else {
+            self.queries += 1;
+        }
+        *self.rcodes.entry(d.rcode.to_string()).or_default() += 1;
+        *self.opcodes.entry(d.opcode.to_string()).or_default() += 1;
+        if let Some(q) = d.questions.first() {
+            *self.query_types.entry(q.qtype.to_string()).or_default() += 1;
+            *self.classes.entry(q.class.to_string()).or_default() += 1;
+        }
+        self.questions += d.questions.len() as u64;
+        self.answers += d.answers.len() as u64;
+        self.authorities += d.authority.len() as u64;
+        self.additionals += d.additional.len() as u64;
+        if let Some(ms) = d.latency_ms.filter(|_| d.response) {
+            self.answered += 1;
+            self.min_response_ms = Some(self.min_response_ms.map_or(ms, |m| m.min(ms)));
+            self.max_response_ms = Some(self.max_response_ms.map_or(ms, |m| m.max(ms)));
+        }
+    }
 }
 
 /// The layer names of a frame, outermost first.
@@ -143,6 +233,12 @@ impl Stats {
                 format!("{b} {a}")
             });
         }
+        for h in &p.http {
+            self.http_tree.observe(h);
+        }
+        for d in p.dns.as_deref().into_iter().chain(&p.dns_more) {
+            self.dns_tree.observe(d);
+        }
         let sec = ((p.ts - t0).max(0.0)) as usize;
         if sec < 86_400 * 366 {
             if self.io_per_second.len() <= sec {
@@ -229,6 +325,8 @@ fn text(s: &Stats, out: &mut String) {
     for (k, n) in &s.conversations {
         let _ = writeln!(out, "  {k:<6} {n}");
     }
+    http_text(&s.http_tree, out);
+    dns_text(&s.dns_tree, out);
     out.push_str("\nI/O per second\n");
     for (i, c) in s.io_per_second.iter().enumerate() {
         let _ = writeln!(
@@ -239,5 +337,59 @@ fn text(s: &Stats, out: &mut String) {
             c.frames,
             c.bytes
         );
+    }
+}
+
+/// One row of a tree: the name indented by its depth, then the count.
+fn row(out: &mut String, depth: usize, name: &str, n: u64) {
+    let label = format!("{}{name}", "  ".repeat(depth + 1));
+    let _ = writeln!(out, "{label:<32} {n:>8}");
+}
+
+fn http_text(t: &HttpTree, out: &mut String) {
+    out.push_str("\nHTTP (message heads, as tshark -z http,tree)\n");
+    row(out, 0, "total", t.total);
+    row(out, 1, "responses", t.responses);
+    for (class, n) in &t.classes {
+        row(out, 2, class, *n);
+        for (code, m) in &t.codes {
+            let in_class = match class.as_bytes()[0] {
+                b @ b'1'..=b'5' => u16::from(b - b'0') == code / 100,
+                _ => !(100..=599).contains(code),
+            };
+            if in_class {
+                row(out, 3, &code.to_string(), *m);
+            }
+        }
+    }
+    row(out, 1, "requests", t.requests);
+    for (m, n) in &t.methods {
+        row(out, 2, &netexplain::render::escape(m), *n);
+    }
+}
+
+fn dns_text(t: &DnsTree, out: &mut String) {
+    out.push_str("\nDNS (messages, as tshark -z dns,tree)\n");
+    row(out, 0, "total", t.total);
+    row(out, 1, "queries", t.queries);
+    row(out, 1, "responses", t.responses);
+    for (title, map) in [
+        ("rcode", &t.rcodes),
+        ("opcode", &t.opcodes),
+        ("query type", &t.query_types),
+        ("class", &t.classes),
+    ] {
+        row(out, 1, title, map.values().sum());
+        for (k, n) in map {
+            row(out, 2, k, *n);
+        }
+    }
+    row(out, 1, "questions", t.questions);
+    row(out, 1, "answers", t.answers);
+    row(out, 1, "authorities", t.authorities);
+    row(out, 1, "additionals", t.additionals);
+    row(out, 1, "answered", t.answered);
+    if let (Some(lo), Some(hi)) = (t.min_response_ms, t.max_response_ms) {
+        let _ = writeln!(out, "    response time {lo:.3}–{hi:.3} ms");
     }
 }
