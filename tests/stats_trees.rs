@@ -1,7 +1,9 @@
 //! `stats --format json`'s HTTP and DNS trees against tshark's
 //! `-z http,tree` and `-z dns,tree` on every sample, and the records in
 //! each DNS section against the header counts tshark reads
-//! (`dns.count.*`). One tshark run per sample gives all three.
+//! (`dns.count.*`), and the expert findings of the TCP analysis against
+//! `-z expert` (same severity group, same frames). One tshark run per
+//! sample gives all four.
 
 mod common;
 
@@ -29,7 +31,7 @@ fn rows(section: &str) -> Vec<(usize, String, u64)> {
 
 /// tshark's output for one sample: the per-frame header counts and the
 /// text of both trees.
-fn tshark(path: &std::path::Path) -> (u64, u64, u64, u64, String, String) {
+fn tshark(path: &std::path::Path) -> (u64, u64, u64, u64, String, String, Expert) {
     let out = Command::new("tshark")
         .arg("-r")
         .arg(path)
@@ -37,7 +39,7 @@ fn tshark(path: &std::path::Path) -> (u64, u64, u64, u64, String, String) {
         .args(["-e", "dns.count.queries", "-e", "dns.count.answers"])
         .args(["-e", "dns.count.auth_rr", "-e", "dns.count.add_rr"])
         .args(["-e", "icmp.type", "-e", "icmpv6.type"])
-        .args(["-z", "http,tree", "-z", "dns,tree"])
+        .args(["-z", "http,tree", "-z", "dns,tree", "-z", "expert"])
         .output()
         .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
@@ -45,7 +47,28 @@ fn tshark(path: &std::path::Path) -> (u64, u64, u64, u64, String, String) {
     let mut http = String::new();
     let mut dns = String::new();
     let mut section = 0;
+    let mut expert = Expert::new();
+    let mut severity = "";
     for l in text.lines() {
+        for (title, group) in [
+            ("Errors (", "errors"),
+            ("Warns (", "warnings"),
+            ("Notes (", "notes"),
+            ("Chats (", "chats"),
+        ] {
+            if l.starts_with(title) {
+                severity = group;
+            }
+        }
+        // "   Frequency  Group  Protocol  Summary" rows of TCP's findings.
+        let cells: Vec<&str> = l.split_whitespace().collect();
+        if cells.len() > 3 && cells[2] == "TCP" && cells[0].parse::<u64>().is_ok() {
+            let summary = cells[3..].join(" ");
+            if let Some(key) = expert_key(&summary) {
+                *expert.entry((severity, key)).or_default() += cells[0].parse::<u64>().unwrap();
+            }
+            continue;
+        }
         if l.starts_with("HTTP/Packet Counter:") {
             section = 1;
         } else if l == "DNS:" {
@@ -57,7 +80,8 @@ fn tshark(path: &std::path::Path) -> (u64, u64, u64, u64, String, String) {
             // A DNS message quoted inside an ICMP error is decoded by tshark
             // but is no message of the capture's own (nor in its tree).
             0 if l.split('\t').skip(4).any(|c| !c.is_empty()) => {}
-            0 => {
+            // A frame's line has its six fields; anything else is a title.
+            0 if l.matches('\t').count() == 5 => {
                 for (i, cell) in l.split('\t').enumerate().take(4) {
                     // Several DNS messages on one frame: one value each.
                     for n in cell.split(',').filter(|c| !c.is_empty()) {
@@ -70,7 +94,41 @@ fn tshark(path: &std::path::Path) -> (u64, u64, u64, u64, String, String) {
             _ => {}
         }
     }
-    (sums[0], sums[1], sums[2], sums[3], http, dns)
+    (sums[0], sums[1], sums[2], sums[3], http, dns, expert)
+}
+
+type Expert = BTreeMap<(&'static str, &'static str), u64>;
+
+/// Our key for tshark's summary of a TCP finding; None for what the TCP
+/// analysis here does not look for (D-SACK, "initiates the connection
+/// closing", …).
+fn expert_key(summary: &str) -> Option<&'static str> {
+    const KEYS: &[(&str, &str)] = &[
+        ("Previous segment(s) not captured", "lost_segment"),
+        ("out-of-order segment", "out_of_order"),
+        ("ACKed segment that wasn't captured", "ack_lost_segment"),
+        ("TCP Zero Window segment", "zero_window"),
+        ("completely full", "window_full"),
+        ("Connection reset (RST)", "reset"),
+        ("(suspected) fast retransmission", "fast_retransmission"),
+        (
+            "(suspected) spurious retransmission",
+            "spurious_retransmission",
+        ),
+        ("(suspected) retransmission", "retransmission"),
+        ("Duplicate ACK (#", "dup_ack"),
+        ("TCP Zero Window Probe", "zero_window_probe"),
+        ("Ack to zero window probe", "zero_window_probe_ack"),
+        ("ACK to a TCP keep-alive segment", "keep_alive_ack"),
+        ("TCP keep-alive segment", "keep_alive"),
+        ("TCP window update", "window_update"),
+        ("Connection establish request (SYN)", "syn"),
+        ("Connection establish acknowledge (SYN+ACK)", "syn_ack"),
+        ("Connection finish (FIN)", "fin"),
+    ];
+    KEYS.iter()
+        .find(|(t, _)| summary.contains(t))
+        .map(|(_, k)| *k)
 }
 
 fn ours(path: &std::path::Path) -> Value {
@@ -137,11 +195,11 @@ fn http_and_dns_trees_agree_with_tshark_on_every_sample() {
         return;
     }
     let mut failures = Vec::new();
-    let mut compared = (0, 0);
+    let mut compared = (0, 0, 0);
     for path in all_samples() {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         let s = ours(&path);
-        let (queries, answers, auth, add, http, dns) = tshark(&path);
+        let (queries, answers, auth, add, http, dns, expert) = tshark(&path);
         let mut check = |what: &str, theirs: &dyn std::fmt::Debug, ours: &dyn std::fmt::Debug| {
             let (t, o) = (format!("{theirs:?}"), format!("{ours:?}"));
             if t != o {
@@ -153,9 +211,21 @@ fn http_and_dns_trees_agree_with_tshark_on_every_sample() {
         let t = &s["http_tree"];
         let other = top(&h, "Other HTTP Packets");
         check("http other", &other, &0u64);
-        check("http total", &top(&h, "Total HTTP Packets"), &t["total"].as_u64().unwrap());
-        check("http responses", &top(&h, "HTTP Response Packets"), &t["responses"].as_u64().unwrap());
-        check("http requests", &top(&h, "HTTP Request Packets"), &t["requests"].as_u64().unwrap());
+        check(
+            "http total",
+            &top(&h, "Total HTTP Packets"),
+            &t["total"].as_u64().unwrap(),
+        );
+        check(
+            "http responses",
+            &top(&h, "HTTP Response Packets"),
+            &t["responses"].as_u64().unwrap(),
+        );
+        check(
+            "http requests",
+            &top(&h, "HTTP Request Packets"),
+            &t["requests"].as_u64().unwrap(),
+        );
         let classes: BTreeMap<String, u64> = children(&h, "HTTP Response Packets")
             .into_iter()
             .map(|(k, n)| (k.split(':').next().unwrap().to_string(), n))
@@ -168,15 +238,27 @@ fn http_and_dns_trees_agree_with_tshark_on_every_sample() {
             }
         }
         check("http codes", &codes, &count(&t["codes"]));
-        check("http methods", &children(&h, "HTTP Request Packets"), &count(&t["methods"]));
+        check(
+            "http methods",
+            &children(&h, "HTTP Request Packets"),
+            &count(&t["methods"]),
+        );
         // DNS.
         let d = rows(&dns);
         let t = &s["dns_tree"];
         let u = |k: &str| t[k].as_u64().unwrap();
         check("dns total", &top(&d, "Total Packets"), &u("total"));
         let qr = children(&d, "Query/Response");
-        check("dns queries", &qr.get("Query").copied().unwrap_or(0), &u("queries"));
-        check("dns responses", &qr.get("Response").copied().unwrap_or(0), &u("responses"));
+        check(
+            "dns queries",
+            &qr.get("Query").copied().unwrap_or(0),
+            &u("queries"),
+        );
+        check(
+            "dns responses",
+            &qr.get("Response").copied().unwrap_or(0),
+            &u("responses"),
+        );
         for (tree, json) in [
             ("rcode", "rcodes"),
             ("opcodes", "opcodes"),
@@ -189,7 +271,11 @@ fn http_and_dns_trees_agree_with_tshark_on_every_sample() {
                 .collect();
             check(json, &theirs, &count(&t[json]));
         }
-        check("dns answered", &top(&d, "request-response time (msec)"), &u("answered"));
+        check(
+            "dns answered",
+            &top(&d, "request-response time (msec)"),
+            &u("answered"),
+        );
         // The sections: tshark's tree averages them oddly (4.0 shows the
         // same average for answers and additionals), so the header counts
         // of its dissector are compared instead.
@@ -197,12 +283,25 @@ fn http_and_dns_trees_agree_with_tshark_on_every_sample() {
         check("dns answers", &answers, &u("answers"));
         check("dns authorities", &auth, &u("authorities"));
         check("dns additionals", &add, &u("additionals"));
+        // Expert: every TCP finding tshark has a key for, in its group.
+        let mut mine: Expert = BTreeMap::new();
+        for group in ["warnings", "notes", "chats"] {
+            for (k, n) in s["expert"][group].as_object().unwrap() {
+                let k: &'static str = Box::leak(k.clone().into_boxed_str());
+                mine.insert((group, k), n.as_u64().unwrap());
+            }
+        }
+        check("expert", &expert, &mine);
+        compared.2 += expert.values().sum::<u64>();
         compared.0 += u("total");
         compared.1 += s["http_tree"]["total"].as_u64().unwrap();
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     // The samples hold hundreds of DNS messages and dozens of HTTP heads.
-    assert!(compared.0 > 100 && compared.1 > 20, "{compared:?}");
+    assert!(
+        compared.0 > 100 && compared.1 > 20 && compared.2 > 250,
+        "{compared:?}"
+    );
 }
 
 #[test]

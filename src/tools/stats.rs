@@ -54,6 +54,62 @@ pub struct Stats {
     pub http_tree: HttpTree,
     /// DNS, mDNS and LLMNR messages, as tshark's `-z dns,tree`.
     pub dns_tree: DnsTree,
+    /// Frames per finding, in tshark's `-z expert` severity groups.
+    pub expert: Expert,
+}
+
+/// What the TCP analysis and the decoders found, frames per finding, in
+/// the severity groups of tshark's `-z expert` (errors, warnings, notes,
+/// chats). The keys are the analysis names of the JSON (`dup_ack`, …) and
+/// `syn`, `syn_ack`, `fin`, `reset`, `problem`.
+#[derive(Default, Serialize)]
+pub struct Expert {
+    /// Frames with a decoding problem (netexplain's own list: a truncated
+    /// or malformed field; tshark's "Malformed" is narrower).
+    pub errors: BTreeMap<&'static str, u64>,
+    pub warnings: BTreeMap<&'static str, u64>,
+    pub notes: BTreeMap<&'static str, u64>,
+    pub chats: BTreeMap<&'static str, u64>,
+}
+
+impl Expert {
+    fn observe(&mut self, p: &Packet) {
+        use netexplain::decode::tcp::{TcpAnalysis as A, FIN, RST, SYN};
+        if !p.errors.is_empty() {
+            *self.errors.entry("problem").or_default() += 1;
+        }
+        let Some(t) = &p.tcp else { return };
+        for a in &t.analysis {
+            // As tshark's TCP dissector files each expert item.
+            let group = match a {
+                A::LostSegment
+                | A::OutOfOrder
+                | A::AckLostSegment
+                | A::ZeroWindow
+                | A::WindowFull => &mut self.warnings,
+                A::WindowUpdate => &mut self.chats,
+                _ => &mut self.notes,
+            };
+            *group.entry(a.as_str()).or_default() += 1;
+        }
+        if t.has(RST) {
+            *self.warnings.entry("reset").or_default() += 1;
+        }
+        let chat = if t.has(SYN) {
+            Some(if t.has(netexplain::decode::tcp::ACK) {
+                "syn_ack"
+            } else {
+                "syn"
+            })
+        } else if t.has(FIN) {
+            Some("fin")
+        } else {
+            None
+        };
+        if let Some(c) = chat {
+            *self.chats.entry(c).or_default() += 1;
+        }
+    }
 }
 
 /// HTTP/1.x message heads by kind (RFC 9110 §15: the status classes).
@@ -233,6 +289,7 @@ impl Stats {
                 format!("{b} {a}")
             });
         }
+        self.expert.observe(p);
         for h in &p.http {
             self.http_tree.observe(h);
         }
@@ -327,6 +384,7 @@ fn text(s: &Stats, out: &mut String) {
     }
     http_text(&s.http_tree, out);
     dns_text(&s.dns_tree, out);
+    expert_text(&s.expert, out);
     out.push_str("\nI/O per second\n");
     for (i, c) in s.io_per_second.iter().enumerate() {
         let _ = writeln!(
@@ -391,5 +449,47 @@ fn dns_text(t: &DnsTree, out: &mut String) {
     row(out, 1, "answered", t.answered);
     if let (Some(lo), Some(hi)) = (t.min_response_ms, t.max_response_ms) {
         let _ = writeln!(out, "    response time {lo:.3}–{hi:.3} ms");
+    }
+}
+
+/// tshark's words for each finding.
+fn expert_summary(key: &str) -> &str {
+    match key {
+        "problem" => "a field could not be decoded (truncated or malformed)",
+        "lost_segment" => "previous segment(s) not captured",
+        "out_of_order" => "a (suspected) out-of-order segment",
+        "ack_lost_segment" => "ACKed segment that was not captured",
+        "zero_window" => "zero window: the receiver can take no more data",
+        "window_full" => "the receiver's window is now full",
+        "reset" => "connection reset (RST)",
+        "retransmission" => "a (suspected) retransmission",
+        "fast_retransmission" => "a (suspected) fast retransmission",
+        "spurious_retransmission" => "a (suspected) spurious retransmission",
+        "dup_ack" => "duplicate ACK",
+        "zero_window_probe" => "zero window probe",
+        "zero_window_probe_ack" => "zero window probe ACK",
+        "keep_alive" => "keep-alive",
+        "keep_alive_ack" => "keep-alive ACK",
+        "window_update" => "window update",
+        "syn" => "connection establish request (SYN)",
+        "syn_ack" => "connection establish acknowledge (SYN+ACK)",
+        "fin" => "connection finish (FIN)",
+        other => other,
+    }
+}
+
+fn expert_text(e: &Expert, out: &mut String) {
+    out.push_str("\nExpert information (frames, as tshark -z expert groups them)\n");
+    for (group, map) in [
+        ("Errors", &e.errors),
+        ("Warnings", &e.warnings),
+        ("Notes", &e.notes),
+        ("Chats", &e.chats),
+    ] {
+        let _ = writeln!(out, "  {group} ({})", map.values().sum::<u64>());
+        for (k, n) in map {
+            let proto = if *k == "problem" { "any" } else { "TCP" };
+            let _ = writeln!(out, "    {n:>8}  {proto:<4} {}", expert_summary(k));
+        }
     }
 }
