@@ -102,18 +102,18 @@ fn report_renders_steps_and_ladder_in_chromium() {
             "step {id} is in the DOM"
         );
     }
-    // Every step of every page load, and every arrow, made it into the DOM.
-    let steps: usize = story["page_loads"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["steps"].as_array().unwrap().len())
-        .sum();
+    // Every step of every page load and other story, and every arrow,
+    // made it into the DOM.
+    let told = || {
+        story["page_loads"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .chain(story["other_stories"].as_array().unwrap())
+    };
+    let steps: usize = told().map(|p| p["steps"].as_array().unwrap().len()).sum();
     assert_eq!(count(&dom, "class=\"step "), steps);
-    let all_arrows: usize = story["page_loads"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let all_arrows: usize = told()
         .map(|p| p["ladder"]["arrows"].as_array().unwrap().len())
         .sum();
     assert_eq!(count(&dom, "<g class=\"arrow"), all_arrows);
@@ -701,4 +701,128 @@ fn printed_handout_carries_the_whole_ladder() {
         }
     }
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// The loads table and the other stories, as Chromium builds them, in
+/// both languages: one row per load of the JSON's `loads` with its host,
+/// protocol, connections, bytes and every step's status in a coloured
+/// cell (a step a load lacks is not applicable), the host linking to the
+/// load told below; then one section per story of `other_stories` with
+/// its steps, each a keyboard button like a page load's.
+#[test]
+fn loads_table_and_other_stories_in_chromium() {
+    let Some(browser) = chromium() else { return };
+    let dir = workdir("loads");
+    for (name, lang) in [
+        ("repeated-visits.pcapng", "en"),
+        ("dhcp-pageload.pcapng", "zh"),
+        ("chromium-pageload.pcapng", "en"),
+        ("websocket.pcapng", "zh"),
+    ] {
+        let html = dir.join(format!("{name}.{lang}.html"));
+        report(name, lang, &html);
+        let json = netexplain(&[
+            "explain",
+            sample(name).to_str().unwrap(),
+            "--lang",
+            lang,
+            "--format",
+            "json",
+        ]);
+        let story: Value = serde_json::from_slice(&json.stdout).unwrap();
+        let dom = dump_dom(browser, &format!("file://{}", html.display()), &dir);
+        let table = dom
+            .split("<table class=\"loads\">")
+            .nth(1)
+            .and_then(|t| t.split("</table>").next())
+            .unwrap_or_else(|| panic!("{name} {lang}: no loads table"));
+        let loads = story["loads"].as_array().unwrap();
+        let rows: Vec<&str> = table.split("<tr data-load=").skip(1).collect();
+        assert_eq!(rows.len(), loads.len(), "{name} {lang}");
+        let mut ids: Vec<String> = Vec::new();
+        for l in loads {
+            for s in l["steps"].as_array().unwrap() {
+                let id = s["id"].as_str().unwrap().to_string();
+                if !ids.contains(&id) {
+                    ids.push(id);
+                }
+            }
+        }
+        let word = |st: &str| match (lang, st) {
+            ("en", "observed") => "observed",
+            ("en", "inferred") => "inferred",
+            ("en", "not_visible") => "not visible",
+            ("en", _) => "not applicable",
+            (_, "observed") => "已观察到",
+            (_, "inferred") => "推断",
+            (_, "not_visible") => "不可见",
+            _ => "不适用",
+        };
+        for (row, l) in rows.iter().zip(loads) {
+            let index = l["index"].as_u64().unwrap();
+            assert!(
+                row.starts_with(&format!("\"{index}\"><td>{index}</td>")),
+                "{row}"
+            );
+            let host = l["host"].as_str().unwrap();
+            if l["told"].as_bool().unwrap() {
+                assert!(row.contains(&format!("<a href=\"#load-{index}\">{host}</a>")));
+                assert!(dom.contains(&format!("<section class=\"load\" id=\"load-{index}\"")));
+            }
+            for key in ["protocol", "connections", "bytes"] {
+                let v = l[key].to_string();
+                let cell = format!("<td>{}</td>", v.trim_matches('"'));
+                assert!(row.contains(&cell), "{name} {key} {cell} in {row}");
+            }
+            for id in &ids {
+                let st = l["steps"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|s| s["id"] == id.as_str())
+                    .map_or("not_applicable", |s| s["status"].as_str().unwrap());
+                let cell = format!("<td class=\"{st}\" data-step=\"{id}\">{}</td>", word(st));
+                assert!(row.contains(&cell), "{name} {lang}: {cell} in {row}");
+            }
+        }
+        // The other stories: one section each, steps as buttons.
+        let others = story["other_stories"].as_array().unwrap();
+        let sections: Vec<&str> = dom.split("<section class=\"load other\"").skip(1).collect();
+        assert_eq!(sections.len(), others.len(), "{name} {lang}");
+        for (sec, o) in sections.iter().zip(others) {
+            let sec = sec.split("</section>").next().unwrap();
+            assert!(
+                sec.starts_with(&format!(" data-kind={}", o["kind"])),
+                "{sec}"
+            );
+            for s in o["steps"].as_array().unwrap() {
+                let id = s["id"].as_str().unwrap();
+                assert!(
+                    sec.contains(&format!("data-step=\"{id}\"")) && sec.contains("role=\"button\""),
+                    "{name} {lang}: other story step {id}"
+                );
+                let title = s["title"].as_str().unwrap();
+                assert!(
+                    sec.contains(&unescape_title(title)),
+                    "{name} {lang}: {title}"
+                );
+            }
+        }
+        if !others.is_empty() {
+            let heading = if lang == "en" {
+                "Other traffic (no page load)"
+            } else {
+                "其他流量（不属于页面加载）"
+            };
+            assert!(dom.contains(heading), "{name} {lang}");
+        }
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A title as the DOM serialises it (`&`, `<`, `>` escaped).
+fn unescape_title(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }

@@ -136,7 +136,7 @@ pub fn duration(secs: f64, lang: Lang) -> String {
     }
 }
 
-fn heading(p: &PageLoad, n: usize, lang: Lang) -> String {
+pub(crate) fn heading(p: &PageLoad, n: usize, lang: Lang) -> String {
     let n = if p.index > 0 { p.index } else { n };
     let took = duration(p.duration_ms / 1000.0, lang);
     let (en, zh) = match p.kind {

@@ -19,6 +19,10 @@ header h1{margin:0;font-size:20px}
 .conns i,.wf-name i,.wf-legend i{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:5px;vertical-align:-1px}
 .step{background:#fff;border:1px solid #d0d7de;border-left:6px solid #8c959f;border-radius:6px;margin:0 0 10px;padding:8px 12px;cursor:pointer}
 .step.observed{border-left-color:#1a7f37}.step.inferred{border-left-color:#bf8700}.step.not_visible{border-left-color:#8c959f}.step.not_applicable{border-left-color:#d0d7de}
+.loads{padding:8px 24px;overflow-x:auto}table.loads{border-collapse:collapse;font-size:13px}
+table.loads th,table.loads td{border:1px solid #d0d7de;padding:2px 6px;text-align:left;white-space:nowrap}
+table.loads td.observed{background:#dafbe1}table.loads td.inferred{background:#fff8c5}table.loads td.not_visible{background:#eaeef2}table.loads td.not_applicable{color:#8c959f}
+h2.others{padding:12px 24px 0;margin:0}
 .step:focus-visible{outline:3px solid #0969da;outline-offset:2px}
 .step.active{outline:3px solid #0969da;background:#f3f8ff}
 .step h3{margin:0 0 4px;font-size:15px}

@@ -88,13 +88,18 @@ pub fn report(story: &Story, title: &str, out: &mut String) {
             "选择一个步骤（点击，或用 Tab 和回车），图中会高亮它的数据包；粗箭头是一串数据段，选择它即可展开。"
         ))
     );
+    loads_table(story, out);
     for (n, p) in story.page_loads.iter().enumerate() {
+        // The number the loads table and the text story give it.
+        let num = if p.index > 0 { p.index } else { n + 1 };
         let _ = writeln!(
             out,
-            "<section class=\"load\" data-host=\"{}\"><h2>{} {}: {}</h2><p class=\"meta\">{} {} → {} {} · {:.1} ms</p>",
+            "<section class=\"load\" id=\"load-{}\" data-host=\"{}\"><h2>{} {}{}{}</h2><p class=\"meta\">{} {} → {} {} · {:.1} ms</p>",
+            num,
             html(&p.host),
             lang.t("Page load", "页面加载"),
-            n + 1,
+            num,
+            lang.t(": ", "："),
             html(&p.host),
             lang.t("client", "客户端"),
             html(&p.client),
@@ -103,29 +108,26 @@ pub fn report(story: &Story, title: &str, out: &mut String) {
             p.duration_ms
         );
         super::waterfall::html_waterfall(p, lang, out);
-        out.push_str("<div class=\"cols\"><div class=\"steps\">");
-        for (i, s) in p.steps.iter().enumerate() {
-            step(s, i, lang, out);
-        }
-        out.push_str("</div><div class=\"ladder\">\n");
-        connections(p, out);
-        ladder::screen(p, lang, out);
-        if p.ladder.omitted > 0 {
-            let _ = writeln!(
-                out,
-                "<p class=\"meta\">{} {}</p>",
-                p.ladder.omitted,
-                lang.t("more packets are not drawn.", "个数据包未画出。")
-            );
-        }
-        let _ = write!(
+        load_body(p, lang, out);
+    }
+    if !story.other_stories.is_empty() {
+        let _ = writeln!(
             out,
-            "</div></div><div class=\"print-ladder\"><h3>{}</h3>",
-            lang.t("Ladder diagram", "时序图")
+            "<h2 class=\"others\">{}</h2>",
+            lang.t("Other traffic (no page load)", "其他流量（不属于页面加载）")
         );
-        connections(p, out);
-        ladder::print(p, lang, out);
-        out.push_str("</div></section>\n");
+    }
+    for (n, p) in story.other_stories.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "<section class=\"load other\" data-kind=\"{}\"><h2>{}</h2>",
+            serde_json::to_value(p.kind)
+                .ok()
+                .and_then(|v| v.as_str().map(html))
+                .unwrap_or_default(),
+            html(&super::story::heading(p, n + 1, lang))
+        );
+        load_body(p, lang, out);
     }
     if story.page_loads.is_empty() {
         let _ = writeln!(
@@ -151,6 +153,117 @@ pub fn report(story: &Story, title: &str, out: &mut String) {
         html(&story.notes_source)
     );
     let _ = writeln!(out, "<script>{SCRIPT}</script></body></html>");
+}
+
+/// A story's steps beside its ladder, and the ladder again for print.
+fn load_body(p: &PageLoad, lang: Lang, out: &mut String) {
+    out.push_str("<div class=\"cols\"><div class=\"steps\">");
+    for (i, s) in p.steps.iter().enumerate() {
+        step(s, i, lang, out);
+    }
+    out.push_str("</div><div class=\"ladder\">\n");
+    connections(p, out);
+    ladder::screen(p, lang, out);
+    if p.ladder.omitted > 0 {
+        let _ = writeln!(
+            out,
+            "<p class=\"meta\">{} {}</p>",
+            p.ladder.omitted,
+            lang.t("more packets are not drawn.", "个数据包未画出。")
+        );
+    }
+    let _ = write!(
+        out,
+        "</div></div><div class=\"print-ladder\"><h3>{}</h3>",
+        lang.t("Ladder diagram", "时序图")
+    );
+    connections(p, out);
+    ladder::print(p, lang, out);
+    out.push_str("</div></section>\n");
+}
+
+/// The table of every page load found (the JSON's `loads`): host, start,
+/// duration, protocol, connections, bytes, time to first byte and each
+/// step's status as a coloured cell; a told load's host links to it.
+fn loads_table(story: &Story, out: &mut String) {
+    if story.loads.is_empty() {
+        return;
+    }
+    let mut ids: Vec<&str> = Vec::new();
+    for l in &story.loads {
+        for s in &l.steps {
+            if !ids.contains(&s.id) {
+                ids.push(s.id);
+            }
+        }
+    }
+    let head: [&str; 8] = match story.lang {
+        Lang::En => [
+            "#", "host", "start", "duration", "protocol", "conns", "bytes", "TTFB",
+        ],
+        Lang::Zh => [
+            "#",
+            "主机",
+            "开始",
+            "时长",
+            "协议",
+            "连接",
+            "字节",
+            "首字节",
+        ],
+    };
+    let lang = story.lang;
+    let _ = write!(
+        out,
+        "<section class=\"loads\"><h2>{}</h2><table class=\"loads\"><thead><tr>",
+        lang.t("Page loads found", "找到的页面加载")
+    );
+    for h in head {
+        let _ = write!(out, "<th>{h}</th>");
+    }
+    for id in &ids {
+        let _ = write!(out, "<th>{}</th>", html(id));
+    }
+    out.push_str("</tr></thead><tbody>\n");
+    let t0 = story.loads.first().map_or(0.0, |l| l.start);
+    let told: Vec<usize> = story.page_loads.iter().map(|p| p.index).collect();
+    for l in &story.loads {
+        let host = if told.contains(&l.index) {
+            format!("<a href=\"#load-{}\">{}</a>", l.index, html(&l.host))
+        } else {
+            html(&l.host)
+        };
+        let dur = |s: f64| html(&super::story::duration(s, lang));
+        let _ = write!(
+            out,
+            "<tr data-load=\"{}\"><td>{}</td><td>{host}</td><td>+{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>",
+            l.index,
+            l.index,
+            dur(l.start - t0),
+            dur(l.duration_s),
+            html(l.protocol),
+            l.connections,
+            l.bytes,
+            l.ttfb_ms.map_or_else(|| "–".to_string(), |t| dur(t / 1000.0))
+        );
+        for id in &ids {
+            // A step the load has no row for does not apply to it.
+            let st = l
+                .steps
+                .iter()
+                .find(|s| s.id == *id)
+                .map_or(Status::NotApplicable, |s| s.status);
+            let _ = write!(
+                out,
+                "<td class=\"{}\" data-step=\"{}\">{}</td>",
+                status_class(st),
+                html(id),
+                status_word(st, lang)
+            );
+        }
+        out.push_str("</tr>\n");
+    }
+    out.push_str("</tbody></table></section>\n");
 }
 
 /// One step, a button that highlights its packets.
