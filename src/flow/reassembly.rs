@@ -87,6 +87,12 @@ impl Reassembler {
         self.held
     }
 
+    /// Every byte before sequence number `seq` has been delivered and
+    /// nothing waits ahead of a hole.
+    pub fn complete_to(&self, seq: u32) -> bool {
+        self.started() && self.pending.is_empty() && self.next_seq() == seq
+    }
+
     fn next_seq(&self) -> u32 {
         self.start.unwrap_or(0).wrapping_add(self.next_off as u32)
     }
