@@ -11,6 +11,15 @@ pub fn auto_color() -> bool {
     io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
+/// Whether `packets` writes out each frame as soon as it is decoded
+/// rather than in 64 KiB blocks. As tcpdump, whose standard output is
+/// line buffered by the C library when it is a terminal and with `-l`:
+/// a terminal, `-l`, or input from a pipe (which may deliver slowly) each
+/// ask for it; a file written to a file or a pipe is written in blocks.
+pub fn flush_each_frame(line_buffered: bool, piped_input: bool) -> bool {
+    line_buffered || piped_input || io::stdout().is_terminal()
+}
+
 /// The report format a file name's extension asks for.
 pub fn format_of(path: &Path) -> Option<&'static str> {
     let ext = path.extension()?.to_str()?.to_ascii_lowercase();

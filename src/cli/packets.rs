@@ -30,8 +30,9 @@ pub(crate) fn packets(
     extra: PacketsExtra,
 ) -> Result<ExitCode> {
     let mut reader = CaptureReader::open(path).with_context(|| shown(path))?;
-    // As tcpdump: each frame is shown as soon as it is read from a pipe.
-    let flush_each = extra.line_buffered || reader.is_piped();
+    // As tcpdump: each frame is shown as soon as it is read from a pipe,
+    // or written to a terminal.
+    let flush_each = crate::cli_io::flush_each_frame(extra.line_buffered, reader.is_piped());
     let mut tracker = limits.tracker();
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());

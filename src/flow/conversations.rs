@@ -10,7 +10,8 @@ use crate::decode::tcp::{ACK, FIN, RST, SYN};
 use crate::decode::tls::HandshakeKind;
 use crate::decode::Packet;
 use foldhash::HashMap;
-use serde::Serialize;
+use serde::{Serialize, Serializer};
+use std::fmt;
 
 /// Both sides' states come from the tracker's state machine
 /// ([`super::analysis::Sides`]), the same one that gives each packet its
@@ -25,9 +26,9 @@ pub struct Conversation {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stream: Option<u64>,
     /// The side that opened the conversation (sent the SYN, or the first
-    /// datagram), as address:port.
-    pub client: String,
-    pub server: String,
+    /// datagram), shown as address:port.
+    pub client: EndpointName,
+    pub server: EndpointName,
     /// DNS name, TLS SNI, HTTP Host, or the protocol by port.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub app: Option<String>,
@@ -38,8 +39,8 @@ pub struct Conversation {
     /// Zeek's history letters, upper case for the client, lower case for
     /// the server, each the first time it happens: S SYN, H SYN-ACK, A ACK,
     /// D data, F FIN, R RST.
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub history: String,
+    #[serde(skip_serializing_if = "History::is_empty")]
+    pub history: History,
     /// The capture began after the conversation did (no SYN seen).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub partial: bool,
@@ -52,8 +53,76 @@ pub struct Conversation {
     pub start: f64,
     pub duration: f64,
     pub first_frame: u64,
-    #[serde(skip)]
-    client_ep: Option<Endpoint>,
+}
+
+/// An address and port, kept as numbers and shown as `192.0.2.1:80` or
+/// `[2001:db8::1]:443` (RFC 3986 §3.2.2 brackets).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EndpointName(pub Endpoint);
+
+impl fmt::Display for EndpointName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (ip, port) = self.0;
+        // Through `pad`, so that widths and alignment apply to the whole.
+        f.pad(&match ip {
+            std::net::IpAddr::V4(a) => format!("{a}:{port}"),
+            std::net::IpAddr::V6(a) => format!("[{a}]:{port}"),
+        })
+    }
+}
+
+impl EndpointName {
+    /// Characters of the shown form.
+    pub fn len(&self) -> usize {
+        self.to_string().len()
+    }
+
+    /// Never: an endpoint always shows an address and a port.
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+}
+
+impl Serialize for EndpointName {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// Zeek-style history letters, kept inline: each of the twelve letters
+/// (six events, two sides) is noted at most once.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct History {
+    letters: [u8; 12],
+    len: u8,
+}
+
+impl History {
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Notes `letter` (ASCII) unless it is there already.
+    fn note(&mut self, letter: u8) {
+        let len = usize::from(self.len);
+        if len < self.letters.len() && !self.letters[..len].contains(&letter) {
+            self.letters[len] = letter;
+            self.len += 1;
+        }
+    }
+}
+
+impl std::ops::Deref for History {
+    type Target = str;
+    fn deref(&self) -> &str {
+        std::str::from_utf8(&self.letters[..usize::from(self.len)]).unwrap_or_default()
+    }
+}
+
+impl Serialize for History {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self)
+    }
 }
 
 /// At most this many rows are kept; later conversations are counted only.
@@ -66,13 +135,6 @@ pub struct Conversations {
     udp: HashMap<(Endpoint, Endpoint), usize>,
     /// Conversations not kept because the table was full.
     pub dropped: u64,
-}
-
-fn endpoint((ip, port): Endpoint) -> String {
-    match ip {
-        std::net::IpAddr::V4(a) => format!("{a}:{port}"),
-        std::net::IpAddr::V6(a) => format!("[{a}]:{port}"),
-    }
 }
 
 fn port_app(port: u16) -> Option<&'static str> {
@@ -151,7 +213,7 @@ impl Conversations {
             }
         };
         let row = &mut self.rows[i];
-        let from_client = row.client_ep == Some(a);
+        let from_client = row.client.0 == a;
         row.count(p, from_client);
         if row.app.is_none() || row.app.as_deref() == Some("DNS") {
             if let Some(q) = p.dns.as_ref().and_then(|d| d.questions.first()) {
@@ -193,12 +255,12 @@ impl Conversations {
         self.rows.push(Conversation {
             proto,
             stream,
-            client: endpoint(client),
-            server: endpoint(server),
+            client: EndpointName(client),
+            server: EndpointName(server),
             app,
             client_state: None,
             server_state: None,
-            history: String::new(),
+            history: History::default(),
             partial: false,
             client_packets: 0,
             server_packets: 0,
@@ -207,7 +269,6 @@ impl Conversations {
             start: p.ts,
             duration: 0.0,
             first_frame: p.frame,
-            client_ep: Some(client),
         });
         Some(self.rows.len() - 1)
     }
@@ -225,15 +286,13 @@ impl Conversation {
         self.duration = (p.ts - self.start).max(self.duration);
     }
 
-    fn note(&mut self, letter: char, from_client: bool) {
+    fn note(&mut self, letter: u8, from_client: bool) {
         let l = if from_client {
             letter
         } else {
             letter.to_ascii_lowercase()
         };
-        if !self.history.contains(l) {
-            self.history.push(l);
-        }
+        self.history.note(l);
     }
 }
 
@@ -241,19 +300,19 @@ impl Conversation {
 fn tcp_segment(row: &mut Conversation, p: &Packet, from_client: bool) {
     let Some(t) = &p.tcp else { return };
     if t.has(RST) {
-        row.note('R', from_client);
+        row.note(b'R', from_client);
     } else if t.has(SYN) && !t.has(ACK) {
-        row.note('S', from_client);
+        row.note(b'S', from_client);
     } else if t.has(SYN) {
-        row.note('H', from_client);
+        row.note(b'H', from_client);
     } else {
         if t.payload_len > 0 {
-            row.note('D', from_client);
+            row.note(b'D', from_client);
         } else if t.has(ACK) && !t.has(FIN) {
-            row.note('A', from_client);
+            row.note(b'A', from_client);
         }
         if t.has(FIN) {
-            row.note('F', from_client);
+            row.note(b'F', from_client);
         }
     }
     if let Some([client, server]) = t.sides {
@@ -290,5 +349,31 @@ fn name_tcp_app(row: &mut Conversation, p: &Packet) {
         if !row.app.as_deref().is_some_and(|a| a.starts_with("DNS ")) {
             row.app = Some(format!("DNS {name}"));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn history_keeps_each_letter_once_in_order() {
+        let mut h = History::default();
+        for l in b"SSHhAADdFfRrFS" {
+            h.note(*l);
+        }
+        assert_eq!(&*h, "SHhADdFfRr");
+        assert_eq!(serde_json::to_string(&h).unwrap(), "\"SHhADdFfRr\"");
+        assert!(History::default().is_empty());
+    }
+
+    #[test]
+    fn endpoints_show_as_address_and_port_and_take_a_width() {
+        let v4 = EndpointName(("192.0.2.7".parse().unwrap(), 80));
+        let v6 = EndpointName(("2001:db8::1".parse().unwrap(), 443));
+        assert_eq!(format!("{v4:<16}|"), "192.0.2.7:80    |");
+        assert_eq!(v6.to_string(), "[2001:db8::1]:443");
+        assert_eq!(v6.len(), 17);
+        assert_eq!(serde_json::to_string(&v4).unwrap(), "\"192.0.2.7:80\"");
     }
 }

@@ -375,6 +375,26 @@ fn stream(
         stats.stream_gaps += 1;
         dir.decoder.gap(&mut out.errors);
     }
+    retire_finished(conn);
+}
+
+/// Once both directions are delivered in order up to their FINs, no byte
+/// can reach a decoder again (nothing follows a FIN in the sequence
+/// space, RFC 9293 §3.4 and §3.6; a retransmission of earlier bytes is
+/// dropped by the reassembly as seen before): the decoders and what they
+/// share are dropped, so that a finished conversation keeps only its
+/// numbers and states.
+fn retire_finished(conn: &mut Conn) {
+    let finished = conn
+        .dirs
+        .iter()
+        .all(|d| d.fin_seq.is_some_and(|fin| d.reassembly.complete_to(fin)));
+    if finished {
+        for d in &mut conn.dirs {
+            d.decoder = Decoder::Done;
+        }
+        conn.shared = Shared::default();
+    }
 }
 
 /// Puts the segment into its direction's reassembly: data starts after the
@@ -420,5 +440,61 @@ fn put_output(packet: &mut Packet, mut out: StreamOutput) {
     if let Some(first) = dns.next() {
         packet.dns = Some(Box::new(first));
         packet.dns_more = dns.collect();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every conversation of a capture, run through the tracker.
+    fn tracked(sample: &str) -> Tracker {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("samples")
+            .join(sample);
+        let mut reader = crate::capture::CaptureReader::open(&path).unwrap();
+        let mut tracker = Tracker::default();
+        while let Some(frame) = reader.next_frame().unwrap() {
+            crate::pipeline::decode_and_track(&frame, &mut tracker);
+        }
+        tracker
+    }
+
+    #[test]
+    fn conversations_closed_by_both_fins_keep_no_decoder() {
+        // curl-redirect.pcapng: curl's HTTP/1.1 fetches, each connection
+        // closed by a FIN from both ends (recorded by samples/record.sh).
+        let tracker = tracked("curl-redirect.pcapng");
+        let mut finished = 0;
+        for conn in tracker.conns.values() {
+            let both_fins = conn.dirs.iter().all(|d| d.fin_seq.is_some());
+            if !both_fins {
+                continue;
+            }
+            finished += 1;
+            for d in &conn.dirs {
+                assert!(matches!(d.decoder, Decoder::Done), "stream {}", conn.stream);
+                assert_eq!(d.held(), 0);
+            }
+        }
+        assert!(finished >= 2, "{finished} conversations closed by FINs");
+    }
+
+    /// The in-memory size of a conversation's state, for the benchmark's
+    /// per-connection figure (`cargo test sizes -- --nocapture`).
+    #[test]
+    fn sizes() {
+        eprintln!(
+            "Conn {} (Direction {}, Analyzer {}, Sides {}, Shared {}, Peers {}), key {}, Conversation row {}",
+            size_of::<Conn>(),
+            size_of::<Direction>(),
+            size_of::<Analyzer>(),
+            size_of::<Sides>(),
+            size_of::<Shared>(),
+            size_of::<Peers>(),
+            size_of::<ConnKey>(),
+            size_of::<super::super::conversations::Conversation>()
+        );
+        assert!(size_of::<Conn>() <= 512);
     }
 }
