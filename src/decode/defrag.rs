@@ -26,8 +26,23 @@ pub struct Fragment<'a> {
     pub offset: u32,
     /// More fragments follow (the MF flag / M bit).
     pub more: bool,
+    /// This fragment's length in the datagram, from the IP header's own
+    /// length fields; more than `bytes.len()` when the capture cut it.
+    pub len: u32,
     /// This fragment's part of the payload, as captured.
     pub bytes: &'a [u8],
+    /// The frame that carried it, and its capture time in seconds.
+    pub frame: u64,
+    pub ts: f64,
+}
+
+/// A datagram a fragment completed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Datagram<'s> {
+    /// The whole IP payload.
+    pub payload: &'s [u8],
+    /// Every frame whose fragment went into it, in offset order.
+    pub frames: &'s [u64],
 }
 
 /// What a [`Defragmenter`] did with a fragment.
@@ -36,8 +51,8 @@ pub enum Reassembly<'s> {
     /// Not (or not yet) a whole datagram: nothing above IP is decoded from
     /// this frame.
     Held,
-    /// This fragment completed the datagram: its whole IP payload.
-    Complete(&'s [u8]),
+    /// This fragment completed the datagram.
+    Complete(Datagram<'s>),
 }
 
 /// Reassembles IP fragments across frames.

@@ -8,7 +8,7 @@ use super::defrag::{Fragment, Reassembly};
 use super::error::DecodeError;
 use super::layer::Layer;
 use super::link::ETHERTYPE_IPV4;
-use super::packet::IpInfo;
+use super::packet::{IpInfo, Reassembled};
 use super::walk::{IpPayload, Next, Walk};
 use etherparse::err::ip::LaxHeaderSliceError;
 use etherparse::err::ipv6_exts::{HeaderError, HeaderSliceError};
@@ -116,6 +116,7 @@ pub fn step<'a>(w: &mut Walk<'a, '_>, bytes: &'a [u8]) -> Next<'a> {
                 id: Some(h.identification()),
                 fragment: pl.fragmented,
                 ext_headers: Vec::new(),
+                reassembled: None,
             };
             let frag = (
                 u32::from(h.fragments_offset().value()) * 8,
@@ -141,6 +142,7 @@ pub fn step<'a>(w: &mut Walk<'a, '_>, bytes: &'a [u8]) -> Next<'a> {
                 id: None,
                 fragment: pl.fragmented,
                 ext_headers: chain.types,
+                reassembled: None,
             };
             let wire = usize::from(h.payload_length()).checked_sub(exts.slice().len());
             (info, wire, chain.fragment.unwrap_or_default())
@@ -153,7 +155,10 @@ pub fn step<'a>(w: &mut Walk<'a, '_>, bytes: &'a [u8]) -> Next<'a> {
         proto: pl.ip_number.0,
         offset: fragment.0,
         more: fragment.1,
+        len: wire_len.map_or(pl.payload.len(), |n| n.max(pl.payload.len())) as u32,
         bytes: pl.payload,
+        frame: w.packet.frame,
+        ts: w.packet.ts,
     });
     w.packet.ip = Some(info);
     let payload = match fragment {
@@ -163,7 +168,15 @@ pub fn step<'a>(w: &mut Walk<'a, '_>, bytes: &'a [u8]) -> Next<'a> {
                 w.fail(DecodeError::NotReassembled { offset });
                 return Next::Done;
             }
-            Reassembly::Complete(datagram) => IpPayload::reassembled(f.proto, datagram),
+            Reassembly::Complete(datagram) => {
+                if let Some(ip) = w.packet.ip.as_mut() {
+                    ip.reassembled = Some(Reassembled {
+                        frames: datagram.frames.to_vec(),
+                        length: datagram.payload.len(),
+                    });
+                }
+                IpPayload::reassembled(f.proto, datagram.payload)
+            }
         },
         None => IpPayload {
             proto: pl.ip_number.0,

@@ -136,6 +136,19 @@ pub struct IpInfo {
     /// IPv6 extension headers in wire order, by protocol number.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub ext_headers: Vec<u8>,
+    /// Set on the frame whose fragment completed a datagram: what was
+    /// reassembled (tshark's `ip.fragments` / `ipv6.fragments`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reassembled: Option<Reassembled>,
+}
+
+/// A datagram reassembled from fragments (RFC 791 §3.2, RFC 8200 §4.5).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reassembled {
+    /// The frames whose fragments made it, in offset order.
+    pub frames: Vec<u64>,
+    /// Its whole IP payload's length in bytes.
+    pub length: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -94,6 +94,7 @@ mod tests {
                 id: None,
                 fragment: false,
                 ext_headers: vec![],
+                reassembled: None,
             }),
             tcp: Some(TcpInfo {
                 src_port: sport,

@@ -540,6 +540,7 @@ mod tests {
                 id: None,
                 fragment: false,
                 ext_headers: Vec::new(),
+                reassembled: None,
             }),
             udp: Some(UdpInfo {
                 src_port: sport,
