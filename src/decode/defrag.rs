@@ -53,12 +53,38 @@ pub enum Reassembly<'s> {
     Held,
     /// This fragment completed the datagram.
     Complete(Datagram<'s>),
+    /// The fragment was not taken, for this reason.
+    Dropped(Dropped),
+}
+
+/// Why a reassembler did not take a fragment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Dropped {
+    /// Wholly inside bytes already held: ignored, the datagram kept.
+    #[error("a duplicate of bytes already held, ignored")]
+    Duplicate,
+    /// Partly over bytes already held, or disagreeing on the datagram's
+    /// end: the whole datagram is discarded (RFC 5722 §4).
+    #[error("overlaps the datagram's other fragments, which is discarded (RFC 5722)")]
+    Overlap,
+    /// Not the last, yet not a multiple of 8 bytes; or past 65,535 bytes.
+    #[error("its length or offset is invalid (RFC 8200 §4.5), dropped")]
+    BadLength,
+    /// The bound on datagrams in progress or bytes held was reached.
+    #[error("reassembly's bound on bytes held was reached, dropped")]
+    Bound,
 }
 
 /// Reassembles IP fragments across frames.
 pub trait Defragmenter {
     /// Offered every fragment, in capture order.
     fn offer<'s>(&'s mut self, fragment: &Fragment<'_>) -> Reassembly<'s>;
+
+    /// Whether a held fragment may yet be completed (false: fragments are
+    /// not reassembled at all).
+    fn reassembles(&self) -> bool {
+        false
+    }
 }
 
 /// Reassembles nothing: every fragment is held back undecoded.

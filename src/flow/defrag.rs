@@ -15,7 +15,7 @@
 //! (RFC 8200 §4.5), counted from the first; the oldest datagram in
 //! progress is given up when too many are, or when too many bytes are held.
 
-use crate::decode::defrag::{Datagram, Defragmenter, Fragment, Reassembly};
+use crate::decode::defrag::{Datagram, Defragmenter, Dropped, Fragment, Reassembly};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -134,8 +134,9 @@ impl Pending {
     }
 
     fn complete(&self) -> bool {
-        self.total
-            .is_some_and(|t| self.ranges.as_slice() == [(0, t)] || (t == 0 && self.ranges.is_empty()))
+        self.total.is_some_and(|t| {
+            self.ranges.as_slice() == [(0, t)] || (t == 0 && self.ranges.is_empty())
+        })
     }
 }
 
@@ -237,21 +238,24 @@ impl Defragmenter for IpDefrag {
         let last = !f.more;
         if end > MAX_DATAGRAM || (f.more && (len == 0 || len % 8 != 0)) {
             self.stats.bad_fragments += 1;
-            return Reassembly::Held;
+            return Reassembly::Dropped(Dropped::BadLength);
         }
         // What the capture holds of it; a cut fragment leaves a hole that
         // no later fragment fills, so its datagram is never completed.
         let bytes = &f.bytes[..f.bytes.len().min(len as usize)];
-        let fit = self.pending.get(&key).map_or(Fit::Insert, |p| p.fit(start, end, last));
+        let fit = self
+            .pending
+            .get(&key)
+            .map_or(Fit::Insert, |p| p.fit(start, end, last));
         match fit {
             Fit::Duplicate => {
                 self.stats.duplicates += 1;
-                return Reassembly::Held;
+                return Reassembly::Dropped(Dropped::Duplicate);
             }
             Fit::Discard => {
                 self.remove(&key);
                 self.stats.discarded += 1;
-                return Reassembly::Held;
+                return Reassembly::Dropped(Dropped::Overlap);
             }
             Fit::Insert => {}
         }
@@ -279,7 +283,7 @@ impl Defragmenter for IpDefrag {
             if !self.evict_oldest(&key) {
                 self.remove(&key);
                 self.stats.evicted += 1;
-                return Reassembly::Held;
+                return Reassembly::Dropped(Dropped::Bound);
             }
         }
         let Some(p) = self.pending.get_mut(&key) else {
@@ -300,12 +304,17 @@ impl Defragmenter for IpDefrag {
         p.frames.sort_unstable();
         self.done = std::mem::take(&mut p.data);
         self.done_frames.clear();
-        self.done_frames.extend(p.frames.iter().map(|&(_, frame)| frame));
+        self.done_frames
+            .extend(p.frames.iter().map(|&(_, frame)| frame));
         self.stats.reassembled += 1;
         Reassembly::Complete(Datagram {
             payload: &self.done,
             frames: &self.done_frames,
         })
+    }
+
+    fn reassembles(&self) -> bool {
+        true
     }
 }
 
@@ -334,7 +343,7 @@ mod tests {
     fn payload(r: Reassembly<'_>) -> Option<(Vec<u8>, Vec<u64>)> {
         match r {
             Reassembly::Complete(d) => Some((d.payload.to_vec(), d.frames.to_vec())),
-            Reassembly::Held => None,
+            Reassembly::Held | Reassembly::Dropped(_) => None,
         }
     }
 
@@ -358,10 +367,16 @@ mod tests {
         let body = [7u8; 32];
         assert!(payload(d.offer(&frag(0, true, &body[..16], 1, 0.0))).is_none());
         // Wholly inside what is held: a duplicate.
-        assert!(payload(d.offer(&frag(8, true, &body[..8], 2, 0.0))).is_none());
+        assert_eq!(
+            d.offer(&frag(8, true, &body[..8], 2, 0.0)),
+            Reassembly::Dropped(Dropped::Duplicate)
+        );
         assert_eq!(d.stats().duplicates, 1);
         // Half over what is held: RFC 5722 §4, the datagram goes.
-        assert!(payload(d.offer(&frag(8, true, &body[..16], 3, 0.0))).is_none());
+        assert_eq!(
+            d.offer(&frag(8, true, &body[..16], 3, 0.0)),
+            Reassembly::Dropped(Dropped::Overlap)
+        );
         assert_eq!(d.stats().discarded, 1);
         assert_eq!(d.held(), 0);
         // The last fragment alone does not complete anything.

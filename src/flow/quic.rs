@@ -540,6 +540,7 @@ mod tests {
                 id: None,
                 fragment: false,
                 ext_headers: Vec::new(),
+                frag: None,
                 reassembled: None,
             }),
             udp: Some(UdpInfo {
