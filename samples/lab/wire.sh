@@ -27,3 +27,28 @@ verify_fragments() {
 }
 EXTRA_SAMPLES+=(fragments)
 EXTRA_FILES+=(fragments:ip-fragments.pcapng)
+
+# DNS over TCP on port 5353 (tshark's DNS TCP port range): a second dnsmasq
+# answering on 5353 only, asked with dig +tcp.
+record_dns_tcp_5353() {
+    prepare
+    local f=$OUT/dns-tcp-5353.pcapng
+    in_ns nx-dns dnsmasq --no-daemon --no-resolv --no-hosts --bind-interfaces \
+        --listen-address=203.0.113.53 --port=5353 --local=/google.com/ \
+        --host-record=google.com,203.0.113.100,2001:db8:2::100 \
+        --pid-file="$WORK/dnsmasq-5353.pid" >>"$WORK/dnsmasq-5353.log" 2>&1 &
+    local pid=$!
+    wait_listening nx-dns -ltn '203.0.113.53:5353'
+    start_capture nx-client "$f" dumpcap -i nxc0 -w "$f"
+    in_ns nx-client dig +tcp +time=2 +tries=1 -p 5353 @203.0.113.53 google.com A >/dev/null
+    stop_capture 1
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+verify_dns_tcp_5353() {
+    local f=$1
+    expect "$f" 1 'tcp.port==5353 && dns.flags.response==0 && dns.qry.name=="google.com"' 'DNS query over TCP to 5353'
+    expect "$f" 1 'tcp.port==5353 && dns.a==203.0.113.100' 'its answer, google.com A 203.0.113.100'
+}
+EXTRA_SAMPLES+=(dns_tcp_5353)
+EXTRA_FILES+=(dns_tcp_5353:dns-tcp-5353.pcapng)
