@@ -318,6 +318,52 @@ impl Defragmenter for IpDefrag {
     }
 }
 
+/// Offers the fragments `data` describes, five bytes each (datagram id,
+/// offset in 8-byte units, flags: bit 0 more fragments, bit 1 IPv6; length
+/// in 8-byte units), to a small reassembler, and checks what it must keep:
+/// the bounds, and a completed datagram that holds the fragment that
+/// completed it. For the fuzz target and its seeded test.
+pub fn fuzz_fragments(data: &[u8]) {
+    let limits = DefragLimits {
+        max_datagrams: 4,
+        max_bytes: 4096,
+    };
+    let mut d = IpDefrag::new(limits);
+    let body = [0x5au8; 2048];
+    for (i, c) in data.chunks_exact(5).enumerate() {
+        let v6 = c[3] & 2 != 0;
+        let (src, dst): (IpAddr, IpAddr) = if v6 {
+            (
+                "2001:db8::1".parse().unwrap(),
+                "2001:db8::2".parse().unwrap(),
+            )
+        } else {
+            ("192.0.2.1".parse().unwrap(), "192.0.2.2".parse().unwrap())
+        };
+        let offset = u32::from(u16::from_be_bytes([c[1], c[2]])) * 8;
+        let len = usize::from(c[4]) * 8;
+        let f = Fragment {
+            src,
+            dst,
+            id: u32::from(c[0]),
+            proto: 17,
+            offset,
+            more: c[3] & 1 != 0,
+            len: len as u32,
+            bytes: &body[..len.min(body.len())],
+            frame: i as u64 + 1,
+            ts: i as f64,
+        };
+        if let Reassembly::Complete(g) = d.offer(&f) {
+            assert!(g.payload.len() >= offset as usize + len);
+            assert!(g.payload.len() <= MAX_DATAGRAM as usize);
+            assert!(g.frames.contains(&(i as u64 + 1)));
+        }
+        assert!(d.held() <= limits.max_bytes);
+        assert!(d.pending.len() <= limits.max_datagrams);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -345,6 +391,22 @@ mod tests {
             Reassembly::Complete(d) => Some((d.payload.to_vec(), d.frames.to_vec())),
             Reassembly::Held | Reassembly::Dropped(_) => None,
         }
+    }
+
+    #[test]
+    fn random_fragment_trains_keep_the_bounds() {
+        // A fixed linear congruential sequence: 64 runs of 200 fragments.
+        let mut x: u32 = 0x2545_f491;
+        for _ in 0..64 {
+            let mut data = Vec::with_capacity(1000);
+            for _ in 0..1000 {
+                x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                data.push((x >> 16) as u8 & [3, 0, 15, 3, 31][data.len() % 5]);
+            }
+            fuzz_fragments(&data);
+        }
+        // A train that completes: offsets 0, 16, 32 bytes, the last clear.
+        fuzz_fragments(&[1, 0, 0, 1, 2, 1, 0, 2, 1, 2, 1, 0, 4, 0, 2]);
     }
 
     #[test]
