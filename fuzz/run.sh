@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 secs=${1:-60}
 shift || true
 targets=("$@")
-[[ ${#targets[@]} -gt 0 ]] || targets=(capture decode_frame dns tls http tcp_options)
+[[ ${#targets[@]} -gt 0 ]] || targets=(capture decode_frame dns tls http tcp_options defrag)
 
 seed() {
     local t=$1 dir=fuzz/corpus/$1
@@ -37,6 +37,7 @@ seed() {
                     { printf '\x00'; tshark -r samples/curl-redirect.pcapng -Y "frame.number==$n" -x 2>/dev/null |
                         cut -c7-54 | xxd -r -p; } >"$dir/frame-$n" || true
                 done ;;
+        defrag) printf '\x01\x00\x00\x01\x10\x01\x00\x02\x00\x10\x01\x00\x01\x00\x10' >"$dir/three" ;;
         tcp_options) printf '\x02\x04\x05\xb4\x04\x02\x08\x0a\x00\x00\x00\x01\x00\x00\x00\x00\x01\x03\x03\x0a' >"$dir/syn" ;;
     esac
 }

@@ -3,7 +3,7 @@
 //! [`FrameSource`]: a file, standard input, a live capture.
 
 use crate::capture::{linktype, CaptureError, CaptureReader, Frame, FrameSource, Next};
-use crate::decode::{decode_frame, Packet};
+use crate::decode::{decode_frame_with, Packet};
 use crate::flow::{FlowStats, Tracker};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -60,15 +60,18 @@ fn count(map: &mut BTreeMap<String, u64>, key: &str) {
     }
 }
 
-/// Decodes one frame and runs it through the conversation tracker.
+/// Decodes one frame, its IP fragments reassembled by the tracker's
+/// reassembler, and runs it through the conversation tracker.
 pub fn decode_and_track(frame: &Frame, tracker: &mut Tracker) -> Packet {
-    let decoded = decode_frame(frame);
+    let mut defrag = tracker.take_defragmenter();
+    let decoded = decode_frame_with(frame, &mut defrag);
     let mut packet = decoded.packet;
     let ts_ns = frame
         .ts_sec
         .saturating_mul(1_000_000_000)
         .saturating_add(i64::from(frame.ts_nsec));
     tracker.process_at(&mut packet, decoded.payload, ts_ns);
+    tracker.restore_defragmenter(defrag);
     packet
 }
 

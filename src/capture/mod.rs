@@ -674,7 +674,10 @@ impl ReaderState {
                     nanosecond,
                     big_endian: h.is_bigendian(),
                 };
-                let linktype = h.network.0 as u32;
+                // The upper bits carry the FCS length and its flag (the
+                // pcap file format, "LinkType and additional information"):
+                // the link type is the rest, as libpcap's LT_LINKTYPE.
+                let linktype = h.network.0 as u32 & 0x03ff_ffff;
                 self.legacy = Some((linktype, if nanosecond { 1 } else { 1000 }));
                 self.interfaces.push(Interface {
                     section: 0,

@@ -26,8 +26,23 @@ pub struct Fragment<'a> {
     pub offset: u32,
     /// More fragments follow (the MF flag / M bit).
     pub more: bool,
+    /// This fragment's length in the datagram, from the IP header's own
+    /// length fields; more than `bytes.len()` when the capture cut it.
+    pub len: u32,
     /// This fragment's part of the payload, as captured.
     pub bytes: &'a [u8],
+    /// The frame that carried it, and its capture time in seconds.
+    pub frame: u64,
+    pub ts: f64,
+}
+
+/// A datagram a fragment completed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Datagram<'s> {
+    /// The whole IP payload.
+    pub payload: &'s [u8],
+    /// Every frame whose fragment went into it, in offset order.
+    pub frames: &'s [u64],
 }
 
 /// What a [`Defragmenter`] did with a fragment.
@@ -36,14 +51,40 @@ pub enum Reassembly<'s> {
     /// Not (or not yet) a whole datagram: nothing above IP is decoded from
     /// this frame.
     Held,
-    /// This fragment completed the datagram: its whole IP payload.
-    Complete(&'s [u8]),
+    /// This fragment completed the datagram.
+    Complete(Datagram<'s>),
+    /// The fragment was not taken, for this reason.
+    Dropped(Dropped),
+}
+
+/// Why a reassembler did not take a fragment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Dropped {
+    /// Wholly inside bytes already held: ignored, the datagram kept.
+    #[error("a duplicate of bytes already held, ignored")]
+    Duplicate,
+    /// Partly over bytes already held, or disagreeing on the datagram's
+    /// end: the whole datagram is discarded (RFC 5722 §4).
+    #[error("overlaps the datagram's other fragments, which is discarded (RFC 5722)")]
+    Overlap,
+    /// Not the last, yet not a multiple of 8 bytes; or past 65,535 bytes.
+    #[error("its length or offset is invalid (RFC 8200 §4.5), dropped")]
+    BadLength,
+    /// The bound on datagrams in progress or bytes held was reached.
+    #[error("reassembly's bound on bytes held was reached, dropped")]
+    Bound,
 }
 
 /// Reassembles IP fragments across frames.
 pub trait Defragmenter {
     /// Offered every fragment, in capture order.
     fn offer<'s>(&'s mut self, fragment: &Fragment<'_>) -> Reassembly<'s>;
+
+    /// Whether a held fragment may yet be completed (false: fragments are
+    /// not reassembled at all).
+    fn reassembles(&self) -> bool {
+        false
+    }
 }
 
 /// Reassembles nothing: every fragment is held back undecoded.

@@ -31,6 +31,12 @@ pub enum DecodeError {
     /// A fragment that no reassembler completed.
     #[error("IP fragment: fragments are not reassembled")]
     NotReassembled { offset: usize },
+    /// A fragment the reassembler would not take.
+    #[error("IP fragment: {reason}")]
+    FragmentDropped {
+        reason: super::defrag::Dropped,
+        offset: usize,
+    },
     /// Tunnels nested deeper than the walk follows.
     #[error("{layer}: more than {max} nested tunnels, not decoded further")]
     TooDeep {
@@ -48,7 +54,9 @@ impl DecodeError {
             DecodeError::Slice { layer, .. } | DecodeError::TooDeep { layer, .. } => *layer,
             DecodeError::Arp { .. } => Layer::Arp,
             DecodeError::Ndp { .. } => Layer::Ndp,
-            DecodeError::NotReassembled { .. } => Layer::Fragment,
+            DecodeError::NotReassembled { .. } | DecodeError::FragmentDropped { .. } => {
+                Layer::Fragment
+            }
         }
     }
 
@@ -60,6 +68,7 @@ impl DecodeError {
             | DecodeError::Arp { offset, .. }
             | DecodeError::Ndp { offset, .. }
             | DecodeError::NotReassembled { offset }
+            | DecodeError::FragmentDropped { offset, .. }
             | DecodeError::TooDeep { offset, .. } => *offset,
         }
     }

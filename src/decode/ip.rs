@@ -4,11 +4,11 @@
 //! ([`super::defrag`]); IP inside IP (RFC 2003, RFC 4213 §3.5) starts the
 //! walk again one tunnel deeper.
 
-use super::defrag::{Fragment, Reassembly};
+use super::defrag::{Defragmenter, Fragment, Reassembly};
 use super::error::DecodeError;
 use super::layer::Layer;
 use super::link::ETHERTYPE_IPV4;
-use super::packet::IpInfo;
+use super::packet::{FragInfo, IpInfo, Reassembled};
 use super::walk::{IpPayload, Next, Walk};
 use etherparse::err::ip::LaxHeaderSliceError;
 use etherparse::err::ipv6_exts::{HeaderError, HeaderSliceError};
@@ -116,6 +116,8 @@ pub fn step<'a>(w: &mut Walk<'a, '_>, bytes: &'a [u8]) -> Next<'a> {
                 id: Some(h.identification()),
                 fragment: pl.fragmented,
                 ext_headers: Vec::new(),
+                frag: None,
+                reassembled: None,
             };
             let frag = (
                 u32::from(h.fragments_offset().value()) * 8,
@@ -141,6 +143,8 @@ pub fn step<'a>(w: &mut Walk<'a, '_>, bytes: &'a [u8]) -> Next<'a> {
                 id: None,
                 fragment: pl.fragmented,
                 ext_headers: chain.types,
+                frag: None,
+                reassembled: None,
             };
             let wire = usize::from(h.payload_length()).checked_sub(exts.slice().len());
             (info, wire, chain.fragment.unwrap_or_default())
@@ -153,17 +157,41 @@ pub fn step<'a>(w: &mut Walk<'a, '_>, bytes: &'a [u8]) -> Next<'a> {
         proto: pl.ip_number.0,
         offset: fragment.0,
         more: fragment.1,
+        len: wire_len.map_or(pl.payload.len(), |n| n.max(pl.payload.len())) as u32,
         bytes: pl.payload,
+        frame: w.packet.frame,
+        ts: w.packet.ts,
+    });
+    let mut info = info;
+    info.frag = fragment.map(|f| FragInfo {
+        offset: f.offset,
+        more: f.more,
+        id: f.id,
     });
     w.packet.ip = Some(info);
     let payload = match fragment {
-        Some(f) => match w.defragmenter().offer(&f) {
-            Reassembly::Held => {
-                let offset = w.offset_of(pl.payload);
-                w.fail(DecodeError::NotReassembled { offset });
+        Some(f) => match held_or(w.defragmenter(), &f) {
+            (Reassembly::Held, reassembles) => {
+                if !reassembles {
+                    let offset = w.offset_of(pl.payload);
+                    w.fail(DecodeError::NotReassembled { offset });
+                }
                 return Next::Done;
             }
-            Reassembly::Complete(datagram) => IpPayload::reassembled(f.proto, datagram),
+            (Reassembly::Dropped(reason), _) => {
+                let offset = w.offset_of(pl.payload);
+                w.fail(DecodeError::FragmentDropped { reason, offset });
+                return Next::Done;
+            }
+            (Reassembly::Complete(datagram), _) => {
+                if let Some(ip) = w.packet.ip.as_mut() {
+                    ip.reassembled = Some(Reassembled {
+                        frames: datagram.frames.to_vec(),
+                        length: datagram.payload.len(),
+                    });
+                }
+                IpPayload::reassembled(f.proto, datagram.payload)
+            }
         },
         None => IpPayload {
             proto: pl.ip_number.0,
@@ -178,6 +206,12 @@ pub fn step<'a>(w: &mut Walk<'a, '_>, bytes: &'a [u8]) -> Next<'a> {
         return Next::Done;
     }
     Next::Ip(payload)
+}
+
+/// Offers `f` to `d`; with whether `d` reassembles at all.
+fn held_or<'a>(d: &'a mut dyn Defragmenter, f: &Fragment<'_>) -> (Reassembly<'a>, bool) {
+    let reassembles = d.reassembles();
+    (d.offer(f), reassembles)
 }
 
 /// IP protocols 4 and 41: an IPv4 or IPv6 packet is the payload (its own

@@ -45,7 +45,7 @@ pub use dispatch::IpPayload;
 pub use error::DecodeError;
 pub use layer::Layer;
 pub use link::{EthInfo, Mac, SllInfo, SllPacketType};
-pub use packet::{Decoded, Encap, IcmpInfo, IpInfo, Packet, UdpInfo};
+pub use packet::{Decoded, Encap, FragInfo, IcmpInfo, IpInfo, Packet, Reassembled, UdpInfo};
 
 use dispatch::{Next, Walk};
 

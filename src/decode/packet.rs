@@ -136,6 +136,34 @@ pub struct IpInfo {
     /// IPv6 extension headers in wire order, by protocol number.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub ext_headers: Vec<u8>,
+    /// Where this fragment goes (RFC 791 §3.1, RFC 8200 §4.5).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub frag: Option<FragInfo>,
+    /// Set on the frame whose fragment completed a datagram: what was
+    /// reassembled (tshark's `ip.fragments` / `ipv6.fragments`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reassembled: Option<Reassembled>,
+}
+
+/// One fragment's place in its datagram.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct FragInfo {
+    /// Offset of its bytes in the datagram's payload, in bytes.
+    pub offset: u32,
+    /// The More Fragments flag (IPv4) or M bit (IPv6).
+    pub more: bool,
+    /// The identification that names the datagram: IPv4's 16 bits or the
+    /// IPv6 fragment header's 32.
+    pub id: u32,
+}
+
+/// A datagram reassembled from fragments (RFC 791 §3.2, RFC 8200 §4.5).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reassembled {
+    /// The frames whose fragments made it, in offset order.
+    pub frames: Vec<u64>,
+    /// Its whole IP payload's length in bytes.
+    pub length: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -1,7 +1,7 @@
 //! The layer walk end to end: recursion through IP in IP, its depth bound,
 //! and the reassembly seam, on a DNS query taken from a sample capture.
 
-use super::defrag::{Defragmenter, Fragment, Reassembly};
+use super::defrag::{Datagram, Defragmenter, Fragment, Reassembly};
 use super::*;
 use crate::capture::{linktype, CaptureReader, Frame};
 use std::path::Path;
@@ -101,13 +101,17 @@ fn nested_tunnels_stop_at_the_bound() {
 }
 
 /// Hands back the fragment's own bytes as the whole datagram.
-struct OneFragmentDatagrams(Vec<u8>);
+struct OneFragmentDatagrams(Vec<u8>, Vec<u64>);
 
 impl Defragmenter for OneFragmentDatagrams {
     fn offer<'s>(&'s mut self, f: &Fragment<'_>) -> Reassembly<'s> {
         assert!(f.more && f.offset == 0);
         self.0 = f.bytes.to_vec();
-        Reassembly::Complete(&self.0)
+        self.1 = vec![f.frame];
+        Reassembly::Complete(Datagram {
+            payload: &self.0,
+            frames: &self.1,
+        })
     }
 }
 
@@ -123,7 +127,7 @@ fn fragments_pass_through_or_go_to_the_reassembler() {
     assert_eq!(p.errors, vec!["IP fragment: fragments are not reassembled"]);
     assert!(p.udp.is_none());
 
-    let mut defrag = OneFragmentDatagrams(Vec::new());
+    let mut defrag = OneFragmentDatagrams(Vec::new(), Vec::new());
     let d = decode_frame_with(&frame, &mut defrag);
     assert!(d.packet.ip.as_ref().is_some_and(|ip| ip.fragment));
     assert!(d.packet.errors.is_empty(), "{:?}", d.packet.errors);

@@ -94,6 +94,8 @@ mod tests {
                 id: None,
                 fragment: false,
                 ext_headers: vec![],
+                frag: None,
+                reassembled: None,
             }),
             tcp: Some(TcpInfo {
                 src_port: sport,

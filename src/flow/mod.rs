@@ -10,6 +10,7 @@
 pub mod analysis;
 pub mod client;
 pub mod conversations;
+pub mod defrag;
 pub mod quic;
 mod reassembly;
 mod streams;
@@ -76,6 +77,9 @@ pub struct FlowStats {
     pub dns_pending_dropped: u64,
     /// QUIC connections, decrypted Initials, and what QUIC's bounds dropped.
     pub quic: quic::QuicStats,
+    /// IP datagrams reassembled from fragments, and what reassembly gave up.
+    #[serde(skip_serializing_if = "defrag::DefragStats::is_empty")]
+    pub fragments: defrag::DefragStats,
 }
 
 /// How many frames a conversation may run ahead of its place in the idle
@@ -105,6 +109,8 @@ pub struct Tracker {
     held: usize,
     stats: FlowStats,
     quic: quic::QuicTracker,
+    /// IP fragments waiting for the rest of their datagram.
+    defrag: defrag::IpDefrag,
 }
 
 impl Default for Tracker {
@@ -133,11 +139,25 @@ impl Tracker {
             held: 0,
             stats: FlowStats::default(),
             quic: quic::QuicTracker::default(),
+            defrag: defrag::IpDefrag::default(),
         }
     }
 
     pub fn stats(&self) -> &FlowStats {
         &self.stats
+    }
+
+    /// Lends out the IP reassembler for decoding one frame (the decoded
+    /// payload may borrow it while the tracker takes the frame); give it
+    /// back with [`Tracker::restore_defragmenter`].
+    pub fn take_defragmenter(&mut self) -> defrag::IpDefrag {
+        std::mem::take(&mut self.defrag)
+    }
+
+    /// Takes the IP reassembler back after a frame.
+    pub fn restore_defragmenter(&mut self, defrag: defrag::IpDefrag) {
+        self.stats.fragments = defrag.stats();
+        self.defrag = defrag;
     }
 
     pub fn limits(&self) -> &Limits {

@@ -540,6 +540,8 @@ mod tests {
                 id: None,
                 fragment: false,
                 ext_headers: Vec::new(),
+                frag: None,
+                reassembled: None,
             }),
             udp: Some(UdpInfo {
                 src_port: sport,

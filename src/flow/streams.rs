@@ -92,9 +92,7 @@ fn first_decoder(
     first: &[u8],
     max_tls: usize,
 ) -> Option<Box<dyn StreamDecoder>> {
-    if dns::is_dns_port(sport) == Some(dns::DnsProtocol::Dns)
-        || dns::is_dns_port(dport) == Some(dns::DnsProtocol::Dns)
-    {
+    if dns::is_dns_tcp_port(sport) || dns::is_dns_tcp_port(dport) {
         Some(Box::new(DnsTcpStream::new(MAX_DNS_TCP_MESSAGE)))
     } else if tls::looks_like_tls(first) {
         Some(Box::new(TlsStream::new(max_tls)))

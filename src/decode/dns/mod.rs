@@ -68,6 +68,6 @@ mod fixtures;
 
 pub use error::{DnsError, NameProblem, Place, Problem, Section};
 pub use message::{parse_message, DnsMessage, DnsQuestion, DnsRecord};
-pub use ports::{is_dns_port, DnsProtocol, Transport};
+pub use ports::{is_dns_port, is_dns_tcp_port, DnsProtocol, Transport};
 pub use tcp::DnsTcpStream;
 pub use types::{Class, Flag, Flags, Opcode, RType, Rcode};

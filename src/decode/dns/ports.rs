@@ -45,6 +45,12 @@ pub fn is_dns_port(port: u16) -> Option<DnsProtocol> {
     }
 }
 
+/// TCP ports whose streams are DNS (RFC 1035 §4.2.2): 53, and 5353 as in
+/// tshark's DNS TCP port range, decoded as plain DNS.
+pub fn is_dns_tcp_port(port: u16) -> bool {
+    matches!(port, 53 | 5353)
+}
+
 /// How a DNS message was carried: "udp" or "tcp".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]

@@ -282,6 +282,21 @@ fn describe(p: &Packet, l: Lang) -> (&'static str, String, Option<String>) {
         return ("ARP", arp_summary(a), arp_meaning(a, l));
     }
     if let Some(ip) = &p.ip {
+        if let Some(f) = &ip.frag {
+            let more = if f.more {
+                ", more follow"
+            } else {
+                ", the last"
+            };
+            return (
+                "IP",
+                format!(
+                    "fragment of protocol {} (id {:#x}, offset {}{})",
+                    ip.proto, f.id, f.offset, more
+                ),
+                None,
+            );
+        }
         return ("IP", format!("protocol {}", ip.proto), None);
     }
     ("?", format!("{} bytes", p.caplen), None)

@@ -51,6 +51,18 @@ pub fn summary(s: &Summary, out: &mut String) {
         "  TCP conversations: {}, DNS queries: {} ({} answered)",
         f.tcp_conversations, f.dns_queries, f.dns_responses_matched
     );
+    if !f.fragments.is_empty() {
+        let g = &f.fragments;
+        let _ = writeln!(
+            out,
+            "  IP datagrams reassembled from fragments: {}; duplicate fragments ignored: {}; datagrams discarded for overlaps: {}; bad fragments: {}; given up unfinished: {}",
+            g.reassembled,
+            g.duplicates,
+            g.discarded,
+            g.bad_fragments,
+            g.timed_out + g.evicted
+        );
+    }
     if f.bytes_dropped_at_bounds > 0 || f.conversations_evicted > 0 || f.dns_pending_dropped > 0 {
         let _ = writeln!(
             out,
