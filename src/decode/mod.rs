@@ -32,12 +32,14 @@ pub mod ip;
 pub mod layer;
 pub mod link;
 pub mod ndp;
+pub mod nflog;
 pub mod packet;
 pub mod quic;
 pub mod stream;
 pub mod tcp;
 pub mod tls;
 pub mod transport;
+pub mod tunnel;
 pub mod walk;
 pub mod websocket;
 

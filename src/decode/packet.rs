@@ -4,6 +4,7 @@
 
 use super::layer::Layer;
 use super::link::{EthInfo, SllInfo};
+use super::tunnel::{gre, gtp, mpls, ppp, vxlan};
 use super::{arp, dhcp, dns, http, ndp, quic, tcp, tls, websocket};
 use serde::Serialize;
 use std::net::IpAddr;
@@ -36,8 +37,23 @@ pub struct Packet {
     pub vlan: Vec<u16>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sll: Option<SllInfo>,
+    /// The PPP header of a PPP link or a PPPoE session, when the frame is
+    /// not an IP packet (LCP, IPCP, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ppp: Option<ppp::PppInfo>,
+    /// A PPPoE discovery packet, or a session packet that carries no IP.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pppoe: Option<Box<ppp::PppoeInfo>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nflog: Option<Box<super::nflog::NflogInfo>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub llc: Option<super::link::LlcInfo>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub arp: Option<arp::ArpInfo>,
+    /// An ARP or RARP packet that is not Ethernet/IPv4 (RFC 826 allows any
+    /// hardware and protocol address sizes): addresses in hex.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub arp_generic: Option<Box<arp::ArpGeneric>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ndp: Option<Box<ndp::NdpInfo>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -198,6 +214,13 @@ pub enum Encap {
     Ipv6(IpInfo),
     Udp(UdpInfo),
     Tcp(Box<tcp::TcpInfo>),
+    Vxlan(vxlan::VxlanInfo),
+    Geneve(vxlan::GeneveInfo),
+    Gre(gre::GreInfo),
+    Erspan(gre::ErspanInfo),
+    GtpU(gtp::GtpInfo),
+    Mpls(mpls::MplsInfo),
+    Pppoe(ppp::PppoeSession),
 }
 
 impl Encap {
@@ -211,6 +234,13 @@ impl Encap {
             Encap::Ipv6(_) => Layer::Ipv6,
             Encap::Udp(_) => Layer::Udp,
             Encap::Tcp(_) => Layer::Tcp,
+            Encap::Vxlan(_) => Layer::Vxlan,
+            Encap::Geneve(_) => Layer::Geneve,
+            Encap::Gre(_) => Layer::Gre,
+            Encap::Erspan(_) => Layer::Erspan,
+            Encap::GtpU(_) => Layer::GtpU,
+            Encap::Mpls(_) => Layer::Mpls,
+            Encap::Pppoe(_) => Layer::Pppoe,
         }
     }
 }

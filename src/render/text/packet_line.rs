@@ -35,6 +35,13 @@ pub fn packet_line_timed(p: &Packet, time: TimeFormat, t0: f64, out: &mut String
         out.push(' ');
         push_styled(out, &format!("— {m}"), color, |s| s.cyan());
     }
+    for label in [super::tunnel::encap_label(p), super::tunnel::nflog_label(p)]
+        .into_iter()
+        .flatten()
+    {
+        out.push(' ');
+        out.push_str(&label);
+    }
     if p.truncated {
         out.push(' ');
         push_styled(out, "[truncated]", color, |s| s.yellow());
@@ -234,6 +241,9 @@ fn describe(p: &Packet) -> (&'static str, String, Option<String>) {
     }
     if let Some(ip) = &p.ip {
         return ("IP", format!("protocol {}", ip.proto), None);
+    }
+    if let Some((proto, summary)) = super::tunnel::describe_link(p) {
+        return (proto, summary, None);
     }
     ("?", format!("{} bytes", p.caplen), None)
 }

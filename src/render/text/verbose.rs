@@ -13,7 +13,13 @@ pub fn packet_verbose(p: &Packet, out: &mut String) {
         "eth",
         "vlan",
         "sll",
+        "encap",
+        "nflog",
+        "llc",
+        "pppoe",
+        "ppp",
         "arp",
+        "arp_generic",
         "ndp",
         "ip",
         "icmp",
@@ -30,6 +36,10 @@ pub fn packet_verbose(p: &Packet, out: &mut String) {
         "errors",
     ];
     let rank = |k: &str| {
+        // Outer layers that have their own link header come first.
+        if k == "encap" && super::tunnel::encap_starts_with_link(p) {
+            return 0;
+        }
         WIRE_ORDER
             .iter()
             .position(|w| *w == k)
@@ -38,7 +48,9 @@ pub fn packet_verbose(p: &Packet, out: &mut String) {
     let mut layers: Vec<(&String, &serde_json::Value)> = map.iter().collect();
     layers.sort_by_key(|(k, _)| rank(k));
     for (key, value) in layers {
-        if value.is_object() || value.is_array() {
+        if key == "encap" {
+            super::tunnel::write_encap(p, out);
+        } else if value.is_object() || value.is_array() {
             let _ = writeln!(out, "    {}", layer_title(key).bold());
             write_value(value, 3, out);
         }
@@ -55,8 +67,15 @@ fn layer_title(key: &str) -> String {
         "dns_more" => "More DNS messages".into(),
         "quic_more" => "More QUIC packets (coalesced)".into(),
         "errors" => "Problems".into(),
+        "arp_generic" => "ARP".into(),
+        "pppoe" => "PPPoE".into(),
         other => other.to_uppercase(),
     }
+}
+
+/// The fields of one layer, indented under its title.
+pub(super) fn write_fields(v: &serde_json::Value, out: &mut String) {
+    write_value(v, 3, out);
 }
 
 fn write_value(v: &serde_json::Value, depth: usize, out: &mut String) {
