@@ -119,7 +119,7 @@ mod tests {
         // E and S set, G-PDU, length 4 + 4 + 1, TEID 0x01020304, seq 5,
         // one PDU session container (0x85, 1 unit), then IPv4's first byte.
         let b = [
-            0x36, 0xff, 0x00, 0x09, 1, 2, 3, 4, 0, 5, 0, 0x85, 1, 0x10, 0, 0x45, 0xff,
+            0x36, 0xff, 0x00, 0x09, 1, 2, 3, 4, 0, 5, 0, 0x85, 1, 0x10, 0, 0, 0x45, 0xff,
         ];
         let (g, rest) = parse(&b).unwrap();
         assert_eq!(g.teid, 0x0102_0304);
