@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 secs=${1:-60}
 shift || true
 targets=("$@")
-[[ ${#targets[@]} -gt 0 ]] || targets=(capture decode_frame dns tls http tcp_options)
+[[ ${#targets[@]} -gt 0 ]] || targets=(capture decode_frame dns tls http tcp_options tunnels)
 
 seed() {
     local t=$1 dir=fuzz/corpus/$1
@@ -37,6 +37,20 @@ seed() {
                     { printf '\x00'; tshark -r samples/curl-redirect.pcapng -Y "frame.number==$n" -x 2>/dev/null |
                         cut -c7-54 | xxd -r -p; } >"$dir/frame-$n" || true
                 done ;;
+        tunnels)
+            # The pick byte chooses the entry (see fuzz_targets/tunnels.rs).
+            local ip='\x45\x00\x00\x1c\x00\x01\x00\x00\x40\x11\x00\x00\xc0\x00\x02\x0a\xcb\x00\x71\x35\x9c\x40\x00\x35\x00\x08\x00\x00'
+            local eth='\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00\x00\x02\x08\x00'
+            printf "\x03\x08\x00\x00\x00\x00\x00\x2a\x00$eth$ip" >"$dir/vxlan"
+            printf "\x07\x02\x00\x65\x58\x00\x0a\xbc\x00\x01\x02\x80\x01\xde\xad\xbe\xef$eth$ip" >"$dir/geneve"
+            printf "\x0b\x36\xff\x00\x24\x01\x02\x03\x04\x00\x09\x00\x85\x01\x10\x01\x00$ip" >"$dir/gtp"
+            printf "\x02\x30\x00\x08\x00\x00\x00\x04\xd2\x00\x00\x00\x07$ip" >"$dir/gre"
+            printf "\x02\x10\x00\x88\xbe\x00\x00\x00\x03\x10\x0a\x01\x55\x00\x00\x00\x09$eth$ip" >"$dir/erspan"
+            printf "\x01\x00\x01\x00\x40\x00\x01\x11\x3f$ip" >"$dir/mpls"
+            printf "\x0d\x11\x00\x00\x11\x00\x1e\x00\x21$ip" >"$dir/pppoe"
+            printf "\x09\x11\x09\x00\x00\x00\x04\x01\x01\x00\x00" >"$dir/padi"
+            printf "\x00\xff\x03\x00\x21$ip" >"$dir/ppp"
+            printf "\x08\x02\x00\x00\x05\x20\x00\x09\x00$ip" >"$dir/nflog" ;;
         tcp_options) printf '\x02\x04\x05\xb4\x04\x02\x08\x0a\x00\x00\x00\x01\x00\x00\x00\x00\x01\x03\x03\x0a' >"$dir/syn" ;;
     esac
 }
