@@ -6,7 +6,7 @@ use super::arp::ArpError;
 use super::layer::Layer;
 use super::link::LinkError;
 use super::ndp::NdpError;
-use super::tunnel::TunnelError;
+use super::tunnel_error::TunnelError;
 use etherparse::err::packet::SliceError;
 use thiserror::Error;
 
@@ -79,7 +79,7 @@ impl DecodeError {
                 error: SliceError::Len(_),
                 ..
             } | DecodeError::Tunnel {
-                error: super::tunnel::TunnelError::Short { .. },
+                error: TunnelError::Short { .. },
                 ..
             }
         )

@@ -10,7 +10,7 @@
 
 use super::layer::Layer;
 use super::nflog::{self, NflogError, NflogInfo};
-use super::tunnel::ppp::{self, PppInfo};
+use super::ppp::{self, PppInfo};
 use crate::capture::linktype;
 use serde::Serialize;
 use std::fmt;

@@ -6,7 +6,6 @@
 //! `linux/netfilter/nfnetlink_log.h`). The prefix, uid and gid are kept;
 //! the payload attribute is the logged IPv4 or IPv6 packet.
 
-use super::link::{ETHERTYPE_IPV4, ETHERTYPE_IPV6};
 use serde::Serialize;
 
 /// What the NFLOG attributes say about a logged packet.
@@ -44,6 +43,10 @@ pub enum NflogError {
     #[error("NFLOG attribute at offset {0} is cut short")]
     Attribute(usize),
 }
+
+// The EtherTypes of IPv4 and IPv6 (the link module imports this one).
+const ETHERTYPE_IPV4: u16 = 0x0800;
+const ETHERTYPE_IPV6: u16 = 0x86dd;
 
 const PACKET_HDR: u16 = 1;
 const IFINDEX_INDEV: u16 = 4;

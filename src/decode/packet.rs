@@ -4,7 +4,7 @@
 
 use super::layer::Layer;
 use super::link::{EthInfo, SllInfo};
-use super::tunnel::{gre, gtp, mpls, ppp, vxlan};
+use super::tunnel_info as tunnel;
 use super::{arp, dhcp, dns, http, ndp, quic, tcp, tls, websocket};
 use serde::Serialize;
 use std::net::IpAddr;
@@ -40,10 +40,10 @@ pub struct Packet {
     /// The PPP header of a PPP link or a PPPoE session, when the frame is
     /// not an IP packet (LCP, IPCP, …).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub ppp: Option<ppp::PppInfo>,
+    pub ppp: Option<super::ppp::PppInfo>,
     /// A PPPoE discovery packet, or a session packet that carries no IP.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub pppoe: Option<Box<ppp::PppoeInfo>>,
+    pub pppoe: Option<Box<tunnel::PppoeInfo>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub nflog: Option<Box<super::nflog::NflogInfo>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -214,13 +214,13 @@ pub enum Encap {
     Ipv6(IpInfo),
     Udp(UdpInfo),
     Tcp(Box<tcp::TcpInfo>),
-    Vxlan(vxlan::VxlanInfo),
-    Geneve(vxlan::GeneveInfo),
-    Gre(gre::GreInfo),
-    Erspan(gre::ErspanInfo),
-    GtpU(gtp::GtpInfo),
-    Mpls(mpls::MplsInfo),
-    Pppoe(ppp::PppoeSession),
+    Vxlan(tunnel::VxlanInfo),
+    Geneve(tunnel::GeneveInfo),
+    Gre(tunnel::GreInfo),
+    Erspan(tunnel::ErspanInfo),
+    GtpU(tunnel::GtpInfo),
+    Mpls(tunnel::MplsInfo),
+    Pppoe(tunnel::PppoeSession),
 }
 
 impl Encap {

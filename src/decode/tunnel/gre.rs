@@ -9,43 +9,14 @@ use super::{by_protocol, enter, failed, short, Inner, TunnelError};
 use crate::decode::cursor::Cursor;
 use crate::decode::layer::Layer;
 use crate::decode::packet::Encap;
+pub use crate::decode::tunnel_info::{ErspanInfo, GreInfo};
 use crate::decode::walk::{IpPayload, Next, Walk};
-use serde::Serialize;
 
 /// The protocol types of ERSPAN type I/II and type III.
 pub const ERSPAN_II: u16 = 0x88be;
 pub const ERSPAN_III: u16 = 0x22eb;
 /// PPP, as PPTP carries it in enhanced GRE.
 pub const PPP: u16 = 0x880b;
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct GreInfo {
-    /// 0 (RFC 2784) or 1 (PPTP).
-    pub version: u8,
-    /// The EtherType of the payload.
-    pub protocol: u16,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub checksum: Option<u16>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub key: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub seq: Option<u32>,
-    /// Version 1's acknowledgment number.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ack: Option<u32>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ErspanInfo {
-    /// ERSPAN type: 1, 2 or 3.
-    #[serde(rename = "type")]
-    pub kind: u8,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<u16>,
-    /// The mirrored frame's VLAN, as the header records it.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub vlan: Option<u16>,
-}
 
 /// Reads a GRE header: flags and version, protocol type, then the
 /// optional checksum (and reserved), key and sequence number.
@@ -173,7 +144,7 @@ pub fn step<'a>(w: &mut Walk<'a, '_>, pl: IpPayload<'a>) -> Next<'a> {
 
 /// PPTP's PPP frames: the PPP protocol field says what is inside.
 fn ppp_in_gre<'a>(w: &mut Walk<'a, '_>, info: GreInfo, inner: &'a [u8]) -> Next<'a> {
-    let (ppp, rest) = super::ppp::parse_ppp(inner, true);
+    let (ppp, rest) = crate::decode::ppp::parse_ppp(inner, true);
     match ppp.ether_type() {
         Some(t) => enter(w, Layer::Gre, Encap::Gre(info), Inner::EtherType(t), rest),
         None => {

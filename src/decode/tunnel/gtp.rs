@@ -8,8 +8,8 @@ use super::{enter, failed, short, Inner, TunnelError};
 use crate::decode::cursor::Cursor;
 use crate::decode::layer::Layer;
 use crate::decode::packet::{Encap, UdpInfo};
+pub use crate::decode::tunnel_info::GtpInfo;
 use crate::decode::walk::{Next, Walk};
-use serde::Serialize;
 
 /// The IANA port of GTP-U.
 pub const GTP_U_PORT: u16 = 2152;
@@ -17,21 +17,6 @@ pub const GTP_U_PORT: u16 = 2152;
 pub const G_PDU: u8 = 255;
 /// How many extension headers are followed.
 const MAX_EXTENSIONS: usize = 16;
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct GtpInfo {
-    /// The tunnel endpoint identifier.
-    pub teid: u32,
-    /// 255 for a G-PDU; 1/2 echo request/response, 26 error indication,
-    /// 254 end marker.
-    pub message_type: u8,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub seq: Option<u16>,
-    /// The extension header types in wire order (0x85: PDU session
-    /// container, 0xc0: PDCP PDU number, …).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub extensions: Vec<u8>,
-}
 
 /// Reads a GTP-U header (version 1, protocol type GTP) and returns the
 /// bytes after it and its extension headers.

@@ -23,30 +23,9 @@ use super::cursor::Short;
 use super::error::DecodeError;
 use super::layer::Layer;
 use super::packet::Encap;
+pub use super::tunnel_error::TunnelError;
 use super::walk::{Next, Walk};
 use crate::capture::linktype;
-use thiserror::Error;
-
-/// A tunnel header that is cut short or carries what is not decoded.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-pub enum TunnelError {
-    #[error("{layer} header cut short: {short}")]
-    Short { layer: Layer, short: Short },
-    #[error("{layer} version {version} is not decoded")]
-    Version { layer: Layer, version: u8 },
-    #[error("{layer}: {what}")]
-    Invalid { layer: Layer, what: &'static str },
-}
-
-impl TunnelError {
-    pub fn layer(&self) -> Layer {
-        match self {
-            TunnelError::Short { layer, .. }
-            | TunnelError::Version { layer, .. }
-            | TunnelError::Invalid { layer, .. } => *layer,
-        }
-    }
-}
 
 /// A [`Short`] read inside a tunnel header, as a [`TunnelError`].
 pub(crate) fn short(layer: Layer) -> impl Fn(Short) -> TunnelError {

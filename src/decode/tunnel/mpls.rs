@@ -9,31 +9,13 @@ use crate::decode::cursor::Cursor;
 use crate::decode::layer::Layer;
 use crate::decode::link::{ETHERTYPE_IPV4, ETHERTYPE_IPV6};
 use crate::decode::packet::Encap;
+pub use crate::decode::tunnel_info::{MplsInfo, MplsLabel};
 use crate::decode::walk::{Next, Walk};
-use serde::Serialize;
 
 pub const ETHERTYPE_MPLS: u16 = 0x8847;
 pub const ETHERTYPE_MPLS_MULTICAST: u16 = 0x8848;
 /// How many label entries are read before giving up.
 const MAX_LABELS: usize = 16;
-
-/// One label stack entry.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct MplsLabel {
-    pub label: u32,
-    /// Traffic class (RFC 5462).
-    pub tc: u8,
-    pub ttl: u8,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct MplsInfo {
-    /// The stack, top first.
-    pub labels: Vec<MplsLabel>,
-    /// A pseudowire control word came after the stack.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub control_word: bool,
-}
 
 /// Reads the label stack and what its payload is.
 pub fn parse(b: &[u8]) -> Result<(MplsInfo, Inner, &[u8]), TunnelError> {

@@ -1,107 +1,18 @@
-//! PPP's protocol field (RFC 1661 §2, with RFC 1662's address and control
-//! bytes when present) and PPPoE (RFC 2516): discovery packets (EtherType
-//! 0x8863) are named with their session id and tags; session packets
-//! (0x8864) carry a PPP frame, whose IPv4 or IPv6 payload is the inner
+//! PPPoE (RFC 2516): discovery packets (EtherType 0x8863) are named with
+//! their session id and tags; session packets (0x8864) carry a PPP frame
+//! ([`crate::decode::ppp`]), whose IPv4 or IPv6 payload is the inner
 //! packet.
 
 use super::{enter, failed, short, Inner, TunnelError};
 use crate::decode::cursor::Cursor;
 use crate::decode::layer::Layer;
-use crate::decode::link::{ETHERTYPE_IPV4, ETHERTYPE_IPV6};
 use crate::decode::packet::Encap;
+pub use crate::decode::ppp::{parse_ppp, PppInfo};
+pub use crate::decode::tunnel_info::{PppoeInfo, PppoeSession};
 use crate::decode::walk::{Next, Walk};
-use serde::Serialize;
 
 pub const ETHERTYPE_PPPOE_DISCOVERY: u16 = 0x8863;
 pub const ETHERTYPE_PPPOE_SESSION: u16 = 0x8864;
-
-/// A PPP frame that is not an IP packet: its protocol, and for the
-/// control protocols the code of the message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PppInfo {
-    pub protocol: u16,
-    /// The protocol's name, "LCP", "IPCP", … ("" when not known).
-    pub name: &'static str,
-    /// The control protocol's code (RFC 1661 §5): 1 Configure-Request,
-    /// 2 Configure-Ack, 5 Terminate-Request, 9 Echo-Request, …
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub code: Option<u8>,
-}
-
-impl PppInfo {
-    /// The EtherType of the payload, for IPv4 and IPv6.
-    pub fn ether_type(&self) -> Option<u16> {
-        match self.protocol {
-            0x0021 => Some(ETHERTYPE_IPV4),
-            0x0057 => Some(ETHERTYPE_IPV6),
-            _ => None,
-        }
-    }
-}
-
-/// The PPP protocol number's name (IANA PPP DLL protocol numbers).
-pub fn protocol_name(protocol: u16) -> &'static str {
-    match protocol {
-        0x0021 => "IPv4",
-        0x0057 => "IPv6",
-        0x8021 => "IPCP",
-        0x8057 => "IPV6CP",
-        0x80fd => "CCP",
-        0xc021 => "LCP",
-        0xc023 => "PAP",
-        0xc223 => "CHAP",
-        0xc227 => "EAP",
-        _ => "",
-    }
-}
-
-/// Reads a PPP frame's header: the address and control bytes (0xff 0x03)
-/// when `hdlc` allows them, then the protocol field, one byte when
-/// compressed (an odd first byte, RFC 1661 §6.5).
-pub fn parse_ppp(b: &[u8], hdlc: bool) -> (PppInfo, &[u8]) {
-    let b = match b {
-        [0xff, 0x03, rest @ ..] if hdlc => rest,
-        _ => b,
-    };
-    let (protocol, rest) = match b {
-        [p, rest @ ..] if p & 1 == 1 => (u16::from(*p), rest),
-        [hi, lo, rest @ ..] => (u16::from_be_bytes([*hi, *lo]), rest),
-        _ => (0, &b[b.len()..]),
-    };
-    let code = (protocol >= 0x8000)
-        .then(|| rest.first().copied())
-        .flatten();
-    let info = PppInfo {
-        protocol,
-        name: protocol_name(protocol),
-        code,
-    };
-    (info, rest)
-}
-
-/// A PPPoE session packet's identifiers, as a layer outside the packet it
-/// carries.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PppoeSession {
-    pub session_id: u16,
-    /// The PPP protocol of the payload.
-    pub ppp_protocol: u16,
-}
-
-/// A PPPoE packet that carries no IP packet: a discovery stage packet
-/// (PADI, PADO, PADR, PADS, PADT) or a session packet of a PPP control
-/// protocol.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PppoeInfo {
-    pub code: u8,
-    /// "PADI", "PADO", "PADR", "PADS", "PADT", "session" or "".
-    pub name: &'static str,
-    pub session_id: u16,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub service_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ac_name: Option<String>,
-}
 
 fn code_name(code: u8) -> &'static str {
     match code {
@@ -199,15 +110,6 @@ pub fn session_step<'a>(w: &mut Walk<'a, '_>, b: &'a [u8]) -> Next<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn protocol_field_may_be_compressed() {
-        let (p, rest) = parse_ppp(&[0xff, 0x03, 0xc0, 0x21, 0x01, 0x07], true);
-        assert_eq!((p.protocol, p.name, p.code), (0xc021, "LCP", Some(1)));
-        assert_eq!(rest, &[0x01, 0x07]);
-        let (p, rest) = parse_ppp(&[0x21, 0x45], false);
-        assert_eq!((p.ether_type(), rest), (Some(ETHERTYPE_IPV4), &[0x45][..]));
-    }
 
     #[test]
     fn discovery_names_its_tags() {

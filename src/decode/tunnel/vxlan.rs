@@ -6,36 +6,13 @@ use super::{by_protocol, enter, failed, short, Inner, TunnelError};
 use crate::decode::cursor::Cursor;
 use crate::decode::layer::Layer;
 use crate::decode::packet::{Encap, UdpInfo};
+pub use crate::decode::tunnel_info::{GeneveInfo, VxlanInfo};
 use crate::decode::walk::{Next, Walk};
-use serde::Serialize;
 
 /// The IANA port of VXLAN.
 pub const VXLAN_PORT: u16 = 4789;
 /// The IANA port of Geneve.
 pub const GENEVE_PORT: u16 = 6081;
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct VxlanInfo {
-    /// The VXLAN network identifier.
-    pub vni: u32,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct GeneveInfo {
-    pub vni: u32,
-    /// The EtherType of the payload (0x6558: Ethernet).
-    pub protocol: u16,
-    /// Bytes of options skipped.
-    #[serde(skip_serializing_if = "is_zero")]
-    pub options_len: usize,
-    /// The O bit: a control packet.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub oam: bool,
-}
-
-fn is_zero(n: &usize) -> bool {
-    *n == 0
-}
 
 /// Reads a VXLAN header: flags (the I bit says the VNI is valid), 24
 /// reserved bits, the VNI, 8 reserved bits.
