@@ -224,6 +224,44 @@ pub enum Encap {
 }
 
 impl Encap {
+    /// A tunnel header's identifiers, as the text and the story name them:
+    /// "VNI 42", "key 7", "session 5", "TEID 0x01020304", "label 16/17";
+    /// `None` for the layers that are not a tunnel's own header.
+    pub fn identifiers(&self) -> Option<String> {
+        match self {
+            Encap::Vxlan(v) => Some(format!("VNI {}", v.vni)),
+            Encap::Geneve(g) => Some(format!("VNI {}", g.vni)),
+            Encap::Gre(g) => match (g.key, g.seq) {
+                (Some(k), _) => Some(format!("key {k}")),
+                (None, Some(s)) => Some(format!("seq {s}")),
+                (None, None) => None,
+            },
+            Encap::Erspan(e) => e.session_id.map(|s| format!("session {s}")),
+            Encap::GtpU(g) => Some(format!("TEID {:#010x}", g.teid)),
+            Encap::Mpls(m) => {
+                let l: Vec<String> = m.labels.iter().map(|l| l.label.to_string()).collect();
+                Some(format!("label {}", l.join("/")))
+            }
+            Encap::Pppoe(s) => Some(format!("session {:#06x}", s.session_id)),
+            _ => None,
+        }
+    }
+
+    /// Whether this is a tunnel's own header rather than a link, IP or
+    /// transport layer outside it.
+    pub fn is_tunnel(&self) -> bool {
+        !matches!(
+            self,
+            Encap::Ethernet(_)
+                | Encap::Vlan { .. }
+                | Encap::Sll(_)
+                | Encap::Ipv4(_)
+                | Encap::Ipv6(_)
+                | Encap::Udp(_)
+                | Encap::Tcp(_)
+        )
+    }
+
     /// The kind of layer this is.
     pub fn layer(&self) -> Layer {
         match self {

@@ -4,39 +4,9 @@
 //! endpoints, and which layer the story's addresses belong to.
 
 use super::Ctx;
-use crate::decode::{Encap, Layer};
+use crate::decode::Encap;
 use crate::explain::evidence::Conn;
 use crate::notes::Lang;
-
-/// A tunnel header's identifiers: "VNI 42", "key 7", …
-fn identifiers(e: &Encap) -> Option<String> {
-    match e {
-        Encap::Vxlan(v) => Some(format!("VNI {}", v.vni)),
-        Encap::Geneve(g) => Some(format!("VNI {}", g.vni)),
-        Encap::Gre(g) => g.key.map(|k| format!("key {k}")),
-        Encap::Erspan(e) => e.session_id.map(|s| format!("session {s}")),
-        Encap::GtpU(g) => Some(format!("TEID {:#010x}", g.teid)),
-        Encap::Mpls(m) => {
-            let l: Vec<String> = m.labels.iter().map(|l| l.label.to_string()).collect();
-            Some(format!("label {}", l.join("/")))
-        }
-        Encap::Pppoe(s) => Some(format!("session {:#06x}", s.session_id)),
-        _ => None,
-    }
-}
-
-fn is_tunnel(e: &Encap) -> bool {
-    !matches!(
-        e.layer(),
-        Layer::Ethernet
-            | Layer::Vlan
-            | Layer::LinuxSll
-            | Layer::Ipv4
-            | Layer::Ipv6
-            | Layer::Udp
-            | Layer::Tcp
-    )
-}
 
 /// The tunnels of `encap`, innermost first, in `lang`.
 fn chain(encap: &[Encap], inner_version: u8, lang: Lang) -> Vec<String> {
@@ -67,10 +37,10 @@ fn chain(encap: &[Encap], inner_version: u8, lang: Lang) -> Vec<String> {
             }
             continue;
         }
-        if !is_tunnel(e) {
+        if !e.is_tunnel() {
             continue;
         }
-        let name = match identifiers(e) {
+        let name = match e.identifiers() {
             Some(id) => match lang {
                 Lang::En => format!("{} ({id})", e.layer()),
                 Lang::Zh => format!("{}（{id}）", e.layer()),

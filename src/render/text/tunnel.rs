@@ -9,25 +9,12 @@ use crate::decode::Encap;
 
 /// One tunnel header with its identifiers: "VXLAN VNI 42", "GRE key 7", …
 fn tunnel_name(e: &Encap) -> Option<String> {
-    Some(match e {
-        Encap::Vxlan(v) => format!("VXLAN VNI {}", v.vni),
-        Encap::Geneve(g) => format!("Geneve VNI {}", g.vni),
-        Encap::Gre(g) => match (g.key, g.seq) {
-            (Some(k), _) => format!("GRE key {k}"),
-            (None, Some(s)) => format!("GRE seq {s}"),
-            (None, None) => "GRE".into(),
-        },
-        Encap::Erspan(e) => match e.session_id {
-            Some(id) => format!("ERSPAN type {} session {id}", e.kind),
-            None => format!("ERSPAN type {}", e.kind),
-        },
-        Encap::GtpU(g) => format!("GTP-U TEID {:#010x}", g.teid),
-        Encap::Mpls(m) => {
-            let labels: Vec<String> = m.labels.iter().map(|l| l.label.to_string()).collect();
-            format!("MPLS label {}", labels.join("/"))
-        }
-        Encap::Pppoe(s) => format!("PPPoE session {:#06x}", s.session_id),
-        _ => return None,
+    if !e.is_tunnel() {
+        return None;
+    }
+    Some(match e.identifiers() {
+        Some(ids) => format!("{} {ids}", e.layer()),
+        None => e.layer().to_string(),
     })
 }
 
