@@ -53,6 +53,9 @@ fn tshark(path: &std::path::Path, proto: &str) -> Vec<(String, String, u64, Show
     let text = String::from_utf8(out.stdout).unwrap();
     text.lines()
         .filter(|l| l.contains("<->"))
+        // A tunnel's outer datagrams (VXLAN, Geneve, GTP-U) are no
+        // conversation here: the packets inside them are.
+        .filter(|l| ![":4789 ", ":6081 ", ":2152 "].iter().any(|p| l.contains(p)))
         .map(|l| {
             let f: Vec<&str> = l.split_whitespace().collect();
             // A <-> B f1 b1 unit f2 b2 unit ...

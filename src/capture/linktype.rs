@@ -14,6 +14,9 @@ pub const LINUX_SLL2: u32 = 276;
 /// Some systems wrote DLT_RAW with its BSD value.
 pub const RAW_BSD_12: u32 = 12;
 pub const RAW_BSD_14: u32 = 14;
+pub const PPP: u32 = 9;
+pub const PPP_HDLC: u32 = 50;
+pub const NFLOG: u32 = 239;
 
 /// Human name of a link type, as tcpdump spells it.
 pub fn name(linktype: u32) -> String {
@@ -26,6 +29,9 @@ pub fn name(linktype: u32) -> String {
         IPV4 => "IPV4 (raw IPv4)".into(),
         IPV6 => "IPV6 (raw IPv6)".into(),
         LINUX_SLL2 => "LINUX_SLL2 (Linux cooked v2)".into(),
+        PPP => "PPP".into(),
+        PPP_HDLC => "PPP_HDLC (PPP in HDLC-like framing)".into(),
+        NFLOG => "NFLOG (Linux netfilter log)".into(),
         other => format!("LINKTYPE {other}"),
     }
 }
@@ -43,5 +49,8 @@ pub fn is_supported(linktype: u32) -> bool {
             | IPV4
             | IPV6
             | LINUX_SLL2
+            | PPP
+            | PPP_HDLC
+            | NFLOG
     )
 }

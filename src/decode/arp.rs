@@ -1,15 +1,22 @@
-//! ARP (RFC 826) for Ethernet and IPv4, with the RFC 5227 special cases
-//! named: probes (sender IP 0.0.0.0) and gratuitous announcements (sender IP
-//! equals target IP).
+//! ARP (RFC 826) and RARP (RFC 903, EtherType 0x8035). Ethernet/IPv4
+//! packets are decoded with the RFC 5227 special cases named: probes
+//! (sender IP 0.0.0.0) and gratuitous announcements (sender IP equals
+//! target IP). Any other hardware type and address sizes are decoded
+//! generically, as RFC 826 allows: the addresses in hex unless they are
+//! IPv4 or IPv6 protocol addresses.
 
 use super::Mac;
 use serde::Serialize;
 use std::fmt;
 use std::net::Ipv4Addr;
 
+/// The EtherType of RARP.
+pub const ETHERTYPE_RARP: u16 = 0x8035;
+
 /// The ARP operation (RFC 826; IANA ARP operation codes), shown and
-/// serialised as "request", "reply", or "op N" for anything else (RARP,
-/// InARP, …).
+/// serialised as "request", "reply", "reverse request" and "reverse
+/// reply" (RARP, RFC 903), "inverse request" and "inverse reply" (InARP,
+/// RFC 2390), or "op N" for anything else.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ArpOp {
     Request,
@@ -32,6 +39,10 @@ impl fmt::Display for ArpOp {
         match self {
             ArpOp::Request => f.write_str("request"),
             ArpOp::Reply => f.write_str("reply"),
+            ArpOp::Other(3) => f.write_str("reverse request"),
+            ArpOp::Other(4) => f.write_str("reverse reply"),
+            ArpOp::Other(8) => f.write_str("inverse request"),
+            ArpOp::Other(9) => f.write_str("inverse reply"),
             ArpOp::Other(n) => write!(f, "op {n}"),
         }
     }
@@ -90,7 +101,86 @@ pub enum ArpError {
     ShortBody { need: usize, have: usize },
 }
 
-/// Decodes an ARP packet (the bytes after the link header).
+/// An ARP packet that is not Ethernet/IPv4.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ArpGeneric {
+    pub op: ArpOp,
+    /// The hardware type (IANA ARP parameters: 1 Ethernet, 6 IEEE 802,
+    /// 7 ARCNET, 15 Frame Relay, 32 InfiniBand, …).
+    pub hardware_type: u16,
+    /// The protocol type, an EtherType.
+    pub protocol_type: u16,
+    pub sender_hw: String,
+    pub sender_proto: String,
+    pub target_hw: String,
+    pub target_proto: String,
+}
+
+/// An ARP packet, as [`parse_any`] decodes it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Arp {
+    EthernetIpv4(ArpInfo),
+    Generic(ArpGeneric),
+}
+
+/// Decodes an ARP or RARP packet of any hardware and protocol type.
+pub fn parse_any(b: &[u8]) -> Result<Arp, ArpError> {
+    match parse(b) {
+        Ok(a) => Ok(Arp::EthernetIpv4(a)),
+        Err(ArpError::NotEthernetIpv4 {
+            htype,
+            ptype,
+            hlen,
+            plen,
+        }) => {
+            let (h, p) = (usize::from(hlen), usize::from(plen));
+            let need = 8 + 2 * (h + p);
+            if b.len() < need {
+                return Err(ArpError::ShortBody {
+                    need,
+                    have: b.len(),
+                });
+            }
+            let hw = |at: usize| hex_colons(&b[at..at + h]);
+            let proto = |at: usize| proto_addr(ptype, &b[at..at + p]);
+            Ok(Arp::Generic(ArpGeneric {
+                op: ArpOp::from_code(u16::from_be_bytes([b[6], b[7]])),
+                hardware_type: htype,
+                protocol_type: ptype,
+                sender_hw: hw(8),
+                sender_proto: proto(8 + h),
+                target_hw: hw(8 + h + p),
+                target_proto: proto(8 + 2 * h + p),
+            }))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn hex_colons(b: &[u8]) -> String {
+    let mut s = String::with_capacity(b.len() * 3);
+    for (i, byte) in b.iter().enumerate() {
+        if i > 0 {
+            s.push(':');
+        }
+        s.push_str(&format!("{byte:02x}"));
+    }
+    s
+}
+
+/// A protocol address: dotted or colon notation for IPv4 and IPv6,
+/// otherwise hex.
+fn proto_addr(ptype: u16, b: &[u8]) -> String {
+    if let (0x0800, Ok(a)) = (ptype, <[u8; 4]>::try_from(b)) {
+        return Ipv4Addr::from(a).to_string();
+    }
+    if let (0x86dd, Ok(a)) = (ptype, <[u8; 16]>::try_from(b)) {
+        return std::net::Ipv6Addr::from(a).to_string();
+    }
+    hex_colons(b)
+}
+
+/// Decodes an Ethernet/IPv4 ARP packet (the bytes after the link header).
 pub fn parse(b: &[u8]) -> Result<ArpInfo, ArpError> {
     if b.len() < 8 {
         return Err(ArpError::Short(b.len()));
@@ -151,5 +241,36 @@ mod tests {
         let mut b = vec![0, 1, 8, 0, 6, 4, 0, 1];
         b.extend_from_slice(&[0; 10]);
         assert_eq!(parse(&b), Err(ArpError::ShortBody { need: 28, have: 18 }));
+    }
+
+    #[test]
+    fn other_hardware_is_decoded_in_hex() {
+        // ARCNET (7), IPv4, 1-byte hardware addresses, reply.
+        let b = [
+            0, 7, 8, 0, 1, 4, 0, 2, 0x2a, 192, 0, 2, 1, 0x07, 192, 0, 2, 9,
+        ];
+        let Ok(Arp::Generic(g)) = parse_any(&b) else {
+            panic!("{:?}", parse_any(&b));
+        };
+        assert_eq!((g.hardware_type, g.op), (7, ArpOp::Reply));
+        assert_eq!(
+            (g.sender_hw.as_str(), g.sender_proto.as_str()),
+            ("2a", "192.0.2.1")
+        );
+        assert_eq!(
+            (g.target_hw.as_str(), g.target_proto.as_str()),
+            ("07", "192.0.2.9")
+        );
+        assert!(matches!(
+            parse_any(&b[..17]),
+            Err(ArpError::ShortBody { need: 18, .. })
+        ));
+        // Ethernet/IPv4 stays the typed form; RARP's codes are named.
+        let mut e = vec![0, 1, 8, 0, 6, 4, 0, 3];
+        e.extend([0; 20]);
+        let Ok(Arp::EthernetIpv4(a)) = parse_any(&e) else {
+            panic!()
+        };
+        assert_eq!(a.op.to_string(), "reverse request");
     }
 }

@@ -18,6 +18,7 @@
 use super::error::DecodeError;
 use super::link::{ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6};
 use super::packet::UdpInfo;
+use super::tunnel::{gre, gtp, mpls, ppp, vxlan};
 pub use super::walk::{IpPayload, Next, Walk, MAX_TUNNELS};
 use super::{arp, dhcp, dns, icmp, ip, quic, transport};
 
@@ -55,6 +56,11 @@ pub const ETHER_TYPES: &[(u16, EtherStep)] = &[
     (ETHERTYPE_ARP, arp_step),
     (ETHERTYPE_IPV4, ip::step),
     (ETHERTYPE_IPV6, ip::step),
+    (arp::ETHERTYPE_RARP, arp_step),
+    (mpls::ETHERTYPE_MPLS, mpls::step),
+    (mpls::ETHERTYPE_MPLS_MULTICAST, mpls::step),
+    (ppp::ETHERTYPE_PPPOE_DISCOVERY, ppp::discovery_step),
+    (ppp::ETHERTYPE_PPPOE_SESSION, ppp::session_step),
 ];
 
 /// IP protocol number → step (IANA protocol numbers).
@@ -65,6 +71,7 @@ pub const IP_PROTOCOLS: &[(u8, IpStep)] = &[
     (6, transport::tcp),
     (17, transport::udp),
     (41, ip::ip_in_ip),
+    (47, gre::step),
     (58, icmp::step_v6),
 ];
 
@@ -93,6 +100,21 @@ pub const UDP_ROUTES: &[UdpRoute] = &[
         ports: &[443],
         accepts: any_ports,
         step: quic_step,
+    },
+    UdpRoute {
+        ports: &[vxlan::VXLAN_PORT],
+        accepts: any_ports,
+        step: vxlan::vxlan_step,
+    },
+    UdpRoute {
+        ports: &[vxlan::GENEVE_PORT],
+        accepts: any_ports,
+        step: vxlan::geneve_step,
+    },
+    UdpRoute {
+        ports: &[gtp::GTP_U_PORT],
+        accepts: any_ports,
+        step: gtp::step,
     },
 ];
 
@@ -133,8 +155,9 @@ fn any_ports(_: u16, _: u16) -> bool {
 }
 
 fn arp_step<'a>(w: &mut Walk<'a, '_>, bytes: &'a [u8]) -> Next<'a> {
-    match arp::parse(bytes) {
-        Ok(a) => w.packet.arp = Some(a),
+    match arp::parse_any(bytes) {
+        Ok(arp::Arp::EthernetIpv4(a)) => w.packet.arp = Some(a),
+        Ok(arp::Arp::Generic(a)) => w.packet.arp_generic = Some(Box::new(a)),
         Err(error) => {
             let offset = w.offset_of(bytes);
             w.fail(DecodeError::Arp { error, offset });

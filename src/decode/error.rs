@@ -6,6 +6,7 @@ use super::arp::ArpError;
 use super::layer::Layer;
 use super::link::LinkError;
 use super::ndp::NdpError;
+use super::tunnel_error::TunnelError;
 use etherparse::err::packet::SliceError;
 use thiserror::Error;
 
@@ -28,6 +29,9 @@ pub enum DecodeError {
     Arp { error: ArpError, offset: usize },
     #[error("{error}")]
     Ndp { error: NdpError, offset: usize },
+    /// A tunnel header cut short or not understood.
+    #[error("{error}")]
+    Tunnel { error: TunnelError, offset: usize },
     /// A fragment that no reassembler completed.
     #[error("IP fragment: fragments are not reassembled")]
     NotReassembled { offset: usize },
@@ -54,6 +58,7 @@ impl DecodeError {
             DecodeError::Slice { layer, .. } | DecodeError::TooDeep { layer, .. } => *layer,
             DecodeError::Arp { .. } => Layer::Arp,
             DecodeError::Ndp { .. } => Layer::Ndp,
+            DecodeError::Tunnel { error, .. } => error.layer(),
             DecodeError::NotReassembled { .. } | DecodeError::FragmentDropped { .. } => {
                 Layer::Fragment
             }
@@ -67,6 +72,7 @@ impl DecodeError {
             | DecodeError::Slice { offset, .. }
             | DecodeError::Arp { offset, .. }
             | DecodeError::Ndp { offset, .. }
+            | DecodeError::Tunnel { offset, .. }
             | DecodeError::NotReassembled { offset }
             | DecodeError::FragmentDropped { offset, .. }
             | DecodeError::TooDeep { offset, .. } => *offset,
@@ -80,6 +86,9 @@ impl DecodeError {
             self,
             DecodeError::Slice {
                 error: SliceError::Len(_),
+                ..
+            } | DecodeError::Tunnel {
+                error: TunnelError::Short { .. },
                 ..
             }
         )

@@ -31,6 +31,18 @@ pub enum Layer {
     Ndp,
     /// IPv4 or IPv6 inside IP (RFC 2003, RFC 4213 §3.5).
     IpInIp,
+    Vxlan,
+    Geneve,
+    Gre,
+    Erspan,
+    GtpU,
+    Mpls,
+    Pppoe,
+    Ppp,
+    /// Linux NFLOG (LINKTYPE_NFLOG).
+    Nflog,
+    /// IEEE 802.2 LLC, with SNAP when it carries an EtherType.
+    Llc,
 }
 
 impl fmt::Display for Layer {
@@ -52,6 +64,16 @@ impl fmt::Display for Layer {
             Layer::Igmp => "IGMP",
             Layer::Ndp => "neighbour discovery",
             Layer::IpInIp => "IP-in-IP",
+            Layer::Vxlan => "VXLAN",
+            Layer::Geneve => "Geneve",
+            Layer::Gre => "GRE",
+            Layer::Erspan => "ERSPAN",
+            Layer::GtpU => "GTP-U",
+            Layer::Mpls => "MPLS",
+            Layer::Pppoe => "PPPoE",
+            Layer::Ppp => "PPP",
+            Layer::Nflog => "NFLOG",
+            Layer::Llc => "LLC",
         })
     }
 }

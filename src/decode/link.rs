@@ -1,5 +1,7 @@
-//! Link layers: Ethernet (with 802.1Q / 802.1ad tags), Linux cooked SLL and
-//! SLL2, BSD NULL/LOOP and raw IP. Each yields an EtherType and the bytes
+//! Link layers: Ethernet (with 802.1Q / 802.1ad tags, and IEEE 802.2
+//! LLC/SNAP under an 802.3 length field), Linux cooked SLL and SLL2, BSD
+//! NULL/LOOP, raw IP, PPP (RFC 1661) and PPP in HDLC-like framing (RFC 1662,
+//! or Cisco HDLC), and Linux NFLOG ([`super::nflog`]). Each yields an EtherType and the bytes
 //! after the link header, which [`super::dispatch`] looks up in its
 //! EtherType table.
 //!
@@ -7,6 +9,8 @@
 //! line in [`LINK_TYPES`].
 
 use super::layer::Layer;
+use super::nflog::{self, NflogError, NflogInfo};
+use super::ppp::{self, PppInfo};
 use crate::capture::linktype;
 use serde::Serialize;
 use std::fmt;
@@ -147,6 +151,10 @@ pub enum LinkError {
     LoopbackFamily(u32),
     #[error("raw IP frame with IP version {0}")]
     RawIpVersion(u8),
+    #[error("{0}")]
+    Nflog(NflogError),
+    #[error("LLC header needs {need} bytes, frame has {have}")]
+    LlcShort { need: usize, have: usize },
 }
 
 impl LinkError {
@@ -159,6 +167,8 @@ impl LinkError {
             LinkError::CookedProtocol(_) => Layer::LinuxSll,
             LinkError::LoopbackFamily(_) => Layer::Loopback,
             LinkError::RawIpVersion(_) => Layer::RawIp,
+            LinkError::Nflog(_) => Layer::Nflog,
+            LinkError::LlcShort { .. } => Layer::Llc,
         }
     }
 }
@@ -185,6 +195,24 @@ pub struct LinkFrame<'a> {
     pub ether_type: Option<u16>,
     pub payload: &'a [u8],
     pub error: Option<LinkError>,
+    /// A PPP frame that is not IP.
+    pub ppp: Option<PppInfo>,
+    pub nflog: Option<NflogInfo>,
+    pub llc: Option<LlcInfo>,
+}
+
+/// An IEEE 802.2 LLC header (with its SNAP extension when DSAP and SSAP
+/// are 0xaa), under an 802.3 length field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LlcInfo {
+    pub dsap: u8,
+    pub ssap: u8,
+    pub control: u16,
+    /// SNAP's organisation code; 0 means the protocol id is an EtherType.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub oui: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pid: Option<u16>,
 }
 
 /// A link decoder: the frame's link type and bytes to its link layer.
@@ -202,6 +230,9 @@ pub const LINK_TYPES: &[(u32, LinkDecoder)] = &[
     (linktype::RAW_BSD_14, raw_ip),
     (linktype::IPV4, raw_ipv4),
     (linktype::IPV6, raw_ipv6),
+    (linktype::PPP, ppp_link),
+    (linktype::PPP_HDLC, ppp_hdlc),
+    (linktype::NFLOG, nflog_link),
 ];
 
 /// Splits off the link header of a frame of the given link type.
@@ -288,14 +319,123 @@ fn ethernet(_: u32, data: &[u8]) -> LinkFrame<'_> {
         ether_type = be16(rest, 2);
         rest = &rest[4..];
     }
+    if ether_type < 0x0600 {
+        // An IEEE 802.3 length field: LLC (and SNAP) follows.
+        let body = &rest[..usize::from(ether_type).min(rest.len())];
+        return LinkFrame {
+            eth: Some(eth),
+            vlan,
+            ..llc(body)
+        };
+    }
     LinkFrame {
         eth: Some(eth),
         vlan,
-        // Below 0x0600 it is an IEEE 802.3 length field: LLC/SNAP follows
-        // (STP, CDP, …), which is not decoded.
-        ether_type: (ether_type >= 0x0600).then_some(ether_type),
+        ether_type: Some(ether_type),
         payload: rest,
         ..LinkFrame::default()
+    }
+}
+
+/// IEEE 802.2 LLC: DSAP, SSAP, and a control field of one byte for
+/// unnumbered frames (its low two bits set) or two; SNAP (DSAP and SSAP
+/// 0xaa, RFC 1042) adds a 3-byte OUI and a 2-byte protocol id, an
+/// EtherType when the OUI is 0 (or 0x0000f8, IEEE 802.1H).
+fn llc(b: &[u8]) -> LinkFrame<'_> {
+    let fail = |need| {
+        failed(LinkError::LlcShort {
+            need,
+            have: b.len(),
+        })
+    };
+    if b.len() < 3 {
+        return fail(3);
+    }
+    let (dsap, ssap) = (b[0], b[1]);
+    let (control, mut at) = if b[2] & 3 == 3 {
+        (u16::from(b[2]), 3)
+    } else if b.len() >= 4 {
+        (be16(b, 2), 4)
+    } else {
+        return fail(4);
+    };
+    let mut info = LlcInfo {
+        dsap,
+        ssap,
+        control,
+        oui: None,
+        pid: None,
+    };
+    let mut ether_type = None;
+    if dsap == 0xaa && ssap == 0xaa {
+        if b.len() < at + 5 {
+            return fail(at + 5);
+        }
+        let oui = u32::from_be_bytes([0, b[at], b[at + 1], b[at + 2]]);
+        let pid = be16(b, at + 3);
+        info.oui = Some(oui);
+        info.pid = Some(pid);
+        at += 5;
+        if oui == 0 || oui == 0xf8 {
+            ether_type = Some(pid);
+        }
+    }
+    LinkFrame {
+        ether_type,
+        payload: &b[at..],
+        llc: Some(info),
+        ..LinkFrame::default()
+    }
+}
+
+/// A PPP frame's protocol field: IPv4 and IPv6 go on by EtherType, other
+/// protocols (LCP, IPCP, …) are named.
+fn ppp_frame(info: PppInfo, rest: &[u8]) -> LinkFrame<'_> {
+    match info.ether_type() {
+        Some(t) => with_type(t, rest),
+        None => LinkFrame {
+            ppp: Some(info),
+            payload: rest,
+            ..LinkFrame::default()
+        },
+    }
+}
+
+/// LINKTYPE_PPP (9): the protocol field, after the RFC 1662 address and
+/// control bytes when the capture kept them.
+fn ppp_link(_: u32, data: &[u8]) -> LinkFrame<'_> {
+    if data.len() < 2 {
+        return short(Layer::Ppp, "PPP", 2, data.len());
+    }
+    let (info, rest) = ppp::parse_ppp(data, true);
+    ppp_frame(info, rest)
+}
+
+/// LINKTYPE_PPP_HDLC (50): 0xff 0x03 then PPP's protocol field, or Cisco
+/// HDLC (0x0f or 0x8f, 0x00, an EtherType).
+fn ppp_hdlc(_: u32, data: &[u8]) -> LinkFrame<'_> {
+    if data.len() < 4 {
+        return short(Layer::Ppp, "PPP in HDLC framing", 4, data.len());
+    }
+    match data[0] {
+        0x0f | 0x8f => with_type(be16(data, 2), &data[4..]),
+        _ => {
+            let (info, rest) = ppp::parse_ppp(data, true);
+            ppp_frame(info, rest)
+        }
+    }
+}
+
+/// LINKTYPE_NFLOG (239).
+fn nflog_link(_: u32, data: &[u8]) -> LinkFrame<'_> {
+    match nflog::parse(data) {
+        Ok((info, ether_type, payload)) => LinkFrame {
+            ether_type,
+            payload,
+            nflog: Some(info),
+            ..LinkFrame::default()
+        },
+        Err(e) => failed(LinkError::Nflog(e)),
     }
 }
 
@@ -429,6 +569,38 @@ mod tests {
         assert!(l.error.unwrap().contains("20 bytes"));
         let l = parse(linktype::ETHERNET, &[]);
         assert!(l.eth.is_none());
+    }
+
+    #[test]
+    fn snap_carries_an_ether_type() {
+        // 802.3 length 13: LLC aa aa 03, SNAP OUI 0, ARP; then padding.
+        let mut f = vec![0xff; 6];
+        f.extend_from_slice(&[2, 0, 0, 0, 0, 1, 0x00, 0x0d]);
+        f.extend_from_slice(&[0xaa, 0xaa, 0x03, 0, 0, 0, 0x08, 0x06, 1, 2, 3, 4, 5]);
+        f.extend_from_slice(&[0; 4]);
+        let l = split(linktype::ETHERNET, &f);
+        assert_eq!(l.ether_type, Some(ETHERTYPE_ARP));
+        assert_eq!(l.payload, &[1, 2, 3, 4, 5]);
+        assert_eq!(l.llc.map(|i| (i.control, i.oui)), Some((3, Some(0))));
+        // Spanning tree: LLC only, nothing after it is decoded.
+        let mut f = f[..12].to_vec();
+        f.extend_from_slice(&[0x00, 0x07, 0x42, 0x42, 0x03, 0, 0, 0, 0]);
+        let l = split(linktype::ETHERNET, &f);
+        assert_eq!((l.ether_type, l.llc.map(|i| i.dsap)), (None, Some(0x42)));
+    }
+
+    #[test]
+    fn ppp_links_name_their_protocol() {
+        let l = split(linktype::PPP, &[0xff, 0x03, 0x00, 0x21, 0x45]);
+        assert_eq!(
+            (l.ether_type, l.payload),
+            (Some(ETHERTYPE_IPV4), &[0x45][..])
+        );
+        let l = split(linktype::PPP_HDLC, &[0xff, 0x03, 0xc0, 0x21, 9]);
+        assert_eq!(l.ppp.map(|p| (p.name, p.code)), Some(("LCP", Some(9))));
+        let l = split(linktype::PPP_HDLC, &[0x0f, 0x00, 0x86, 0xdd, 0x60]);
+        assert_eq!(l.ether_type, Some(ETHERTYPE_IPV6));
+        assert!(split(linktype::PPP_HDLC, &[0xff]).error.is_some());
     }
 
     #[test]

@@ -32,12 +32,17 @@ pub mod ip;
 pub mod layer;
 pub mod link;
 pub mod ndp;
+pub mod nflog;
 pub mod packet;
+pub mod ppp;
 pub mod quic;
 pub mod stream;
 pub mod tcp;
 pub mod tls;
 pub mod transport;
+pub mod tunnel;
+pub mod tunnel_error;
+pub mod tunnel_info;
 pub mod walk;
 pub mod websocket;
 

@@ -4,6 +4,7 @@
 
 use super::layer::Layer;
 use super::link::{EthInfo, SllInfo};
+use super::tunnel_info as tunnel;
 use super::{arp, dhcp, dns, http, ndp, quic, tcp, tls, websocket};
 use serde::Serialize;
 use std::net::IpAddr;
@@ -36,8 +37,23 @@ pub struct Packet {
     pub vlan: Vec<u16>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sll: Option<SllInfo>,
+    /// The PPP header of a PPP link or a PPPoE session, when the frame is
+    /// not an IP packet (LCP, IPCP, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ppp: Option<super::ppp::PppInfo>,
+    /// A PPPoE discovery packet, or a session packet that carries no IP.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pppoe: Option<Box<tunnel::PppoeInfo>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nflog: Option<Box<super::nflog::NflogInfo>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub llc: Option<super::link::LlcInfo>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub arp: Option<arp::ArpInfo>,
+    /// An ARP or RARP packet that is not Ethernet/IPv4 (RFC 826 allows any
+    /// hardware and protocol address sizes): addresses in hex.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub arp_generic: Option<Box<arp::ArpGeneric>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ndp: Option<Box<ndp::NdpInfo>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -226,9 +242,54 @@ pub enum Encap {
     Ipv6(IpInfo),
     Udp(UdpInfo),
     Tcp(Box<tcp::TcpInfo>),
+    Vxlan(tunnel::VxlanInfo),
+    Geneve(tunnel::GeneveInfo),
+    Gre(tunnel::GreInfo),
+    Erspan(tunnel::ErspanInfo),
+    GtpU(tunnel::GtpInfo),
+    Mpls(tunnel::MplsInfo),
+    Pppoe(tunnel::PppoeSession),
 }
 
 impl Encap {
+    /// A tunnel header's identifiers, as the text and the story name them:
+    /// "VNI 42", "key 7", "session 5", "TEID 0x01020304", "label 16/17";
+    /// `None` for the layers that are not a tunnel's own header.
+    pub fn identifiers(&self) -> Option<String> {
+        match self {
+            Encap::Vxlan(v) => Some(format!("VNI {}", v.vni)),
+            Encap::Geneve(g) => Some(format!("VNI {}", g.vni)),
+            Encap::Gre(g) => match (g.key, g.seq) {
+                (Some(k), _) => Some(format!("key {k}")),
+                (None, Some(s)) => Some(format!("seq {s}")),
+                (None, None) => None,
+            },
+            Encap::Erspan(e) => e.session_id.map(|s| format!("session {s}")),
+            Encap::GtpU(g) => Some(format!("TEID {:#010x}", g.teid)),
+            Encap::Mpls(m) => {
+                let l: Vec<String> = m.labels.iter().map(|l| l.label.to_string()).collect();
+                Some(format!("label {}", l.join("/")))
+            }
+            Encap::Pppoe(s) => Some(format!("session {:#06x}", s.session_id)),
+            _ => None,
+        }
+    }
+
+    /// Whether this is a tunnel's own header rather than a link, IP or
+    /// transport layer outside it.
+    pub fn is_tunnel(&self) -> bool {
+        !matches!(
+            self,
+            Encap::Ethernet(_)
+                | Encap::Vlan { .. }
+                | Encap::Sll(_)
+                | Encap::Ipv4(_)
+                | Encap::Ipv6(_)
+                | Encap::Udp(_)
+                | Encap::Tcp(_)
+        )
+    }
+
     /// The kind of layer this is.
     pub fn layer(&self) -> Layer {
         match self {
@@ -239,6 +300,13 @@ impl Encap {
             Encap::Ipv6(_) => Layer::Ipv6,
             Encap::Udp(_) => Layer::Udp,
             Encap::Tcp(_) => Layer::Tcp,
+            Encap::Vxlan(_) => Layer::Vxlan,
+            Encap::Geneve(_) => Layer::Geneve,
+            Encap::Gre(_) => Layer::Gre,
+            Encap::Erspan(_) => Layer::Erspan,
+            Encap::GtpU(_) => Layer::GtpU,
+            Encap::Mpls(_) => Layer::Mpls,
+            Encap::Pppoe(_) => Layer::Pppoe,
         }
     }
 }

@@ -136,6 +136,15 @@ impl<'a, 'p> Walk<'a, 'p> {
         self.packet.eth = link.eth;
         self.packet.vlan = link.vlan;
         self.packet.sll = link.sll;
+        if link.ppp.is_some() {
+            self.packet.ppp = link.ppp;
+        }
+        if let Some(n) = link.nflog {
+            self.packet.nflog = Some(Box::new(n));
+        }
+        if link.llc.is_some() {
+            self.packet.llc = link.llc;
+        }
         if let Some(error) = link.error {
             let offset = self.offset_of(data);
             self.fail(DecodeError::Link { error, offset });

@@ -100,6 +100,9 @@ pub struct Conn {
     pub client_mac: Option<Mac>,
     /// Destination MAC of the client's first packet: the next hop.
     pub next_hop_mac: Option<Mac>,
+    /// The layers outside the tunnel the client's first tunnelled packet
+    /// came through (empty without a tunnel).
+    pub encap: Vec<crate::decode::Encap>,
     pub first: Seg,
     pub last_ts: f64,
     pub syns: Vec<Seg>,
@@ -168,6 +171,7 @@ impl Conn {
             server,
             client_mac: None,
             next_hop_mac: None,
+            encap: Vec::new(),
             first: s,
             last_ts: s.ts,
             syns: Vec::new(),

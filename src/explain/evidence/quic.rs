@@ -56,6 +56,9 @@ impl Evidence {
                     c.client_mac.get_or_insert(e.src);
                     c.next_hop_mac.get_or_insert(e.dst);
                 }
+                if c.encap.is_empty() && !p.encap.is_empty() {
+                    c.encap = p.encap.clone();
+                }
             }
             if c.first_data[dir].is_none() {
                 c.first_data[dir] = Some(seg);

@@ -225,6 +225,9 @@ impl Evidence {
                 c.next_hop_mac.get_or_insert(e.dst);
             }
         }
+        if from_client && c.encap.is_empty() && !p.encap.is_empty() {
+            c.encap = p.encap.clone();
+        }
         if t.payload_len > 0 && c.first_data[dir].is_none() {
             c.first_data[dir] = Some(seg);
         }

@@ -278,6 +278,10 @@ pub(super) fn arp(ctx: &Ctx) -> Step {
     // The next hop of an IPv6 connection is found with NDP, of an IPv4
     // one with ARP; a dual-stack load may show both.
     s.fact("protocol", if c.client.0.is_ipv6() { "NDP" } else { "ARP" });
+    if let Some((chain, line)) = super::tunnel::tunnel_line(ctx, c) {
+        s.fact("tunnel", chain);
+        s.line(line);
+    }
     if let Some(m) = c.client_mac {
         s.fact("client_mac", m.to_string());
     }

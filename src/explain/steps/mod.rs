@@ -13,6 +13,7 @@ mod records;
 mod tcp;
 mod tcp_transfer;
 mod tls;
+mod tunnel;
 mod udp;
 
 pub(super) use alone::other_stories;

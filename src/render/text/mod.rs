@@ -10,6 +10,7 @@ mod conversations;
 mod meaning;
 mod packet_line;
 mod summary;
+mod tunnel;
 mod verbose;
 
 pub use conversations::{conversations, conversations_narrow};

@@ -79,6 +79,13 @@ pub fn packet_line_styled(p: &Packet, style: &LineStyle, t0: f64, out: &mut Stri
         out.push(' ');
         push_styled(out, &format!("— {m}"), color, |s| s.cyan());
     }
+    for label in [super::tunnel::encap_label(p), super::tunnel::nflog_label(p)]
+        .into_iter()
+        .flatten()
+    {
+        out.push(' ');
+        out.push_str(&label);
+    }
     if p.truncated {
         out.push(' ');
         push_styled(out, l.t("[truncated]", "[已截断]"), color, |s| {
@@ -298,6 +305,9 @@ fn describe(p: &Packet, l: Lang) -> (&'static str, String, Option<String>) {
             );
         }
         return ("IP", format!("protocol {}", ip.proto), None);
+    }
+    if let Some((proto, summary)) = super::tunnel::describe_link(p) {
+        return (proto, summary, None);
     }
     ("?", format!("{} bytes", p.caplen), None)
 }

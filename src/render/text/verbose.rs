@@ -14,7 +14,13 @@ pub fn packet_verbose(p: &Packet, l: Lang, out: &mut String) {
         "eth",
         "vlan",
         "sll",
+        "encap",
+        "nflog",
+        "llc",
+        "pppoe",
+        "ppp",
         "arp",
+        "arp_generic",
         "ndp",
         "ip",
         "icmp",
@@ -31,6 +37,10 @@ pub fn packet_verbose(p: &Packet, l: Lang, out: &mut String) {
         "errors",
     ];
     let rank = |k: &str| {
+        // Outer layers that have their own link header come first.
+        if k == "encap" && super::tunnel::encap_starts_with_link(p) {
+            return 0;
+        }
         WIRE_ORDER
             .iter()
             .position(|w| *w == k)
@@ -39,7 +49,9 @@ pub fn packet_verbose(p: &Packet, l: Lang, out: &mut String) {
     let mut layers: Vec<(&String, &serde_json::Value)> = map.iter().collect();
     layers.sort_by_key(|(k, _)| rank(k));
     for (key, value) in layers {
-        if value.is_object() || value.is_array() {
+        if key == "encap" {
+            super::tunnel::write_encap(p, out);
+        } else if value.is_object() || value.is_array() {
             let _ = writeln!(out, "    {}", layer_title(key, l).bold());
             write_value(value, 3, out);
         }
@@ -61,8 +73,15 @@ fn layer_title(key: &str, l: Lang) -> String {
             )
             .into(),
         "errors" => l.t("Problems", "问题").into(),
+        "arp_generic" => "ARP".into(),
+        "pppoe" => "PPPoE".into(),
         other => other.to_uppercase(),
     }
+}
+
+/// The fields of one layer, indented under its title.
+pub(super) fn write_fields(v: &serde_json::Value, out: &mut String) {
+    write_value(v, 3, out);
 }
 
 fn write_value(v: &serde_json::Value, depth: usize, out: &mut String) {
