@@ -352,6 +352,18 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
 
 /// "198.51.100.10:40000 → www.google.com:443"
 fn conn_label(ctx: &Ctx, c: &Conn) -> String {
+    // Through a proxy the TCP peer is the proxy, named by its address.
+    if super::proxy::proxied(c).is_some() {
+        let proxy = match ctx.lang {
+            Lang::En => "the proxy",
+            Lang::Zh => "代理",
+        };
+        return format!(
+            "{} → {proxy} {}",
+            endpoint(c.client.0, c.client.1),
+            endpoint(c.server.0, c.server.1)
+        );
+    }
     format!(
         "{} → {}",
         endpoint(c.client.0, c.client.1),

@@ -1,0 +1,76 @@
+# Samples for the story's truth: a client that goes through an HTTP proxy.
+# Sourced by record.sh, which defines in_ns, start_capture, stop_capture,
+# prepare, expect and wait_listening.
+
+# start_proxy: tinyproxy on the gateway (198.51.100.1:8888), resolving names
+# with the lab's DNS server; stop_proxy removes it and its resolver files.
+start_proxy() {
+    local d=$WORK/tinyproxy
+    mkdir -p "$d" /etc/netns/nx-gw
+    echo "nameserver 203.0.113.53" >/etc/netns/nx-gw/resolv.conf
+    printf '127.0.0.1 localhost\n::1 localhost\n' >/etc/netns/nx-gw/hosts
+    cat >"$d/tinyproxy.conf" <<CONF
+Port 8888
+Listen 198.51.100.1
+Timeout 10
+MaxClients 8
+Allow 198.51.100.0/24
+ConnectPort 443
+PidFile "$d/tinyproxy.pid"
+LogLevel Info
+CONF
+    in_ns nx-gw tinyproxy -d -c "$d/tinyproxy.conf" >>"$WORK/tinyproxy.log" 2>&1 &
+    PROXY_PID=$!
+    wait_listening nx-gw -ltn '198.51.100.1:8888'
+}
+stop_proxy() {
+    kill "$PROXY_PID" 2>/dev/null || true
+    wait "$PROXY_PID" 2>/dev/null || true
+    rm -rf /etc/netns/nx-gw
+}
+
+# A CONNECT tunnel: curl asks the proxy for google.com:443 and runs TLS
+# through it; the proxy, not the client, resolves the name.
+record_proxy_connect() {
+    command -v tinyproxy >/dev/null || { echo "record.sh: tinyproxy is required" >&2; exit 1; }
+    prepare
+    start_proxy
+    local f=$OUT/proxy-connect.pcapng
+    start_capture nx-client "$f" dumpcap -i nxc0 -w "$f"
+    in_ns nx-client curl -4 -sS -k --http1.1 --max-time 10 -x http://198.51.100.1:8888 \
+        https://google.com/ -o /dev/null
+    stop_capture 3
+    stop_proxy
+}
+verify_proxy_connect() {
+    local f=$1
+    expect "$f" 0 'dns' 'no DNS from the client'
+    expect "$f" 1 'http.request.method=="CONNECT" && http.request.uri=="google.com:443"' 'CONNECT google.com:443'
+    expect "$f" 1 'http.response.code==200 && tcp.srcport==8888' '200 from the proxy'
+    expect "$f" 1 'tls.handshake.type==1 && tls.handshake.extensions_server_name=="google.com"' 'ClientHello with SNI google.com'
+    expect "$f" 1 'tls.handshake.type==2' 'ServerHello through the tunnel'
+}
+
+# A forward proxy: curl sends the absolute-form request for http://google.com/
+# to the proxy, which fetches it and relays nginx's 301.
+record_proxy_forward() {
+    command -v tinyproxy >/dev/null || { echo "record.sh: tinyproxy is required" >&2; exit 1; }
+    prepare
+    start_proxy
+    local f=$OUT/proxy-forward.pcapng
+    start_capture nx-client "$f" dumpcap -i nxc0 -w "$f"
+    in_ns nx-client curl -4 -sS --http1.1 --max-time 10 -x http://198.51.100.1:8888 \
+        http://google.com/ -o /dev/null
+    stop_capture 3
+    stop_proxy
+}
+verify_proxy_forward() {
+    local f=$1
+    expect "$f" 0 'dns' 'no DNS from the client'
+    expect "$f" 1 'http.request.method=="GET" && http.request.uri=="http://google.com/"' 'absolute-form GET http://google.com/'
+    expect "$f" 1 'http.response.code==301 && tcp.srcport==8888' '301 relayed by the proxy'
+    expect "$f" 0 'tls' 'no TLS'
+}
+
+EXTRA_SAMPLES+=(proxy_connect proxy_forward)
+EXTRA_FILES+=(proxy_connect:proxy-connect.pcapng proxy_forward:proxy-forward.pcapng)
