@@ -198,7 +198,7 @@ fn settings(lang: Lang, d: &DhcpRec) -> String {
         v.iter()
             .map(|i| i.to_string())
             .collect::<Vec<_>>()
-            .join(", ")
+            .join(lang.t(", ", "、"))
     };
     let mut parts = Vec::new();
     if let Some(ip) = m.your_ip {
@@ -284,7 +284,7 @@ fn probe_lines(ctx: &Ctx, s: &mut Step, discover: Option<&DhcpRec>, o: &DhcpRec)
         .iter()
         .map(|f| f.to_string())
         .collect::<Vec<_>>()
-        .join(", ");
+        .join(ctx.t(", ", "、"));
     let wait = (o.ts - from) * 1000.0;
     let answered = ctx
         .ev

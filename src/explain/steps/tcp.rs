@@ -480,7 +480,7 @@ fn close_of(ctx: &Ctx, c: &Conn) -> (Value, Option<String>, Vec<u64>) {
                 first.frame,
                 if combined { "在同一个报文段中确认并发送自己的 FIN" } else { "先确认，稍后再发送自己的 FIN" },
                 f.frame,
-                c.last_ack.map(|l| format!("，最后的 ACK 是帧 {}", l.frame)).unwrap_or_default()
+                c.last_ack.map(|l| format!("，最后的 ACK 是帧 {}{}", l.frame, if combined { "" } else { "，共四个报文段，即四次挥手" })).unwrap_or_default()
             ),
             (Lang::En, None) if reset_after.is_some() => format!(
                 "{}: the {closer} sent FIN (frame {}), then the connection was aborted with RST (frame {}){}; no TIME_WAIT follows.",
@@ -696,7 +696,7 @@ pub(super) fn teardown(ctx: &Ctx) -> Step {
                     ctx.server_name(c)
                 ),
                 Lang::Zh => format!(
-                    "到 {} 的连接用三个报文段关闭：收到第一个 FIN 的一方已无数据要发，它的 ACK 和自己的 FIN 合在一个报文段里发出。",
+                    "到 {} 的连接用三个报文段关闭（常说的四次挥手在这里只有三次）：收到第一个 FIN 的一方已无数据要发，它的 ACK 和自己的 FIN 合在一个报文段里发出。",
                     ctx.server_name(c)
                 ),
             },
