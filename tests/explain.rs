@@ -418,7 +418,13 @@ fn ipv6_cooked_vlan_and_two_interface_stories() {
     assert!(tcp["facts"]["syn_retries"].is_null());
     // The far-side copies are told by the route step, not left out.
     assert!(s["left_out"]["tcp"].is_null(), "{}", s["left_out"]);
-    assert_eq!(step(l, "route")["facts"]["copies"].as_array().unwrap().len(), 12);
+    assert_eq!(
+        step(l, "route")["facts"]["copies"]
+            .as_array()
+            .unwrap()
+            .len(),
+        12
+    );
 }
 
 #[test]

@@ -72,5 +72,31 @@ verify_proxy_forward() {
     expect "$f" 0 'tls' 'no TLS'
 }
 
-EXTRA_SAMPLES+=(proxy_connect proxy_forward)
-EXTRA_FILES+=(proxy_connect:proxy-connect.pcapng proxy_forward:proxy-forward.pcapng)
+# RST after FIN: the client sends an HTTP/1.0 request, nginx answers and
+# closes (FIN); the client closes without reading the answer, so its TCP
+# sends RST instead of its own FIN (RFC 1122 §4.2.2.13): no TIME_WAIT.
+record_rst_after_fin() {
+    prepare
+    local f=$OUT/rst-after-fin.pcapng
+    start_capture nx-client "$f" dumpcap -i nxc0 -w "$f"
+    in_ns nx-client python3 - <<'PY'
+import socket, time
+s = socket.create_connection(("203.0.113.100", 8000), timeout=5)
+s.sendall(b"GET / HTTP/1.0\r\nHost: www.google.com\r\n\r\n")
+time.sleep(0.5)
+s.close()
+PY
+    stop_capture 1.5
+}
+verify_rst_after_fin() {
+    local f=$1
+    expect "$f" 1 'http.request.method=="GET" && http.request.version=="HTTP/1.0"' 'the HTTP/1.0 GET'
+    expect "$f" 1 'http.response.code==200' 'the 200'
+    expect "$f" 1 'tcp.flags.fin==1 && tcp.srcport==8000' "the server's FIN"
+    expect "$f" 0 'tcp.flags.fin==1 && tcp.dstport==8000' 'no FIN from the client'
+    expect "$f" 1 'tcp.flags.reset==1 && tcp.dstport==8000' "the client's RST"
+}
+
+EXTRA_SAMPLES+=(proxy_connect proxy_forward rst_after_fin)
+EXTRA_FILES+=(proxy_connect:proxy-connect.pcapng proxy_forward:proxy-forward.pcapng
+    rst_after_fin:rst-after-fin.pcapng)
