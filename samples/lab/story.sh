@@ -97,6 +97,48 @@ verify_rst_after_fin() {
     expect "$f" 1 'tcp.flags.reset==1 && tcp.dstport==8000' "the client's RST"
 }
 
-EXTRA_SAMPLES+=(proxy_connect proxy_forward rst_after_fin)
+# TLS 1.2 with RSA key transport (TLS_RSA_WITH_AES_128_CBC_SHA256): a second
+# nginx with an RSA certificate on 203.0.113.100:8443, and curl limited to
+# TLS 1.2 and that one suite.
+record_tls_rsa() {
+    prepare
+    local d=$WORK/nginx-rsa f=$OUT/tls-rsa.pcapng
+    mkdir -p "$d/html" "$d/tmp"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj /CN=www.google.com \
+        -addext subjectAltName=DNS:www.google.com -keyout "$d/key.pem" -out "$d/cert.pem" 2>/dev/null
+    echo 'rsa' >"$d/html/index.html"
+    cat >"$d/nginx.conf" <<CONF
+worker_processes 1;
+pid $d/nginx.pid;
+error_log $d/error.log;
+events { worker_connections 16; }
+http {
+    access_log off;
+    client_body_temp_path $d/tmp; proxy_temp_path $d/tmp; fastcgi_temp_path $d/tmp;
+    uwsgi_temp_path $d/tmp; scgi_temp_path $d/tmp;
+    server {
+        listen 203.0.113.100:8443 ssl;
+        ssl_certificate $d/cert.pem; ssl_certificate_key $d/key.pem;
+        ssl_protocols TLSv1.2; ssl_ciphers AES128-SHA256;
+        root $d/html;
+    }
+}
+CONF
+    in_ns nx-web nginx -c "$d/nginx.conf"
+    wait_listening nx-web -ltn '203.0.113.100:8443'
+    start_capture nx-client "$f" dumpcap -i nxc0 -w "$f"
+    in_ns nx-client curl -4 -sS -k --http1.1 --tls-max 1.2 --ciphers AES128-SHA256 --max-time 10 \
+        https://www.google.com:8443/ -o /dev/null
+    stop_capture 1.5
+    in_ns nx-web nginx -c "$d/nginx.conf" -s stop 2>/dev/null || true
+}
+verify_tls_rsa() {
+    local f=$1
+    expect "$f" 1 'tls.handshake.type==2 && tls.handshake.ciphersuite==0x003c' 'ServerHello chooses TLS_RSA_WITH_AES_128_CBC_SHA256'
+    expect "$f" 0 'tls.handshake.type==12' 'no ServerKeyExchange'
+    expect "$f" 1 'tls.handshake.type==16' 'ClientKeyExchange'
+}
+
+EXTRA_SAMPLES+=(proxy_connect proxy_forward rst_after_fin tls_rsa)
 EXTRA_FILES+=(proxy_connect:proxy-connect.pcapng proxy_forward:proxy-forward.pcapng
-    rst_after_fin:rst-after-fin.pcapng)
+    rst_after_fin:rst-after-fin.pcapng tls_rsa:tls-rsa.pcapng)
