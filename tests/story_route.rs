@@ -6,17 +6,6 @@
 mod common;
 
 use common::*;
-use serde_json::Value;
-
-fn lines(s: &Value) -> String {
-    let r = step(&s["page_loads"][0], "route");
-    r["lines"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l.as_str().unwrap().to_string() + "\n")
-        .collect()
-}
 
 #[test]
 fn the_router_rewrites_macs_lowers_ttl_and_keeps_addresses() {
@@ -77,7 +66,7 @@ fn the_router_rewrites_macs_lowers_ttl_and_keeps_addresses() {
         // The SYN-ACK: TTL 64 at the server's side (22), 63 on the client's (6).
         assert_eq!((row(22)[6].as_str(), row(6)[6].as_str()), ("64", "63"));
     }
-    let en = lines(&s);
+    let en = step_lines(&s, "route");
     assert!(
         en.contains("with TTL 64, and frame 21 on the far link"),
         "{en}"
@@ -88,7 +77,7 @@ fn the_router_rewrites_macs_lowers_ttl_and_keeps_addresses() {
         en.contains("12 frames are this page load's packets seen again"),
         "{en}"
     );
-    let zh = lines(&story(name, &["--lang", "zh"]));
+    let zh = step_lines(&story(name, &["--lang", "zh"]), "route");
     assert!(zh.contains("在另一侧链路上是帧 21"), "{zh}");
     assert!(zh.contains("并把 TTL 减一"), "{zh}");
     assert!(zh.contains("源、目的 IP 地址都没有变"), "{zh}");

@@ -6,16 +6,6 @@
 mod common;
 
 use common::*;
-use serde_json::Value;
-
-fn teardown_lines(s: &Value) -> String {
-    step(&s["page_loads"][0], "tcp_teardown")["lines"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l.as_str().unwrap().to_string() + "\n")
-        .collect()
-}
 
 #[test]
 fn a_rst_answering_the_fin_leaves_no_time_wait() {
@@ -52,12 +42,12 @@ fn a_rst_answering_the_fin_leaves_no_time_wait() {
         assert_eq!(t["first_fin_frame"].to_string(), fin[0][0]);
         assert_eq!(t["reset_frame"].to_string(), rst[0][0]);
     }
-    let en = teardown_lines(&s);
+    let en = step_lines(&s, "tcp_teardown");
     assert!(en.contains("the client answered the FIN (acknowledged in frame 12) with RST instead of its own FIN"), "{en}");
     assert!(en.contains("RFC 1122 §4.2.2.13"), "{en}");
     assert!(en.contains("no TIME_WAIT follows"), "{en}");
     assert!(!en.contains("waits in TIME_WAIT"), "{en}");
-    let zh = teardown_lines(&story(name, &["--lang", "zh"]));
+    let zh = step_lines(&story(name, &["--lang", "zh"]), "tcp_teardown");
     assert!(
         zh.contains("客户端对这个 FIN（已在帧 12 确认）回的是 RST"),
         "{zh}"

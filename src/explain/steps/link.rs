@@ -351,26 +351,20 @@ pub(super) fn arp(ctx: &Ctx) -> Step {
         } else {
             ("SYN", "SYN")
         };
-        let via_proxy = super::proxy::proxied(c).is_some();
-        s.line(if on_link && via_proxy {
+        // Through a proxy the peer on the link is the proxy, not the site.
+        let (peer_en, peer_zh) = if super::proxy::proxied(c).is_some() {
+            ("proxy", "代理")
+        } else {
+            ("server", "服务器")
+        };
+        s.line(if on_link {
             match ctx.lang {
                 crate::notes::Lang::En => format!(
-                    "The {opener_en} (frame {}) is sent to {next_hop_mac}, the proxy {} itself: the proxy is on the local link.",
+                    "The {opener_en} (frame {}) is sent to {next_hop_mac}, the {peer_en} {} itself: the {peer_en} is on the local link.",
                     c.first.frame, c.server.0
                 ),
                 crate::notes::Lang::Zh => format!(
-                    "{opener_zh}（帧 {}）直接发往代理 {} 的 MAC {next_hop_mac}：代理在同一链路上。",
-                    c.first.frame, c.server.0
-                ),
-            }
-        } else if on_link {
-            match ctx.lang {
-                crate::notes::Lang::En => format!(
-                    "The {opener_en} (frame {}) is sent to {next_hop_mac}, the server {} itself: the server is on the local link.",
-                    c.first.frame, c.server.0
-                ),
-                crate::notes::Lang::Zh => format!(
-                    "{opener_zh}（帧 {}）直接发往服务器 {} 的 MAC {next_hop_mac}：服务器在同一链路上。",
+                    "{opener_zh}（帧 {}）直接发往{peer_zh} {} 的 MAC {next_hop_mac}：{peer_zh}在同一链路上。",
                     c.first.frame, c.server.0
                 ),
             }
