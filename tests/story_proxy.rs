@@ -146,14 +146,14 @@ fn absolute_form_request_names_the_target_not_the_proxy() {
         let (req, _, hello) = wire(name);
         assert_eq!(
             req,
-            vec![(6, "GET".to_string(), "http://google.com/".to_string())]
+            vec![(6, "HEAD".to_string(), "http://google.com/".to_string())]
         );
         assert_eq!(url["proxy"]["request_frame"], req[0].0);
         assert!(hello.is_empty());
     }
     let en = all_text(&s);
     assert!(
-        en.contains("names the whole URL, GET http://google.com/ (absolute form"),
+        en.contains("names the whole URL, HEAD http://google.com/ (absolute form"),
         "{en}"
     );
     assert!(
