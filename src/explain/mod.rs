@@ -466,6 +466,13 @@ fn tell(ev: &Evidence, options: &Options, notes: &Notes) -> Story {
         .iter()
         .chain(&others)
         .flat_map(|p| p.frames.iter().copied())
+        // Frames a step tells (DHCP's messages and address checks) are not
+        // left out even where the ladder does not draw them.
+        .chain(
+            page_loads
+                .iter()
+                .flat_map(|p| p.steps.iter().flat_map(|s| s.frames.iter().copied())),
+        )
         .collect();
     let mut left_out = BTreeMap::new();
     for f in &ev.frames {

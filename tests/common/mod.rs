@@ -210,3 +210,13 @@ pub fn lines_as_they_come<R: std::io::Read + Send + 'static>(
     });
     rx
 }
+
+/// The lines of one step of the story's first page load, one a line.
+pub fn step_lines(story: &Value, id: &str) -> String {
+    step(&story["page_loads"][0], id)["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap().to_string() + "\n")
+        .collect()
+}

@@ -54,6 +54,10 @@ pub struct FrameRec {
     pub proto: &'static str,
     pub label: FrameLabel,
     pub sort: FrameSort,
+    /// The capture interface it was read on (pcapng IDB), and its IPv4 TTL
+    /// or IPv6 hop limit: what a router changes in a packet it forwards.
+    pub interface: u32,
+    pub ttl: Option<u8>,
 }
 
 /// What a frame's encrypted or handshake content is, for the timeline.
@@ -102,6 +106,8 @@ pub struct Evidence {
     pub arp: Vec<ArpRec>,
     pub dhcp: Vec<DhcpRec>,
     pub icmp: Vec<IcmpRec>,
+    /// The capture interfaces frames were read on, in order of first use.
+    pub interfaces: Vec<u32>,
     pub udp: Vec<UdpRec>,
     /// ICMP messages and UDP datagrams beyond [`MAX_ICMP`] each.
     pub icmp_udp_dropped: u64,
@@ -168,7 +174,12 @@ impl Evidence {
                 proto,
                 label,
                 sort,
+                interface: p.interface,
+                ttl: p.ip.as_ref().map(|ip| ip.ttl),
             });
+            if !self.interfaces.contains(&p.interface) {
+                self.interfaces.push(p.interface);
+            }
         } else {
             self.frames_dropped += 1;
         }

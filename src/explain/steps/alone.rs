@@ -35,10 +35,10 @@ pub(in crate::explain) fn other_stories(
         .collect();
     if let Some(&first) = dns_alone.first() {
         let d = &ev.dns[first];
-        let (client, mac) = if d.msg.response {
-            (d.dst, d.dst_mac)
+        let (client, mac, resolver) = if d.msg.response {
+            (d.dst, d.dst_mac, d.src)
         } else {
-            (d.src, d.src_mac)
+            (d.src, d.src_mac, d.dst)
         };
         let names: BTreeSet<String> = dns_alone
             .iter()
@@ -55,14 +55,17 @@ pub(in crate::explain) fn other_stories(
         step.title = lang
             .t("Name lookups (DNS) made alone", "单独的域名查询（DNS）")
             .to_string();
-        out.push(assemble(
+        let mut story = assemble(
             &ctx,
             StoryKind::Dns,
             vec![step],
             BTreeSet::new(),
             notes,
             true,
-        ));
+        );
+        // A lookup has no connection: its server is the resolver asked.
+        story.server = resolver.to_string();
+        out.push(story);
     }
 
     // TCP transfers of other applications.
@@ -96,10 +99,14 @@ pub(in crate::explain) fn other_stories(
         ));
     }
 
+    // A DHCP server's ARP requests and ping to the address it is about to
+    // offer belong to the DHCP story, which tells them.
+    let checks = dhcp::address_checks(ev);
     // ICMP: ping, traceroute, errors.
     let told_icmp = ev
         .icmp
         .iter()
+        .filter(|r| !checks.contains(&r.frame))
         .find(|r| r.echo.is_some() || r.quoted.is_some());
     if let Some(first) = told_icmp {
         // The host that pinged, or that an error was sent to.
@@ -110,21 +117,29 @@ pub(in crate::explain) fn other_stories(
         };
         let load = Load::empty(client, None, first.ts, first.dst.to_string());
         let ctx = ctx(ev, &load, lang, Vec::new());
-        if let Some(step) = icmp::icmp(&ctx) {
-            out.push(assemble(
+        if let Some(step) = icmp::icmp(&ctx, &checks) {
+            let mut story = assemble(
                 &ctx,
                 StoryKind::Icmp,
                 vec![step],
                 BTreeSet::new(),
                 notes,
                 true,
-            ));
+            );
+            // The other end: the host pinged, or the one that sent the error.
+            story.server = if first.quoted.is_some() {
+                first.src
+            } else {
+                first.dst
+            }
+            .to_string();
+            out.push(story);
         }
     }
 
     // ARP and neighbour discovery outside every page load.
     let arp: Vec<usize> = (0..ev.arp.len())
-        .filter(|i| !used_arp.contains(i))
+        .filter(|i| !used_arp.contains(i) && !checks.contains(&ev.arp[*i].frame))
         .collect();
     if let Some(&first) = arp.first() {
         let a = &ev.arp[first];
@@ -166,14 +181,19 @@ pub(in crate::explain) fn other_stories(
                 .t("Get and keep an address (DHCP)", "获取并维持地址（DHCP）")
                 .to_string();
             super::dhcp_renewal::renewals(&ctx, &mut step);
-            out.push(assemble(
+            let mut story = assemble(
                 &ctx,
                 StoryKind::Dhcp,
                 vec![step],
                 BTreeSet::new(),
                 notes,
                 true,
-            ));
+            );
+            // The DHCP server names itself in option 54 (RFC 2132 §9.7).
+            if let Some(id) = load.dhcp.iter().find_map(|&i| ev.dhcp[i].msg.server_id) {
+                story.server = id.to_string();
+            }
+            out.push(story);
         }
     }
 
@@ -194,6 +214,11 @@ pub(in crate::explain) fn other_stories(
     // Numbered within their kind: "TCP connection 1", "TCP connection 2".
     let mut seen: Vec<StoryKind> = Vec::new();
     for p in out.iter_mut() {
+        // A story with no connection has no server of its own: ping's,
+        // ARP's and a datagram's other end is the address it was built on.
+        if p.server.is_empty() && p.host.parse::<IpAddr>().is_ok() && p.kind != StoryKind::Dhcp {
+            p.server = p.host.clone();
+        }
         seen.push(p.kind);
         p.index = seen.iter().filter(|k| **k == p.kind).count();
     }

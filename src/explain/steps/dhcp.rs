@@ -4,10 +4,11 @@
 
 use super::{new_step, Ctx};
 use crate::decode::dhcp::DhcpMessageType;
-use crate::explain::evidence::DhcpRec;
+use crate::explain::evidence::{DhcpRec, Evidence};
 use crate::explain::{Status, Step};
 use crate::notes::claims;
 use crate::notes::Lang;
+use std::collections::HashSet;
 use std::net::IpAddr;
 
 pub(super) fn dhcp(ctx: &Ctx) -> Option<Step> {
@@ -197,7 +198,7 @@ fn settings(lang: Lang, d: &DhcpRec) -> String {
         v.iter()
             .map(|i| i.to_string())
             .collect::<Vec<_>>()
-            .join(", ")
+            .join(lang.t(", ", "、"))
     };
     let mut parts = Vec::new();
     if let Some(ip) = m.your_ip {
@@ -236,6 +237,37 @@ fn settings(lang: Lang, d: &DhcpRec) -> String {
     })
 }
 
+/// The ARP requests and pings to the offered address between `from` (the
+/// DISCOVER) and the OFFER.
+fn probes(ev: &Evidence, from: f64, o: &DhcpRec) -> Vec<u64> {
+    let Some(offered) = o.msg.your_ip.map(IpAddr::V4) else {
+        return Vec::new();
+    };
+    ev.frames
+        .iter()
+        .filter(|f| f.ts >= from && f.ts < o.ts && f.frame < o.frame)
+        .filter(|f| f.dst == Some(offered) && matches!(f.proto, "arp" | "icmp"))
+        .map(|f| f.frame)
+        .take(16)
+        .collect()
+}
+
+/// Frames of every server's address checks before its OFFER: the DHCP
+/// step tells them, so the ARP and ICMP stories leave them out.
+pub(super) fn address_checks(ev: &Evidence) -> HashSet<u64> {
+    let mut out = HashSet::new();
+    for (n, o) in ev.dhcp.iter().enumerate() {
+        if o.msg.message_type != Some(DhcpMessageType::Offer) {
+            continue;
+        }
+        let discover = ev.dhcp[..n].iter().rev().find(|d| {
+            d.msg.message_type == Some(DhcpMessageType::Discover) && d.msg.xid == o.msg.xid
+        });
+        out.extend(probes(ev, discover.map_or(o.ts - 10.0, |d| d.ts), o));
+    }
+    out
+}
+
 /// Before offering, a server may check that nobody uses the address
 /// (RFC 2131 §3.1 item 2 suggests an ICMP echo; dnsmasq also sends ARP).
 fn probe_lines(ctx: &Ctx, s: &mut Step, discover: Option<&DhcpRec>, o: &DhcpRec) {
@@ -243,15 +275,7 @@ fn probe_lines(ctx: &Ctx, s: &mut Step, discover: Option<&DhcpRec>, o: &DhcpRec)
         return;
     };
     let from = discover.map_or(o.ts - 10.0, |d| d.ts);
-    let probes: Vec<u64> = ctx
-        .ev
-        .frames
-        .iter()
-        .filter(|f| f.ts >= from && f.ts < o.ts && f.frame < o.frame)
-        .filter(|f| f.dst == Some(offered) && matches!(f.proto, "arp" | "icmp"))
-        .map(|f| f.frame)
-        .take(16)
-        .collect();
+    let probes = probes(ctx.ev, from, o);
     if probes.is_empty() {
         return;
     }
@@ -260,7 +284,7 @@ fn probe_lines(ctx: &Ctx, s: &mut Step, discover: Option<&DhcpRec>, o: &DhcpRec)
         .iter()
         .map(|f| f.to_string())
         .collect::<Vec<_>>()
-        .join(", ");
+        .join(ctx.t(", ", "、"));
     let wait = (o.ts - from) * 1000.0;
     let answered = ctx
         .ev

@@ -23,6 +23,57 @@ pub(super) fn dns(ctx: &Ctx) -> Step {
         ));
         return s;
     }
+    let proxied = ctx
+        .first_conn()
+        .and_then(|c| Some((c, super::proxy::proxied(c)?)));
+    if let (true, Some((c, p))) = (recs.is_empty(), proxied) {
+        let host = p.host();
+        // A capture taken at the proxy shows its own lookups, from its address.
+        let own: Vec<u64> = ctx
+            .ev
+            .dns
+            .iter()
+            .filter(|d| {
+                d.src == c.server.0
+                    && !d.msg.response
+                    && d.msg
+                        .questions
+                        .iter()
+                        .any(|q| q.name.trim_end_matches('.').eq_ignore_ascii_case(&host))
+            })
+            .map(|d| d.frame)
+            .collect();
+        s.fact("resolved_by_proxy", true);
+        if own.is_empty() {
+            s.status = Status::NotVisible;
+            s.reason(&match ctx.lang {
+                Lang::En => format!(
+                    "The proxy {} resolves {host}, not the client; its query leaves from the proxy's own address and is not in this capture.",
+                    c.server.0
+                ),
+                Lang::Zh => format!(
+                    "解析 {host} 的是代理 {}，不是客户端；它的查询从代理自己的地址发出，不在这个抓包中。",
+                    c.server.0
+                ),
+            });
+        } else {
+            s.frames.extend(own.iter().copied());
+            s.fact("proxy_query_frames", own.clone());
+            s.line(match ctx.lang {
+                Lang::En => format!(
+                    "The proxy {} resolves {host} itself: its queries leave from its own address (frames {}).",
+                    c.server.0,
+                    own.iter().map(u64::to_string).collect::<Vec<_>>().join(", ")
+                ),
+                Lang::Zh => format!(
+                    "代理 {} 自己解析 {host}：查询从它自己的地址发出（帧 {}）。",
+                    c.server.0,
+                    own.iter().map(u64::to_string).collect::<Vec<_>>().join("、")
+                ),
+            });
+        }
+        return s;
+    }
     if recs.is_empty() {
         s.status = Status::Inferred;
         s.reason(ctx.t(

@@ -8,6 +8,7 @@ use crate::explain::evidence::IcmpRec;
 use crate::explain::{Status, Step};
 use crate::notes::Lang;
 use serde_json::json;
+use std::collections::HashSet;
 
 /// Messages told one by one per kind.
 const MAX_TOLD: usize = 16;
@@ -25,8 +26,14 @@ fn is_port_unreachable(r: &IcmpRec) -> bool {
     (!r.v6 && r.icmp_type == 3 && r.code == 3) || (r.v6 && r.icmp_type == 1 && r.code == 4)
 }
 
-pub(super) fn icmp(ctx: &Ctx) -> Option<Step> {
-    let recs = &ctx.ev.icmp;
+/// `skip`: frames another story tells (a DHCP server's ping).
+pub(super) fn icmp(ctx: &Ctx, skip: &HashSet<u64>) -> Option<Step> {
+    let recs: Vec<&IcmpRec> = ctx
+        .ev
+        .icmp
+        .iter()
+        .filter(|r| !skip.contains(&r.frame))
+        .collect();
     let mut s = new_step("icmp", ctx.lang, Status::Observed);
     let en = ctx.lang == Lang::En;
     // Ping: each request matched with the reply carrying its identifier

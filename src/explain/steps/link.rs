@@ -88,18 +88,46 @@ pub(super) fn url(ctx: &Ctx) -> Step {
         .first_request()
         .and_then(|r| r.msg.target.clone())
         .unwrap_or_else(|| "/".to_string());
-    let url = format!("{scheme}://{host}{port}{path}");
+    let proxied = super::proxy::proxied(c);
+    let url = match &proxied {
+        Some(p) => p.url(),
+        None => format!("{scheme}://{host}{port}{path}"),
+    };
     s.fact("url", url.clone());
-    s.line(match ctx.lang {
-        crate::notes::Lang::En => format!(
+    if let Some(p) = &proxied {
+        s.frames.push(p.frame);
+        s.fact("proxy", json!({"address": c.server.0.to_string(), "port": c.server.1, "request_frame": p.frame}));
+        // The target's port and path, not the proxy's: a tunnel's path is
+        // encrypted inside it.
+        let (port, path) = p.target_port_path();
+        s.fact("port", port);
+        match path {
+            Some(path) => s.fact("path", path),
+            None => {
+                s.facts.remove("path");
+            }
+        }
+        s.line(format!(
+            "{}{}{}",
+            p.told(ctx, c),
+            ctx.t(" ", ""),
+            match ctx.lang {
+                crate::notes::Lang::En => format!("The URL was {url}."),
+                crate::notes::Lang::Zh => format!("URL 是 {url}。"),
+            }
+        ));
+    } else {
+        s.line(match ctx.lang {
+            crate::notes::Lang::En => format!(
             "The first connection (frame {}) goes to {} port {} over {shown}: the URL was {url}.",
             first.frame, c.server.0, c.server.1
         ),
-        crate::notes::Lang::Zh => format!(
-            "第一个连接（帧 {}）通过 {shown} 发往 {} 的 {} 端口：URL 是 {url}。",
-            first.frame, c.server.0, c.server.1
-        ),
-    });
+            crate::notes::Lang::Zh => format!(
+                "第一个连接（帧 {}）通过 {shown} 发往 {} 的 {} 端口：URL 是 {url}。",
+                first.frame, c.server.0, c.server.1
+            ),
+        });
+    }
     // A cleartext request answered by a redirect to https: what HSTS
     // (RFC 6797) exists to skip.
     let redirect = ctx.conns.iter().find_map(|c| {
@@ -175,6 +203,26 @@ pub(super) fn cache(ctx: &Ctx) -> Step {
             "The URL names an IP address, so there is no name to look up in any cache or in DNS.",
             "URL 中直接写的是 IP 地址，没有需要在缓存或 DNS 中查找的名字。",
         ));
+        return s;
+    }
+    if let (None, Some(p)) = (query, super::proxy::proxied(c)) {
+        s.fact("dns_before_connect", false);
+        s.fact("resolved_by_proxy", true);
+        s.status = Status::NotApplicable;
+        s.reason(ctx.t(
+            "Through a proxy the client hands the host name to the proxy; it needs no address for the site, so no cache of its own is asked for one.",
+            "经过代理时，客户端把主机名交给代理；它不需要网站的地址，也就不会在自己的缓存中查找。",
+        ));
+        s.line(match ctx.lang {
+            crate::notes::Lang::En => format!(
+                "The client sent the name {} to the proxy in its request (frame {}) instead of looking it up: the proxy resolves it.",
+                p.host(), p.frame
+            ),
+            crate::notes::Lang::Zh => format!(
+                "客户端没有自己查询 {}，而是在请求中把名字交给代理（帧 {}）：由代理解析。",
+                p.host(), p.frame
+            ),
+        });
         return s;
     }
     match query {
@@ -307,14 +355,20 @@ pub(super) fn arp(ctx: &Ctx) -> Step {
         } else {
             ("SYN", "SYN")
         };
+        // Through a proxy the peer on the link is the proxy, not the site.
+        let (peer_en, peer_zh) = if super::proxy::proxied(c).is_some() {
+            ("proxy", "代理")
+        } else {
+            ("server", "服务器")
+        };
         s.line(if on_link {
             match ctx.lang {
                 crate::notes::Lang::En => format!(
-                    "The {opener_en} (frame {}) is sent to {next_hop_mac}, the server {} itself: the server is on the local link.",
+                    "The {opener_en} (frame {}) is sent to {next_hop_mac}, the {peer_en} {} itself: the {peer_en} is on the local link.",
                     c.first.frame, c.server.0
                 ),
                 crate::notes::Lang::Zh => format!(
-                    "{opener_zh}（帧 {}）直接发往服务器 {} 的 MAC {next_hop_mac}：服务器在同一链路上。",
+                    "{opener_zh}（帧 {}）直接发往{peer_zh} {} 的 MAC {next_hop_mac}：{peer_zh}在同一链路上。",
                     c.first.frame, c.server.0
                 ),
             }

@@ -9,7 +9,9 @@ mod http;
 mod icmp;
 mod link;
 mod neighbours;
+mod proxy;
 mod records;
+mod route;
 mod tcp;
 mod tcp_transfer;
 mod tls;
@@ -120,6 +122,7 @@ pub(super) fn new_step(id: &'static str, lang: Lang, status: Status) -> Step {
         "icmp" => ("ICMP messages", "ICMP 报文"),
         "udp" => ("UDP datagrams", "UDP 数据报"),
         "neighbours" => ("Address resolution (ARP / NDP)", "地址解析（ARP / NDP）"),
+        "route" => ("Cross the router", "经过路由器转发"),
         other => (other, other),
     };
     Step {
@@ -257,6 +260,14 @@ pub(super) fn page_load(
     }
     if let Some(ws) = http::websocket(&ctx) {
         steps.push(ws);
+    }
+    if let Some(r) = route::route(&ctx) {
+        // After the next hop's address: what that router then does.
+        let at = steps
+            .iter()
+            .position(|s| s.id == "arp")
+            .map_or(0, |i| i + 1);
+        steps.insert(at, r);
     }
     if let Some(d) = dhcp::dhcp(&ctx) {
         steps.insert(0, d);

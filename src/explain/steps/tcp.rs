@@ -352,6 +352,18 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
 
 /// "198.51.100.10:40000 → www.google.com:443"
 fn conn_label(ctx: &Ctx, c: &Conn) -> String {
+    // Through a proxy the TCP peer is the proxy, named by its address.
+    if super::proxy::proxied(c).is_some() {
+        let proxy = match ctx.lang {
+            Lang::En => "the proxy",
+            Lang::Zh => "代理",
+        };
+        return format!(
+            "{} → {proxy} {}",
+            endpoint(c.client.0, c.client.1),
+            endpoint(c.server.0, c.server.1)
+        );
+    }
     format!(
         "{} → {}",
         endpoint(c.client.0, c.client.1),
@@ -426,7 +438,7 @@ fn close_of(ctx: &Ctx, c: &Conn) -> (Value, Option<String>, Vec<u64>) {
             "second_fin_frame": other_fin.map(|f| f.frame),
             "last_ack_frame": c.last_ack.map(|l| l.frame),
             "segments": segments,
-            "time_wait": if rst_instead_of_ack.is_some() { None } else if first.from_client { Some("client") } else { Some("server") },
+            "time_wait": if rst_instead_of_ack.is_some() || (other_fin.is_none() && reset_after.is_some()) { None } else if first.from_client { Some("client") } else { Some("server") },
             "reset_instead_of_last_ack": rst_instead_of_ack.map(|r| r.frame),
             "half_close_data": c.half_close_data,
             "reset_frame": reset_after.map(|r| r.frame),
@@ -468,7 +480,7 @@ fn close_of(ctx: &Ctx, c: &Conn) -> (Value, Option<String>, Vec<u64>) {
                 first.frame,
                 if combined { "在同一个报文段中确认并发送自己的 FIN" } else { "先确认，稍后再发送自己的 FIN" },
                 f.frame,
-                c.last_ack.map(|l| format!("，最后的 ACK 是帧 {}", l.frame)).unwrap_or_default()
+                c.last_ack.map(|l| format!("，最后的 ACK 是帧 {}{}", l.frame, if combined { "" } else { "，共四个报文段，即四次挥手" })).unwrap_or_default()
             ),
             (Lang::En, None) if reset_after.is_some() => format!(
                 "{}: the {closer} sent FIN (frame {}), then the connection was aborted with RST (frame {}){}; no TIME_WAIT follows.",
@@ -479,6 +491,15 @@ fn close_of(ctx: &Ctx, c: &Conn) -> (Value, Option<String>, Vec<u64>) {
                     (true, true) => format!(
                         ": the other side still sent data after the FIN{}, and a socket its application has closed answers data with RST (RFC 2525 §2.17)",
                         c.fin_answer.map(|a| format!(" (from frame {})", a.frame)).unwrap_or_default()
+                    ),
+                    // The side that received the FIN answered with RST
+                    // instead of a FIN of its own.
+                    (_, false) => format!(
+                        ": the {} answered the FIN{} with RST instead of its own FIN. A TCP does that when its application closes the socket \
+                         with received data still unread (RFC 1122 §4.2.2.13), or aborts the connection on purpose (SO_LINGER with a zero timeout); \
+                         the wire cannot show which. The RST ends the connection at once on both sides",
+                        ctx.side(!first.from_client),
+                        c.fin_answer.map(|a| format!(" (acknowledged in frame {})", a.frame)).unwrap_or_default()
                     ),
                     _ => String::new(),
                 }
@@ -492,6 +513,12 @@ fn close_of(ctx: &Ctx, c: &Conn) -> (Value, Option<String>, Vec<u64>) {
                     (true, true) => format!(
                         "：FIN 之后另一方仍发来数据{}，而应用已关闭的套接字对数据一律回 RST（RFC 2525 §2.17）",
                         c.fin_answer.map(|a| format!("（从帧 {} 起）", a.frame)).unwrap_or_default()
+                    ),
+                    (_, false) => format!(
+                        "：{}对这个 FIN{}回的是 RST，而不是自己的 FIN。应用在还有已收到但未读的数据时关闭套接字（RFC 1122 §4.2.2.13），\
+                         或有意中止连接（SO_LINGER 超时设为 0）时，TCP 就会这样做；从线路上看不出是哪一种。RST 让双方立即结束连接",
+                        ctx.side(!first.from_client),
+                        c.fin_answer.map(|a| format!("（已在帧 {} 确认）", a.frame)).unwrap_or_default()
                     ),
                     _ => String::new(),
                 }
@@ -684,7 +711,7 @@ pub(super) fn teardown(ctx: &Ctx) -> Step {
                     ctx.server_name(c)
                 ),
                 Lang::Zh => format!(
-                    "到 {} 的连接用三个报文段关闭：收到第一个 FIN 的一方已无数据要发，它的 ACK 和自己的 FIN 合在一个报文段里发出。",
+                    "到 {} 的连接用三个报文段关闭（常说的四次挥手在这里只有三次）：收到第一个 FIN 的一方已无数据要发，它的 ACK 和自己的 FIN 合在一个报文段里发出。",
                     ctx.server_name(c)
                 ),
             },

@@ -270,7 +270,7 @@ pub(super) fn transfer(ctx: &Ctx) -> Step {
             .iter()
             .map(u64::to_string)
             .collect::<Vec<_>>()
-            .join(", ");
+            .join(if en { ", " } else { "、" });
         s.line(if en {
             format!(
                 "Data segments of the {} per round trip (intervals of {:.3} ms from the first): {list}{}.",

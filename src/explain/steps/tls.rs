@@ -500,6 +500,15 @@ fn post_quantum(ctx: &Ctx, s: &mut Step, offered: &[String], sh: &TlsRec) {
     }
 }
 
+/// The chosen suite is TLS_RSA_*: the premaster secret travels encrypted
+/// with the certificate's RSA key (RFC 5246 §7.4.7.1), no key exchange of
+/// ephemeral shares.
+fn rsa_key_transport(c: &Conn) -> bool {
+    c.server_hello()
+        .and_then(|sh| sh.hs.cipher_suite)
+        .is_some_and(|cs| suite(cs).starts_with("TLS_RSA_"))
+}
+
 /// The notes describe RSA key transport: the client encrypts a third
 /// random with the certificate's public key. With (EC)DHE, and always in
 /// TLS 1.3 (RFC 8446 §4.2.8), the keys come from ephemeral key shares.
@@ -536,6 +545,30 @@ fn key_exchange_check(ctx: &Ctx, s: &mut Step, c: &Conn, ch: &TlsRec, sh: &TlsRe
         .tls
         .iter()
         .find(|t| t.hs.kind == HandshakeKind::ClientKeyExchange);
+    // A TLS_RSA_* suite really used: the notes' description is this
+    // handshake (RFC 5246 §7.4.7.1), without forward secrecy; TLS 1.3
+    // removed it (RFC 8446 §1.2).
+    if let (None, Some(cke), true) = (ske, cke, rsa_key_transport(c)) {
+        let name = sh.hs.cipher_suite.map(suite).unwrap_or_default();
+        s.check(
+            ctx.lang,
+            &claims::KEY_TRANSPORT,
+            match ctx.lang {
+                Lang::En => format!(
+                    "Here that is what happens: the chosen suite {name} (ServerHello, frame {}) uses RSA key transport. There is no ServerKeyExchange, and the ClientKeyExchange (frame {}) carries the premaster secret encrypted with the RSA public key of the server's certificate (RFC 5246 §7.4.7.1). \
+                     It has no forward secrecy: whoever later obtains the server's private key can decrypt this recorded session. TLS 1.3 removed RSA key transport (RFC 8446 §1.2).",
+                    sh.seg.frame, cke.seg.frame
+                ),
+                Lang::Zh => format!(
+                    "这里确实如此：所选套件 {name}（ServerHello，帧 {}）使用 RSA 密钥传输。没有 ServerKeyExchange，ClientKeyExchange（帧 {}）携带用服务器证书中 RSA 公钥加密的预主密钥（RFC 5246 §7.4.7.1）。\
+                     它没有前向安全性：日后拿到服务器私钥的人，可以解密这次被记录下来的会话。TLS 1.3 已经去掉了 RSA 密钥传输（RFC 8446 §1.2）。",
+                    sh.seg.frame, cke.seg.frame
+                ),
+            },
+            vec![sh.seg.frame, cke.seg.frame],
+        );
+        return;
+    }
     if let (Some(ske), Some(cke)) = (ske, cke) {
         s.check(
             ctx.lang,
@@ -600,16 +633,27 @@ fn certificate_check(ctx: &Ctx, s: &mut Step, c: &Conn) {
         .iter()
         .any(|t| t.hs.kind == HandshakeKind::CertificateRequest);
     if !client_cert && !asked && !cert.seg.from_client {
+        // RSA key transport: the client's ClientKeyExchange is a secret
+        // encrypted to the server's key, not a key share of its own.
+        let rsa = rsa_key_transport(c);
         s.check(
             ctx.lang,
             &claims::BOTH_PUBLIC_KEYS,
-            match ctx.lang {
-                Lang::En => format!(
+            match (ctx.lang, rsa) {
+                (Lang::En, false) => format!(
                     "Only the server sent a Certificate (frame {}); it asked for none (no CertificateRequest) and the client sent none. The client's key-exchange share is ephemeral and unsigned: only the server is authenticated.",
                     cert.seg.frame
                 ),
-                Lang::Zh => format!(
+                (Lang::Zh, false) => format!(
                     "只有服务器发送了 Certificate（帧 {}）；它没有索要客户端证书（没有 CertificateRequest），客户端也没有发送。客户端的密钥交换参数是临时的、未签名的：只有服务器经过了身份验证。",
+                    cert.seg.frame
+                ),
+                (Lang::En, true) => format!(
+                    "Only the server sent a Certificate (frame {}); it asked for none (no CertificateRequest) and the client sent none. The client has no public key in this handshake at all: its ClientKeyExchange is a secret encrypted with the server's public key. Only the server is authenticated.",
+                    cert.seg.frame
+                ),
+                (Lang::Zh, true) => format!(
+                    "只有服务器发送了 Certificate（帧 {}）；它没有索要客户端证书（没有 CertificateRequest），客户端也没有发送。这次握手中客户端根本没有公钥：它的 ClientKeyExchange 是用服务器公钥加密的秘密。只有服务器经过了身份验证。",
                     cert.seg.frame
                 ),
             },
