@@ -16,6 +16,7 @@ pub(crate) struct PacketsExtra {
     pub(crate) line_buffered: bool,
     pub(crate) quiet: bool,
     pub(crate) time: text::TimeFormat,
+    pub(crate) keys: super::keylog::KeylogArgs,
 }
 
 pub(crate) fn packets(
@@ -31,6 +32,7 @@ pub(crate) fn packets(
     // As tcpdump: each frame is shown as soon as it is read from a pipe.
     let flush_each = extra.line_buffered || reader.is_piped();
     let mut tracker = limits.tracker();
+    extra.keys.attach(&mut tracker)?;
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
     let mut line = String::with_capacity(512);
@@ -41,6 +43,7 @@ pub(crate) fn packets(
         line_buffered: _,
         quiet,
         time,
+        keys,
     } = extra;
     let mut bad_filter = None;
     let mut prev: Option<f64> = None;
@@ -80,6 +83,7 @@ pub(crate) fn packets(
         }
         Ok(())
     });
+    keys.report(&summary.flow);
     if let Some(e) = bad_filter {
         return Err(e);
     }

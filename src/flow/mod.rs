@@ -78,6 +78,9 @@ pub struct FlowStats {
     pub dns_pending_dropped: u64,
     /// QUIC connections, decrypted Initials, and what QUIC's bounds dropped.
     pub quic: quic::QuicStats,
+    /// TLS decryption with the key log (absent when no key log was given).
+    #[serde(skip_serializing_if = "decrypt::DecryptStats::is_empty")]
+    pub decrypt: decrypt::DecryptStats,
 }
 
 /// How many frames a conversation may run ahead of its place in the idle

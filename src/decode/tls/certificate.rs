@@ -64,6 +64,30 @@ pub(super) fn certificates(
     Ok(())
 }
 
+/// A TLS 1.3 Certificate message (RFC 8446 §4.4.2): a request context,
+/// then a 24-bit-length list of entries, each a DER certificate and its
+/// extensions. Read as [`certificates`] reads the TLS 1.2 one.
+pub(super) fn certificates13(
+    body: &[u8],
+    certificates: &mut Vec<Certificate>,
+    dropped: &mut u32,
+) -> Result<(), TlsError> {
+    let mut c = Cursor::new(body);
+    c.vec8("certificate_request_context")?;
+    let list = c.vec24("certificate_list")?;
+    let mut list = Cursor::new(list);
+    while list.left() > 0 {
+        let der = list.vec24("certificate")?;
+        list.vec16("extensions")?;
+        if certificates.len() >= MAX_CERTIFICATES {
+            *dropped += 1;
+            continue;
+        }
+        certificates.push(certificate(der));
+    }
+    Ok(())
+}
+
 fn certificate(der: &[u8]) -> Certificate {
     let cert = match X509Certificate::from_der(der) {
         Ok((_, cert)) => cert,
