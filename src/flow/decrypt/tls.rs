@@ -338,6 +338,23 @@ impl ConnDecrypt {
                 record.extend_from_slice(&plain);
                 let mut info = TlsInfo::default();
                 inner.feed(&record, last, &mut info, &mut out.errors);
+                // What the cleartext decoder could only call encrypted is
+                // replaced by what the decryption read.
+                if !info.handshakes.is_empty() {
+                    if let Some(i) = out
+                        .tls
+                        .handshakes
+                        .iter()
+                        .position(|h| h.kind == HandshakeKind::EncryptedHandshakeMessage)
+                    {
+                        out.tls.handshakes.remove(i);
+                    }
+                }
+                if !info.alerts.is_empty() {
+                    if let Some(i) = out.tls.alerts.iter().position(|a| a.level == "encrypted") {
+                        out.tls.alerts.remove(i);
+                    }
+                }
                 let mut finished = false;
                 let mut key_update = false;
                 for mut h in info.handshakes {

@@ -155,7 +155,8 @@ fn describe(p: &Packet) -> (&'static str, String, Option<String>) {
             );
             return ("TLS", parts.join("; "), tls_meaning(t));
         }
-        if !t.records.is_empty() {
+        // Records whose decrypted content is HTTP/1.x are shown as HTTP.
+        if !t.records.is_empty() && p.http.is_empty() {
             let kinds: Vec<String> = t
                 .records
                 .iter()
