@@ -4,7 +4,8 @@
 //! per frame, the handshake message types (cleartext and decrypted), the
 //! HTTP/1.x request methods and response status codes are equal. Also: no
 //! secret of the key log appears in any output format, and the errors of
-//! a bad or foreign key log are clear.
+//! a bad or foreign key log are clear. keylog-embedded.pcapng carries its
+//! secrets in a Decryption Secrets Block: both read them with no option.
 
 mod common;
 
@@ -33,16 +34,12 @@ fn s(p: &Path) -> &str {
 /// Per frame: handshake type codes, HTTP methods, HTTP status codes.
 type Rows = BTreeMap<u64, (Vec<u8>, Vec<String>, Vec<String>)>;
 
-fn ours(pcap: &Path, keys: &Path) -> Rows {
-    let packets = ndjson(&[
-        "packets",
-        s(pcap),
-        "--keylog",
-        s(keys),
-        "--format",
-        "json",
-        "--no-summary",
-    ]);
+fn ours(pcap: &Path, keys: Option<&Path>) -> Rows {
+    let mut args = vec!["packets", s(pcap), "--format", "json", "--no-summary"];
+    if let Some(k) = keys {
+        args.extend(["--keylog", s(k)]);
+    }
+    let packets = ndjson(&args);
     let mut rows = Rows::new();
     for p in packets {
         let frame = p["frame"].as_u64().unwrap();
@@ -72,8 +69,8 @@ fn ours(pcap: &Path, keys: &Path) -> Rows {
     rows
 }
 
-fn theirs(pcap: &Path, keys: &Path) -> Rows {
-    let option = format!("tls.keylog_file:{}", s(keys));
+fn theirs(pcap: &Path, keys: Option<&Path>) -> Rows {
+    let option = format!("tls.keylog_file:{}", keys.map_or("", s));
     let fields = tshark_fields(
         pcap,
         &["-o", &option, "-E", "occurrence=a", "-E", "aggregator=,"],
@@ -109,9 +106,11 @@ fn decrypted_handshakes_and_http_match_tshark() {
     if !have_tshark() {
         return;
     }
-    for (pcap, keys) in keyed() {
-        let ours = ours(&pcap, &keys);
-        let theirs = theirs(&pcap, &keys);
+    let embedded = (sample("keylog-embedded.pcapng"), None);
+    let keyed = keyed().into_iter().map(|(p, k)| (p, Some(k)));
+    for (pcap, keys) in keyed.chain([embedded]) {
+        let ours = ours(&pcap, keys.as_deref());
+        let theirs = theirs(&pcap, keys.as_deref());
         assert_eq!(ours, theirs, "{}", pcap.display());
         // The decryption did reveal something: a Finished at least.
         assert!(
@@ -125,6 +124,10 @@ fn decrypted_handshakes_and_http_match_tshark() {
 /// Every secret of the key log, in hex, both cases.
 fn secrets(keys: &Path) -> Vec<String> {
     let text = std::fs::read_to_string(keys).unwrap();
+    secrets_of(&text)
+}
+
+fn secrets_of(text: &str) -> Vec<String> {
     let mut v = Vec::new();
     for line in text.lines() {
         if let Some(secret) = line.split_whitespace().nth(2) {
@@ -150,11 +153,24 @@ fn no_secret_reaches_any_output() {
         &["explain", "--format", "md"],
         &["explain", "--format", "html"],
     ];
-    for (pcap, keys) in keyed() {
-        let secrets = secrets(&keys);
+    let embedded = sample("keylog-embedded.pcapng");
+    let text = netexplain::capture::secrets::tls_key_log(&embedded).unwrap();
+    let embedded = (
+        embedded,
+        None,
+        secrets_of(&String::from_utf8(text).unwrap()),
+    );
+    let keyed = keyed().into_iter().map(|(p, k)| {
+        let secrets = secrets(&k);
+        (p, Some(k), secrets)
+    });
+    for (pcap, keys, secrets) in keyed.chain([embedded]) {
         for args in formats {
             let mut all: Vec<&str> = args.to_vec();
-            all.extend([s(&pcap), "--keylog", s(&keys)]);
+            all.push(s(&pcap));
+            if let Some(k) = &keys {
+                all.extend(["--keylog", s(k)]);
+            }
             let out = netexplain(&all);
             assert!(
                 out.status.success(),

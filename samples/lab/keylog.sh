@@ -52,3 +52,23 @@ verify_keylog_tls12_gcm() {
 }
 EXTRA_SAMPLES+=(keylog_tls12_gcm)
 EXTRA_FILES+=(keylog_tls12_gcm:keylog-tls12-gcm.pcapng)
+
+# TLS 1.3 with TLS_AES_128_GCM_SHA256 and HTTP/1.1, its key log put into
+# the capture as a Decryption Secrets Block (editcap --inject-secrets): no
+# key log file beside it.
+record_keylog_embedded() {
+    prepare
+    local f=$OUT/keylog-embedded.pcapng raw=$WORK/embedded-raw.pcapng k=$WORK/embedded.keys
+    rm -f "$k"
+    start_capture nx-client "$raw" dumpcap -i nxc0 -w "$raw"
+    in_ns nx-client env SSLKEYLOGFILE="$k" curl -4 -sS -k --tlsv1.3 --tls13-ciphers TLS_AES_128_GCM_SHA256 --http1.1 --max-time 10 https://www.google.com/ -o /dev/null
+    stop_capture 3.5
+    editcap --inject-secrets "tls,$k" "$raw" "$f"
+}
+verify_keylog_embedded() {
+    local f=$1
+    expect "$f" 1 'tls.handshake.type==2 && tls.handshake.ciphersuite==0x1301' 'ServerHello choosing TLS_AES_128_GCM_SHA256'
+    expect "$f" 1 'http.request.method=="GET"' 'the GET, decrypted by tshark from the embedded secrets'
+}
+EXTRA_SAMPLES+=(keylog_embedded)
+EXTRA_FILES+=(keylog_embedded:keylog-embedded.pcapng)

@@ -21,7 +21,7 @@ pub(crate) fn conversations(
 ) -> Result<ExitCode> {
     let mut reader = CaptureReader::open(path).with_context(|| shown(path))?;
     let mut tracker = limits.tracker();
-    keys.attach(&mut tracker)?;
+    keys.attach(&mut tracker, path)?;
     let mut table = Conversations::default();
     let mut bad_filter = None;
     let (summary, failure) = pipeline::run_frames(&mut reader, &mut tracker, None, |f, p| {

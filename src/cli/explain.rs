@@ -110,7 +110,7 @@ pub(crate) fn explain(
 ) -> Result<ExitCode> {
     let mut reader = CaptureReader::open(path).with_context(|| shown(path))?;
     let mut tracker = limits.tracker();
-    extra.keys.attach(&mut tracker)?;
+    extra.keys.attach(&mut tracker, path)?;
     let explainer_host = options.host.clone();
     let mut explainer = Explainer::new(options, notes);
     let mut progress = Progress::new(path, format != StoryFormat::Json, reader.input_state());

@@ -32,7 +32,7 @@ pub(crate) fn packets(
     // As tcpdump: each frame is shown as soon as it is read from a pipe.
     let flush_each = extra.line_buffered || reader.is_piped();
     let mut tracker = limits.tracker();
-    extra.keys.attach(&mut tracker)?;
+    extra.keys.attach(&mut tracker, path)?;
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
     let mut line = String::with_capacity(512);

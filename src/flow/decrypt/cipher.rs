@@ -49,7 +49,7 @@ pub fn suite(code: u16) -> Option<Suite> {
         0x1303 => (ChaCha20Poly1305, Hash::Sha256, true),
         0xc02b | 0xc02f | 0x009c | 0x009e => (Aes128Gcm, Hash::Sha256, false),
         0xc02c | 0xc030 | 0x009d | 0x009f => (Aes256Gcm, Hash::Sha384, false),
-        0xcca8 | 0xcca9 | 0xccaa => (ChaCha20Poly1305, Hash::Sha256, false),
+        0xcca8..=0xccaa => (ChaCha20Poly1305, Hash::Sha256, false),
         _ => return None,
     };
     Some(Suite {

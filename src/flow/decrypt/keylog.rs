@@ -91,11 +91,14 @@ pub enum KeyLogError {
     },
 }
 
+/// One connection's secrets, indexed by [`Secret`].
+type Secrets = [Option<Box<[u8]>>; 7];
+
 /// The secrets of a key log, by client random (the handshake's
 /// ClientHello.random, which names the connection, RFC 8446 §4.1.2).
 #[derive(Default, Clone)]
 pub struct KeyLog {
-    by_random: HashMap<[u8; 32], [Option<Box<[u8]>>; 7]>,
+    by_random: HashMap<[u8; 32], Secrets>,
 }
 
 impl std::fmt::Debug for KeyLog {
