@@ -2,15 +2,20 @@
 # it (samples/NAME.keys; lab keys, made anew on every run), for decryption
 # with `--keylog`. Sourced by samples/record.sh.
 
-# curl https://www.google.com/ with TLS 1.3 and HTTP/1.1 (nginx's default
-# suite, TLS_AES_256_GCM_SHA384), key log beside the capture.
-record_keylog_tls13_http1() {
+# Captures `curl -4 -sS -k --max-time 10 ARGS… https://www.google.com/` into
+# OUT_FILE with SSLKEYLOGFILE=KEYS.
+keyed_curl() {
+    local f=$1 k=$2; shift 2
     prepare
-    local f=$OUT/keylog-tls13-http1.pcapng k=$OUT/keylog-tls13-http1.keys
     rm -f "$k"
     start_capture nx-client "$f" dumpcap -i nxc0 -w "$f"
-    in_ns nx-client env SSLKEYLOGFILE="$k" curl -4 -sS -k --tlsv1.3 --http1.1 --max-time 10 https://www.google.com/ -o /dev/null
+    in_ns nx-client env SSLKEYLOGFILE="$k" curl -4 -sS -k --max-time 10 "$@" https://www.google.com/ -o /dev/null
     stop_capture 3.5
+}
+
+# TLS 1.3 and HTTP/1.1 (nginx's default suite, TLS_AES_256_GCM_SHA384).
+record_keylog_tls13_http1() {
+    keyed_curl "$OUT/keylog-tls13-http1.pcapng" "$OUT/keylog-tls13-http1.keys" --tlsv1.3 --http1.1
 }
 verify_keylog_tls13_http1() {
     local f=$1 k=${1%.pcapng}.keys
@@ -21,34 +26,25 @@ verify_keylog_tls13_http1() {
 EXTRA_SAMPLES+=(keylog_tls13_http1)
 EXTRA_FILES+=(keylog_tls13_http1:keylog-tls13-http1.pcapng)
 
-# The same page with TLS 1.3, ChaCha20-Poly1305 and HTTP/2.
+# TLS 1.3 with ChaCha20-Poly1305 and HTTP/2.
 record_keylog_tls13_h2() {
-    prepare
-    local f=$OUT/keylog-tls13-h2.pcapng k=$OUT/keylog-tls13-h2.keys
-    rm -f "$k"
-    start_capture nx-client "$f" dumpcap -i nxc0 -w "$f"
-    in_ns nx-client env SSLKEYLOGFILE="$k" curl -4 -sS -k --tlsv1.3 --tls13-ciphers TLS_CHACHA20_POLY1305_SHA256 --http2 --max-time 10 https://www.google.com/ -o /dev/null
-    stop_capture 3.5
+    keyed_curl "$OUT/keylog-tls13-h2.pcapng" "$OUT/keylog-tls13-h2.keys" \
+        --tlsv1.3 --tls13-ciphers TLS_CHACHA20_POLY1305_SHA256 --http2
 }
 verify_keylog_tls13_h2() {
-    local f=$1
-    expect "$f" 1 'tls.handshake.type==2 && tls.handshake.ciphersuite==0x1303' 'ServerHello choosing TLS_CHACHA20_POLY1305_SHA256'
+    expect "$1" 1 'tls.handshake.type==2 && tls.handshake.ciphersuite==0x1303' 'ServerHello choosing TLS_CHACHA20_POLY1305_SHA256'
 }
 EXTRA_SAMPLES+=(keylog_tls13_h2)
 EXTRA_FILES+=(keylog_tls13_h2:keylog-tls13-h2.pcapng)
 
-# TLS 1.2 with ECDHE-ECDSA-AES128-GCM-SHA256 and HTTP/1.1.
+# TLS 1.2 with ECDHE-ECDSA-AES128-GCM-SHA256 (the lab certificate is
+# ECDSA) and HTTP/1.1.
 record_keylog_tls12_gcm() {
-    prepare
-    local f=$OUT/keylog-tls12-gcm.pcapng k=$OUT/keylog-tls12-gcm.keys
-    rm -f "$k"
-    start_capture nx-client "$f" dumpcap -i nxc0 -w "$f"
-    in_ns nx-client env SSLKEYLOGFILE="$k" curl -4 -sS -k --tls-max 1.2 --ciphers ECDHE-ECDSA-AES128-GCM-SHA256 --http1.1 --max-time 10 https://www.google.com/ -o /dev/null
-    stop_capture 3.5
+    keyed_curl "$OUT/keylog-tls12-gcm.pcapng" "$OUT/keylog-tls12-gcm.keys" \
+        --tls-max 1.2 --ciphers ECDHE-ECDSA-AES128-GCM-SHA256 --http1.1
 }
 verify_keylog_tls12_gcm() {
-    local f=$1
-    expect "$f" 1 'tls.handshake.type==2 && tls.handshake.ciphersuite==0xc02b' 'ServerHello choosing ECDHE-ECDSA-AES128-GCM-SHA256'
+    expect "$1" 1 'tls.handshake.type==2 && tls.handshake.ciphersuite==0xc02b' 'ServerHello choosing ECDHE-ECDSA-AES128-GCM-SHA256'
 }
 EXTRA_SAMPLES+=(keylog_tls12_gcm)
 EXTRA_FILES+=(keylog_tls12_gcm:keylog-tls12-gcm.pcapng)
@@ -57,13 +53,9 @@ EXTRA_FILES+=(keylog_tls12_gcm:keylog-tls12-gcm.pcapng)
 # the capture as a Decryption Secrets Block (editcap --inject-secrets): no
 # key log file beside it.
 record_keylog_embedded() {
-    prepare
-    local f=$OUT/keylog-embedded.pcapng raw=$WORK/embedded-raw.pcapng k=$WORK/embedded.keys
-    rm -f "$k"
-    start_capture nx-client "$raw" dumpcap -i nxc0 -w "$raw"
-    in_ns nx-client env SSLKEYLOGFILE="$k" curl -4 -sS -k --tlsv1.3 --tls13-ciphers TLS_AES_128_GCM_SHA256 --http1.1 --max-time 10 https://www.google.com/ -o /dev/null
-    stop_capture 3.5
-    editcap --inject-secrets "tls,$k" "$raw" "$f"
+    keyed_curl "$WORK/embedded-raw.pcapng" "$WORK/embedded.keys" \
+        --tlsv1.3 --tls13-ciphers TLS_AES_128_GCM_SHA256 --http1.1
+    editcap --inject-secrets "tls,$WORK/embedded.keys" "$WORK/embedded-raw.pcapng" "$OUT/keylog-embedded.pcapng"
 }
 verify_keylog_embedded() {
     local f=$1
