@@ -200,6 +200,8 @@ enum Command {
         #[command(flatten)]
         limits: LimitArgs,
         #[command(flatten)]
+        keys: cli::keylog::KeylogArgs,
+        #[command(flatten)]
         select: tools::FilterArgs,
         /// Print no packet lines, only the closing summary (tshark -q).
         #[arg(short = 'q')]
@@ -251,6 +253,8 @@ enum Command {
         color: ColorChoice,
         #[command(flatten)]
         limits: LimitArgs,
+        #[command(flatten)]
+        keys: cli::keylog::KeylogArgs,
         #[command(flatten)]
         select: tools::FilterArgs,
         /// Wrap text at this many columns (default: the terminal's width; none when piped).
@@ -325,6 +329,8 @@ enum Command {
         format: Format,
         #[command(flatten)]
         limits: LimitArgs,
+        #[command(flatten)]
+        keys: cli::keylog::KeylogArgs,
         #[command(flatten)]
         select: tools::FilterArgs,
         /// Every column in full (wider than 100 columns).
@@ -414,6 +420,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             no_summary,
             line_buffered,
             limits,
+            keys,
             mut select,
             quiet,
             time,
@@ -424,6 +431,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             netexplain::capture::input::install_stop_handler().map_err(anyhow::Error::msg)?;
             if through_batch(&many, output.as_deref(), &select)? {
                 set_color(ColorChoice::Never);
+                keys.refuse_batch()?;
                 let job = batch::Job::Packets {
                     verbose,
                     json: format == Format::Json,
@@ -442,6 +450,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 quiet,
                 time: tools::time_format(time),
                 lang,
+                keys,
             };
             packets(&path, verbose, format, count, no_summary, limits, extra)
         }
@@ -459,6 +468,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             output,
             color,
             limits,
+            keys,
             mut select,
             width,
         } => {
@@ -498,6 +508,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     !select.is_set(),
                     "-Y and capture filters apply to one capture written to standard output: leave out -o and --merge (redirect with >)"
                 );
+                keys.refuse_batch()?;
                 set_color(ColorChoice::Never);
                 let job = batch::Job::Explain {
                     format: multi::story_format(format),
@@ -537,6 +548,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     } else {
                         None
                     },
+                    keys,
                 },
             )
         }
@@ -586,18 +598,20 @@ fn run(cli: Cli) -> Result<ExitCode> {
             sort,
             format,
             limits,
+            keys,
             mut select,
             wide,
         } => {
             let path = first_capture(&mut select, file, read, &mut many)?;
             netexplain::capture::input::install_stop_handler().map_err(anyhow::Error::msg)?;
             if through_batch(&many, output.as_deref(), &select)? {
+                keys.refuse_batch()?;
                 let job = batch::Job::Conversations {
                     json: format == Format::Json,
                 };
                 return multi::run(path, many, output, job, limits.limits(), None);
             }
-            conversations(&path, sort, format, limits, select.compile()?, wide)
+            conversations(&path, sort, format, limits, select.compile()?, wide, keys)
         }
         Command::Follow {
             kind,

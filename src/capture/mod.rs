@@ -9,6 +9,7 @@ pub mod input;
 pub mod linktype;
 #[cfg(feature = "live")]
 pub mod live;
+pub mod secrets;
 
 use input::{read_up_to, Guarded, InputState, Source};
 use std::sync::Arc;

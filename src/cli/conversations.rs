@@ -17,9 +17,11 @@ pub(crate) fn conversations(
     limits: LimitArgs,
     mut select: tools::Selector,
     wide: bool,
+    keys: super::keylog::KeylogArgs,
 ) -> Result<ExitCode> {
     let mut reader = CaptureReader::open(path).with_context(|| shown(path))?;
     let mut tracker = limits.tracker();
+    keys.attach(&mut tracker, path)?;
     let mut table = Conversations::default();
     let mut bad_filter = None;
     let (summary, failure) = pipeline::run_frames(&mut reader, &mut tracker, None, |f, p| {
@@ -33,6 +35,7 @@ pub(crate) fn conversations(
         }
         Ok(())
     });
+    keys.report(&summary.flow);
     if let Some(e) = bad_filter {
         return Err(e);
     }

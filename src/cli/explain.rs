@@ -17,6 +17,7 @@ use std::process::ExitCode;
 pub(crate) struct ExplainExtra {
     pub(crate) select: tools::Selector,
     pub(crate) width: Option<usize>,
+    pub(crate) keys: super::keylog::KeylogArgs,
 }
 
 pub(crate) fn story_format_of(path: &std::path::Path) -> Option<StoryFormat> {
@@ -109,10 +110,15 @@ pub(crate) fn explain(
 ) -> Result<ExitCode> {
     let mut reader = CaptureReader::open(path).with_context(|| shown(path))?;
     let mut tracker = limits.tracker();
+    extra.keys.attach(&mut tracker, path)?;
     let explainer_host = options.host.clone();
     let mut explainer = Explainer::new(options, notes);
     let mut progress = Progress::new(path, format != StoryFormat::Json, reader.input_state());
-    let ExplainExtra { mut select, width } = extra;
+    let ExplainExtra {
+        mut select,
+        width,
+        keys,
+    } = extra;
     let mut bad_filter = None;
     let (summary, failure) = pipeline::run_frames(&mut reader, &mut tracker, None, |f, p| {
         match select.keep(f, p) {
@@ -126,6 +132,7 @@ pub(crate) fn explain(
         progress.frame();
         Ok(())
     });
+    keys.report(&summary.flow);
     if let Some(e) = bad_filter {
         return Err(e);
     }

@@ -3,6 +3,7 @@
 
 pub(crate) mod conversations;
 pub(crate) mod explain;
+pub(crate) mod keylog;
 pub(crate) mod packets;
 
 pub(crate) fn shown(path: &std::path::Path) -> String {

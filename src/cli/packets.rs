@@ -18,6 +18,7 @@ pub(crate) struct PacketsExtra {
     pub(crate) time: text::TimeFormat,
     /// The language of the meanings (`--lang`).
     pub(crate) lang: netexplain::notes::Lang,
+    pub(crate) keys: super::keylog::KeylogArgs,
 }
 
 pub(crate) fn packets(
@@ -34,6 +35,7 @@ pub(crate) fn packets(
     // or written to a terminal.
     let flush_each = crate::cli_io::flush_each_frame(extra.line_buffered, reader.is_piped());
     let mut tracker = limits.tracker();
+    extra.keys.attach(&mut tracker, path)?;
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
     let mut line = String::with_capacity(512);
@@ -45,6 +47,7 @@ pub(crate) fn packets(
         quiet,
         time,
         lang,
+        keys,
     } = extra;
     let mut style = text::LineStyle {
         time,
@@ -92,6 +95,7 @@ pub(crate) fn packets(
         }
         Ok(())
     });
+    keys.report(&summary.flow);
     if let Some(e) = bad_filter {
         return Err(e);
     }

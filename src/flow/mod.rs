@@ -11,6 +11,7 @@ pub mod analysis;
 pub mod client;
 pub mod conversations;
 pub mod defrag;
+pub mod decrypt;
 pub mod quic;
 mod reassembly;
 mod streams;
@@ -22,6 +23,7 @@ use foldhash::HashMap;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
+use std::sync::Arc;
 use tcp::Conn;
 
 /// Bounds on the state kept across frames.
@@ -80,6 +82,9 @@ pub struct FlowStats {
     /// IP datagrams reassembled from fragments, and what reassembly gave up.
     #[serde(skip_serializing_if = "defrag::DefragStats::is_empty")]
     pub fragments: defrag::DefragStats,
+    /// TLS decryption with the key log (absent when no key log was given).
+    #[serde(skip_serializing_if = "decrypt::DecryptStats::is_empty")]
+    pub decrypt: decrypt::DecryptStats,
 }
 
 /// How many frames a conversation may run ahead of its place in the idle
@@ -111,6 +116,9 @@ pub struct Tracker {
     quic: quic::QuicTracker,
     /// IP fragments waiting for the rest of their datagram.
     defrag: defrag::IpDefrag,
+    /// The user's key log, when one was given (`--keylog` or the
+    /// capture's Decryption Secrets Block).
+    keys: Option<Arc<decrypt::KeyLog>>,
 }
 
 impl Default for Tracker {
@@ -140,7 +148,19 @@ impl Tracker {
             stats: FlowStats::default(),
             quic: quic::QuicTracker::default(),
             defrag: defrag::IpDefrag::default(),
+            keys: None,
         }
+    }
+
+    /// Gives the tracker the user's key log; connections whose client
+    /// random it names are decrypted from then on.
+    pub fn set_keys(&mut self, keys: Arc<decrypt::KeyLog>) {
+        self.keys = Some(keys);
+    }
+
+    /// The key log in use, if any (the QUIC tracker reads its secrets too).
+    pub fn keys(&self) -> Option<&Arc<decrypt::KeyLog>> {
+        self.keys.as_ref()
     }
 
     pub fn stats(&self) -> &FlowStats {

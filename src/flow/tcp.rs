@@ -68,6 +68,8 @@ pub(super) struct Conn {
     analysis: Analyzer,
     /// Both ends' RFC 9293 states.
     sides: Sides,
+    /// Decryption with the key log, when one was given.
+    pub(super) decrypt: Option<Box<super::decrypt::ConnDecrypt>>,
 }
 
 impl Conn {
@@ -85,6 +87,7 @@ impl Conn {
             indexed_closed: false,
             analysis: Analyzer::new(),
             sides: Sides::new(),
+            decrypt: None,
         }
     }
 
@@ -94,7 +97,8 @@ impl Conn {
 
     /// Bytes held for reassembly and by the decoders.
     pub(super) fn held(&self) -> usize {
-        self.dirs.iter().map(Direction::held).sum()
+        self.dirs.iter().map(Direction::held).sum::<usize>()
+            + self.decrypt.as_ref().map_or(0, |d| d.buffered())
     }
 
     fn dir(&mut self, side: Side) -> &mut Direction {
@@ -247,6 +251,12 @@ impl Tracker {
             frame,
         };
         let room = self.limits.max_total_buffer.saturating_sub(self.held);
+        if let (Some(keys), None) = (&self.keys, &conn.decrypt) {
+            conn.decrypt = Some(Box::new(super::decrypt::ConnDecrypt::new(
+                keys.clone(),
+                self.limits.max_tls_message,
+            )));
+        }
         stream(
             conn,
             &carried,
@@ -349,9 +359,17 @@ fn stream(
             stats.stream_gaps += 1;
             peer.decoder.gap(&mut out.errors);
             peer.reassembly.skip_hole();
+            if let Some(d) = conn.decrypt.as_mut() {
+                d.gap(seg.side.peer());
+            }
         }
     }
-    let Conn { dirs, shared, .. } = conn;
+    let Conn {
+        dirs,
+        shared,
+        decrypt,
+        ..
+    } = conn;
     let dir = &mut dirs[seg.side.index()];
     stats.bytes_dropped_at_bounds += delivery.dropped;
     if delivery.dropped > 0 {
@@ -371,6 +389,18 @@ fn stream(
     }
     dir.decoder
         .feed(&delivery.chunks, &mut FeedCtx { shared, out });
+    if let Some(d) = decrypt.as_mut() {
+        if delivery.dropped > 0 {
+            d.gap(seg.side);
+        }
+        for chunk in &delivery.chunks {
+            d.feed(seg.side, &chunk.data, chunk.frame, out);
+        }
+        if delivery.gap {
+            d.gap(seg.side);
+        }
+        stats.decrypt.add(&d.take_stats());
+    }
     if delivery.gap {
         stats.stream_gaps += 1;
         dir.decoder.gap(&mut out.errors);

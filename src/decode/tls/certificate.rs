@@ -51,10 +51,23 @@ pub(super) fn certificates(
     dropped: &mut u32,
 ) -> Result<(), TlsError> {
     let mut c = Cursor::new(body);
-    let list = c.vec24("certificate_list")?;
+    entries(c.vec24("certificate_list")?, false, certificates, dropped)
+}
+
+/// The entries of a certificate_list: DER certificates, each followed in
+/// TLS 1.3 by its extensions.
+fn entries(
+    list: &[u8],
+    with_extensions: bool,
+    certificates: &mut Vec<Certificate>,
+    dropped: &mut u32,
+) -> Result<(), TlsError> {
     let mut list = Cursor::new(list);
     while list.left() > 0 {
         let der = list.vec24("certificate")?;
+        if with_extensions {
+            list.vec16("extensions")?;
+        }
         if certificates.len() >= MAX_CERTIFICATES {
             *dropped += 1;
             continue;
@@ -62,6 +75,19 @@ pub(super) fn certificates(
         certificates.push(certificate(der));
     }
     Ok(())
+}
+
+/// A TLS 1.3 Certificate message (RFC 8446 §4.4.2): a request context,
+/// then a 24-bit-length list of entries, each a DER certificate and its
+/// extensions. Read as [`certificates`] reads the TLS 1.2 one.
+pub(super) fn certificates13(
+    body: &[u8],
+    certificates: &mut Vec<Certificate>,
+    dropped: &mut u32,
+) -> Result<(), TlsError> {
+    let mut c = Cursor::new(body);
+    c.vec8("certificate_request_context")?;
+    entries(c.vec24("certificate_list")?, true, certificates, dropped)
 }
 
 fn certificate(der: &[u8]) -> Certificate {

@@ -366,6 +366,9 @@ pub struct TlsHandshake {
     pub certificates_dropped: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub server_key_exchange: Option<ServerKeyExchange>,
+    /// The message was read from a record decrypted with the key log.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub decrypted: bool,
     /// Handshake message length (without its 4-byte header).
     pub length: u32,
     /// Frames the message was reassembled from, in stream order.

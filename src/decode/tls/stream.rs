@@ -4,7 +4,7 @@
 //! ChangeCipherSpec, RFC 5246 §7.1, or a TLS 1.3 ServerHello, RFC 8446 §2)
 //! and gives each hello its JA3/JA4 fingerprints.
 
-use super::certificate::certificates;
+use super::certificate::{certificates, certificates13};
 use super::fingerprint::{self, Transport};
 use super::handshake::{
     read_message, split_messages, HandshakeKind, HandshakeMessage, TlsHandshake,
@@ -48,6 +48,10 @@ pub struct TlsStream {
     /// record to report when they have passed.
     skip: usize,
     skipping: Option<TlsRecord>,
+    /// The records fed are decrypted ones: their messages are marked so.
+    decrypted: bool,
+    /// Their Certificate messages have TLS 1.3's layout (RFC 8446 §4.4.2).
+    tls13: bool,
 }
 
 impl TlsStream {
@@ -68,6 +72,20 @@ impl TlsStream {
             chosen_suite: None,
             skip: 0,
             skipping: None,
+            decrypted: false,
+            tls13: false,
+        }
+    }
+
+    /// A decoder of the plaintext of decrypted records (fed as cleartext
+    /// records of their inner content type): its handshake messages are
+    /// marked `decrypted`, and with `tls13` a Certificate is read in the
+    /// layout of RFC 8446 §4.4.2.
+    pub fn decrypted(max_message: usize, tls13: bool) -> Self {
+        TlsStream {
+            decrypted: true,
+            tls13,
+            ..TlsStream::new(max_message)
         }
     }
 
@@ -296,6 +314,7 @@ impl TlsStream {
                 kind: m.kind(),
                 length: m.body.len() as u32,
                 frames: self.hs_frames.clone(),
+                decrypted: self.decrypted,
                 ..TlsHandshake::default()
             };
             self.message(m, &mut h, errors);
@@ -349,9 +368,12 @@ impl TlsStream {
             }
             // RFC 5246 §7.4.2.
             11 => {
-                if let Err(e) =
-                    certificates(m.body, &mut h.certificates, &mut h.certificates_dropped)
-                {
+                let read = if self.tls13 {
+                    certificates13
+                } else {
+                    certificates
+                };
+                if let Err(e) = read(m.body, &mut h.certificates, &mut h.certificates_dropped) {
                     errors.push(e.in_message("Certificate").to_string());
                 }
             }

@@ -48,6 +48,8 @@ pub struct HandshakeSummary {
     /// A Certificate message's chain as (subject, issuer), sender's first;
     /// None for a certificate that could not be read.
     pub chain: Vec<Option<(String, String)>>,
+    /// Read from a record decrypted with the key log.
+    pub decrypted: bool,
 }
 
 pub(super) fn story_view(h: &TlsHandshake) -> HandshakeSummary {
@@ -66,6 +68,7 @@ pub(super) fn story_view(h: &TlsHandshake) -> HandshakeSummary {
         grease: h.grease.clone(),
         length: h.length,
         frames: h.frames.clone(),
+        decrypted: h.decrypted,
         chain: h
             .certificates
             .iter()

@@ -250,6 +250,9 @@ pub(super) fn http(ctx: &Ctx) -> Step {
         .iter()
         .copied()
         .filter(|c| c.client_hello().is_some())
+        // A connection decrypted with the key log told its real requests
+        // and responses above: nothing is estimated for it.
+        .filter(|c| c.http.is_empty())
         .collect();
     let mut https = Vec::new();
     let mut estimated = 0usize;

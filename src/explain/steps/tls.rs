@@ -613,6 +613,16 @@ fn certificate_check(ctx: &Ctx, s: &mut Step, c: &Conn) {
         ctx.lang,
         &claims::CERT_PRIVATE_KEY,
         match ctx.lang {
+            // RFC 8446 §2: a TLS 1.3 Certificate travels encrypted; the
+            // key log let it be read here.
+            Lang::En if cert.hs.decrypted => format!(
+                "The server's Certificate message ({} bytes, frame {}) travels encrypted, and was read here by decrypting it with the key log. It is a chain of {n} certificate{}{}. Each carries a public key and its issuer's signature, never a private key — the private key stays on the server, which proves it holds it by signing the handshake (CertificateVerify).",
+                cert.hs.length, cert.seg.frame, if n == 1 { "" } else { "s" }, who.clone().unwrap_or_default()
+            ),
+            Lang::Zh if cert.hs.decrypted => format!(
+                "服务器的 Certificate 消息（{} 字节，帧 {}）是加密传输的，这里用密钥日志解密后读出。它是由 {n} 张证书组成的证书链{}。每张证书都只含公钥和签发者的签名，从不含私钥——私钥留在服务器上，服务器通过对握手签名（CertificateVerify）证明自己持有它。",
+                cert.hs.length, cert.seg.frame, who.clone().unwrap_or_default()
+            ),
             Lang::En => format!(
                 "The server's Certificate message ({} bytes) crosses the network in the clear in frame {}, where anyone on the path can read it. It is a chain of {n} certificate{}{}. Each carries a public key and its issuer's signature, never a private key — one sent this way would let every observer impersonate the server.",
                 cert.hs.length, cert.seg.frame, if n == 1 { "" } else { "s" }, who.unwrap_or_default()

@@ -211,7 +211,8 @@ fn describe(p: &Packet, l: Lang) -> (&'static str, String, Option<String>) {
             );
             return ("TLS", parts.join("; "), tls_meaning(t, l));
         }
-        if !t.records.is_empty() {
+        // Records whose decrypted content is HTTP/1.x are shown as HTTP.
+        if !t.records.is_empty() && p.http.is_empty() {
             let kinds: Vec<String> = t
                 .records
                 .iter()

@@ -1,0 +1,66 @@
+# TLS captures recorded with SSLKEYLOGFILE set, each with its key log beside
+# it (samples/NAME.keys; lab keys, made anew on every run), for decryption
+# with `--keylog`. Sourced by samples/record.sh.
+
+# Captures `curl -4 -sS -k --max-time 10 ARGS… https://www.google.com/` into
+# OUT_FILE with SSLKEYLOGFILE=KEYS.
+keyed_curl() {
+    local f=$1 k=$2; shift 2
+    prepare
+    rm -f "$k"
+    start_capture nx-client "$f" dumpcap -i nxc0 -w "$f"
+    in_ns nx-client env SSLKEYLOGFILE="$k" curl -4 -sS -k --max-time 10 "$@" https://www.google.com/ -o /dev/null
+    stop_capture 3.5
+}
+
+# TLS 1.3 and HTTP/1.1 (nginx's default suite, TLS_AES_256_GCM_SHA384).
+record_keylog_tls13_http1() {
+    keyed_curl "$OUT/keylog-tls13-http1.pcapng" "$OUT/keylog-tls13-http1.keys" --tlsv1.3 --http1.1
+}
+verify_keylog_tls13_http1() {
+    local f=$1 k=${1%.pcapng}.keys
+    expect "$f" 1 'tls.handshake.type==1' 'ClientHello'
+    expect "$f" 1 'tls.handshake.type==2 && tls.handshake.extensions.supported_version==0x0304' 'ServerHello choosing TLS 1.3'
+    grep -q '^SERVER_HANDSHAKE_TRAFFIC_SECRET ' "$k" || { log "FAIL $k: no TLS 1.3 secrets"; return 1; }
+}
+EXTRA_SAMPLES+=(keylog_tls13_http1)
+EXTRA_FILES+=(keylog_tls13_http1:keylog-tls13-http1.pcapng)
+
+# TLS 1.3 with ChaCha20-Poly1305 and HTTP/2.
+record_keylog_tls13_h2() {
+    keyed_curl "$OUT/keylog-tls13-h2.pcapng" "$OUT/keylog-tls13-h2.keys" \
+        --tlsv1.3 --tls13-ciphers TLS_CHACHA20_POLY1305_SHA256 --http2
+}
+verify_keylog_tls13_h2() {
+    expect "$1" 1 'tls.handshake.type==2 && tls.handshake.ciphersuite==0x1303' 'ServerHello choosing TLS_CHACHA20_POLY1305_SHA256'
+}
+EXTRA_SAMPLES+=(keylog_tls13_h2)
+EXTRA_FILES+=(keylog_tls13_h2:keylog-tls13-h2.pcapng)
+
+# TLS 1.2 with ECDHE-ECDSA-AES128-GCM-SHA256 (the lab certificate is
+# ECDSA) and HTTP/1.1.
+record_keylog_tls12_gcm() {
+    keyed_curl "$OUT/keylog-tls12-gcm.pcapng" "$OUT/keylog-tls12-gcm.keys" \
+        --tls-max 1.2 --ciphers ECDHE-ECDSA-AES128-GCM-SHA256 --http1.1
+}
+verify_keylog_tls12_gcm() {
+    expect "$1" 1 'tls.handshake.type==2 && tls.handshake.ciphersuite==0xc02b' 'ServerHello choosing ECDHE-ECDSA-AES128-GCM-SHA256'
+}
+EXTRA_SAMPLES+=(keylog_tls12_gcm)
+EXTRA_FILES+=(keylog_tls12_gcm:keylog-tls12-gcm.pcapng)
+
+# TLS 1.3 with TLS_AES_128_GCM_SHA256 and HTTP/1.1, its key log put into
+# the capture as a Decryption Secrets Block (editcap --inject-secrets): no
+# key log file beside it.
+record_keylog_embedded() {
+    keyed_curl "$WORK/embedded-raw.pcapng" "$WORK/embedded.keys" \
+        --tlsv1.3 --tls13-ciphers TLS_AES_128_GCM_SHA256 --http1.1
+    editcap --inject-secrets "tls,$WORK/embedded.keys" "$WORK/embedded-raw.pcapng" "$OUT/keylog-embedded.pcapng"
+}
+verify_keylog_embedded() {
+    local f=$1
+    expect "$f" 1 'tls.handshake.type==2 && tls.handshake.ciphersuite==0x1301' 'ServerHello choosing TLS_AES_128_GCM_SHA256'
+    expect "$f" 1 'http.request.method=="GET"' 'the GET, decrypted by tshark from the embedded secrets'
+}
+EXTRA_SAMPLES+=(keylog_embedded)
+EXTRA_FILES+=(keylog_embedded:keylog-embedded.pcapng)
