@@ -219,6 +219,18 @@ impl Conn {
             .find(|t| t.hs.kind == HandshakeKind::ClientHello)
     }
 
+    /// Whether the key log opened this connection's TLS and its HTTP was
+    /// read inside it: a head after the ClientHello on a connection with a
+    /// decrypted handshake message (a CONNECT before the ClientHello is
+    /// cleartext, not decrypted).
+    pub fn http_decrypted(&self) -> bool {
+        let Some(hello) = self.client_hello() else {
+            return false;
+        };
+        self.tls.iter().any(|t| t.hs.decrypted)
+            && self.http.iter().any(|h| h.seg.frame > hello.seg.frame)
+    }
+
     pub fn server_hello(&self) -> Option<&TlsRec> {
         self.tls
             .iter()

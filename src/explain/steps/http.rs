@@ -252,7 +252,7 @@ pub(super) fn http(ctx: &Ctx) -> Step {
         .filter(|c| c.client_hello().is_some())
         // A connection decrypted with the key log told its real requests
         // and responses above: nothing is estimated for it.
-        .filter(|c| c.http.is_empty())
+        .filter(|c| !c.http_decrypted())
         .collect();
     let mut https = Vec::new();
     let mut estimated = 0usize;
