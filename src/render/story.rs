@@ -141,6 +141,7 @@ fn heading(p: &PageLoad, n: usize, lang: Lang) -> String {
     let took = duration(p.duration_ms / 1000.0, lang);
     let (en, zh) = match p.kind {
         StoryKind::PageLoad => ("Page load", "页面加载"),
+        StoryKind::WebSocket => ("WebSocket session", "WebSocket 会话"),
         StoryKind::Dns => ("DNS lookups without a page load", "没有页面加载的 DNS 查询"),
         StoryKind::TcpTransfer => ("TCP connection", "TCP 连接"),
         StoryKind::Icmp => ("ICMP", "ICMP"),
@@ -148,7 +149,10 @@ fn heading(p: &PageLoad, n: usize, lang: Lang) -> String {
         StoryKind::Dhcp => ("DHCP", "DHCP"),
         StoryKind::Udp => ("UDP", "UDP"),
     };
-    if matches!(p.kind, StoryKind::PageLoad | StoryKind::TcpTransfer) {
+    if matches!(
+        p.kind,
+        StoryKind::PageLoad | StoryKind::WebSocket | StoryKind::TcpTransfer
+    ) {
         return match lang {
             Lang::En => format!(
                 "{en} {n}: {}  —  client {} → server {}  ({took})",
