@@ -317,11 +317,26 @@ fn timing(s: &Step, lang: Lang) -> String {
             frame_list_short(&s.frames, 6, lang)
         );
     }
-    if let Some(start) = s.start {
-        let _ = write!(t, "  {start:+.3} {}", lang.t("s", "秒"));
+    // Under a minute (a second) to the millisecond (microsecond); longer
+    // in minutes and hours.
+    match s.start {
+        Some(start) if start.abs() < 60.0 => {
+            let _ = write!(t, "  {start:+.3} {}", lang.t("s", "秒"));
+        }
+        Some(start) => {
+            let sign = if start < 0.0 { '-' } else { '+' };
+            let _ = write!(t, "  {sign}{}", duration(start.abs(), lang));
+        }
+        None => {}
     }
-    if let Some(d) = s.duration_ms.filter(|d| *d > 0.0) {
-        let _ = write!(t, "  {d:.3} {}", lang.t("ms", "毫秒"));
+    match s.duration_ms.filter(|d| *d > 0.0) {
+        Some(d) if d < 1000.0 => {
+            let _ = write!(t, "  {d:.3} {}", lang.t("ms", "毫秒"));
+        }
+        Some(d) => {
+            let _ = write!(t, "  {}", duration(d / 1000.0, lang));
+        }
+        None => {}
     }
     t
 }
