@@ -86,3 +86,15 @@ print(f"| `{name}` | {t:.3f} | {frames / t:,.0f} | {size / t / 1e6:,.0f} | {rss}
       f"{t / cat:.1f}× | {tcpdump / t:.2f}× faster | {ref / t:.1f}× faster |")
 PY
 done
+
+# What explain's time bought: every load found and what no bound dropped.
+# A figure is the speed of doing the job only when nothing was left out.
+"$bin" explain "$pcapng" --format json --max-told 1 2>/dev/null | python3 -c 'import json, sys
+s = json.load(sys.stdin)
+kinds = {}
+for r in s["loads"]:
+    kinds[r["kind"]] = kinds.get(r["kind"], 0) + 1
+n, pages, ws = len(s["loads"]), kinds.get("page_load", 0), kinds.get("websocket", 0)
+frames, items = s["frames_not_kept"], s["items_not_kept"]
+print(f"\nexplain: {n} loads listed ({pages} page loads, {ws} WebSocket sessions), "
+      f"{frames} frames and {items} records not kept by a bound")'

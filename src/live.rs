@@ -55,7 +55,6 @@ mod with_pcap {
     use netexplain::notes::Notes;
     use netexplain::pipeline::{run_source, RunError, Sink};
     use netexplain::render::{escape, story, text};
-    use std::collections::BTreeSet;
     use std::io::{self, Write};
     use std::process::ExitCode;
     use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -71,7 +70,6 @@ mod with_pcap {
         tell: bool,
         lang: netexplain::notes::Lang,
         width: Option<usize>,
-        told: BTreeSet<String>,
         stdout: io::Stdout,
         last_check: Instant,
         t0: Option<f64>,
@@ -105,32 +103,14 @@ mod with_pcap {
             let now = now();
             // Told once no frame of it has come for IDLE_SECS, even
             // when its connections are closed: a browser may still
-            // open another one for the same page.
-            let done: Vec<_> = self
-                .explainer
-                .completed(now, IDLE_SECS)
-                .into_iter()
-                .filter(|p| p.start + p.duration_ms / 1000.0 <= now - IDLE_SECS)
-                .collect();
-            // Numbered as the closing story numbers them.
-            let all = if done.is_empty() {
-                Vec::new()
-            } else {
-                self.explainer.story().page_loads
-            };
-            for p in done {
-                let key = format!("{}@{}", p.host, p.start);
-                if self.told.insert(key) {
-                    let n = all
-                        .iter()
-                        .position(|q| q.host == p.host && q.start == p.start)
-                        .map_or(self.told.len(), |i| i + 1);
-                    let mut s = String::new();
-                    story::page_load_width(&p, n, self.lang, false, self.width, &mut s);
-                    let mut out = self.stdout.lock();
-                    out.write_all(s.as_bytes())?;
-                    out.flush()?;
-                }
+            // open another one for the same page. Each is returned once,
+            // numbered as the closing story numbers it.
+            for p in self.explainer.completed(now, IDLE_SECS) {
+                let mut s = String::new();
+                story::page_load_width(&p, p.index, self.lang, false, self.width, &mut s);
+                let mut out = self.stdout.lock();
+                out.write_all(s.as_bytes())?;
+                out.flush()?;
             }
             Ok(())
         }
@@ -219,7 +199,6 @@ mod with_pcap {
             tell: args.tell,
             lang,
             width,
-            told: BTreeSet::new(),
             stdout: io::stdout(),
             last_check: Instant::now(),
             t0: None,

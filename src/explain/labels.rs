@@ -40,6 +40,11 @@ impl std::fmt::Display for LaneRole {
 pub enum StoryKind {
     /// A page load: name lookup, connections, requests.
     PageLoad,
+    /// A WebSocket session that no page load opened: its first connection
+    /// begins with the upgrade (RFC 6455 §4.1), no document is fetched.
+    /// Listed and numbered with the page loads.
+    #[serde(rename = "websocket")]
+    WebSocket,
     /// DNS lookups with no page load after them.
     Dns,
     /// A TCP connection that is not part of a page load.

@@ -1,5 +1,6 @@
 //! Unit tests of the host a URL names and of matching names against `--host`.
 
+use super::loads::{name_matches, site};
 use super::*;
 
 #[test]

@@ -141,6 +141,7 @@ pub(crate) fn heading(p: &PageLoad, n: usize, lang: Lang) -> String {
     let took = duration(p.duration_ms / 1000.0, lang);
     let (en, zh) = match p.kind {
         StoryKind::PageLoad => ("Page load", "页面加载"),
+        StoryKind::WebSocket => ("WebSocket session", "WebSocket 会话"),
         StoryKind::Dns => ("DNS lookups without a page load", "没有页面加载的 DNS 查询"),
         StoryKind::TcpTransfer => ("TCP connection", "TCP 连接"),
         StoryKind::Icmp => ("ICMP", "ICMP"),
@@ -148,7 +149,10 @@ pub(crate) fn heading(p: &PageLoad, n: usize, lang: Lang) -> String {
         StoryKind::Dhcp => ("DHCP", "DHCP"),
         StoryKind::Udp => ("UDP", "UDP"),
     };
-    if matches!(p.kind, StoryKind::PageLoad | StoryKind::TcpTransfer) {
+    if matches!(
+        p.kind,
+        StoryKind::PageLoad | StoryKind::WebSocket | StoryKind::TcpTransfer
+    ) {
         return match lang {
             Lang::En => format!(
                 "{en} {n}: {}  —  client {} → server {}  ({took})",
@@ -313,11 +317,26 @@ fn timing(s: &Step, lang: Lang) -> String {
             frame_list_short(&s.frames, 6, lang)
         );
     }
-    if let Some(start) = s.start {
-        let _ = write!(t, "  {start:+.3} {}", lang.t("s", "秒"));
+    // Under a minute (a second) to the millisecond (microsecond); longer
+    // in minutes and hours.
+    match s.start {
+        Some(start) if start.abs() < 60.0 => {
+            let _ = write!(t, "  {start:+.3} {}", lang.t("s", "秒"));
+        }
+        Some(start) => {
+            let sign = if start < 0.0 { '-' } else { '+' };
+            let _ = write!(t, "  {sign}{}", duration(start.abs(), lang));
+        }
+        None => {}
     }
-    if let Some(d) = s.duration_ms.filter(|d| *d > 0.0) {
-        let _ = write!(t, "  {d:.3} {}", lang.t("ms", "毫秒"));
+    match s.duration_ms.filter(|d| *d > 0.0) {
+        Some(d) if d < 1000.0 => {
+            let _ = write!(t, "  {d:.3} {}", lang.t("ms", "毫秒"));
+        }
+        Some(d) => {
+            let _ = write!(t, "  {}", duration(d / 1000.0, lang));
+        }
+        None => {}
     }
     t
 }

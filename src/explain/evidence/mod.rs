@@ -9,12 +9,14 @@
 //! `label` (the ladder's label of every frame).
 
 mod conn;
+mod forget;
 mod label;
 mod quic;
 mod records;
 mod segments;
 
 pub use conn::{Conn, HandshakeSummary, HttpRec, Seg, TlsRec, WsEvidence};
+pub use forget::Forget;
 use label::label;
 pub use records::{ArpRec, DhcpRec, DnsRec, IcmpRec, UdpRec, MAX_ICMP};
 pub use segments::{DataSeg, LossEvidence, Repeat, TransferEvidence, TRANSFER_SEGMENTS};
@@ -135,6 +137,9 @@ pub struct Evidence {
     pub first_ts: Option<f64>,
     pub last_ts: Option<f64>,
     pub total_frames: u64,
+    /// TCP streams whose page load is over and forgotten: their late
+    /// packets are not gathered again.
+    pub forgotten: foldhash::HashSet<u64>,
 }
 
 /// An address and port.
@@ -253,6 +258,7 @@ impl Evidence {
                     target_ip: IpAddr::V4(a.target_ip),
                     kind: a.kind,
                     ndp: false,
+                    claimed: false,
                 });
             } else {
                 self.items_dropped += 1;
@@ -281,6 +287,7 @@ impl Evidence {
                         target_ip: n.target.map_or(s, IpAddr::V6),
                         kind: None,
                         ndp: true,
+                        claimed: false,
                     });
                 } else {
                     self.items_dropped += 1;

@@ -38,6 +38,9 @@ pub struct ArpRec {
     pub kind: Option<ArpKind>,
     /// True for IPv6 neighbour discovery (NS/NA), false for ARP.
     pub ndp: bool,
+    /// Told by a page load that is over: kept only as what the link
+    /// showed about who owns an address.
+    pub claimed: bool,
 }
 
 /// An ICMP message (RFC 792, RFC 4443), with the packet an error quotes.

@@ -189,6 +189,9 @@ impl TransferEvidence {
 impl Evidence {
     pub(super) fn tcp(&mut self, p: &Packet, t: &tcp::TcpInfo, s: IpAddr, d: IpAddr, room: bool) {
         let Some(stream) = t.stream else { return };
+        if self.forgotten.contains(&stream) {
+            return;
+        }
         let (peers, side) = Peers::of_segment((s, t.src_port), (d, t.dst_port), t.from);
         let from_client = side == Side::Client;
         let seg = Seg {

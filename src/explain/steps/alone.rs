@@ -139,7 +139,9 @@ pub(in crate::explain) fn other_stories(
 
     // ARP and neighbour discovery outside every page load.
     let arp: Vec<usize> = (0..ev.arp.len())
-        .filter(|i| !used_arp.contains(i) && !checks.contains(&ev.arp[*i].frame))
+        .filter(|i| {
+            !used_arp.contains(i) && !ev.arp[*i].claimed && !checks.contains(&ev.arp[*i].frame)
+        })
         .collect();
     if let Some(&first) = arp.first() {
         let a = &ev.arp[first];
