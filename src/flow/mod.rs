@@ -10,6 +10,7 @@
 pub mod analysis;
 pub mod client;
 pub mod conversations;
+pub mod decrypt;
 pub mod quic;
 mod reassembly;
 mod streams;
@@ -21,6 +22,7 @@ use foldhash::HashMap;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
+use std::sync::Arc;
 use tcp::Conn;
 
 /// Bounds on the state kept across frames.
@@ -105,6 +107,9 @@ pub struct Tracker {
     held: usize,
     stats: FlowStats,
     quic: quic::QuicTracker,
+    /// The user's key log, when one was given (`--keylog` or the
+    /// capture's Decryption Secrets Block).
+    keys: Option<Arc<decrypt::KeyLog>>,
 }
 
 impl Default for Tracker {
@@ -133,7 +138,19 @@ impl Tracker {
             held: 0,
             stats: FlowStats::default(),
             quic: quic::QuicTracker::default(),
+            keys: None,
         }
+    }
+
+    /// Gives the tracker the user's key log; connections whose client
+    /// random it names are decrypted from then on.
+    pub fn set_keys(&mut self, keys: Arc<decrypt::KeyLog>) {
+        self.keys = Some(keys);
+    }
+
+    /// The key log in use, if any (the QUIC tracker reads its secrets too).
+    pub fn keys(&self) -> Option<&Arc<decrypt::KeyLog>> {
+        self.keys.as_ref()
     }
 
     pub fn stats(&self) -> &FlowStats {
