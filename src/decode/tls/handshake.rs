@@ -370,6 +370,9 @@ pub struct TlsHandshake {
     pub length: u32,
     /// Frames the message was reassembled from, in stream order.
     pub frames: Vec<u64>,
+    /// The message was read from decrypted bytes (keys from a key log).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub decrypted: bool,
     /// Wire values of a hello that the fingerprints need and the
     /// named fields above do not keep.
     #[serde(skip)]
