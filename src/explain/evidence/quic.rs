@@ -3,6 +3,7 @@
 
 use super::conn::story_view;
 use super::*;
+use crate::decode::quic::QuicFrame;
 use crate::decode::stream::Side;
 
 impl Evidence {
@@ -95,6 +96,29 @@ impl Evidence {
                 // as a request or response.
                 if q.header == HeaderForm::Short {
                     c.quic_short[dir] += 1;
+                }
+                if from_client
+                    && q.long_type == Some(LongType::Initial)
+                    && c.quic_initials.len() < MAX_PER_CONN
+                    && c.quic_initials.last().is_none_or(|l| l.frame != p.frame)
+                {
+                    c.quic_initials.push(seg);
+                }
+                // RFC 9000 §10.2: a CONNECTION_CLOSE ends the connection;
+                // in an Initial it is readable without keys.
+                if c.quic_close.is_none() {
+                    for f in &q.frames {
+                        if let QuicFrame::ConnectionClose {
+                            error_code,
+                            error,
+                            application,
+                            ..
+                        } = f
+                        {
+                            c.quic_close = Some((seg, *error_code, error.clone(), *application));
+                            break;
+                        }
+                    }
                 }
             }
         }

@@ -9,6 +9,7 @@ mod http;
 mod icmp;
 mod link;
 mod neighbours;
+mod quic;
 mod records;
 mod tcp;
 mod tcp_transfer;

@@ -263,6 +263,11 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
             ctx.t("No ServerHello was captured.", "没有抓到 ServerHello。")
                 .to_string(),
         );
+        // A QUIC connection that ended before the server's hello: why.
+        if let Some(f) = super::quic::failure(ctx, c) {
+            s.frames.extend(f.frames.iter().copied());
+            s.line(f.text(ctx.lang));
+        }
         return s;
     };
     s.frames.extend(sh.hs.frames.iter().copied());
