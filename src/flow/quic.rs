@@ -405,10 +405,7 @@ impl QuicTracker {
         let mut at = 0usize;
         // Packet by packet: a ServerHello in the first packet of a
         // datagram gives the keys of the Handshake packet after it.
-        loop {
-            let Some(conn) = self.conns.get(id) else {
-                break;
-            };
+        while let Some(conn) = self.conns.get(id) {
             let ctx = Context {
                 from_client,
                 initial_dcid: Some(&conn.key_dcid),
@@ -434,7 +431,7 @@ impl QuicTracker {
                     at += p.size.max(1);
                     p.sender = Some(sender);
                     self.account(id, d, &mut p, bytes, packet.frame, &mut errors);
-                    packets.push(p);
+                    packets.push(*p);
                 }
             }
         }

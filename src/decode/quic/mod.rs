@@ -253,7 +253,7 @@ pub fn decode_packets(datagram: &[u8], ctx: &Context) -> (Vec<QuicPacket>, Vec<Q
         match step {
             Step::Packet(p, problem) => {
                 at += p.size.max(1);
-                packets.push(p);
+                packets.push(*p);
                 errors.extend(problem);
             }
             Step::End(e) => {
@@ -268,7 +268,7 @@ pub fn decode_packets(datagram: &[u8], ctx: &Context) -> (Vec<QuicPacket>, Vec<Q
 /// One step through a datagram's packets.
 pub enum Step {
     /// A packet, and the problem met removing its protection, if any.
-    Packet(QuicPacket, Option<QuicError>),
+    Packet(Box<QuicPacket>, Option<QuicError>),
     /// What ends the datagram's decoding.
     End(QuicError),
 }
@@ -290,7 +290,7 @@ pub fn decode_at(datagram: &[u8], at: usize, count: usize, ctx: &Context) -> Opt
     Some(match packet::parse(rest) {
         Ok(header) => {
             let (p, problem) = unprotect(header, rest, ctx);
-            Step::Packet(p, problem)
+            Step::Packet(Box::new(p), problem)
         }
         Err(e) => Step::End(QuicError::At {
             error: Box::new(e),

@@ -61,6 +61,16 @@ impl Evidence {
             if c.first_data[dir].is_none() {
                 c.first_data[dir] = Some(seg);
             }
+            if c.quic_datagrams.len() < 64 {
+                let bytes = u64::from(p.udp.as_ref().map_or(0, |u| u.length)).saturating_sub(8);
+                let handshake = from_client
+                    && p.quic
+                        .as_deref()
+                        .into_iter()
+                        .chain(&p.quic_more)
+                        .any(|q| q.long_type == Some(LongType::Handshake));
+                c.quic_datagrams.push((seg, bytes, handshake));
+            }
             for q in p.quic.as_deref().into_iter().chain(&p.quic_more) {
                 if from_client && q.long_type == Some(LongType::Initial) && c.quic_version.is_none()
                 {
@@ -79,7 +89,12 @@ impl Evidence {
                         });
                     }
                 }
-                if q.long_type == Some(LongType::Handshake) && c.tls.len() < MAX_PER_CONN {
+                // A Handshake packet the key log opened lists its own
+                // messages above; one not opened is one opaque record.
+                if q.long_type == Some(LongType::Handshake)
+                    && !q.decrypted
+                    && c.tls.len() < MAX_PER_CONN
+                {
                     c.tls.push(TlsRec {
                         seg,
                         hs: HandshakeSummary {

@@ -155,3 +155,43 @@ pub(super) fn failure(ctx: &Ctx, c: &Conn) -> Option<Failure> {
         frames: initials,
     })
 }
+
+/// RFC 9000 §8.1: until the client's address is validated (here by its
+/// first Handshake packet, which only the holder of the Initial keys from
+/// the server's reply can send), a server sends at most three times the
+/// bytes it received. Told when the server's bytes before that packet reach
+/// the limit (within one datagram of it) and it then paused.
+pub(super) fn amplification(ctx: &Ctx, c: &Conn) -> Option<String> {
+    let d = &c.quic_datagrams;
+    let validated = d.iter().position(|x| x.2)?;
+    let received: u64 = d[..validated]
+        .iter()
+        .filter(|x| x.0.from_client)
+        .map(|x| x.1)
+        .sum();
+    let sent: u64 = d[..validated]
+        .iter()
+        .filter(|x| !x.0.from_client)
+        .map(|x| x.1)
+        .sum();
+    let largest = d[..validated]
+        .iter()
+        .filter(|x| !x.0.from_client)
+        .map(|x| x.1)
+        .max()?;
+    let limit = 3 * received;
+    if sent > limit || sent + largest <= limit {
+        return None;
+    }
+    // The server's last datagram before the client's Handshake packet, and
+    // its next one after it: the pause the limit made.
+    let last = d[..validated].iter().rev().find(|x| !x.0.from_client)?;
+    let next = d[validated..].iter().find(|x| !x.0.from_client)?;
+    let frame = d[validated].0.frame;
+    let pause = (next.0.ts - last.0.ts) * 1000.0;
+    let after = next.0.frame;
+    Some(match ctx.lang {
+        Lang::En => format!("Before frame {frame} the server had sent {sent} bytes for the client's {received}, close to three times as much: the anti-amplification limit (RFC 9000 §8.1) forbids more until the client's address is validated, which its Handshake packet in frame {frame} does; the server's next datagram (frame {after}) came {pause:.1} ms after its previous one."),
+        Lang::Zh => format!("在帧 {frame} 之前，服务器针对客户端的 {received} 字节已发送 {sent} 字节，接近三倍：抗放大限制（RFC 9000 §8.1）规定在客户端地址通过验证之前不得再多发，而帧 {frame} 中客户端的 Handshake 包完成了验证；服务器的下一个数据报（帧 {after}）与上一个相隔 {pause:.1} 毫秒。"),
+    })
+}
