@@ -77,26 +77,5 @@ fn packet(p: &QuicPacket) -> String {
     if !kinds.is_empty() {
         let _ = write!(s, " [{}]", kinds.join(", "));
     }
-    // HTTP/3 frames completed here, a request's method and path or a
-    // response's status named.
-    let h3: Vec<String> = p
-        .http3
-        .iter()
-        .map(|f| {
-            let mut t = format!("{} {}", f.kind.name().to_uppercase(), f.stream);
-            for [n, v] in f.headers.iter().flatten() {
-                if matches!(n.as_str(), ":method" | ":path" | ":status") {
-                    let _ = write!(t, " {v}");
-                }
-            }
-            if f.headers.is_none() {
-                let _ = write!(t, " {}", f.length);
-            }
-            t
-        })
-        .collect();
-    if !h3.is_empty() {
-        let _ = write!(s, " HTTP/3 [{}]", h3.join(", "));
-    }
     s
 }
