@@ -13,6 +13,7 @@ pub mod conversations;
 pub mod defrag;
 pub mod decrypt;
 pub mod quic;
+mod quic_app;
 mod reassembly;
 mod streams;
 mod tcp;
@@ -155,6 +156,7 @@ impl Tracker {
     /// Gives the tracker the user's key log; connections whose client
     /// random it names are decrypted from then on.
     pub fn set_keys(&mut self, keys: Arc<decrypt::KeyLog>) {
+        self.quic.set_keys(keys.clone());
         self.keys = Some(keys);
     }
 

@@ -5,21 +5,29 @@
 //! space, reassembled across packets and out of order (RFC 9000 §19.6) and
 //! handed to the TLS hello parser.
 //!
+//! With a key log, the Handshake and 1-RTT packets are opened too
+//! ([`super::quic_app`]): the server's Handshake flight and the client's
+//! Finished are put on the packets whose CRYPTO frames complete them, and
+//! HTTP/3 is read from the streams.
+//!
 //! Connections are keyed by the client's address and port and the original
 //! DCID; a 4-tuple points at its newest connection. Migration to a new path
 //! (RFC 9000 §9) is not followed. Everything is bounded, and what a bound
 //! drops is counted in [`QuicStats`] and said in the frame's errors.
 
+use super::decrypt::KeyLog;
+use super::quic_app::{H3Conn, Protection};
 use super::{client, Endpoint};
 use crate::decode::cursor::hex;
 use crate::decode::fingerprint::{self, Transport};
-use crate::decode::quic::{self, Context, LongType, QuicPacket};
+use crate::decode::quic::{self, Context, HeaderForm, LongType, Phase, QuicPacket, Step};
 use crate::decode::stream::Side;
 use crate::decode::tls::{self, TlsError, TlsHandshake};
 use crate::decode::Packet;
 use foldhash::HashMap;
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use thiserror::Error;
 
 /// QUIC connections tracked at once.
@@ -41,10 +49,20 @@ pub struct QuicStats {
     /// Connections dropped from the table because it was full.
     pub connections_evicted: u64,
     pub initials_decrypted: u64,
+    /// Handshake, 0-RTT and 1-RTT packets opened with the key log.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub packets_decrypted: u64,
+    /// Connections whose secrets the key log held.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub connections_keyed: u64,
     /// CRYPTO bytes not kept because a direction's buffer was full.
     pub crypto_bytes_dropped: u64,
     /// Connection IDs not remembered because a side had too many.
     pub cids_dropped: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 type ConnId = (Endpoint, Vec<u8>);
@@ -239,12 +257,23 @@ struct QuicConn {
     cids: [Vec<Vec<u8>>; 2],
     largest_initial_pn: [Option<u64>; 2],
     crypto: [CryptoStream; 2],
+    /// The CRYPTO streams of the Handshake and 1-RTT spaces, read once the
+    /// key log opens them: [space][direction].
+    crypto_keyed: [[CryptoStream; 2]; 2],
+    keys: Protection,
+    h3: Option<Box<H3Conn>>,
     last_frame: u64,
 }
 
 impl QuicConn {
     fn held(&self) -> usize {
-        self.crypto.iter().map(CryptoStream::held).sum()
+        self.crypto.iter().map(CryptoStream::held).sum::<usize>()
+            + self
+                .crypto_keyed
+                .iter()
+                .flatten()
+                .map(CryptoStream::held)
+                .sum::<usize>()
     }
 
     fn learn_cid(&mut self, side: usize, cid: &[u8], stats: &mut QuicStats) {
@@ -270,11 +299,19 @@ pub struct QuicTracker {
     /// CRYPTO bytes held across connections.
     held: usize,
     stats: QuicStats,
+    /// The user's key log, when one was given.
+    keylog: Option<Arc<KeyLog>>,
 }
 
 impl QuicTracker {
     pub fn stats(&self) -> &QuicStats {
         &self.stats
+    }
+
+    /// Gives the tracker the key log: connections whose ClientHello random
+    /// it names are decrypted from their ServerHello on.
+    pub fn set_keys(&mut self, keys: Arc<KeyLog>) {
+        self.keylog = Some(keys);
     }
 
     /// CRYPTO bytes held now across connections.
@@ -358,28 +395,45 @@ impl QuicTracker {
         self.idle.insert(packet.frame, id.clone());
 
         let d = usize::from(!from_client);
-        let ctx = Context {
-            from_client,
-            initial_dcid: Some(&conn.key_dcid),
-            // Short headers carry a connection ID the receiver chose.
-            short_dcids: &conn.cids[1 - d],
-            largest_initial_pn: conn.largest_initial_pn[d],
-            keys_known: true,
-        };
-        let (mut packets, errors) = quic::decode_datagram(payload, &ctx);
-        packet.errors.extend(errors);
-        let mut errors = Vec::new();
-        let mut at = 0usize;
         let sender = if from_client {
             Side::Client
         } else {
             Side::Server
         };
-        for p in &mut packets {
-            let bytes = payload.get(at..at + p.size).unwrap_or_default();
-            at += p.size;
-            p.sender = Some(sender);
-            self.account(id, d, p, bytes, packet.frame, &mut errors);
+        let mut packets = Vec::new();
+        let mut errors = Vec::new();
+        let mut at = 0usize;
+        // Packet by packet: a ServerHello in the first packet of a
+        // datagram gives the keys of the Handshake packet after it.
+        while let Some(conn) = self.conns.get(id) {
+            let ctx = Context {
+                from_client,
+                initial_dcid: Some(&conn.key_dcid),
+                // Short headers carry a connection ID the receiver chose.
+                short_dcids: &conn.cids[1 - d],
+                largest_initial_pn: conn.largest_initial_pn[d],
+                keys_known: true,
+                handshake: conn.keys.handshake[d].as_ref(),
+                early: None,
+                app: conn.keys.app[d].as_ref(),
+                largest_handshake_pn: conn.keys.largest[0][d],
+                largest_app_pn: conn.keys.largest[1][d],
+            };
+            match quic::decode_at(payload, at, packets.len(), &ctx) {
+                None => break,
+                Some(Step::End(e)) => {
+                    packet.errors.push(e.report());
+                    break;
+                }
+                Some(Step::Packet(mut p, problem)) => {
+                    packet.errors.extend(problem.map(|e| e.report()));
+                    let bytes = payload.get(at..at + p.size).unwrap_or_default();
+                    at += p.size.max(1);
+                    p.sender = Some(sender);
+                    self.account(id, d, &mut p, bytes, packet.frame, &mut errors);
+                    packets.push(*p);
+                }
+            }
         }
         packet.errors.extend(errors.iter().map(FlowError::report));
         quic::set_packets(packet, packets);
@@ -410,6 +464,9 @@ impl QuicTracker {
                     cids: [Vec::new(), Vec::new()],
                     largest_initial_pn: [None, None],
                     crypto: [CryptoStream::default(), CryptoStream::default()],
+                    crypto_keyed: Default::default(),
+                    keys: Protection::default(),
+                    h3: None,
                     last_frame: frame,
                 },
             );
@@ -462,17 +519,59 @@ impl QuicTracker {
         if !p.decrypted {
             return;
         }
-        self.stats.initials_decrypted += 1;
+        if p.long_type == Some(LongType::Initial) {
+            self.stats.initials_decrypted += 1;
+            if let Some(pn) = p.packet_number {
+                let largest = &mut conn.largest_initial_pn[d];
+                *largest = Some(largest.map_or(pn, |l| l.max(pn)));
+            }
+            for (offset, data) in std::mem::take(&mut p.crypto) {
+                let before = conn.crypto[d].held();
+                let room = MAX_TOTAL_CRYPTO.saturating_sub(self.held);
+                let done = conn.crypto[d].feed(offset, &data, frame, room, &mut self.stats, errors);
+                self.held = (self.held + conn.crypto[d].held()).saturating_sub(before);
+                let version = p.version_number.unwrap_or_default();
+                for h in &done {
+                    if conn.keys.learn(h, version, self.keylog.as_deref()) {
+                        self.stats.connections_keyed += 1;
+                    }
+                }
+                p.handshakes.extend(done);
+            }
+            return;
+        }
+        // A packet the key log opened: Handshake, or the application space.
+        self.stats.packets_decrypted += 1;
+        let space =
+            usize::from(p.header == HeaderForm::Short || p.long_type == Some(LongType::ZeroRtt));
         if let Some(pn) = p.packet_number {
-            let largest = &mut conn.largest_initial_pn[d];
+            let largest = &mut conn.keys.largest[space][d];
             *largest = Some(largest.map_or(pn, |l| l.max(pn)));
         }
+        // RFC 9001 §6.2: the peer opened the next key phase.
+        if p.phase == Some(Phase::Next) {
+            if let Some(app) = conn.keys.app[d].as_mut() {
+                app.advance();
+            }
+        }
+        // NEW_CONNECTION_ID: IDs the sender will be reached at.
+        for cid in std::mem::take(&mut p.new_cids) {
+            conn.learn_cid(d, &cid, &mut self.stats);
+        }
         for (offset, data) in std::mem::take(&mut p.crypto) {
-            let before = conn.crypto[d].held();
+            let stream = &mut conn.crypto_keyed[space][d];
+            let before = stream.held();
             let room = MAX_TOTAL_CRYPTO.saturating_sub(self.held);
-            let done = conn.crypto[d].feed(offset, &data, frame, room, &mut self.stats, errors);
-            self.held = (self.held + conn.crypto[d].held()).saturating_sub(before);
-            p.handshakes.extend(done);
+            let done = stream.feed(offset, &data, frame, room, &mut self.stats, errors);
+            self.held = (self.held + stream.held()).saturating_sub(before);
+            p.handshakes.extend(done.into_iter().map(|h| TlsHandshake {
+                decrypted: true,
+                ..h
+            }));
+        }
+        for piece in std::mem::take(&mut p.stream_data) {
+            let h3 = conn.h3.get_or_insert_with(Box::default);
+            p.http3.extend(h3.feed(d, &piece));
         }
     }
 }

@@ -40,11 +40,28 @@ pub enum QuicError {
     /// The packet number is not named: with the wrong keys it is noise.
     #[error("Initial packet does not decrypt with keys from DCID {dcid} (RFC 9001 §5.2)")]
     DoesNotDecrypt { dcid: String },
+    #[error("the header-protection key does not fit its cipher")]
+    NoKeys,
+    /// A Handshake, 0-RTT or 1-RTT packet whose key-log keys do not open it.
+    #[error("packet {pn} does not decrypt with the key log's secrets (RFC 9001 §5.3); its frames are not read")]
+    DoesNotOpen { pn: u64 },
+    #[error("frame type 0x{kind:02x} at payload offset {at} is not allowed in a {space} packet (RFC 9000 §12.4)")]
+    FrameNotInSpace {
+        kind: u64,
+        at: usize,
+        space: &'static str,
+    },
+    #[error("unknown frame type 0x{kind:02x} at payload offset {at} (RFC 9000 §12.4)")]
+    UnknownFrame { kind: u64, at: usize },
     #[error("Initial packet {0} has reserved header bits set (RFC 9000 §17.2)")]
     ReservedBits(u64),
-    /// A decrypted Initial's frames do not parse.
-    #[error("Initial packet {pn}: {error}")]
-    InFrames { pn: u64, error: Box<QuicError> },
+    /// A decrypted packet's frames do not parse.
+    #[error("{kind} packet {pn}: {error}")]
+    InFrames {
+        kind: &'static str,
+        pn: u64,
+        error: Box<QuicError>,
+    },
     /// RFC 9000 §12.4: a packet carries at least one frame.
     #[error("no frames (RFC 9000 §12.4)")]
     NoFrames,

@@ -16,11 +16,14 @@
 //! - [`packet`]: header forms, long packet types, versions (RFC 9000 §17).
 //! - [`protection`]: Initial keys, header protection, the AEAD, Retry
 //!   integrity (RFC 9001 §5).
-//! - [`frames`]: the frames of a decrypted Initial (RFC 9000 §19).
+//! - [`keys`]: Handshake, 0-RTT and 1-RTT packet protection with keys from
+//!   the key log's traffic secrets, key updates (RFC 9001 §5.1, §6).
+//! - [`frames`]: the frames of a decrypted packet (RFC 9000 §19).
 //! - [`summary`]: the terminal's one-line summary.
 
 mod error;
 pub mod frames;
+pub mod keys;
 pub mod packet;
 pub mod protection;
 mod summary;
@@ -29,7 +32,8 @@ mod tests;
 
 use super::stream::Side;
 pub use error::QuicError;
-pub use frames::{frames, QuicFrame};
+pub use frames::{frames, frames_in, QuicFrame, Space};
+pub use keys::{Aead, AppKeys, PacketKeys, Phase};
 pub use packet::{
     looks_like_long_header, version_name, HeaderForm, LongType, PacketKind, MAX_CID_LEN, VERSION_1,
     VERSION_2,
@@ -90,9 +94,14 @@ pub struct QuicPacket {
     /// Full packet number, once header protection is removed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub packet_number: Option<u64>,
-    /// The payload was decrypted (Initial packets only).
+    /// The payload was decrypted: an Initial with keys from its DCID, any
+    /// other packet with keys from the key log.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub decrypted: bool,
+    /// A short header's Key Phase bit, once header protection is removed
+    /// (RFC 9001 §6).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_phase: Option<bool>,
     /// Frames of a decrypted payload, in order; runs of PADDING are one entry.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub frames: Vec<QuicFrame>,
@@ -106,6 +115,19 @@ pub struct QuicPacket {
     /// CRYPTO frame data (offset, bytes), for the flow layer's reassembly.
     #[serde(skip)]
     pub crypto: Vec<(u64, Vec<u8>)>,
+    /// STREAM frame data, for the flow layer's HTTP/3.
+    #[serde(skip)]
+    pub stream_data: Vec<StreamData>,
+    /// Connection IDs of NEW_CONNECTION_ID frames, for the flow layer.
+    #[serde(skip)]
+    pub new_cids: Vec<Vec<u8>>,
+    /// Which 1-RTT keys opened the packet (for the flow's key updates).
+    #[serde(skip)]
+    pub phase: Option<Phase>,
+    /// HTTP/3 frames that this packet's STREAM data completed (filled by
+    /// the flow layer).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub http3: Vec<crate::decode::http3::H3Frame>,
     /// The Destination Connection ID as bytes, for the flow layer.
     #[serde(skip)]
     pub dcid_bytes: Option<Vec<u8>>,
@@ -122,6 +144,15 @@ pub struct QuicPacket {
     /// flow, never by decoding).
     #[serde(skip)]
     pub sender: Option<Side>,
+}
+
+/// The data of one STREAM frame (RFC 9000 §19.8).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamData {
+    pub stream_id: u64,
+    pub offset: u64,
+    pub data: Vec<u8>,
+    pub fin: bool,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -156,6 +187,16 @@ pub struct Context<'a> {
     /// Decryption failures are reported as problems: the keys are known to
     /// be the right ones, not guessed.
     pub keys_known: bool,
+    /// This direction's Handshake keys, from the key log.
+    pub handshake: Option<&'a PacketKeys>,
+    /// This direction's 0-RTT keys (the client's early traffic secret).
+    pub early: Option<&'a PacketKeys>,
+    /// This direction's 1-RTT keys.
+    pub app: Option<&'a AppKeys>,
+    /// Largest packet numbers seen in this direction: Handshake, and the
+    /// application space (0-RTT and 1-RTT share it, RFC 9000 §12.3).
+    pub largest_handshake_pn: Option<u64>,
+    pub largest_app_pn: Option<u64>,
 }
 
 /// The decode-side entry, for a UDP datagram taken for QUIC (by port or by
@@ -208,34 +249,54 @@ pub fn decode_packets(datagram: &[u8], ctx: &Context) -> (Vec<QuicPacket>, Vec<Q
     let mut packets = Vec::new();
     let mut errors = Vec::new();
     let mut at = 0usize;
-    while at < datagram.len() {
-        let rest = &datagram[at..];
-        // RFC 9000 §12.2: a receiver ignores what follows the packets, and
-        // senders pad datagrams with zeros.
-        if rest.iter().all(|&b| b == 0) && !packets.is_empty() {
-            break;
-        }
-        if packets.len() == MAX_PACKETS_PER_DATAGRAM {
-            errors.push(QuicError::TooManyPackets(rest.len()));
-            break;
-        }
-        match packet::parse(rest) {
-            Ok(header) => {
-                let (p, problem) = unprotect(header, rest, ctx);
+    while let Some(step) = decode_at(datagram, at, packets.len(), ctx) {
+        match step {
+            Step::Packet(p, problem) => {
                 at += p.size.max(1);
-                packets.push(p);
+                packets.push(*p);
                 errors.extend(problem);
             }
-            Err(e) => {
-                errors.push(QuicError::At {
-                    error: Box::new(e),
-                    offset: at,
-                });
+            Step::End(e) => {
+                errors.push(e);
                 break;
             }
         }
     }
     (packets, errors)
+}
+
+/// One step through a datagram's packets.
+pub enum Step {
+    /// A packet, and the problem met removing its protection, if any.
+    Packet(Box<QuicPacket>, Option<QuicError>),
+    /// What ends the datagram's decoding.
+    End(QuicError),
+}
+
+/// Decodes the packet at offset `at` of a datagram, the `count`th one;
+/// `None` at the end of the packets. The flow layer steps through a
+/// datagram with it when one packet teaches the keys of the next (a
+/// ServerHello before a coalesced Handshake packet).
+pub fn decode_at(datagram: &[u8], at: usize, count: usize, ctx: &Context) -> Option<Step> {
+    let rest = datagram.get(at..).filter(|r| !r.is_empty())?;
+    // RFC 9000 §12.2: a receiver ignores what follows the packets, and
+    // senders pad datagrams with zeros.
+    if rest.iter().all(|&b| b == 0) && count > 0 {
+        return None;
+    }
+    if count == MAX_PACKETS_PER_DATAGRAM {
+        return Some(Step::End(QuicError::TooManyPackets(rest.len())));
+    }
+    Some(match packet::parse(rest) {
+        Ok(header) => {
+            let (p, problem) = unprotect(header, rest, ctx);
+            Step::Packet(Box::new(p), problem)
+        }
+        Err(e) => Step::End(QuicError::At {
+            error: Box::new(e),
+            offset: at,
+        }),
+    })
 }
 
 /// What needs the connection's context once a packet's header is read: an
@@ -258,6 +319,41 @@ fn unprotect(header: packet::Header, b: &[u8], ctx: &Context) -> (QuicPacket, Op
             if let Some(c) = found {
                 p.dcid = Some(hex(c));
                 p.dcid_bytes = Some(c.clone());
+                if let Some(app) = ctx.app {
+                    let at = 1 + c.len();
+                    let size = p.size;
+                    problem = open_with(
+                        &mut p,
+                        &b[..size],
+                        at,
+                        &app.current,
+                        Some(app),
+                        ctx,
+                        Space::OneRtt,
+                    );
+                }
+            }
+        }
+        (HeaderForm::Long, Some(LongType::Handshake)) => {
+            if let Some(k) = ctx.handshake {
+                let size = p.size;
+                problem = open_with(
+                    &mut p,
+                    &b[..size],
+                    pn_offset,
+                    k,
+                    None,
+                    ctx,
+                    Space::Handshake,
+                )
+                .or(problem);
+            }
+        }
+        (HeaderForm::Long, Some(LongType::ZeroRtt)) => {
+            if let Some(k) = ctx.early {
+                let size = p.size;
+                problem = open_with(&mut p, &b[..size], pn_offset, k, None, ctx, Space::ZeroRtt)
+                    .or(problem);
             }
         }
         (HeaderForm::Long, Some(LongType::Initial)) => {
@@ -282,6 +378,7 @@ fn unprotect(header: packet::Header, b: &[u8], ctx: &Context) -> (QuicPacket, Op
                         p.decrypted = true;
                         if let Err(e) = frames(&plain, &mut p) {
                             problem = Some(QuicError::InFrames {
+                                kind: "Initial",
                                 pn,
                                 error: Box::new(e),
                             });
@@ -295,6 +392,39 @@ fn unprotect(header: packet::Header, b: &[u8], ctx: &Context) -> (QuicPacket, Op
         _ => {}
     }
     (p, problem)
+}
+
+/// Opens a Handshake, 0-RTT or 1-RTT packet with the key log's keys and
+/// reads its frames; returns the problem, if any.
+fn open_with(
+    p: &mut QuicPacket,
+    bytes: &[u8],
+    pn_offset: usize,
+    keys: &PacketKeys,
+    app: Option<&AppKeys>,
+    ctx: &Context,
+    space: Space,
+) -> Option<QuicError> {
+    let largest = match space {
+        Space::Handshake => ctx.largest_handshake_pn,
+        _ => ctx.largest_app_pn,
+    };
+    match keys::open_packet(bytes, pn_offset, keys, app, largest) {
+        Ok(o) => {
+            p.packet_number = Some(o.pn);
+            p.key_phase = o.key_phase;
+            p.phase = Some(o.phase);
+            p.decrypted = true;
+            frames_in(&o.plain, p, space)
+                .err()
+                .map(|e| QuicError::InFrames {
+                    kind: space.name(),
+                    pn: o.pn,
+                    error: Box::new(e),
+                })
+        }
+        Err(e) => Some(e),
+    }
 }
 
 /// Puts a datagram's packets on the frame: the first under `quic`, the

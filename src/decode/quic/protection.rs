@@ -5,6 +5,7 @@
 //! Retry integrity tag (§5.8).
 
 use super::error::QuicError;
+use super::keys::{open_packet, Aead as Suite, PacketKeys};
 use super::packet::{version_label, TAG_LEN, VERSION_1, VERSION_2};
 use crate::decode::cursor::hex;
 use aes::cipher::{generic_array::GenericArray, BlockEncrypt, KeyInit};
@@ -53,10 +54,9 @@ fn expand_label(secret: &Hkdf<Sha256>, label: &str, out: &mut [u8]) -> Option<()
     secret.expand(&info, out).ok()
 }
 
-/// Keys for the Initial packets of one side, from the client's original
-/// Destination Connection ID (RFC 9001 §5.2; RFC 9369 §3.3.2 for the v2
-/// labels).
-pub fn initial_keys(version: u32, dcid: &[u8], client: bool) -> Option<InitialKeys> {
+/// The Initial secret of one side, from the client's original Destination
+/// Connection ID (RFC 9001 §5.2).
+fn initial_secret(version: u32, dcid: &[u8], client: bool) -> Option<[u8; 32]> {
     let salt = initial_salt(version)?;
     let (initial, _) = Hkdf::<Sha256>::extract(Some(&salt), dcid);
     let initial = Hkdf::<Sha256>::from_prk(&initial).ok()?;
@@ -66,6 +66,14 @@ pub fn initial_keys(version: u32, dcid: &[u8], client: bool) -> Option<InitialKe
         if client { "client in" } else { "server in" },
         &mut secret,
     )?;
+    Some(secret)
+}
+
+/// Keys for the Initial packets of one side, from the client's original
+/// Destination Connection ID (RFC 9001 §5.2; RFC 9369 §3.3.2 for the v2
+/// labels).
+pub fn initial_keys(version: u32, dcid: &[u8], client: bool) -> Option<InitialKeys> {
+    let secret = initial_secret(version, dcid, client)?;
     let secret = Hkdf::<Sha256>::from_prk(&secret).ok()?;
     let prefix = if version == VERSION_2 {
         "quicv2"
@@ -110,6 +118,7 @@ pub fn decode_packet_number(largest: Option<u64>, truncated: u64, pn_len: usize)
     }
 }
 
+#[cfg(test)]
 /// RFC 9001 §5.3: the AEAD nonce, the IV with the packet number XORed into
 /// its last eight bytes.
 fn nonce(iv: &[u8; 12], pn: u64) -> [u8; 12] {
@@ -132,42 +141,18 @@ pub(super) fn unprotect(
     from_client: bool,
     largest_pn: Option<u64>,
 ) -> Result<(u64, Vec<u8>), QuicError> {
-    let keys = initial_keys(version, key_dcid, from_client)
+    // §5.2: Initial packets are protected with AEAD_AES_128_GCM and keys
+    // from the Initial secret, as any other packet with its own secret.
+    let keys = initial_secret(version, key_dcid, from_client)
+        .and_then(|s| PacketKeys::from_secret(Suite::Aes128Gcm, version, &s))
         .ok_or_else(|| QuicError::NoInitialKeys(version_label(version)))?;
-    // §5.4.2: the sample starts 4 bytes after the packet number's start.
-    let sample_at = pn_offset + 4;
-    let sample: [u8; SAMPLE_LEN] = packet
-        .get(sample_at..sample_at + SAMPLE_LEN)
-        .and_then(|s| s.try_into().ok())
-        .ok_or(QuicError::NoSample(packet.len()))?;
-    let mask = header_mask(&keys.hp, &sample);
-    let first = packet[0] ^ (mask[0] & 0x0f);
-    let pn_len = usize::from(first & 3) + 1;
-    let mut header = packet[..pn_offset + pn_len].to_vec();
-    header[0] = first;
-    let mut truncated = 0u64;
-    for i in 0..pn_len {
-        header[pn_offset + i] ^= mask[1 + i];
-        truncated = (truncated << 8) | u64::from(header[pn_offset + i]);
-    }
-    let pn = decode_packet_number(largest_pn, truncated, pn_len);
-    let cipher = Aes128Gcm::new(GenericArray::from_slice(&keys.key));
-    let plain = cipher
-        .decrypt(
-            GenericArray::from_slice(&nonce(&keys.iv, pn)),
-            Payload {
-                msg: &packet[pn_offset + pn_len..],
-                aad: &header,
-            },
-        )
-        .map_err(|_| QuicError::DoesNotDecrypt {
+    match open_packet(packet, pn_offset, &keys, None, largest_pn) {
+        Ok(o) => Ok((o.pn, o.plain)),
+        Err(QuicError::DoesNotOpen { .. }) => Err(QuicError::DoesNotDecrypt {
             dcid: hex(key_dcid),
-        })?;
-    // RFC 9000 §17.2: the reserved bits are zero once protection is off.
-    if first & 0x0c != 0 {
-        return Err(QuicError::ReservedBits(pn));
+        }),
+        Err(e) => Err(e),
     }
-    Ok((pn, plain))
 }
 
 /// Whether a Retry packet's integrity tag is the one RFC 9001 §5.8 (v1) or

@@ -43,6 +43,32 @@ fn packet(p: &QuicPacket) -> String {
                 "CONNECTION_CLOSE {}",
                 error.clone().unwrap_or_else(|| format!("0x{error_code:x}"))
             ),
+            QuicFrame::Stream {
+                stream_id,
+                offset,
+                length,
+                fin,
+            } => format!(
+                "STREAM {stream_id} {offset}+{length}{}",
+                if *fin { " FIN" } else { "" }
+            ),
+            QuicFrame::ResetStream { stream_id, .. } => format!("RESET_STREAM {stream_id}"),
+            QuicFrame::StopSending { stream_id, .. } => format!("STOP_SENDING {stream_id}"),
+            QuicFrame::NewToken { .. } => "NEW_TOKEN".into(),
+            QuicFrame::MaxData { .. } => "MAX_DATA".into(),
+            QuicFrame::MaxStreamData { .. } => "MAX_STREAM_DATA".into(),
+            QuicFrame::MaxStreams { .. } => "MAX_STREAMS".into(),
+            QuicFrame::DataBlocked { .. } => "DATA_BLOCKED".into(),
+            QuicFrame::StreamDataBlocked { .. } => "STREAM_DATA_BLOCKED".into(),
+            QuicFrame::StreamsBlocked { .. } => "STREAMS_BLOCKED".into(),
+            QuicFrame::NewConnectionId { sequence, .. } => format!("NEW_CONNECTION_ID {sequence}"),
+            QuicFrame::RetireConnectionId { sequence } => {
+                format!("RETIRE_CONNECTION_ID {sequence}")
+            }
+            QuicFrame::PathChallenge => "PATH_CHALLENGE".into(),
+            QuicFrame::PathResponse => "PATH_RESPONSE".into(),
+            QuicFrame::HandshakeDone => "HANDSHAKE_DONE".into(),
+            QuicFrame::Datagram { length } => format!("DATAGRAM {length}"),
         };
         if kinds.last() != Some(&k) || k.starts_with("CRYPTO") {
             kinds.push(k);

@@ -121,6 +121,17 @@ pub struct Conn {
     /// application data, but also acknowledgements and HTTP/3 control
     /// streams, which the encryption does not let us tell apart.
     pub quic_short: [u64; 2],
+    /// QUIC: the client's datagrams that carried an Initial (the first one
+    /// and those sent again), up to a bound.
+    pub quic_initials: Vec<Seg>,
+    /// QUIC: the first readable CONNECTION_CLOSE (RFC 9000 §19.19): where,
+    /// its error code, its transport error name when known, and whether
+    /// it was the application's (0x1d).
+    pub quic_close: Option<(Seg, u64, Option<String>, bool)>,
+    /// QUIC: the first datagrams of the connection with their UDP payload
+    /// bytes and whether they held a client Handshake packet, for the
+    /// anti-amplification limit (RFC 9000 §8.1).
+    pub quic_datagrams: Vec<(Seg, u64, bool)>,
     /// Acknowledgement numbers of the SYN-ACK and of the third segment.
     pub syn_ack_ack: Option<u32>,
     pub third_ack: Option<u32>,
@@ -185,6 +196,9 @@ impl Conn {
             quic_version: None,
             quic_dcid: None,
             quic_short: [0; 2],
+            quic_initials: Vec::new(),
+            quic_close: None,
+            quic_datagrams: Vec::new(),
             syn_ack_ack: None,
             third_ack: None,
             syn_options: None,

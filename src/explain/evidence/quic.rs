@@ -3,6 +3,7 @@
 
 use super::conn::story_view;
 use super::*;
+use crate::decode::quic::QuicFrame;
 use crate::decode::stream::Side;
 
 impl Evidence {
@@ -63,6 +64,16 @@ impl Evidence {
             if c.first_data[dir].is_none() {
                 c.first_data[dir] = Some(seg);
             }
+            if c.quic_datagrams.len() < 64 {
+                let bytes = u64::from(p.udp.as_ref().map_or(0, |u| u.length)).saturating_sub(8);
+                let handshake = from_client
+                    && p.quic
+                        .as_deref()
+                        .into_iter()
+                        .chain(&p.quic_more)
+                        .any(|q| q.long_type == Some(LongType::Handshake));
+                c.quic_datagrams.push((seg, bytes, handshake));
+            }
             for q in p.quic.as_deref().into_iter().chain(&p.quic_more) {
                 if from_client && q.long_type == Some(LongType::Initial) && c.quic_version.is_none()
                 {
@@ -81,7 +92,12 @@ impl Evidence {
                         });
                     }
                 }
-                if q.long_type == Some(LongType::Handshake) && c.tls.len() < MAX_PER_CONN {
+                // A Handshake packet the key log opened lists its own
+                // messages above; one not opened is one opaque record.
+                if q.long_type == Some(LongType::Handshake)
+                    && !q.decrypted
+                    && c.tls.len() < MAX_PER_CONN
+                {
                     c.tls.push(TlsRec {
                         seg,
                         hs: HandshakeSummary {
@@ -98,6 +114,29 @@ impl Evidence {
                 // as a request or response.
                 if q.header == HeaderForm::Short {
                     c.quic_short[dir] += 1;
+                }
+                if from_client
+                    && q.long_type == Some(LongType::Initial)
+                    && c.quic_initials.len() < MAX_PER_CONN
+                    && c.quic_initials.last().is_none_or(|l| l.frame != p.frame)
+                {
+                    c.quic_initials.push(seg);
+                }
+                // RFC 9000 §10.2: a CONNECTION_CLOSE ends the connection;
+                // in an Initial it is readable without keys.
+                if c.quic_close.is_none() {
+                    for f in &q.frames {
+                        if let QuicFrame::ConnectionClose {
+                            error_code,
+                            error,
+                            application,
+                            ..
+                        } = f
+                        {
+                            c.quic_close = Some((seg, *error_code, error.clone(), *application));
+                            break;
+                        }
+                    }
                 }
             }
         }

@@ -257,6 +257,7 @@ pub(super) fn http(ctx: &Ctx) -> Step {
     let mut https = Vec::new();
     let mut estimated = 0usize;
     let mut rules_used: Vec<(records::Kind, u16)> = Vec::new();
+    let mut quic_failed = 0usize;
     for c in &secure {
         let offered = c
             .client_hello()
@@ -298,6 +299,12 @@ pub(super) fn http(ctx: &Ctx) -> Step {
             "ttfb_ms": exchange.map(|(a, b)| ms(a.ts, b.ts)),
             "quic_1rtt_packets": c.quic.then_some(c.quic_short),
         }));
+        if let Some(f) = super::quic::failure(ctx, c) {
+            s.frames.extend(f.frames.iter().copied());
+            s.line(f.text(ctx.lang));
+            quic_failed += 1;
+            continue;
+        }
         if c.quic {
             // RFC 9114 §4: HTTP/3 requests and responses are frames on QUIC
             // streams, inside 1-RTT packets that also carry acknowledgements.
@@ -464,7 +471,13 @@ pub(super) fn http(ctx: &Ctx) -> Step {
             ),
         });
     }
-    if cleartext.is_empty() && !secure.is_empty() && secure.iter().all(|c| c.quic) {
+    if cleartext.is_empty() && !secure.is_empty() && quic_failed == secure.len() {
+        s.status = Status::NotApplicable;
+        s.reason(ctx.t(
+            "The QUIC connection was never set up, so no HTTP/3 request travelled on it.",
+            "QUIC 连接从未建立，所以上面没有传输任何 HTTP/3 请求。",
+        ));
+    } else if cleartext.is_empty() && !secure.is_empty() && secure.iter().all(|c| c.quic) {
         s.status = Status::Inferred;
         s.reason(ctx.t(
             "The requests and responses travel inside encrypted QUIC 1-RTT packets: their existence is inferred from those packets, their content and boundaries cannot be seen.",

@@ -10,6 +10,7 @@ mod icmp;
 mod link;
 mod neighbours;
 mod proxy;
+mod quic;
 mod records;
 mod route;
 mod tcp;

@@ -263,6 +263,11 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
             ctx.t("No ServerHello was captured.", "没有抓到 ServerHello。")
                 .to_string(),
         );
+        // A QUIC connection that ended before the server's hello: why.
+        if let Some(f) = super::quic::failure(ctx, c) {
+            s.frames.extend(f.frames.iter().copied());
+            s.line(f.text(ctx.lang));
+        }
         return s;
     };
     s.frames.extend(sh.hs.frames.iter().copied());
@@ -344,14 +349,29 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
             .collect::<Vec<_>>(),
     );
     let end = if c.quic {
-        // RFC 9001 §4.1.1: the client's Finished travels in its first
-        // Handshake packet.
+        // RFC 9001 §4.1.1: the client's Finished travels in a Handshake
+        // packet: the one decrypted with the key log, or else the first
+        // Handshake packet after the ServerHello whose Length can hold it
+        // (a CRYPTO frame of at least 3 header bytes, the 4-byte message
+        // header and the transcript hash, a packet number byte and the
+        // 16-byte AEAD tag, RFC 9001 §5.3); a smaller one holds only ACKs
+        // while the server's flight is still arriving.
+        let hash = if sh.hs.cipher_suite == Some(0x1302) {
+            48
+        } else {
+            32
+        };
+        let room = 1 + 3 + 4 + hash + 16;
         c.tls
             .iter()
-            .find(|t| {
-                t.seg.from_client
-                    && t.seg.ts >= sh.seg.ts
-                    && t.hs.kind == HandshakeKind::EncryptedHandshakeMessage
+            .find(|t| t.seg.from_client && t.hs.kind == HandshakeKind::Finished)
+            .or_else(|| {
+                c.tls.iter().find(|t| {
+                    t.seg.from_client
+                        && t.seg.ts >= sh.seg.ts
+                        && t.hs.kind == HandshakeKind::EncryptedHandshakeMessage
+                        && t.hs.length >= room
+                })
             })
             .map(|t| t.seg)
     } else if tls13 {
@@ -429,6 +449,9 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
                     .unwrap_or_default()
             ),
         });
+    }
+    if let Some(line) = super::quic::amplification(ctx, c) {
+        s.line(line);
     }
     if resumed {
         s.line(

@@ -252,6 +252,24 @@ pub(super) fn quic_line(
         s.push_str("; ");
         s.push_str(&handshake_summary(h));
     }
+    // HTTP/3 frames the packets completed (with a key log): a request's
+    // method and path, a response's status, each value escaped.
+    for f in all.iter().flat_map(|q| &q.http3) {
+        let _ = write!(
+            s,
+            "; HTTP/3 {} stream {}",
+            f.kind.name().to_uppercase(),
+            f.stream
+        );
+        for [n, v] in f.headers.iter().flatten() {
+            if matches!(n.as_str(), ":method" | ":path" | ":status") {
+                let _ = write!(s, " {}", escape(v));
+            }
+        }
+        if f.headers.is_none() {
+            let _ = write!(s, " {} B", f.length);
+        }
+    }
     let meaning = if let Some(h) = hellos.first() {
         Some(match h.kind {
             HandshakeKind::ClientHello => l.t("QUIC and TLS 1.3 handshakes start together: the ClientHello travels in CRYPTO frames of Initial packets", "QUIC 握手与 TLS 1.3 握手同时开始：ClientHello 放在 Initial 包的 CRYPTO 帧里传送"),
