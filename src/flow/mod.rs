@@ -10,8 +10,8 @@
 pub mod analysis;
 pub mod client;
 pub mod conversations;
-pub mod defrag;
 pub mod decrypt;
+pub mod defrag;
 pub mod quic;
 mod quic_app;
 mod reassembly;
