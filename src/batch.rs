@@ -836,13 +836,12 @@ impl Merged {
 /// Gives `tracker` the secrets of the capture's own Decryption Secrets
 /// Blocks, as a single run does without `--keylog`.
 fn embedded_key_log(path: &Path, tracker: &mut Tracker) -> io::Result<()> {
-    let embedded = crate::capture::secrets::tls_key_log(path)?;
-    if embedded.is_empty() {
-        return Ok(());
+    let shown = path.display().to_string();
+    if let Some(log) =
+        crate::flow::decrypt::embedded_key_log(path, &shown).map_err(io::Error::other)?
+    {
+        tracker.set_keys(std::sync::Arc::new(log));
     }
-    let source = format!("{} (Decryption Secrets Block)", path.display());
-    let log = crate::flow::decrypt::KeyLog::parse(&embedded, &source).map_err(io::Error::other)?;
-    tracker.set_keys(std::sync::Arc::new(log));
     Ok(())
 }
 

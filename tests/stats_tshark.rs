@@ -16,11 +16,42 @@ const COMPARED: &[&str] = &[
 ];
 
 /// Counts that cannot agree, and why.
-const KNOWN: &[(&str, &str, &str)] = &[(
-    "refused.pcapng",
-    "dns",
-    "frame 9 is an ICMP port unreachable quoting a DNS query: tshark counts \
+const KNOWN: &[(&str, &str, &str)] = &[
+    (
+        "refused.pcapng",
+        "dns",
+        "frame 9 is an ICMP port unreachable quoting a DNS query: tshark counts \
      the quoted DNS message, netexplain reads only the quoted IP and UDP headers",
+    ),
+    (
+        "proxy-connect.pcapng",
+        "http",
+        "tshark stacks the TLS records inside the CONNECT tunnel under http; \
+     netexplain counts http only on the frames that carry an HTTP head",
+    ),
+    (
+        "vxlan-pageload.pcapng",
+        "eth",
+        "tshark counts a protocol once per place in the stack, outer and inner; \
+     netexplain's hierarchy counts the inner packet's layers only",
+    ),
+    (
+        "vxlan-pageload.pcapng",
+        "ip",
+        "as eth: the outer IPv4 header of VXLAN is not counted",
+    ),
+    (
+        "vxlan-pageload.pcapng",
+        "udp",
+        "as eth: the outer UDP header of VXLAN is not counted",
+    ),
+];
+
+/// Samples whose endpoint tables cannot agree, and why.
+const KNOWN_ENDPOINTS: &[(&str, &str)] = &[(
+    "vxlan-pageload.pcapng",
+    "tshark also lists the tunnel's outer addresses as endpoints; \
+     netexplain lists the inner packets' only",
 )];
 
 fn tshark_q(path: &std::path::Path, z: &str) -> String {
@@ -137,7 +168,8 @@ fn stats_agree_with_tshark() {
         } else {
             (theirs, ours)
         };
-        if theirs != ours {
+        let known_endpoints = KNOWN_ENDPOINTS.iter().any(|(s, _)| *s == name);
+        if theirs != ours && !known_endpoints {
             failures.push(format!(
                 "{name} endpoints: tshark {theirs:?}\n ours {ours:?}"
             ));

@@ -65,7 +65,7 @@ fn ja3_and_ja3s_of_every_hello_match_tshark() {
         return;
     }
     let mut compared = 0;
-    for path in all_samples() {
+    for path in cleartext_samples() {
         let packets = packets_json(&path);
         for (kind, filter, hash_field, full_field, ours_hash, ours_full) in [
             (
@@ -454,7 +454,7 @@ fn records_and_alerts_match_tshark() {
         other => panic!("content type {other}"),
     };
     let (mut records, mut alerts) = (0, 0);
-    for path in all_samples() {
+    for path in cleartext_samples() {
         let packets = packets_json(&path);
         let mut ours: BTreeMap<u64, &Value> = BTreeMap::new();
         for p in &packets {

@@ -5,8 +5,7 @@
 
 use super::shown;
 use anyhow::{Context, Result};
-use netexplain::capture::secrets;
-use netexplain::flow::decrypt::KeyLog;
+use netexplain::flow::decrypt::{embedded_key_log, KeyLog};
 use netexplain::flow::{FlowStats, Tracker};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -26,11 +25,8 @@ impl KeylogArgs {
     pub(crate) fn attach(&self, tracker: &mut Tracker, capture: &Path) -> Result<()> {
         let mut log = KeyLog::default();
         if capture.as_os_str() != "-" {
-            let embedded = secrets::tls_key_log(capture)
-                .with_context(|| format!("reading {}", shown(capture)))?;
-            if !embedded.is_empty() {
-                let source = format!("{} (Decryption Secrets Block)", shown(capture));
-                log = KeyLog::parse(&embedded, &source)?;
+            if let Some(embedded) = embedded_key_log(capture, &shown(capture))? {
+                log = embedded;
             }
         }
         if let Some(path) = &self.keylog {

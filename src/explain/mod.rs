@@ -231,6 +231,9 @@ pub struct Story {
     pub frames: u64,
     /// Page loads found but not told (only the `max_told` most complete are).
     pub page_loads_not_told: usize,
+    /// Loads found but not listed in `loads` (only the first 10,000 are).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub loads_not_listed: usize,
     /// Frames, and packets of DNS/ARP/connection records, not kept because a bound of
     /// the explainer was reached; the story does not cover them.
     pub frames_not_kept: u64,
@@ -297,7 +300,12 @@ impl Explainer {
                 let when = (p.ts, IDLE_GAP_SECS, IDLE_GAP_SECS);
                 let ev = &mut self.evidence;
                 tally::close(ev, &mut self.tally, &self.options, &self.notes, when, false);
-                self.next_check = Some(p.ts + CHECK_SECS);
+                // Regrouping costs in proportion to the connections still
+                // held, so checks grow rarer as they grow (one second per
+                // thousand): the work over a capture stays linear in its
+                // length, and a load closes at most that much later.
+                let held = self.evidence.conns.len() as f64 / 1000.0;
+                self.next_check = Some(p.ts + CHECK_SECS.max(held));
             }
             None => self.next_check = Some(p.ts + CHECK_SECS),
         }
@@ -389,7 +397,8 @@ fn tell(ev: &Evidence, mut tally: tally::Tally, options: &Options, notes: &Notes
             r
         })
         .collect();
-    let not_told = rows.len() - page_loads.len();
+    let not_told = tally.count - page_loads.len();
+    let loads_not_listed = tally.rows_not_listed;
     let shown: BTreeSet<u64> = page_loads
         .iter()
         .chain(&others)
@@ -447,6 +456,7 @@ fn tell(ev: &Evidence, mut tally: tally::Tally, options: &Options, notes: &Notes
         missing_sections,
         frames: ev.total_frames,
         page_loads_not_told: not_told,
+        loads_not_listed,
         frames_not_kept: ev.frames_dropped,
         items_not_kept: ev.items_dropped,
         max_items: evidence::MAX_ITEMS,

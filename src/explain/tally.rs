@@ -21,11 +21,20 @@ struct Told {
     frames: BTreeMap<&'static str, u64>,
 }
 
+/// At most this many loads are listed (and their names kept for `--host`):
+/// a flood of connections that are each a load of their own stays bounded.
+pub(super) const MAX_ROWS: usize = 10_000;
+
 /// Every load found so far, and the told ones in full.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Tally {
-    /// One row per load, in the order they were over (their index).
+    /// One row per load, in the order they were over (their index), for
+    /// the first [`MAX_ROWS`] loads.
     pub rows: Vec<LoadSummary>,
+    /// Loads found in all, listed or not.
+    pub count: usize,
+    /// Loads past [`MAX_ROWS`], counted but not listed.
+    pub rows_not_listed: usize,
     told: Vec<Told>,
     /// Frames of loads over and not told, by protocol.
     pub left_out: BTreeMap<&'static str, u64>,
@@ -60,8 +69,10 @@ impl Tally {
         notes: &Notes,
         full: bool,
     ) -> (usize, Option<PageLoad>) {
-        self.hosts.extend(l.names.iter().cloned());
-        self.hosts.extend(l.servers.iter().map(|s| s.to_string()));
+        if self.hosts.len() < MAX_ROWS {
+            self.hosts.extend(l.names.iter().cloned());
+            self.hosts.extend(l.servers.iter().map(|s| s.to_string()));
+        }
         let end = self.ends.entry(l.client).or_insert(l.end);
         *end = end.max(l.end);
         if let Some(h) = &options.host {
@@ -71,7 +82,8 @@ impl Tally {
                 return (0, None);
             }
         }
-        let index = self.rows.len() + 1;
+        self.count += 1;
+        let index = self.count;
         let kind = if l.websocket {
             StoryKind::WebSocket
         } else {
@@ -81,7 +93,11 @@ impl Tally {
         let observed = brief.observed();
         let mut row = summary(ev, l, &brief, index);
         row.kind = kind;
-        self.rows.push(row);
+        if self.rows.len() < MAX_ROWS {
+            self.rows.push(row);
+        } else {
+            self.rows_not_listed += 1;
+        }
         let tell = match options.load {
             Some(k) => k == index,
             None => {

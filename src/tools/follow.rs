@@ -170,6 +170,8 @@ pub fn run(
     mut tracker: Tracker,
 ) -> Result<ExitCode> {
     let filter = super::display_filter(display_filter.as_deref())?;
+    // The capture's own Decryption Secrets Blocks, as in `packets`.
+    crate::cli::keylog::KeylogArgs::default().attach(&mut tracker, path)?;
     let mut reader = CaptureReader::open(path).with_context(|| path.display().to_string())?;
     let mut nodes: Option<(String, String)> = None;
     let mut dirs = [Direction::default(), Direction::default()];

@@ -14,3 +14,20 @@ pub mod tls;
 pub use keylog::{KeyLog, KeyLogError, Secret};
 pub use schedule::{expand_label, next_traffic_secret, traffic_key_iv, Hash};
 pub use tls::{ConnDecrypt, DecryptStats};
+
+use std::path::Path;
+
+/// The secrets of a capture file's own Decryption Secrets Blocks (pcapng
+/// secrets type "TLSK"), or None when it carries none; `shown` names the
+/// file in an error about a malformed line.
+pub fn embedded_key_log(path: &Path, shown: &str) -> Result<Option<KeyLog>, KeyLogError> {
+    let embedded = crate::capture::secrets::tls_key_log(path).map_err(|error| KeyLogError::Io {
+        source_name: shown.to_string(),
+        error,
+    })?;
+    if embedded.is_empty() {
+        return Ok(None);
+    }
+    let source = format!("{shown} (Decryption Secrets Block)");
+    KeyLog::parse(&embedded, &source).map(Some)
+}
