@@ -454,7 +454,7 @@ fn one(path: &Path, dir: &Path, job: &Job, limits: &Limits, progress: &BatchProg
     let result = (|| -> io::Result<Option<String>> {
         let mut out = BufWriter::with_capacity(1 << 16, File::create(&target)?);
         let mut tracker = Tracker::new(limits.clone());
-        embedded_key_log(path, &mut tracker)?;
+        crate::flow::decrypt::attach_embedded(&mut tracker, path).map_err(io::Error::other)?;
         let mut sink = Sink::new(job, &[path.to_path_buf()]);
         let mut local = 0u64;
         let (summary, failure) = pipeline::run(&mut reader, &mut tracker, None, |p| {
@@ -831,18 +831,6 @@ impl Merged {
         s.flow = tracker.stats().clone();
         (s, failure)
     }
-}
-
-/// Gives `tracker` the secrets of the capture's own Decryption Secrets
-/// Blocks, as a single run does without `--keylog`.
-fn embedded_key_log(path: &Path, tracker: &mut Tracker) -> io::Result<()> {
-    let shown = path.display().to_string();
-    if let Some(log) =
-        crate::flow::decrypt::embedded_key_log(path, &shown).map_err(io::Error::other)?
-    {
-        tracker.set_keys(std::sync::Arc::new(log));
-    }
-    Ok(())
 }
 
 /// Several captures as one merged capture, rendered by `job` to `out`.

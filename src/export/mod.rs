@@ -315,17 +315,10 @@ pub fn export(
     let mut http = open("http", tables::HTTP)?;
     let mut tracker = Tracker::new(settings.limits.clone());
     // The capture's own Decryption Secrets Blocks, as `packets` uses them.
-    let shown = path.display().to_string();
-    match crate::flow::decrypt::embedded_key_log(path, &shown) {
-        Ok(Some(log)) => tracker.set_keys(std::sync::Arc::new(log)),
-        Ok(None) => {}
-        Err(e) => {
-            return Err(ExportError::Io {
-                path: path.to_path_buf(),
-                source: std::io::Error::other(e),
-            })
-        }
-    }
+    crate::flow::decrypt::attach_embedded(&mut tracker, path).map_err(|e| ExportError::Io {
+        path: path.to_path_buf(),
+        source: std::io::Error::other(e),
+    })?;
     let mut convs = Conversations::default();
     let mut explainer = Explainer::new(settings.options.clone(), settings.notes.clone());
     let mut times = HttpTimes::default();

@@ -31,3 +31,13 @@ pub fn embedded_key_log(path: &Path, shown: &str) -> Result<Option<KeyLog>, KeyL
     let source = format!("{shown} (Decryption Secrets Block)");
     KeyLog::parse(&embedded, &source).map(Some)
 }
+
+/// Gives `tracker` the secrets of the capture file's own Decryption
+/// Secrets Blocks, if it carries any, as a single run does without
+/// `--keylog`.
+pub fn attach_embedded(tracker: &mut super::Tracker, path: &Path) -> Result<(), KeyLogError> {
+    if let Some(log) = embedded_key_log(path, &path.display().to_string())? {
+        tracker.set_keys(std::sync::Arc::new(log));
+    }
+    Ok(())
+}
