@@ -669,10 +669,14 @@ pub(super) fn render(ctx: &Ctx) -> Step {
             let syn = c.syns.first().copied().unwrap_or(c.first);
             s.frames.push(syn.frame);
             s.timing([syn.ts].into_iter());
+            let idle = carried_no_request(c);
             timeline.push(json!({"t": super::round3(syn.ts - ctx.t0), "frame": syn.frame, "stream": c.stream,
-                "what": match ctx.lang {
-                    Lang::En => format!("new connection to {} ({})", ctx.server_name(c), super::endpoint(c.server.0, c.server.1)),
-                    Lang::Zh => format!("新建到 {} 的连接（{}）", ctx.server_name(c), super::endpoint(c.server.0, c.server.1)),
+                "unused": idle,
+                "what": match (ctx.lang, idle) {
+                    (Lang::En, false) => format!("new connection to {} ({})", ctx.server_name(c), super::endpoint(c.server.0, c.server.1)),
+                    (Lang::Zh, false) => format!("新建到 {} 的连接（{}）", ctx.server_name(c), super::endpoint(c.server.0, c.server.1)),
+                    (Lang::En, true) => format!("new connection to {} ({}), which carried no request", ctx.server_name(c), super::endpoint(c.server.0, c.server.1)),
+                    (Lang::Zh, true) => format!("新建到 {} 的连接（{}），没有承载任何请求", ctx.server_name(c), super::endpoint(c.server.0, c.server.1)),
                 }}));
         }
     }
@@ -703,6 +707,47 @@ pub(super) fn render(ctx: &Ctx) -> Step {
             "Nothing follows the first response: the client does not render pages (curl, wget), or every subresource came from a cache. Rendering itself happens inside the browser.",
             "第一个响应之后没有别的请求：客户端不渲染页面（如 curl、wget），或者所有子资源都来自缓存。渲染本身在浏览器内部进行。",
         ));
+        return s;
+    }
+    // Connections opened after the document that carried no request: the
+    // client fetched nothing over them (a preconnect), so they are not
+    // told as fetches.
+    let idle: Vec<&Conn> = new_conns
+        .iter()
+        .copied()
+        .filter(|c| carried_no_request(c))
+        .collect();
+    s.fact("unused_connections_after_document", idle.len());
+    if more_requests == 0 && idle.len() == new_conns.len() {
+        let idle_hosts: std::collections::BTreeSet<String> =
+            idle.iter().map(|c| ctx.server_name(c)).collect();
+        let names = idle_hosts.iter().cloned().collect::<Vec<_>>();
+        s.line(match ctx.lang {
+            Lang::En => format!(
+                "After the first response the client fetched nothing more: it opened {} connection(s) to {} that carried no request before closing. \
+                 A browser opens connections like these ahead of need — from a <link rel=\"preconnect\"> hint in the page or its own prediction; the wire cannot tell which — \
+                 so that a later fetch skips the handshakes; here none came.",
+                idle.len(),
+                names.join(", ")
+            ),
+            Lang::Zh => format!(
+                "第一个响应之后客户端没有再请求任何东西：它打开了 {} 个到 {} 的连接，关闭前都没有承载请求。\
+                 浏览器会提前打开这样的连接（预连接：来自页面里的 <link rel=\"preconnect\"> 提示或浏览器自己的预测，线路上分辨不出是哪一种），\
+                 好让以后的请求省去握手；这里没有等到这样的请求。",
+                idle.len(),
+                names.join("、")
+            ),
+        });
+        for t in timeline.iter().take(12) {
+            s.line(format!(
+                "+{:.3} {}  {} {}  {}",
+                t["t"].as_f64().unwrap_or(0.0),
+                ctx.t("s", "秒"),
+                ctx.t("frame", "帧"),
+                t["frame"],
+                t["what"].as_str().unwrap_or("")
+            ));
+        }
         return s;
     }
     s.line(match ctx.lang {
@@ -974,5 +1019,18 @@ fn websocket_frames(ctx: &Ctx, c: &Conn, s: &mut Step) {
             },
             vec![c.first.frame],
         );
+    }
+}
+
+/// Whether a connection carried no request at all: no HTTP request in the
+/// clear, and, under TLS, nothing from the client after its Finished
+/// (records::Records::unused); a TCP connection whose client sent no byte.
+fn carried_no_request(c: &Conn) -> bool {
+    if c.quic || c.http.iter().any(|h| h.msg.method.is_some()) {
+        return false;
+    }
+    match super::records::classify(c) {
+        Some(r) => r.unused(),
+        None => c.client_hello().is_none() && c.payload_bytes[0] == 0,
     }
 }

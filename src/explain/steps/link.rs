@@ -41,7 +41,28 @@ pub(super) fn url(ctx: &Ctx) -> Step {
             .as_deref()
             .is_some_and(|u| u.eq_ignore_ascii_case("websocket"))
     });
-    let (scheme, shown) = if c.quic {
+    // RFC 9114 §3.1: HTTP/3 is the QUIC application whose ALPN token is
+    // "h3"; a client offering only other tokens (hq-interop, say) speaks
+    // something else over QUIC.
+    let quic_alpn: Vec<String> = c
+        .client_hello()
+        .map(|ch| ch.hs.alpn.clone())
+        .unwrap_or_default();
+    let quic_other =
+        c.quic && !quic_alpn.is_empty() && !quic_alpn.iter().any(|a| a.starts_with("h3"));
+    let quic_shown;
+    let (scheme, shown) = if quic_other {
+        let list = quic_alpn.join(", ");
+        quic_shown = match ctx.lang {
+            crate::notes::Lang::En => format!(
+                "QUIC (UDP) whose ClientHello offers ALPN {list}, not h3: not HTTP/3, and the client's URL scheme is not on the wire; https is assumed"
+            ),
+            crate::notes::Lang::Zh => format!(
+                "QUIC（UDP），其 ClientHello 的 ALPN 提供的是 {list} 而不是 h3：不是 HTTP/3，客户端 URL 的协议名不在线路上，这里假定为 https"
+            ),
+        };
+        ("https", quic_shown.as_str())
+    } else if c.quic {
         (
             "https",
             ctx.t("https (HTTP/3 over QUIC)", "https（基于 QUIC 的 HTTP/3）"),
@@ -125,6 +146,62 @@ pub(super) fn url(ctx: &Ctx) -> Step {
             crate::notes::Lang::Zh => format!(
                 "第一个连接（帧 {}）通过 {shown} 发往 {} 的 {} 端口：URL 是 {url}。",
                 first.frame, c.server.0, c.server.1
+            ),
+        });
+    }
+    // Attempts refused before it (a SYN answered by RST, RFC 9293
+    // §3.10.7.1) came first on the wire: the first connection is the
+    // first that opened.
+    let refused: Vec<(u64, u64, String)> = ctx
+        .conns
+        .iter()
+        .filter(|o| o.stream != c.stream && crate::explain::loads::refused(o))
+        .filter_map(|o| {
+            let syn = o.syns.first()?;
+            let rst = o.rsts.iter().find(|r| !r.from_client)?;
+            (syn.ts <= first.ts).then(|| {
+                (
+                    syn.frame,
+                    rst.frame,
+                    super::endpoint(o.server.0, o.server.1),
+                )
+            })
+        })
+        .collect();
+    if !refused.is_empty() {
+        for (syn, rst, _) in &refused {
+            s.frames.push(*syn);
+            s.frames.push(*rst);
+        }
+        let list = |en: bool| {
+            refused
+                .iter()
+                .map(|(syn, rst, to)| {
+                    if en {
+                        format!("frame {syn} to {to}, refused by RST in frame {rst}")
+                    } else {
+                        format!("帧 {syn} 发往 {to}，被帧 {rst} 的 RST 拒绝")
+                    }
+                })
+                .collect::<Vec<_>>()
+        };
+        s.fact(
+            "refused_before",
+            refused
+                .iter()
+                .map(|(syn, rst, to)| json!({"syn_frame": syn, "reset_frame": rst, "server": to}))
+                .collect::<Vec<_>>(),
+        );
+        s.line(match ctx.lang {
+            crate::notes::Lang::En => format!(
+                "Before it, the client tried {} ({}): the first connection is the first that opened.",
+                if refused.len() == 1 { "once" } else { "several times" },
+                list(true).join("; ")
+            ),
+            crate::notes::Lang::Zh => format!(
+                "在它之前，客户端先尝试过{}（{}）：这里的第一个连接指第一个建立成功的连接。",
+                if refused.len() == 1 { "一次" } else { "多次" },
+                list(false).join("；")
             ),
         });
     }

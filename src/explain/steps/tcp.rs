@@ -536,6 +536,65 @@ fn close_of(ctx: &Ctx, c: &Conn) -> (Value, Option<String>, Vec<u64>) {
         };
         return (fact, Some(text), frames);
     }
+    // RFC 9293 §3.10.7.1: a SYN answered by RST was refused (nothing
+    // listens there); the connection never opened, so nothing is torn down.
+    if crate::explain::loads::refused(c) {
+        if let (Some(syn), Some(r)) = (c.syns.first(), c.rsts.iter().find(|r| !r.from_client)) {
+            frames.push(syn.frame);
+            frames.push(r.frame);
+            // Happy Eyeballs (RFC 8305 §5): the client moves on to another
+            // address of the same name and port.
+            let next = ctx
+                .conns
+                .iter()
+                .filter(|o| {
+                    !o.quic
+                        && o.server.1 == c.server.1
+                        && o.server.0 != c.server.0
+                        && o.syn_ack.is_some()
+                })
+                .filter_map(|o| o.syns.first().map(|s| (o, *s)))
+                .find(|(_, s)| s.ts >= r.ts);
+            let fact = json!({
+                "stream": c.stream,
+                "server": endpoint(c.server.0, c.server.1),
+                "refused": true,
+                "syn_frame": syn.frame,
+                "reset_frame": r.frame,
+                "next_attempt_frame": next.map(|(_, s)| s.frame),
+            });
+            let then = match (ctx.lang, next) {
+                (Lang::En, Some((o, s))) => format!(
+                    " The client then tried {} (SYN, frame {}), the next address of the same name: falling back from one address to the next is what Happy Eyeballs does (RFC 8305).",
+                    endpoint(o.server.0, o.server.1),
+                    s.frame
+                ),
+                (Lang::Zh, Some((o, s))) => format!(
+                    "客户端随后改连 {}（SYN，帧 {}），即同一名字的下一个地址：在地址之间依次回退正是 Happy Eyeballs 的做法（RFC 8305）。",
+                    endpoint(o.server.0, o.server.1),
+                    s.frame
+                ),
+                _ => String::new(),
+            };
+            let text = match ctx.lang {
+                Lang::En => format!(
+                    "{}: refused — the SYN (frame {}) was answered with RST (frame {}): nothing was listening on port {} at that address (RFC 9293 §3.10.7.1). The connection never opened, so there is no teardown and no TIME_WAIT.{then}",
+                    conn_label(ctx, c),
+                    syn.frame,
+                    r.frame,
+                    c.server.1
+                ),
+                Lang::Zh => format!(
+                    "{}：被拒绝——SYN（帧 {}）得到的回答是 RST（帧 {}）：该地址的 {} 端口上没有程序在监听（RFC 9293 §3.10.7.1）。连接从未建立，所以没有挥手，也没有 TIME_WAIT。{then}",
+                    conn_label(ctx, c),
+                    syn.frame,
+                    r.frame,
+                    c.server.1
+                ),
+            };
+            return (fact, Some(text), frames);
+        }
+    }
     if let Some(r) = c.rsts.first() {
         frames.push(r.frame);
         let fact = json!({
