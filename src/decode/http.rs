@@ -49,6 +49,19 @@ pub struct HttpMessage {
     pub websocket_accept_valid: Option<bool>,
     /// Frames the head was reassembled from.
     pub frames: Vec<u64>,
+    /// The Expect header of a request (RFC 9110 §10.1.1: "100-continue"
+    /// asks the server for an interim answer before the body is sent).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expect: Option<String>,
+}
+
+/// Where a message's body travelled: the frame that completed its head,
+/// the first frame carrying body bytes and the frame that completed it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct BodySpan {
+    pub head_frame: u64,
+    pub first_frame: u64,
+    pub last_frame: u64,
 }
 
 /// What a direction's HTTP/1.x decoding says about the bytes after a feed
@@ -163,6 +176,12 @@ pub struct HttpStream {
     from_client: bool,
     /// The bound a TLS decoder in a CONNECT tunnel gets.
     max_tls_message: usize,
+    /// The frame that completed the last head, and the first frame of its
+    /// body, while the body is being read.
+    head_frame: u64,
+    body_first: Option<u64>,
+    /// Bodies completed since the caller last took them.
+    bodies: Vec<BodySpan>,
 }
 
 impl HttpStream {
@@ -180,6 +199,26 @@ impl HttpStream {
             stopped: false,
             from_client,
             max_tls_message: TUNNEL_TLS_MESSAGE,
+            head_frame: 0,
+            body_first: None,
+            bodies: Vec::new(),
+        }
+    }
+
+    /// The bodies completed since the last call, with their frames.
+    pub fn take_bodies(&mut self) -> Vec<BodySpan> {
+        std::mem::take(&mut self.bodies)
+    }
+
+    /// The body being read ended in `frame`.
+    fn body_done(&mut self, frame: u64) {
+        let first = self.body_first.take().unwrap_or(frame);
+        if self.bodies.len() < MAX_PENDING_REQUESTS {
+            self.bodies.push(BodySpan {
+                head_frame: self.head_frame,
+                first_frame: first,
+                last_frame: frame,
+            });
         }
     }
 
@@ -256,13 +295,16 @@ impl HttpStream {
                 State::Body(left) => {
                     let n = (data.len() as u64).min(left);
                     data = &data[n as usize..];
+                    self.body_first.get_or_insert(frame);
                     self.state = if left == n {
+                        self.body_done(frame);
                         State::Head
                     } else {
                         State::Body(left - n)
                     };
                 }
                 State::ChunkSize | State::ChunkEnd => {
+                    self.body_first.get_or_insert(frame);
                     let Some(used) = self.chunk_line(data, errors) else {
                         break;
                     };
@@ -325,9 +367,12 @@ impl HttpStream {
         };
         if trailers {
             self.state = State::Head;
+            self.body_done(frame);
         } else {
             let head = std::mem::take(&mut self.buf);
             let frames = std::mem::take(&mut self.frames);
+            self.head_frame = frame;
+            self.body_first = None;
             self.take_head(&head[..end], frames, conn, out, errors);
         }
         self.buf.clear();
@@ -525,6 +570,7 @@ fn message(version: Option<u8>, headers: &[httparse::Header<'_>], frames: Vec<u6
         connection: get("connection"),
         websocket_key: get("sec-websocket-key"),
         websocket_accept: get("sec-websocket-accept"),
+        expect: get("expect"),
         frames,
         ..HttpMessage::default()
     }

@@ -78,6 +78,10 @@ pub struct Packet {
     pub tls: Option<tls::TlsInfo>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub http: Vec<http::HttpMessage>,
+    /// HTTP/1.x bodies completed by this frame (not serialised; the story
+    /// reads where each body travelled).
+    #[serde(skip)]
+    pub http_bodies: Vec<http::BodySpan>,
     /// WebSocket frames completed by this frame (RFC 6455 §5.2).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub websocket: Vec<websocket::WsFrame>,

@@ -81,6 +81,8 @@ pub struct StreamOutput {
     pub tls: TlsInfo,
     pub dns: Vec<DnsMessage>,
     pub http: Vec<HttpMessage>,
+    /// HTTP/1.x bodies completed by this frame.
+    pub http_bodies: Vec<super::http::BodySpan>,
     pub websocket: Vec<WsFrame>,
     /// Problems, worded for the packet's `errors`.
     pub errors: Vec<String>,
@@ -186,6 +188,7 @@ impl StreamDecoder for HttpStream {
             &mut out.http,
             &mut out.errors,
         );
+        out.http_bodies.extend(self.take_bodies());
         match switch {
             Switch::Continue => Next::Continue,
             Switch::WebSocket { consumed } => Next::Handoff {

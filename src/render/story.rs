@@ -153,13 +153,24 @@ pub(crate) fn heading(p: &PageLoad, n: usize, lang: Lang) -> String {
         p.kind,
         StoryKind::PageLoad | StoryKind::WebSocket | StoryKind::TcpTransfer
     ) {
+        // Through a proxy the client's peer is the proxy (the url step's
+        // fact), not the site's server.
+        let proxy = p
+            .steps
+            .iter()
+            .any(|s| s.id == "url" && s.facts.contains_key("proxy"));
+        let (peer_en, peer_zh) = if proxy {
+            ("proxy", "代理")
+        } else {
+            ("server", "服务器")
+        };
         return match lang {
             Lang::En => format!(
-                "{en} {n}: {}  —  client {} → server {}  ({took})",
+                "{en} {n}: {}  —  client {} → {peer_en} {}  ({took})",
                 p.host, p.client, p.server
             ),
             Lang::Zh => format!(
-                "{zh} {n}：{}  ——  客户端 {} → 服务器 {}（{took}）",
+                "{zh} {n}：{}  ——  客户端 {} → {peer_zh} {}（{took}）",
                 p.host, p.client, p.server
             ),
         };

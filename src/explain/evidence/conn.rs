@@ -23,6 +23,9 @@ pub struct TlsRec {
 pub struct HttpRec {
     pub seg: Seg,
     pub msg: HttpMessage,
+    /// Where its body travelled: the first frame and the last segment
+    /// carrying it, when they are not the head's own segment alone.
+    pub body: Option<(u64, Seg)>,
 }
 
 /// The part of a handshake message the story tells: a connection keeps

@@ -320,7 +320,21 @@ impl Evidence {
                 c.http.push(HttpRec {
                     seg,
                     msg: h.clone(),
+                    body: None,
                 });
+            }
+        }
+        for b in &p.http_bodies {
+            if b.first_frame == b.head_frame && b.last_frame == b.head_frame {
+                continue;
+            }
+            if let Some(h) = c
+                .http
+                .iter_mut()
+                .rev()
+                .find(|h| h.seg.frame == b.head_frame && h.seg.from_client == seg.from_client)
+            {
+                h.body = Some((b.first_frame, seg));
             }
         }
         for f in &p.websocket {

@@ -73,9 +73,10 @@ fn options_lesson(ctx: &Ctx, c: &Conn) -> Option<String> {
         }
     });
     let both = |x: bool, y: bool| x && y;
+    let peer = tcp_side(ctx, c, false);
     let ws = match (a.wscale, b.wscale, ctx.lang) {
-        (Some(x), Some(y), Lang::En) => format!("window scaling is on (client shift {x}, server {y}: the 16-bit window field is multiplied by 2^{x} and 2^{y}, RFC 7323 §2)"),
-        (Some(x), Some(y), Lang::Zh) => format!("窗口扩大生效（客户端因子 {x}，服务器 {y}：16 位窗口字段分别乘以 2^{x} 和 2^{y}，RFC 7323 §2）"),
+        (Some(x), Some(y), Lang::En) => format!("window scaling is on (client shift {x}, {peer} {y}: the 16-bit window field is multiplied by 2^{x} and 2^{y}, RFC 7323 §2)"),
+        (Some(x), Some(y), Lang::Zh) => format!("窗口扩大生效（客户端因子 {x}，{peer} {y}：16 位窗口字段分别乘以 2^{x} 和 2^{y}，RFC 7323 §2）"),
         (_, _, Lang::En) => "window scaling is off: only one side, or neither, offered it (RFC 7323 §2.2)".to_string(),
         (_, _, Lang::Zh) => "窗口扩大未生效：只有一方或双方都没有提出（RFC 7323 §2.2）".to_string(),
     };
@@ -149,6 +150,17 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
         }
         return s;
     };
+    // Through a proxy the TCP peer is the proxy, not the site's server.
+    let peer = if super::proxy::proxied(c).is_some() {
+        "proxy"
+    } else {
+        "server"
+    };
+    let peer_zh = if super::proxy::proxied(c).is_some() {
+        "代理"
+    } else {
+        "服务器"
+    };
     let syn = c.syns[0];
     s.fact("stream", c.stream);
     s.fact("client", endpoint(c.client.0, c.client.1));
@@ -207,7 +219,7 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
             s.fact("syn_ack_acks_client_isn_plus_1", ok);
             s.line(match ctx.lang {
                 Lang::En => format!(
-                    "Frame {}: SYN-ACK, the server's ISN is {} and it acknowledges {} = client ISN + 1{} — {}.",
+                    "Frame {}: SYN-ACK, the {peer}'s ISN is {} and it acknowledges {} = client ISN + 1{} — {}.",
                     sa.frame,
                     c.server_isn.unwrap_or(0),
                     c.syn_ack_ack.unwrap_or(0),
@@ -215,7 +227,7 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
                     options_text(c.syn_ack_options.as_ref().unwrap_or(&TcpOptions::default()), ctx.lang)
                 ),
                 Lang::Zh => format!(
-                    "帧 {}：SYN-ACK，服务器 ISN 为 {}，确认号 {} = 客户端 ISN + 1{}——{}。",
+                    "帧 {}：SYN-ACK，{peer_zh} ISN 为 {}，确认号 {} = 客户端 ISN + 1{}——{}。",
                     sa.frame,
                     c.server_isn.unwrap_or(0),
                     c.syn_ack_ack.unwrap_or(0),
@@ -227,10 +239,12 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
             s.fact("rtt_ms", rtt);
             s.line(match ctx.lang {
                 Lang::En => format!(
-                    "SYN to SYN-ACK took {rtt:.3} ms: one round trip between client and server."
+                    "SYN to SYN-ACK took {rtt:.3} ms: one round trip between client and {peer}."
                 ),
                 Lang::Zh => {
-                    format!("从 SYN 到 SYN-ACK 用了 {rtt:.3} 毫秒：客户端与服务器之间的一个往返。")
+                    format!(
+                        "从 SYN 到 SYN-ACK 用了 {rtt:.3} 毫秒：客户端与{peer_zh}之间的一个往返。"
+                    )
                 }
             });
             if let (Some(a), Some(b)) = (&c.syn_options, &c.syn_ack_options) {
@@ -252,10 +266,10 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
                 s.fact("refused", true);
                 s.line(match ctx.lang {
                     Lang::En => format!(
-                        "Frame {}: the server answered the SYN with RST: nothing listens on port {}, the connection is refused.",
+                        "Frame {}: the {peer} answered the SYN with RST: nothing listens on port {}, the connection is refused.",
                         r.frame, c.server.1
                     ),
-                    Lang::Zh => format!("帧 {}：服务器用 RST 回应 SYN：端口 {} 上没有服务监听，连接被拒绝。", r.frame, c.server.1),
+                    Lang::Zh => format!("帧 {}：{peer_zh}用 RST 回应 SYN：端口 {} 上没有服务监听，连接被拒绝。", r.frame, c.server.1),
                 });
             } else {
                 s.line(
@@ -272,13 +286,13 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
         s.fact("ack_acks_server_isn_plus_1", ok);
         s.line(match ctx.lang {
             Lang::En => format!(
-                "Frame {}: ACK {} = server ISN + 1{}. Both sides are now ESTABLISHED.",
+                "Frame {}: ACK {} = {peer} ISN + 1{}. Both sides are now ESTABLISHED.",
                 a.frame,
                 c.third_ack.unwrap_or(0),
                 if ok { "" } else { " (it does NOT match)" }
             ),
             Lang::Zh => format!(
-                "帧 {}：ACK {} = 服务器 ISN + 1{}。双方进入 ESTABLISHED 状态。",
+                "帧 {}：ACK {} = {peer_zh} ISN + 1{}。双方进入 ESTABLISHED 状态。",
                 a.frame,
                 c.third_ack.unwrap_or(0),
                 if ok { "" } else { "（不相符）" }
@@ -290,11 +304,11 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
                 &claims::ACK_IN_SEQUENCE,
                 match ctx.lang {
                     Lang::En => format!(
-                        "In frame {} the acknowledgment number field holds {} = the server's ISN + 1; the SYN-ACK (frame {}) likewise acknowledges the client's ISN + 1 in its acknowledgment number. The sequence number field carries each side's own numbering, never the other side's (RFC 9293 §3.1).",
+                        "In frame {} the acknowledgment number field holds {} = the {peer}'s ISN + 1; the SYN-ACK (frame {}) likewise acknowledges the client's ISN + 1 in its acknowledgment number. The sequence number field carries each side's own numbering, never the other side's (RFC 9293 §3.1).",
                         a.frame, c.third_ack.unwrap_or(0), c.syn_ack.map_or(0, |x| x.frame)
                     ),
                     Lang::Zh => format!(
-                        "帧 {} 的确认号字段是 {} = 服务器 ISN + 1；SYN-ACK（帧 {}）同样在确认号中确认客户端 ISN + 1。序列号字段只放各自一方自己的编号，从不放对方的（RFC 9293 §3.1）。",
+                        "帧 {} 的确认号字段是 {} = {peer_zh} ISN + 1；SYN-ACK（帧 {}）同样在确认号中确认客户端 ISN + 1。序列号字段只放各自一方自己的编号，从不放对方的（RFC 9293 §3.1）。",
                         a.frame, c.third_ack.unwrap_or(0), c.syn_ack.map_or(0, |x| x.frame)
                     ),
                 },
@@ -308,11 +322,11 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
                 &claims::STATE_NAMES,
                 match ctx.lang {
                     Lang::En => format!(
-                        "RFC 9293 §3.3.2 names the states SYN-SENT (the client, after its SYN in frame {}) and SYN-RECEIVED (the server, after its SYN-ACK in frame {}); both reach ESTABLISHED with frame {}. \"SYN_SEND\" and \"SYN_REVD\" are not states of TCP.",
+                        "RFC 9293 §3.3.2 names the states SYN-SENT (the client, after its SYN in frame {}) and SYN-RECEIVED (the {peer}, after its SYN-ACK in frame {}); both reach ESTABLISHED with frame {}. \"SYN_SEND\" and \"SYN_REVD\" are not states of TCP.",
                         syn.frame, sa.frame, a.frame
                     ),
                     Lang::Zh => format!(
-                        "RFC 9293 §3.3.2 把这两个状态叫作 SYN-SENT（客户端发出 SYN 后，帧 {}）和 SYN-RECEIVED（服务器发出 SYN-ACK 后，帧 {}）；帧 {} 之后双方都进入 ESTABLISHED。“SYN_SEND”和“SYN_REVD”不是 TCP 的状态名。",
+                        "RFC 9293 §3.3.2 把这两个状态叫作 SYN-SENT（客户端发出 SYN 后，帧 {}）和 SYN-RECEIVED（{peer_zh}发出 SYN-ACK 后，帧 {}）；帧 {} 之后双方都进入 ESTABLISHED。“SYN_SEND”和“SYN_REVD”不是 TCP 的状态名。",
                         syn.frame, sa.frame, a.frame
                     ),
                 },
@@ -379,12 +393,20 @@ fn endpoint_name(name: &str, port: u16) -> String {
     }
 }
 
+/// The side of a TCP connection: through a proxy the peer is the proxy.
+fn tcp_side(ctx: &Ctx, c: &Conn, from_client: bool) -> &'static str {
+    if !from_client && super::proxy::proxied(c).is_some() {
+        return ctx.t("proxy", "代理");
+    }
+    ctx.side(from_client)
+}
+
 /// What one connection's end looked like.
 fn close_of(ctx: &Ctx, c: &Conn) -> (Value, Option<String>, Vec<u64>) {
     let mut frames = Vec::new();
     if let Some(first) = c.fins.first() {
         frames.push(first.frame);
-        let closer = ctx.side(first.from_client);
+        let closer = tcp_side(ctx, c, first.from_client);
         let other_fin = c.fins.iter().find(|f| f.from_client != first.from_client);
         // RFC 9293 §3.6: the other side may acknowledge the FIN at once and
         // send its own FIN later (four segments), or send its FIN with the
@@ -498,7 +520,7 @@ fn close_of(ctx: &Ctx, c: &Conn) -> (Value, Option<String>, Vec<u64>) {
                         ": the {} answered the FIN{} with RST instead of its own FIN. A TCP does that when its application closes the socket \
                          with received data still unread (RFC 1122 §4.2.2.13), or aborts the connection on purpose (SO_LINGER with a zero timeout); \
                          the wire cannot show which. The RST ends the connection at once on both sides",
-                        ctx.side(!first.from_client),
+                        tcp_side(ctx, c, !first.from_client),
                         c.fin_answer.map(|a| format!(" (acknowledged in frame {})", a.frame)).unwrap_or_default()
                     ),
                     _ => String::new(),
@@ -517,7 +539,7 @@ fn close_of(ctx: &Ctx, c: &Conn) -> (Value, Option<String>, Vec<u64>) {
                     (_, false) => format!(
                         "：{}对这个 FIN{}回的是 RST，而不是自己的 FIN。应用在还有已收到但未读的数据时关闭套接字（RFC 1122 §4.2.2.13），\
                          或有意中止连接（SO_LINGER 超时设为 0）时，TCP 就会这样做；从线路上看不出是哪一种。RST 让双方立即结束连接",
-                        ctx.side(!first.from_client),
+                        tcp_side(ctx, c, !first.from_client),
                         c.fin_answer.map(|a| format!("（已在帧 {} 确认）", a.frame)).unwrap_or_default()
                     ),
                     _ => String::new(),
@@ -607,13 +629,13 @@ fn close_of(ctx: &Ctx, c: &Conn) -> (Value, Option<String>, Vec<u64>) {
             Lang::En => format!(
                 "{}: the {} aborted the connection with RST (frame {}) instead of FIN; no TIME_WAIT follows.",
                 conn_label(ctx, c),
-                ctx.side(r.from_client),
+                tcp_side(ctx, c, r.from_client),
                 r.frame
             ),
             Lang::Zh => format!(
                 "{}：{}用 RST（帧 {}）而不是 FIN 中止了连接；不会进入 TIME_WAIT。",
                 conn_label(ctx, c),
-                ctx.side(r.from_client),
+                tcp_side(ctx, c, r.from_client),
                 r.frame
             ),
         };
@@ -863,7 +885,7 @@ pub(super) fn loss(ctx: &Ctx) -> Option<Step> {
         for r in c.loss.repeats.iter().take(3) {
             s.frames.push(r.seg.frame);
             s.timing([r.seg.ts].into_iter());
-            let who = ctx.side(r.seg.from_client);
+            let who = tcp_side(ctx, c, r.seg.from_client);
             let first = r
                 .original
                 .map(|(frame, ts)| (frame, (r.seg.ts - ts) * 1000.0));
