@@ -343,7 +343,11 @@ fn tie_to_story(ctx: &Ctx, s: &mut Step, a: &DhcpRec) {
             });
         }
     }
-    if let Some(ip) = m.your_ip.filter(|ip| ctx.load.client == IpAddr::V4(*ip)) {
+    // Only a story with connections has a page load to come from.
+    if let Some(ip) = m
+        .your_ip
+        .filter(|ip| !ctx.conns.is_empty() && ctx.load.client == IpAddr::V4(*ip))
+    {
         used.insert(
             0,
             match ctx.lang {

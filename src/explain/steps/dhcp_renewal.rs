@@ -72,13 +72,52 @@ pub(super) fn renewals(ctx: &Ctx, s: &mut Step) {
             (None, Lang::En) => " No answer to it was captured.".to_string(),
             (None, Lang::Zh) => "抓包中没有对它的回答。".to_string(),
         };
+        // When it came against the timers of the ACK before it (options
+        // 58 and 59, else half and seven eighths of the lease, RFC 2131
+        // §4.4.5).
+        let timers = ack_before.and_then(|a| {
+            let lease = a.msg.lease_time;
+            let t1 = a.msg.renewal_time.or(lease.map(|l| l / 2))?;
+            let t2 = a
+                .msg
+                .rebinding_time
+                .or(lease.map(|l| (u64::from(l) * 7 / 8) as u32));
+            Some((t1, t2))
+        });
+        let when = match (after, timers, ctx.lang) {
+            (Some(t), Some((t1, _)), Lang::En) if t < f64::from(t1) => format!(
+                " That is before T1 ({t1} s in that ACK): an early renewal. RFC 2131 §4.4.5 wants some random \"fuzz\" in these times so that many clients do not renew in step, and clients apply it themselves: ISC dhclient, for one, renews at a random moment between ¾ of T1 and T1."
+            ),
+            (Some(t), Some((t1, _)), Lang::Zh) if t < f64::from(t1) => format!(
+                "这比 T1（该 ACK 中为 {t1} 秒）要早：是提前续租。RFC 2131 §4.4.5 希望这些时间带一点随机偏移，免得大量客户端同时续租，客户端自己也会这样做：例如 ISC dhclient 在 T1 的 ¾ 到 T1 之间随机挑一个时刻续租。"
+            ),
+            (Some(t), Some((t1, Some(t2))), Lang::En) if t >= f64::from(t2) => format!(
+                " That is after T2 ({t2} s in that ACK; T1 was {t1} s): the client is rebinding, and may take an answer from any server."
+            ),
+            (Some(t), Some((t1, Some(t2))), Lang::Zh) if t >= f64::from(t2) => format!(
+                "这已过了 T2（该 ACK 中为 {t2} 秒；T1 为 {t1} 秒）：客户端在重新绑定，任何服务器的回答它都可以接受。"
+            ),
+            (Some(_), Some((t1, _)), Lang::En) => {
+                format!(" That is at T1 ({t1} s in that ACK), as the lease asks.")
+            }
+            (Some(_), Some((t1, _)), Lang::Zh) => {
+                format!("这正是租约要求的 T1（该 ACK 中为 {t1} 秒）。")
+            }
+            _ => String::new(),
+        };
+        if let Some((t1, t2)) = timers {
+            if let Some(last) = told.last_mut() {
+                last["t1"] = json!(t1);
+                last["t2"] = json!(t2);
+            }
+        }
         s.line(match ctx.lang {
             Lang::En => format!(
-                "Frame {}: DHCPREQUEST with ciaddr {addr}{since}: the client already holds the address and asks to extend its lease — a renewal (RFC 2131 §4.4.5: at T1 it asks the server that leased it, at T2 any server).{reply}",
+                "Frame {}: DHCPREQUEST with ciaddr {addr}{since}: the client already holds the address and asks to extend its lease — a renewal (RFC 2131 §4.4.5: from T1 it asks the server that leased it, from T2 any server).{when}{reply}",
                 r.frame
             ),
             Lang::Zh => format!(
-                "帧 {}：DHCPREQUEST，ciaddr 为 {addr}{since}：客户端已持有该地址，请求延长租期——这是续租（RFC 2131 §4.4.5：到 T1 时向原服务器请求，到 T2 时向任意服务器请求）。{reply}",
+                "帧 {}：DHCPREQUEST，ciaddr 为 {addr}{since}：客户端已持有该地址，请求延长租期——这是续租（RFC 2131 §4.4.5：从 T1 起向原服务器请求，从 T2 起向任意服务器请求）。{when}{reply}",
                 r.frame
             ),
         });

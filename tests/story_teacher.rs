@@ -1,0 +1,291 @@
+//! Sentences a teacher found false on the lab samples, fixed at their
+//! cause: each test asserts the true sentence in both languages, the
+//! absence of the false one, and the frames against tshark.
+//!
+//! chromium-preconnect.pcapng: Chromium loads a page over http :8000 that
+//! holds <link rel="preconnect" href="https://static.google.com/">; it
+//! opens TCP and TLS to static.google.com and never sends a request. Its
+//! IPv6 attempts to :8000 are refused (nginx listens there on IPv4 only).
+//! post-upload.pcapng: curl POSTs 64 KiB with Expect: 100-continue to a
+//! Python HTTP/1.0 server that sends no 100 Continue; curl sends the body
+//! after its one-second wait.
+
+mod common;
+
+use common::*;
+
+fn lines_of(load: &serde_json::Value, id: &str) -> String {
+    step(load, id)["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap().to_string() + "\n")
+        .collect()
+}
+
+/// tshark's frames matching a display filter.
+fn frames(name: &str, filter: &str) -> Vec<u64> {
+    tshark_fields(&sample(name), &["-Y", filter], &["frame.number"])
+        .iter()
+        .map(|r| r[0].parse().unwrap())
+        .collect()
+}
+
+#[test]
+fn a_preconnect_is_not_told_as_a_fetch() {
+    let name = "chromium-preconnect.pcapng";
+    let en = story(name, &[]);
+    let zh = story(name, &["--lang", "zh"]);
+    let load = &en["page_loads"][0];
+    let render = step(load, "render");
+    assert_eq!(render["facts"]["requests_after_document"], 0, "{render}");
+    assert_eq!(
+        render["facts"]["unused_connections_after_document"], 1,
+        "{render}"
+    );
+    let timeline = render["facts"]["timeline"].as_array().unwrap();
+    assert_eq!(timeline.len(), 1, "{render}");
+    assert_eq!(timeline[0]["unused"], true);
+    let syn = timeline[0]["frame"].as_u64().unwrap();
+    if have_tshark() {
+        // The SYN to 443 is the preconnect; no TLS record after the client's
+        // Finished goes from the client (only the Finished: CCS + one record).
+        assert_eq!(
+            frames(
+                name,
+                "tcp.flags.syn==1 && tcp.flags.ack==0 && tcp.dstport==443"
+            ),
+            vec![syn]
+        );
+        let client_app = frames(name, "tls.app_data && tcp.dstport==443");
+        assert_eq!(
+            client_app.len(),
+            1,
+            "only the client's Finished: {client_app:?}"
+        );
+    }
+    let text = lines_of(load, "render");
+    assert!(text.contains("After the first response the client fetched nothing more: it opened 1 connection(s) to static.google.com that carried no request before closing."), "{text}");
+    assert!(text.contains("preconnect"), "{text}");
+    assert!(text.contains("which carried no request"), "{text}");
+    assert!(!text.contains("fetched more"), "{text}");
+    assert!(!text.contains("loading subresources"), "{text}");
+    let text = lines_of(&zh["page_loads"][0], "render");
+    assert!(
+        text.contains(
+            "第一个响应之后客户端没有再请求任何东西：它打开了 1 个到 static.google.com 的连接"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("没有承载任何请求"), "{text}");
+    assert!(!text.contains("继续请求"), "{text}");
+    // The http step says so of the connection too.
+    let http = lines_of(load, "http");
+    assert!(http.contains("opened and never used"), "{http}");
+}
+
+#[test]
+fn a_refused_attempt_is_not_an_abort() {
+    for (name, syn, rst, next) in [
+        ("chromium-preconnect.pcapng", 75, 76, 77),
+        ("websocket.pcapng", 13, 14, 15),
+    ] {
+        if have_tshark() {
+            // The SYN answered by RST,ACK: the connection was refused.
+            let syns = frames(name, "tcp.flags.syn==1 && tcp.flags.ack==0");
+            let rsts = frames(name, "tcp.flags.reset==1");
+            assert_eq!(syns[0], syn, "{name}");
+            assert_eq!(rsts[0], rst, "{name}");
+            assert_eq!(syns[1], next, "{name}");
+        }
+        let en = story(name, &[]);
+        let load = &en["page_loads"][0];
+        let down = lines_of(load, "tcp_teardown");
+        assert!(
+            down.contains(&format!(
+                "refused — the SYN (frame {syn}) was answered with RST (frame {rst})"
+            )),
+            "{name}: {down}"
+        );
+        assert!(
+            down.contains(&format!("(SYN, frame {next})")),
+            "{name}: {down}"
+        );
+        assert!(down.contains("Happy Eyeballs"), "{name}: {down}");
+        assert!(
+            !down.contains(&format!("aborted the connection with RST (frame {rst})")),
+            "{name}: {down}"
+        );
+        let conns = step(load, "tcp_teardown")["facts"]["connections"]
+            .as_array()
+            .unwrap()
+            .clone();
+        let refused = conns.iter().find(|c| c["refused"] == true).unwrap();
+        assert_eq!(refused["syn_frame"], syn);
+        assert_eq!(refused["reset_frame"], rst);
+        let url = lines_of(load, "url");
+        assert!(
+            url.contains(&format!(
+                "Before it, the client tried once (frame {syn} to [2001:db8:2::100]:"
+            )),
+            "{name}: {url}"
+        );
+        assert!(
+            url.contains(&format!("refused by RST in frame {rst}")),
+            "{name}: {url}"
+        );
+        let zh = story(name, &["--lang", "zh"]);
+        let load = &zh["page_loads"][0];
+        let down = lines_of(load, "tcp_teardown");
+        assert!(
+            down.contains(&format!(
+                "被拒绝——SYN（帧 {syn}）得到的回答是 RST（帧 {rst}）"
+            )),
+            "{name}: {down}"
+        );
+        assert!(
+            !down.contains(&format!("用 RST（帧 {rst}）而不是 FIN 中止了连接")),
+            "{name}: {down}"
+        );
+        let url = lines_of(load, "url");
+        assert!(
+            url.contains(&format!("帧 {syn} 发往 [2001:db8:2::100]:")),
+            "{name}: {url}"
+        );
+    }
+}
+
+#[test]
+fn an_upload_body_is_placed_where_it_travelled() {
+    let name = "post-upload.pcapng";
+    let en = story(name, &[]);
+    let load = &en["page_loads"][0];
+    let http = lines_of(load, "http");
+    if have_tshark() {
+        // tshark lists the request and the response where they complete.
+        assert_eq!(frames(name, "http.request.method==\"POST\""), vec![78]);
+        assert_eq!(frames(name, "http.response.code==201"), vec![82]);
+        assert!(frames(name, "http.response.code==100").is_empty());
+        // The body's first segment: the first client segment with data
+        // after the head (frame 8).
+        let data = frames(name, "tcp.dstport==8080 && tcp.len>0");
+        assert_eq!(data[0], 8);
+        assert_eq!(data[1], 10);
+        assert_eq!(*data.last().unwrap(), 78);
+    }
+    assert!(http.contains("Frame 8: POST /upload HTTP/1.1"), "{http}");
+    assert!(http.contains("Its head is in frame 8; its 65536-byte body (Content-Length) follows in frames 10–78, so the message is complete only with frame 78"), "{http}");
+    assert!(http.contains("Expect: 100-continue"), "{http}");
+    assert!(http.contains("None came, and the body's first segment left 1.002 s after the head: curl stops waiting after 1 s"), "{http}");
+    assert!(
+        http.contains(
+            "Its head is in frame 80; its 19-byte body (Content-Length) follows in frame 82"
+        ),
+        "{http}"
+    );
+    assert!(
+        http.contains("201 Created — created: the request made a new resource"),
+        "{http}"
+    );
+    assert!(!http.contains("see RFC 9110 §15."), "{http}");
+    assert!(
+        !http.contains("the body is the requested resource"),
+        "{http}"
+    );
+    let f = &step(load, "http")["facts"]["expect_continue"];
+    assert_eq!(f["head_frame"], 8);
+    assert_eq!(f["body_first_frame"], 10);
+    assert!(f["interim_frame"].is_null());
+    let zh = story(name, &["--lang", "zh"]);
+    let http = lines_of(&zh["page_loads"][0], "http");
+    assert!(
+        http.contains("它的首部在帧 8；65536 字节的消息体（Content-Length）随后在帧 10–78 中传送"),
+        "{http}"
+    );
+    assert!(
+        http.contains("服务器没有发送它，消息体的第一个报文段在首部之后 1.002 秒才发出"),
+        "{http}"
+    );
+    assert!(http.contains("已创建"), "{http}");
+    assert!(!http.contains("见 RFC 9110 §15。"), "{http}");
+}
+
+#[test]
+fn quic_without_h3_is_not_called_http3() {
+    let name = "quic-refused.pcapng";
+    if have_tshark() {
+        let alpn = tshark_fields(
+            &sample(name),
+            &["-Y", "tls.handshake.type==1"],
+            &["tls.handshake.extensions_alpn_str"],
+        );
+        assert_eq!(alpn[0][0], "hq-interop");
+    }
+    let url = lines_of(&story(name, &[])["page_loads"][0], "url");
+    assert!(
+        url.contains("offers ALPN hq-interop, not h3: not HTTP/3"),
+        "{url}"
+    );
+    assert!(!url.contains("HTTP/3 over QUIC"), "{url}");
+    let url = lines_of(&story(name, &["--lang", "zh"])["page_loads"][0], "url");
+    assert!(
+        url.contains("提供的是 hq-interop 而不是 h3：不是 HTTP/3"),
+        "{url}"
+    );
+    assert!(!url.contains("基于 QUIC 的 HTTP/3"), "{url}");
+}
+
+#[test]
+fn an_early_renewal_is_told_against_its_timers() {
+    let name = "dhcp-renewal.pcapng";
+    if have_tshark() {
+        let acks = tshark_fields(
+            &sample(name),
+            &["-Y", "dhcp.option.dhcp==5"],
+            &["frame.number", "dhcp.option.renewal_time_value"],
+        );
+        assert_eq!(acks[0], vec!["9".to_string(), "10".to_string()]);
+    }
+    let text = story_text(name, &[]);
+    assert!(
+        text.contains(
+            "Frame 13: DHCPREQUEST with ciaddr 198.51.100.123, 8.881 s after the ACK of frame 9"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("That is before T1 (10 s in that ACK): an early renewal."),
+        "{text}"
+    );
+    // No page load in this capture: nothing comes "from the page load".
+    assert!(!text.contains("page load comes from"), "{text}");
+    let zh = story_text(name, &["--lang", "zh"]);
+    assert!(
+        zh.contains("这比 T1（该 ACK 中为 10 秒）要早：是提前续租。"),
+        "{zh}"
+    );
+    assert!(!zh.contains("这次页面加载使用的源地址"), "{zh}");
+}
+
+#[test]
+fn a_proxy_is_not_called_the_server() {
+    for name in ["proxy-forward.pcapng", "proxy-connect.pcapng"] {
+        let en = story_text(name, &[]);
+        assert!(
+            en.contains("client 198.51.100.10 → proxy 198.51.100.1"),
+            "{name}: {en}"
+        );
+        assert!(!en.contains("→ server 198.51.100.1"), "{name}: {en}");
+        assert!(en.contains("SYN-ACK, the proxy's ISN is"), "{name}: {en}");
+        assert!(!en.contains("the server's ISN"), "{name}: {en}");
+        assert!(!en.contains("between client and server"), "{name}: {en}");
+        assert!(!en.contains("the server closes first"), "{name}: {en}");
+        let zh = story_text(name, &["--lang", "zh"]);
+        assert!(
+            zh.contains("客户端 198.51.100.10 → 代理 198.51.100.1"),
+            "{name}: {zh}"
+        );
+        assert!(zh.contains("SYN-ACK，代理 ISN 为"), "{name}: {zh}");
+        assert!(!zh.contains("服务器 ISN"), "{name}: {zh}");
+    }
+}
