@@ -289,3 +289,53 @@ fn a_proxy_is_not_called_the_server() {
         assert!(!zh.contains("服务器 ISN"), "{name}: {zh}");
     }
 }
+
+/// dns-types.pcapng: dig's answers from dnsmasq are authoritative (AA),
+/// dig's queries offer EDNS with 1232 bytes, and the TXT query sent
+/// without EDNS gets a truncated empty answer (frame 22) that is retried
+/// over TCP: not NODATA.
+#[test]
+fn dns_flags_are_told_as_the_wire_sets_them() {
+    let name = "dns-types.pcapng";
+    if have_tshark() {
+        let rows = tshark_fields(
+            &sample(name),
+            &[
+                "-Y",
+                "frame.number==3 || frame.number==4 || frame.number==22",
+            ],
+            &[
+                "frame.number",
+                "dns.rr.udp_payload_size",
+                "dns.flags.authoritative",
+                "dns.flags.truncated",
+                "dns.count.answers",
+            ],
+        );
+        let yes = |v: &str| v == "1" || v == "True";
+        assert_eq!(rows[0][1], "1232");
+        assert!(yes(&rows[1][2]), "{rows:?}");
+        assert!(yes(&rows[2][3]) && rows[2][4] == "0", "{rows:?}");
+    }
+    let en = story_text(name, &[]);
+    assert!(en.contains("Frame 3: the client asks 203.0.113.53 for A google.com over UDP with RD set: a recursive query, it wants the final answer rather than a referral; with EDNS (an OPT record, RFC 6891) it accepts UDP answers up to 1232 bytes instead of 512."), "{en}");
+    assert!(en.contains("Frame 4: 203.0.113.53 answers NOERROR with RA (it offers recursion), AA set (an authoritative answer"), "{en}");
+    assert!(en.contains("0 answer record(s), with TC set: the answer did not fit in the UDP message and is incomplete"), "{en}");
+    let frame22 = en
+        .lines()
+        .find(|l| l.contains("Frame 22: 203.0.113.53 answers"))
+        .unwrap();
+    assert!(!frame22.contains("NODATA: the name exists"), "{frame22}");
+    let zh = story_text(name, &["--lang", "zh"]);
+    assert!(
+        zh.contains("它带有 EDNS（OPT 记录，RFC 6891），可接受最长 1232 字节"),
+        "{zh}"
+    );
+    assert!(zh.contains("设置了 AA（权威应答"), "{zh}");
+    let frame22 = zh
+        .lines()
+        .find(|l| l.contains("帧 22：203.0.113.53 回答"))
+        .unwrap();
+    assert!(frame22.contains("设置了 TC"), "{frame22}");
+    assert!(!frame22.contains("NODATA：该名字存在"), "{frame22}");
+}

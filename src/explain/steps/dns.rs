@@ -137,9 +137,18 @@ pub(super) fn dns(ctx: &Ctx) -> Step {
             .map(|x| format!("{} {}", x.qtype, x.name))
             .unwrap_or_default();
         let rd = q.msg.flags.has(Flag::Rd);
+        // RFC 6891 §6.2.3: an OPT record's class is the largest UDP
+        // answer the sender accepts; without one the limit is 512 bytes
+        // (RFC 1035 §4.2.1).
+        let edns = edns_size(&q.msg);
+        let edns_text = match (edns, ctx.lang) {
+            (Some(n), Lang::En) => format!("; with EDNS (an OPT record, RFC 6891) it accepts UDP answers up to {n} bytes instead of 512"),
+            (Some(n), Lang::Zh) => format!("；它带有 EDNS（OPT 记录，RFC 6891），可接受最长 {n} 字节而不是 512 字节的 UDP 应答"),
+            (None, _) => String::new(),
+        };
         s.line(match ctx.lang {
             Lang::En => format!(
-                "Frame {}: the client asks {} for {question} over {}{}.",
+                "Frame {}: the client asks {} for {question} over {}{}{edns_text}.",
                 q.frame,
                 q.dst,
                 q.transport.as_str().to_uppercase(),
@@ -150,7 +159,7 @@ pub(super) fn dns(ctx: &Ctx) -> Step {
                 }
             ),
             Lang::Zh => format!(
-                "帧 {}：客户端通过 {} 向 {} 查询 {question}{}。",
+                "帧 {}：客户端通过 {} 向 {} 查询 {question}{}{edns_text}。",
                 q.frame,
                 q.transport.as_str().to_uppercase(),
                 q.dst,
@@ -186,7 +195,16 @@ pub(super) fn dns(ctx: &Ctx) -> Step {
             .first()
             .map(|q| q.qtype.to_string())
             .unwrap_or_default();
-        let body = if answers.is_empty() && r.msg.rcode == Rcode::NOERROR {
+        let tc = r.msg.flags.has(Flag::Tc);
+        let aa = r.msg.flags.has(Flag::Aa);
+        let body = if tc {
+            // RFC 2181 §9: a truncated answer is incomplete; an empty one
+            // says nothing about the records the name has.
+            match ctx.lang {
+                Lang::En => format!("{} answer record(s), with TC set: the answer did not fit in the UDP message and is incomplete, so the client cannot use it (RFC 2181 §9) — it is not NODATA", answers.len()),
+                Lang::Zh => format!("{} 条应答记录，设置了 TC：应答放不进这个 UDP 报文而被截断，内容不完整，客户端不能用它（RFC 2181 §9）——这不是 NODATA", answers.len()),
+            }
+        } else if answers.is_empty() && r.msg.rcode == Rcode::NOERROR {
             match ctx.lang {
                 Lang::En => format!("no answer records — NODATA: the name exists but has no {qtype} record (RFC 2308 §2.2), which is not NXDOMAIN"),
                 Lang::Zh => format!("没有应答记录——NODATA：该名字存在，但没有 {qtype} 记录（RFC 2308 §2.2），这与 NXDOMAIN（名字不存在）不同"),
@@ -198,7 +216,7 @@ pub(super) fn dns(ctx: &Ctx) -> Step {
         };
         s.line(match ctx.lang {
             Lang::En => format!(
-                "Frame {}: {} answers {}{}{latency}: {body}.",
+                "Frame {}: {} answers {}{}{}{latency}: {body}.",
                 r.frame,
                 r.src,
                 r.msg.rcode,
@@ -206,15 +224,25 @@ pub(super) fn dns(ctx: &Ctx) -> Step {
                     " with RA (it offers recursion)"
                 } else {
                     ""
+                },
+                if aa {
+                    ", AA set (an authoritative answer: the server holds this zone's data itself, RFC 1035 §4.1.1)"
+                } else {
+                    ""
                 }
             ),
             Lang::Zh => format!(
-                "帧 {}：{} 回答 {}{}{latency}：{body}。",
+                "帧 {}：{} 回答 {}{}{}{latency}：{body}。",
                 r.frame,
                 r.src,
                 r.msg.rcode,
                 if ra {
                     "，设置了 RA（它提供递归）"
+                } else {
+                    ""
+                },
+                if aa {
+                    "，设置了 AA（权威应答：这个区的数据就在该服务器上，RFC 1035 §4.1.1）"
                 } else {
                     ""
                 }
@@ -385,4 +413,15 @@ pub(super) fn dns(ctx: &Ctx) -> Step {
         }
     }
     s
+}
+
+/// The UDP size an OPT record offers (RFC 6891 §6.2.3), if the message
+/// carries one.
+fn edns_size(m: &crate::decode::dns::DnsMessage) -> Option<u16> {
+    m.additional
+        .iter()
+        .find(|a| a.rtype.to_string() == "OPT")
+        .and_then(|a| a.data.strip_prefix("udp="))
+        .and_then(|d| d.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
 }
