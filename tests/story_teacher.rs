@@ -339,3 +339,64 @@ fn dns_flags_are_told_as_the_wire_sets_them() {
     assert!(frame22.contains("设置了 TC"), "{frame22}");
     assert!(!frame22.contains("NODATA：该名字存在"), "{frame22}");
 }
+
+/// curl-tls12.pcapng: the self-signed lab certificate, read in the clear
+/// (frame 10), is signed with ecdsa-with-SHA256 (tshark agrees). The check
+/// quotes the notes only when the loaded notes make the claim.
+#[test]
+fn an_ecdsa_signature_refutes_signing_as_encryption() {
+    let name = "curl-tls12.pcapng";
+    if have_tshark() {
+        let rows = tshark_fields(
+            &sample(name),
+            &["-Y", "tls.handshake.type==11"],
+            &["frame.number", "x509af.algorithm.id"],
+        );
+        assert_eq!(rows[0][0], "10");
+        assert!(rows[0][1].contains("1.2.840.10045.4.3.2"), "{rows:?}");
+    }
+    let built_in = story_text(name, &[]);
+    assert!(built_in.contains("The server's certificate (frame 10) is signed with ecdsa-with-SHA256. ECDSA is a signature algorithm only"), "{built_in}");
+    assert!(built_in.contains("a common claim is: A digital signature is the hash of the certificate encrypted with the CA's private key."), "{built_in}");
+    assert!(
+        !built_in.contains("the notes (§09) say: “A digital signature"),
+        "{built_in}"
+    );
+    // The course notes make the claim: they are quoted, word for word.
+    let notes = "/work/shared/notes/computer-networks.zh.md";
+    if std::path::Path::new(notes).exists() {
+        let zh = story_text(name, &["--lang", "zh", "--notes", notes]);
+        assert!(zh.contains("笔记（§09）写道：“数字签名就是"), "{zh}");
+        assert!(zh.contains("再⽤CA的私钥加密"), "{zh}");
+    }
+    // Notes of our own saying the opposite are not quoted as the claim.
+    let dir = fresh_dir("story_teacher_notes");
+    let opposite = dir.join("opposite.md");
+    std::fs::write(
+        &opposite,
+        "## 09 - Signatures\nA signature is not the hash encrypted with the private key: it is computed with the private key and verified with the public key.\n",
+    )
+    .unwrap();
+    let en = story_text(name, &["--notes", opposite.to_str().unwrap()]);
+    assert!(
+        en.contains("a common claim is: A digital signature is the hash"),
+        "{en}"
+    );
+    assert!(
+        !en.contains("the notes (§09) say: “A signature is not"),
+        "{en}"
+    );
+    let making = dir.join("making.md");
+    std::fs::write(
+        &making,
+        "## 09 - Signatures\nThe CA's signature is the certificate's hash, encrypted with the CA's private key.\n",
+    )
+    .unwrap();
+    let en = story_text(name, &["--notes", making.to_str().unwrap()]);
+    assert!(
+        en.contains(
+            "“The CA's signature is the certificate's hash, encrypted with the CA's private key.”"
+        ),
+        "{en}"
+    );
+}

@@ -169,6 +169,19 @@ pub const CERT_PRIVATE_KEY: Claim = Claim {
     ],
 };
 
+pub const SIGNATURE_IS_ENCRYPTION: Claim = Claim {
+    id: "signature_is_private_key_encryption",
+    section: 9,
+    en: "A digital signature is the hash of the certificate encrypted with the CA's private key.",
+    zh: "数字签名就是用 CA 的私钥加密证书内容的摘要。",
+    patterns: &[
+        &["signature", "encrypt", "private key"],
+        &["签名", "私钥加密"],
+        &["签名", "私钥", "加密", "摘要"],
+    ],
+    unless: &["not ", "never", "n't", "不是", "并非", "而不是"],
+};
+
 pub const CERT_BOUND_IP: Claim = Claim {
     id: "certificate_bound_to_ip",
     section: 8,
@@ -233,7 +246,7 @@ pub const WS_PORTS: Claim = Claim {
 };
 
 /// Every claim, for tests and documentation.
-pub const ALL: [&Claim; 16] = [
+pub const ALL: [&Claim; 17] = [
     &HTTP_OVER_TCP,
     &HTTP_RELIABLE,
     &CONNECTIONLESS,
@@ -244,6 +257,7 @@ pub const ALL: [&Claim; 16] = [
     &BOTH_PUBLIC_KEYS,
     &HTTPS_SLOW,
     &CERT_PRIVATE_KEY,
+    &SIGNATURE_IS_ENCRYPTION,
     &CERT_BOUND_IP,
     &FOUR_SEGMENTS,
     &ACK_IN_SEQUENCE,

@@ -36,6 +36,10 @@ pub struct CertificateSummary {
     pub not_after: String,
     /// Serial number as lowercase hex of its DER content octets.
     pub serial: String,
+    /// The issuer's signature algorithm (RFC 5280 §4.1.1.2), named as in
+    /// RFC 5758, RFC 8017 and RFC 8410, else its OID (not serialised).
+    #[serde(skip)]
+    pub signature_algorithm: String,
 }
 
 /// A Certificate message (RFC 5246 §7.4.2): a 24-bit-length list of
@@ -140,7 +144,26 @@ fn certificate(der: &[u8]) -> Certificate {
         not_before: rfc3339(&validity.not_before),
         not_after: rfc3339(&validity.not_after),
         serial: hex(cert.raw_serial()),
+        signature_algorithm: signature_name(&cert.signature_algorithm.algorithm.to_id_string()),
     })
+}
+
+/// Names of the signature algorithms certificates use.
+fn signature_name(oid: &str) -> String {
+    match oid {
+        "1.2.840.10045.4.3.2" => "ecdsa-with-SHA256",
+        "1.2.840.10045.4.3.3" => "ecdsa-with-SHA384",
+        "1.2.840.10045.4.3.4" => "ecdsa-with-SHA512",
+        "1.2.840.113549.1.1.5" => "sha1WithRSAEncryption",
+        "1.2.840.113549.1.1.11" => "sha256WithRSAEncryption",
+        "1.2.840.113549.1.1.12" => "sha384WithRSAEncryption",
+        "1.2.840.113549.1.1.13" => "sha512WithRSAEncryption",
+        "1.2.840.113549.1.1.10" => "RSASSA-PSS",
+        "1.3.101.112" => "Ed25519",
+        "1.3.101.113" => "Ed448",
+        other => other,
+    }
+    .to_string()
 }
 
 fn rfc3339(t: &x509_parser::time::ASN1Time) -> String {

@@ -51,6 +51,8 @@ pub struct HandshakeSummary {
     /// A Certificate message's chain as (subject, issuer), sender's first;
     /// None for a certificate that could not be read.
     pub chain: Vec<Option<(String, String)>>,
+    /// The signature algorithm of each certificate of the chain, as read.
+    pub chain_signatures: Vec<String>,
     /// Read from a record decrypted with the key log.
     pub decrypted: bool,
 }
@@ -72,6 +74,14 @@ pub(super) fn story_view(h: &TlsHandshake) -> HandshakeSummary {
         length: h.length,
         frames: h.frames.clone(),
         decrypted: h.decrypted,
+        chain_signatures: h
+            .certificates
+            .iter()
+            .filter_map(|c| match c {
+                crate::decode::tls::Certificate::Parsed(p) => Some(p.signature_algorithm.clone()),
+                _ => None,
+            })
+            .collect(),
         chain: h
             .certificates
             .iter()

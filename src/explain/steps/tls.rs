@@ -657,6 +657,37 @@ fn certificate_check(ctx: &Ctx, s: &mut Step, c: &Conn) {
         },
         vec![cert.seg.frame],
     );
+    // FIPS 186-5 §6: ECDSA signs and verifies, and has no encryption at
+    // all; so a certificate signed with it refutes "a signature is the
+    // hash encrypted with the private key" (and for RSA, RFC 8017 §8 keeps
+    // signature schemes apart from encryption schemes too).
+    if let Some(alg) = cert
+        .hs
+        .chain_signatures
+        .first()
+        .filter(|a| a.starts_with("ecdsa") || a.starts_with("Ed"))
+    {
+        let family = if alg.starts_with("ecdsa") {
+            "ECDSA"
+        } else {
+            "EdDSA"
+        };
+        s.check(
+            ctx.lang,
+            &claims::SIGNATURE_IS_ENCRYPTION,
+            match ctx.lang {
+                Lang::En => format!(
+                    "The server's certificate (frame {}) is signed with {alg}. {family} is a signature algorithm only — it has no way to encrypt anything: the signer computes the signature from the hash and its private key, and a verifier checks it with the public key, without decrypting anything (FIPS 186-5). \"Encrypting the hash with the private key\" is a loose picture of RSA signing at best; even for RSA, signing and encryption are separate schemes (RFC 8017 §8).",
+                    cert.seg.frame
+                ),
+                Lang::Zh => format!(
+                    "服务器的证书（帧 {}）用 {alg} 签名。{family} 只是签名算法，根本不能加密：签名者用摘要和自己的私钥算出签名，验证者用公钥检验它，其间没有任何解密（FIPS 186-5）。“用私钥加密摘要”充其量只是对 RSA 签名的粗略比喻；即使是 RSA，签名和加密也是两套不同的方案（RFC 8017 §8）。",
+                    cert.seg.frame
+                ),
+            },
+            vec![cert.seg.frame],
+        );
+    }
     let client_cert = c
         .tls
         .iter()
