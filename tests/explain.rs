@@ -215,8 +215,14 @@ fn tls12_story_names_the_key_exchange_and_the_clear_certificate() {
     );
     assert_eq!(tls["facts"]["round_trips"], 2);
     assert_eq!(tls["facts"]["encrypted_from_frame"], 12);
-    assert_eq!(sections(&tls["notes_check"]), ["07", "09", "09"]);
+    // §09 three times: the certificate's private key, its ECDSA signature
+    // (not an encryption), and who sent public keys.
+    assert_eq!(sections(&tls["notes_check"]), ["07", "09", "09", "09"]);
     assert_eq!(tls["notes_check"][0]["frames"], json!([10, 12]));
+    assert_eq!(
+        tls["notes_check"][2]["id"],
+        "signature_is_private_key_encryption"
+    );
 }
 
 #[test]
