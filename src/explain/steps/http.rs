@@ -87,6 +87,8 @@ fn status_meaning(code: u16, lang: Lang) -> &'static str {
         (307, Lang::Zh) => "临时重定向，保持请求方法不变",
         (308, Lang::En) => "permanent redirect, keeping the method",
         (308, Lang::Zh) => "永久重定向，保持请求方法不变",
+        (404, Lang::En) => "not found: the server has nothing at this target (a client error, RFC 9110 §15.5.5)",
+        (404, Lang::Zh) => "未找到：服务器在这个目标上没有资源（属于客户端错误，RFC 9110 §15.5.5）",
         (400..=499, Lang::En) => "a client error",
         (400..=499, Lang::Zh) => "客户端错误",
         (500..=599, Lang::En) => "a server error",
