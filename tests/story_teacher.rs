@@ -400,3 +400,25 @@ fn an_ecdsa_signature_refutes_signing_as_encryption() {
         "{en}"
     );
 }
+
+/// refused.pcapng: dig asks 203.0.113.100, which runs no DNS server: the
+/// query (frame 8) is answered by ICMP port unreachable (frame 9). The
+/// story says no resolver answered, and nothing of what "the resolver" did.
+#[test]
+fn a_query_nobody_answered_has_no_resolver() {
+    let name = "refused.pcapng";
+    if have_tshark() {
+        assert_eq!(frames(name, "dns"), vec![8, 9]);
+        assert!(frames(name, "dns.flags.response==1 && !icmp").is_empty());
+        assert_eq!(frames(name, "icmp.type==3 && icmp.code==3"), vec![9]);
+    }
+    let en = story_text(name, &[]);
+    assert!(en.contains("No DNS answer was captured: nothing here shows that 203.0.113.100 runs a resolver at all."), "{en}");
+    assert!(!en.contains("What the resolver did next"), "{en}");
+    let zh = story_text(name, &["--lang", "zh"]);
+    assert!(
+        zh.contains("抓包中没有任何 DNS 回答：这里没有什么能表明 203.0.113.100 上运行着解析器。"),
+        "{zh}"
+    );
+    assert!(!zh.contains("解析器之后做了什么"), "{zh}");
+}

@@ -388,7 +388,23 @@ pub(super) fn dns(ctx: &Ctx) -> Step {
             !d.msg.response && resolvers.contains(&d.src.to_string()) && !d.msg.flags.has(Flag::Rd)
         })
         .collect();
-    if walk.is_empty() {
+    if responses.is_empty() {
+        // No answer: nothing shows a resolver there, so nothing is said of
+        // what it did.
+        let to: BTreeSet<String> = queries.iter().map(|q| q.dst.to_string()).collect();
+        let to = to.into_iter().collect::<Vec<_>>();
+        s.fact("no_answer", true);
+        s.line(match ctx.lang {
+            Lang::En => format!(
+                "No DNS answer was captured: nothing here shows that {} runs a resolver at all.",
+                to.join(", ")
+            ),
+            Lang::Zh => format!(
+                "抓包中没有任何 DNS 回答：这里没有什么能表明 {} 上运行着解析器。",
+                to.join("、")
+            ),
+        });
+    } else if walk.is_empty() {
         s.line(
             ctx.t(
                 "What the resolver did next — answer from its cache, or ask the root, the top-level domain and the authoritative servers in turn — is not in this capture, which was taken at the client.",
