@@ -422,3 +422,54 @@ fn a_query_nobody_answered_has_no_resolver() {
     );
     assert!(!zh.contains("解析器之后做了什么"), "{zh}");
 }
+
+/// zero-window.pcapng: both segments the server sent again (frames 23 and
+/// 31) had arrived the first time; the client's next ACKs (24, 32) carry a
+/// SACK block below their cumulative ACK (D-SACK, RFC 2883). The story
+/// does not say that segments were lost.
+#[test]
+fn a_dsack_shows_nothing_was_lost() {
+    let name = "zero-window.pcapng";
+    if have_tshark() {
+        let rows = tshark_fields(
+            &sample(name),
+            &["-Y", "frame.number==24 || frame.number==32"],
+            &["tcp.ack", "tcp.options.sack_le", "tcp.options.sack_re"],
+        );
+        for r in &rows {
+            let ack: u64 = r[0].parse().unwrap();
+            let right: u64 = r[2].parse().unwrap();
+            assert!(right <= ack, "a D-SACK lies below the ACK: {rows:?}");
+        }
+    }
+    let s = story(name, &[]);
+    let loss = s["other_stories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|o| o["steps"].as_array().unwrap())
+        .find(|st| st["id"] == "tcp_loss")
+        .expect("a loss step")
+        .clone();
+    assert_eq!(loss["facts"]["nothing_lost"], true, "{loss}");
+    let en = story_text(name, &[]);
+    assert!(en.contains("The receiver's ACK in frame 24 reports these bytes in a SACK block below its cumulative ACK — a D-SACK (RFC 2883)"), "{en}");
+    assert!(
+        en.contains("The receiver's ACK in frame 32 reports"),
+        "{en}"
+    );
+    assert!(
+        en.contains("Borne out, though nothing was lost here"),
+        "{en}"
+    );
+    assert!(!en.contains("segments were lost on the way"), "{en}");
+    let zh = story_text(name, &["--lang", "zh"]);
+    assert!(
+        zh.contains("接收方在帧 24 的 ACK 中用一个低于累计确认号的 SACK 块报告了这些字节"),
+        "{zh}"
+    );
+    assert!(!zh.contains("报文段在途中丢失"), "{zh}");
+    // Where a segment really was lost, the story still says so.
+    let lossy = story_text("lossy.pcapng", &[]);
+    assert!(lossy.contains("segments were lost on the way"), "{lossy}");
+}

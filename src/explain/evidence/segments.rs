@@ -29,6 +29,12 @@ pub struct Repeat {
     pub len: u32,
     pub kind: &'static str,
     pub original: Option<(u64, f64)>,
+    /// Its first byte's sequence number as on the wire.
+    pub seq: u32,
+    /// An ACK from the other side whose first SACK block lies below its
+    /// cumulative ACK and covers these bytes: a D-SACK (RFC 2883 §4), the
+    /// receiver saying they arrived twice.
+    pub dsack: Option<Seg>,
 }
 
 /// Retransmissions told per connection, and data segments remembered per
@@ -48,6 +54,22 @@ impl LossEvidence {
     fn observe(&mut self, t: &tcp::TcpInfo, seg: Seg, dir: usize) {
         let has = |name: TcpAnalysis| t.analysis.contains(&name);
         let rel = t.rel_seq.unwrap_or(t.seq);
+        // RFC 2883 §4: a first SACK block at or below the cumulative ACK
+        // reports bytes received twice.
+        if let Some([left, right]) = t.options.sack.first().copied() {
+            if t.has(tcp::ACK) && right.wrapping_sub(t.ack) as i32 <= 0 {
+                for r in self.repeats.iter_mut() {
+                    if r.dsack.is_none()
+                        && r.seg.from_client != seg.from_client
+                        && r.seq.wrapping_sub(left) as i32 >= 0
+                        && right.wrapping_sub(r.seq.wrapping_add(r.len)) as i32 >= 0
+                        && r.seg.ts <= seg.ts
+                    {
+                        r.dsack = Some(seg);
+                    }
+                }
+            }
+        }
         if has(TcpAnalysis::Retransmission) {
             self.retransmissions[dir] += 1;
             let kind = if has(TcpAnalysis::FastRetransmission) {
@@ -69,6 +91,8 @@ impl LossEvidence {
                     len: t.payload_len,
                     kind,
                     original,
+                    seq: t.seq,
+                    dsack: None,
                 });
             }
         } else if t.payload_len > 0 {

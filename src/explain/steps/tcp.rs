@@ -835,8 +835,8 @@ pub(super) fn loss(ctx: &Ctx) -> Option<Step> {
     let parts: Vec<String> = [
         (
             timeouts,
-            "after the retransmission timer ran out",
-            "因重传计时器超时而重发",
+            "after a timer ran out (the retransmission timer or a tail-loss probe)",
+            "因计时器到期而重发（重传计时器或尾部丢失探测）",
         ),
         (
             fast,
@@ -910,16 +910,30 @@ pub(super) fn loss(ctx: &Ctx) -> Option<Step> {
                 ("fast", Lang::Zh) => "重复 ACK 告诉发送方有报文段丢失，它不等计时器超时就重发了",
                 ("spurious", Lang::En) => "the first copy had in fact arrived; its acknowledgement was late or lost",
                 ("spurious", Lang::Zh) => "第一份其实已经到达，只是它的确认来晚了或丢了",
-                (_, Lang::En) => "no acknowledgement came before the retransmission timer ran out",
-                (_, Lang::Zh) => "在重传计时器超时之前没有收到确认",
+                (_, Lang::En) => "no acknowledgement came before the sender's timer ran out (its retransmission timer, or a tail-loss probe, which fires sooner, RFC 8985 §7)",
+                (_, Lang::Zh) => "在发送方的计时器到期之前没有收到确认（重传计时器，或更早触发的尾部丢失探测，RFC 8985 §7）",
             };
+            let dsack = match (r.dsack, ctx.lang) {
+                (Some(d), Lang::En) => format!(
+                    " The receiver's ACK in frame {} reports these bytes in a SACK block below its cumulative ACK — a D-SACK (RFC 2883): they arrived twice, so the first copy was not lost.",
+                    d.frame
+                ),
+                (Some(d), Lang::Zh) => format!(
+                    "接收方在帧 {} 的 ACK 中用一个低于累计确认号的 SACK 块报告了这些字节——即 D-SACK（RFC 2883）：它们到达了两次，所以第一份并没有丢。",
+                    d.frame
+                ),
+                (None, _) => String::new(),
+            };
+            if let Some(d) = r.dsack {
+                s.frames.push(d.frame);
+            }
             s.line(match ctx.lang {
                 Lang::En => format!(
-                    "Frame {}: the {who} sends {} bytes again{earlier}: {why}.",
+                    "Frame {}: the {who} sends {} bytes again{earlier}: {why}.{dsack}",
                     r.seg.frame, r.len
                 ),
                 Lang::Zh => format!(
-                    "帧 {}：{who}重发 {} 字节{earlier}：{why}。",
+                    "帧 {}：{who}重发 {} 字节{earlier}：{why}。{dsack}",
                     r.seg.frame, r.len
                 ),
             });
@@ -935,6 +949,31 @@ pub(super) fn loss(ctx: &Ctx) -> Option<Step> {
         });
     }
     let first = s.frames.iter().min().copied().unwrap_or_default();
+    // Every repeat known, and each one needless (a spurious retransmission
+    // or one the receiver reported by D-SACK): nothing was lost.
+    let none_lost = lossy.iter().all(|c| {
+        let told = c.loss.repeats.len() as u64;
+        let all = c.loss.retransmissions.iter().sum::<u64>();
+        told == all
+            && c.loss
+                .repeats
+                .iter()
+                .all(|r| r.kind == "spurious" || r.dsack.is_some())
+    }) && lossy.iter().any(|c| !c.loss.repeats.is_empty());
+    s.fact("nothing_lost", none_lost);
+    if none_lost {
+        s.check(
+            ctx.lang,
+            &claims::HTTP_RELIABLE,
+            ctx.t(
+                "Borne out, though nothing was lost here: every segment sent again had already arrived (the receiver's D-SACK or its earlier ACK shows it). TCP cannot tell a lost segment from a late acknowledgement, so it repeats itself to be safe; the application saw no error, only the delay.",
+                "属实，不过这里其实什么都没丢：每个被重发的报文段第一次就已到达（接收方的 D-SACK 或更早的 ACK 表明了这一点）。TCP 分不清报文段丢了还是确认来晚了，为稳妥起见才重发；应用层没有看到错误，只是多等了时间。",
+            )
+            .to_string(),
+            vec![first],
+        );
+        return Some(s);
+    }
     s.check(
         ctx.lang,
         &claims::HTTP_RELIABLE,
