@@ -185,8 +185,13 @@ fn websocket_sessions_are_not_page_loads() {
         assert_eq!(row["client"], "198.51.100.10");
     }
     let loads = s["page_loads"].as_array().unwrap();
-    let firsts: Vec<u64> = loads.iter().map(|l| frames(step(l, "url"))[0]).collect();
-    assert_eq!(firsts, vec![15, 44]);
+    // The url step shows the first connection that opened and, before it,
+    // the refused attempt.
+    for (l, (refused, first)) in loads.iter().zip([(13, 15), (42, 44)]) {
+        let url = step(l, "url");
+        assert!(frames(url).contains(&first), "{url}");
+        assert_eq!(url["facts"]["refused_before"][0]["syn_frame"], refused);
+    }
     for l in loads {
         assert_eq!(l["kind"], "websocket");
         assert_eq!(
