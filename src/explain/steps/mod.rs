@@ -114,7 +114,10 @@ pub(super) fn new_step(id: &'static str, lang: Lang, status: Status) -> Step {
         "render" => ("Fetch subresources and render", "加载子资源并渲染页面"),
         "tcp_teardown" => ("TCP connection teardown", "TCP 连接释放（挥手）"),
         "websocket" => ("WebSocket upgrade", "WebSocket 升级"),
-        "tcp_loss" => ("TCP repairs lost segments", "TCP 重传：丢包与恢复"),
+        "tcp_loss" => (
+            "TCP sends segments again (retransmission)",
+            "TCP 重传报文段",
+        ),
         "dhcp" => (
             "Before the story: get an address (DHCP)",
             "开始之前：获取地址（DHCP）",
