@@ -78,6 +78,9 @@ pub struct Packet {
     pub tls: Option<tls::TlsInfo>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub http: Vec<http::HttpMessage>,
+    /// HTTP/2 frames completed by this frame, in decrypted TLS (RFC 9113).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub http2: Vec<super::http2::H2Frame>,
     /// WebSocket frames completed by this frame (RFC 6455 §5.2).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub websocket: Vec<websocket::WsFrame>,

@@ -81,6 +81,8 @@ pub struct StreamOutput {
     pub tls: TlsInfo,
     pub dns: Vec<DnsMessage>,
     pub http: Vec<HttpMessage>,
+    /// HTTP/2 frames in decrypted TLS.
+    pub http2: Vec<crate::decode::http2::H2Frame>,
     pub websocket: Vec<WsFrame>,
     /// Problems, worded for the packet's `errors`.
     pub errors: Vec<String>,

@@ -465,6 +465,7 @@ fn put_output(packet: &mut Packet, mut out: StreamOutput) {
         packet.tls = Some(out.tls);
     }
     packet.http = out.http;
+    packet.http2 = out.http2;
     packet.websocket = out.websocket;
     let mut dns = out.dns.into_iter();
     if let Some(first) = dns.next() {

@@ -33,6 +33,7 @@ pub fn packet_verbose(p: &Packet, l: Lang, out: &mut String) {
         "quic_more",
         "tls",
         "http",
+        "http2",
         "websocket",
         "errors",
     ];
@@ -75,6 +76,7 @@ fn layer_title(key: &str, l: Lang) -> String {
         "errors" => l.t("Problems", "问题").into(),
         "arp_generic" => "ARP".into(),
         "pppoe" => "PPPoE".into(),
+        "http2" => "HTTP/2".into(),
         other => other.to_uppercase(),
     }
 }
