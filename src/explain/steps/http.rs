@@ -786,11 +786,11 @@ pub(super) fn render(ctx: &Ctx) -> Step {
         s.frames.push(frame);
         s.line(match ctx.lang {
             Lang::En => format!(
-                "HTTP/2 multiplexing on {} (stream {}): a frame of HTTP/2 stream {b} (frame {frame}) travels between the first and last frames of stream {a} (frames {}–{}): several requests share one connection at the same time, without waiting for each other's responses.",
+                "HTTP/2 multiplexing on the connection to {} (TCP stream {}): a frame of HTTP/2 stream {b} (frame {frame}) travels between the first and last frames of stream {a} (frames {}–{}): several requests share one connection at the same time, without waiting for each other's responses.",
                 ctx.server_name(c), c.stream, span.0, span.1
             ),
             Lang::Zh => format!(
-                "{}（流 {}）上的 HTTP/2 多路复用：HTTP/2 流 {b} 的一个帧（帧 {frame}）夹在流 {a} 的首尾帧（帧 {}–{}）之间：多个请求同时共用一条连接，不必等前一个响应结束。",
+                "到 {} 的连接（TCP 流 {}）上的 HTTP/2 多路复用：HTTP/2 流 {b} 的一个帧（帧 {frame}）夹在流 {a} 的首尾帧（帧 {}–{}）之间：多个请求同时共用一条连接，不必等前一个响应结束。",
                 ctx.server_name(c), c.stream, span.0, span.1
             ),
         });
