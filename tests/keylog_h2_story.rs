@@ -83,3 +83,88 @@ fn without_the_key_log_the_exchange_is_estimated() {
     assert!(http["facts"].get("http2").is_none());
     assert!(step_lines(&plain, "http").contains("estimated"));
 }
+
+const CHROMIUM: &str = "keylog-chromium-h2.pcapng";
+
+fn chromium(lang: &str) -> serde_json::Value {
+    let keys = sample("keylog-chromium-h2.keys");
+    story(
+        CHROMIUM,
+        &["--keylog", keys.to_str().unwrap(), "--lang", lang],
+    )
+}
+
+#[test]
+fn chromium_subresources_are_told_by_path_and_stream() {
+    // What tshark decrypts (keylog_h2_tshark.rs): per request, its
+    // authority, path, HTTP/2 stream and frame.
+    let want = [
+        ("www.google.com", "/", 1, 107),
+        ("www.google.com", "/style.css", 3, 119),
+        ("www.google.com", "/logo.svg", 5, 128),
+        ("www.google.com", "/app.js", 7, 129),
+        ("www.google.com", "/favicon.ico", 9, 146),
+        ("static.google.com", "/img/banner.svg", 1, 142),
+    ];
+    for lang in ["en", "zh"] {
+        let s = chromium(lang);
+        let load = &s["page_loads"][0];
+        let http = step(load, "http");
+        assert_eq!(http["status"], "observed", "{lang}");
+        let told = http["facts"]["http2"].as_array().unwrap();
+        assert_eq!(told.len(), want.len(), "{lang}");
+        for (authority, path, stream, frame) in want {
+            let f = told
+                .iter()
+                .find(|f| f["path"] == path)
+                .unwrap_or_else(|| panic!("{path} is told"));
+            assert_eq!(f["authority"], authority);
+            assert_eq!(f["h2_stream"], stream, "{path}");
+            assert_eq!(f["request_frame"], frame, "{path}");
+            assert_eq!(f["method"], "GET");
+            assert_eq!(f["status"], 200, "{path}");
+            assert_eq!(
+                f["response_body_bytes"].to_string(),
+                f["content_length"].as_str().unwrap(),
+                "{path}: DATA bytes are the content-length"
+            );
+        }
+        let render = step(load, "render");
+        assert_eq!(render["status"], "observed", "{lang}");
+        let timeline = render["facts"]["timeline"].as_array().unwrap();
+        for (_, path, stream, frame) in &want[1..] {
+            let t = timeline
+                .iter()
+                .find(|t| t["frame"] == *frame)
+                .unwrap_or_else(|| panic!("{path} is in the timeline"));
+            assert_eq!(t["h2_stream"], *stream, "{path}");
+            assert!(t["what"].as_str().unwrap().contains(path), "{path}");
+        }
+        // Stream 7's request (frame 129) was sent before stream 5's
+        // response (frame 135) arrived.
+        assert_eq!(
+            render["facts"]["http2_multiplexed"],
+            json!({"stream": 0, "h2_streams": [5, 7], "frame": 129})
+        );
+        let lines = step_lines(&s, "render");
+        let (mux, old) = match lang {
+            "en" => (
+                "HTTP/2 multiplexing on the connection to www.google.com (TCP stream 0): a frame of HTTP/2 stream 7 (frame 129) travels between the first and last frames of stream 5 (frames 128–135)",
+                ["encrypted request", "estimated"],
+            ),
+            _ => (
+                "到 www.google.com 的连接（TCP 流 0）上的 HTTP/2 多路复用：HTTP/2 流 7 的一个帧（帧 129）夹在流 5 的首尾帧（帧 128–135）之间",
+                ["加密请求", "估计"],
+            ),
+        };
+        assert!(lines.contains(mux), "{lines}");
+        for o in old {
+            assert!(!lines.contains(o), "{lang}: {lines}");
+        }
+    }
+    // Without the key log the subresources are only estimated.
+    let plain = story(CHROMIUM, &[]);
+    let render = step(&plain["page_loads"][0], "render");
+    assert!(render["facts"].get("http2_multiplexed").is_none());
+    assert!(step_lines(&plain, "render").contains("estimated"));
+}
