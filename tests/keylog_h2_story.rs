@@ -129,6 +129,12 @@ fn chromium_subresources_are_told_by_path_and_stream() {
                 "{path}: DATA bytes are the content-length"
             );
         }
+        let reuse = match lang {
+            "en" => "5 requests travelled on one HTTP/2 connection to www.google.com, as its streams 1, 3, 5, 7, 9",
+            _ => "5 个请求走在到 www.google.com 的同一个 HTTP/2 连接上，分别是它的流 1、3、5、7、9",
+        };
+        assert!(http.to_string().contains(reuse), "{lang}: {http}");
+        assert!(!http.to_string().contains("encrypted requests"), "{lang}");
         let render = step(load, "render");
         assert_eq!(render["status"], "observed", "{lang}");
         let timeline = render["facts"]["timeline"].as_array().unwrap();

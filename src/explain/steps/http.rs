@@ -530,6 +530,34 @@ pub(super) fn http(ctx: &Ctx) -> Step {
 /// The notes call HTTP connectionless (one request per connection). With
 /// HTTP/1.1 connections persist by default (RFC 9112 §9.3).
 fn keep_alive_check(ctx: &Ctx, s: &mut Step, cleartext: &[(&Conn, &HttpRec)]) {
+    // HTTP/2 decrypted with the key log: the requests are real streams.
+    for c in ctx.conns.iter() {
+        let ex = h2_exchanges(c);
+        if ex.len() > 1 {
+            let streams: Vec<String> = ex.iter().map(|x| x.stream.to_string()).collect();
+            let frames: Vec<u64> = ex.iter().map(|x| x.request.seg.frame).collect();
+            s.check(
+                ctx.lang,
+                &claims::CONNECTIONLESS,
+                match ctx.lang {
+                    Lang::En => format!(
+                        "{} requests travelled on one HTTP/2 connection to {}, as its streams {}: the connection stays open and carries many requests.",
+                        ex.len(),
+                        ctx.server_name(c),
+                        streams.join(", ")
+                    ),
+                    Lang::Zh => format!(
+                        "{} 个请求走在到 {} 的同一个 HTTP/2 连接上，分别是它的流 {}：连接保持打开，承载多个请求。",
+                        ex.len(),
+                        ctx.server_name(c),
+                        streams.join("、")
+                    ),
+                },
+                frames,
+            );
+            return;
+        }
+    }
     for c in ctx.conns.iter() {
         let reqs: Vec<&HttpRec> = c.http.iter().filter(|h| h.msg.method.is_some()).collect();
         if reqs.len() > 1 {
