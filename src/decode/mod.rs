@@ -27,6 +27,7 @@ pub mod dns;
 pub mod error;
 pub mod fingerprint;
 pub mod http;
+pub mod http2;
 pub mod http3;
 pub mod icmp;
 pub mod ip;

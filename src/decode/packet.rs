@@ -82,6 +82,9 @@ pub struct Packet {
     /// reads where each body travelled).
     #[serde(skip)]
     pub http_bodies: Vec<http::BodySpan>,
+    /// HTTP/2 frames completed by this frame, in decrypted TLS (RFC 9113).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub http2: Vec<super::http2::H2Frame>,
     /// WebSocket frames completed by this frame (RFC 6455 §5.2).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub websocket: Vec<websocket::WsFrame>,

@@ -83,6 +83,8 @@ pub struct StreamOutput {
     pub http: Vec<HttpMessage>,
     /// HTTP/1.x bodies completed by this frame.
     pub http_bodies: Vec<super::http::BodySpan>,
+    /// HTTP/2 frames in decrypted TLS.
+    pub http2: Vec<crate::decode::http2::H2Frame>,
     pub websocket: Vec<WsFrame>,
     /// Problems, worded for the packet's `errors`.
     pub errors: Vec<String>,

@@ -466,6 +466,7 @@ fn put_output(packet: &mut Packet, mut out: StreamOutput) {
     }
     packet.http = out.http;
     packet.http_bodies = out.http_bodies;
+    packet.http2 = out.http2;
     packet.websocket = out.websocket;
     let mut dns = out.dns.into_iter();
     if let Some(first) = dns.next() {

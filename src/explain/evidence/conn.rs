@@ -19,6 +19,28 @@ pub struct TlsRec {
     pub hs: HandshakeSummary,
 }
 
+/// An HTTP/2 frame of a decrypted connection the story tells: one that
+/// ends a field block (its fields decoded), or DATA (its length).
+#[derive(Debug, Clone)]
+pub struct H2Rec {
+    pub seg: Seg,
+    pub stream: u32,
+    pub headers: Option<Vec<[String; 2]>>,
+    /// DATA: the payload length, padding included (RFC 9113 §6.1).
+    pub data: u32,
+    pub end_stream: bool,
+}
+
+impl H2Rec {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .flatten()
+            .find(|[n, _]| n == name)
+            .map(|[_, v]| v.as_str())
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct HttpRec {
     pub seg: Seg,
@@ -165,6 +187,8 @@ pub struct Conn {
     pub ccs: [Option<Seg>; 2],
     pub alerts: Vec<(Seg, String)>,
     pub http: Vec<HttpRec>,
+    /// HTTP/2 field blocks and DATA frames, decrypted with the key log.
+    pub h2: Vec<H2Rec>,
     pub websocket: WsEvidence,
     pub fins: Vec<Seg>,
     pub rsts: Vec<Seg>,
@@ -228,6 +252,7 @@ impl Conn {
             ccs: [None; 2],
             alerts: Vec::new(),
             http: Vec::new(),
+            h2: Vec::new(),
             websocket: WsEvidence::default(),
             fins: Vec::new(),
             rsts: Vec::new(),
@@ -255,7 +280,8 @@ impl Conn {
             return false;
         };
         self.tls.iter().any(|t| t.hs.decrypted)
-            && self.http.iter().any(|h| h.seg.frame > hello.seg.frame)
+            && (self.http.iter().any(|h| h.seg.frame > hello.seg.frame)
+                || self.h2.iter().any(|h| h.headers.is_some()))
     }
 
     pub fn server_hello(&self) -> Option<&TlsRec> {

@@ -15,7 +15,7 @@ mod quic;
 mod records;
 mod segments;
 
-pub use conn::{Conn, HandshakeSummary, HttpRec, Seg, TlsRec, WsEvidence};
+pub use conn::{Conn, H2Rec, HandshakeSummary, HttpRec, Seg, TlsRec, WsEvidence};
 pub use forget::Forget;
 use label::label;
 pub use records::{ArpRec, DhcpRec, DnsRec, IcmpRec, UdpRec, MAX_ICMP};

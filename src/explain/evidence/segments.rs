@@ -361,6 +361,19 @@ impl Evidence {
                 h.body = Some((b.first_frame, seg));
             }
         }
+        for f in &p.http2 {
+            use crate::decode::http2::H2FrameType;
+            let data = f.kind == H2FrameType::Data;
+            if (data || f.headers.is_some()) && c.h2.len() < 4 * MAX_PER_CONN {
+                c.h2.push(H2Rec {
+                    seg,
+                    stream: f.stream,
+                    headers: f.headers.clone(),
+                    data: if data { f.length } else { 0 },
+                    end_stream: f.ends_stream(),
+                });
+            }
+        }
         for f in &p.websocket {
             let side = usize::from(!seg.from_client);
             c.websocket.count[side] += 1;

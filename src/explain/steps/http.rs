@@ -3,7 +3,7 @@
 //! the WebSocket opening handshake from RFC 6455 §4.
 
 use super::{ms, new_step, records, Ctx};
-use crate::explain::evidence::{Conn, HttpRec, Seg};
+use crate::explain::evidence::{Conn, H2Rec, HttpRec, Seg};
 use crate::explain::{url_host, Status, Step};
 use crate::notes::claims;
 use crate::notes::Lang;
@@ -254,6 +254,8 @@ pub(super) fn http(ctx: &Ctx) -> Step {
     s.fact("requests", requests.clone());
     s.fact("responses", responses);
     keep_alive_check(ctx, &mut s, &cleartext);
+    // HTTP/2 decrypted with the key log: the real frames.
+    let h2_told = h2_lines(ctx, &mut s);
     // HTTPS: only sizes, timing and the ALPN offer are visible.
     let secure: Vec<&Conn> = ctx
         .conns
@@ -446,15 +448,22 @@ pub(super) fn http(ctx: &Ctx) -> Step {
     // RFC 9113 §4, RFC 9114 §7: HTTP/2 and HTTP/3 messages are binary
     // frames. Told only where the wire shows the protocol: a TLS 1.2
     // ServerHello choosing h2, or QUIC whose only offer is h3.
-    let binary = secure.iter().find_map(|c| {
-        let ch = c.client_hello()?;
-        if c.quic && !ch.hs.alpn.is_empty() && ch.hs.alpn.iter().all(|a| a.starts_with("h3")) {
-            c.server_hello().map(|sh| ("HTTP/3", sh.seg.frame))
-        } else {
-            let sh = c.server_hello()?;
-            (sh.hs.alpn.first().map(String::as_str) == Some("h2"))
-                .then_some(("HTTP/2", sh.seg.frame))
-        }
+    let decrypted_h2 = ctx
+        .conns
+        .iter()
+        .find_map(|c| c.h2.iter().find(|r| r.headers.is_some()))
+        .map(|r| ("HTTP/2", r.seg.frame));
+    let binary = decrypted_h2.or_else(|| {
+        secure.iter().find_map(|c| {
+            let ch = c.client_hello()?;
+            if c.quic && !ch.hs.alpn.is_empty() && ch.hs.alpn.iter().all(|a| a.starts_with("h3")) {
+                c.server_hello().map(|sh| ("HTTP/3", sh.seg.frame))
+            } else {
+                let sh = c.server_hello()?;
+                (sh.hs.alpn.first().map(String::as_str) == Some("h2"))
+                    .then_some(("HTTP/2", sh.seg.frame))
+            }
+        })
     });
     if let Some((proto, frame)) = binary {
         s.check(
@@ -481,20 +490,21 @@ pub(super) fn http(ctx: &Ctx) -> Step {
             ),
         });
     }
-    if cleartext.is_empty() && !secure.is_empty() && quic_failed == secure.len() {
+    let told = !cleartext.is_empty() || h2_told;
+    if !told && !secure.is_empty() && quic_failed == secure.len() {
         s.status = Status::NotApplicable;
         s.reason(ctx.t(
             "The QUIC connection was never set up, so no HTTP/3 request travelled on it.",
             "QUIC 连接从未建立，所以上面没有传输任何 HTTP/3 请求。",
         ));
-    } else if cleartext.is_empty() && !secure.is_empty() && secure.iter().all(|c| c.quic) {
+    } else if !told && !secure.is_empty() && secure.iter().all(|c| c.quic) {
         s.status = Status::Inferred;
         s.reason(ctx.t(
             "The requests and responses travel inside encrypted QUIC 1-RTT packets: their existence is inferred from those packets, their content and boundaries cannot be seen.",
             "请求和响应装在加密的 QUIC 1-RTT 包里：只能从这些包推断它们存在，看不到内容和边界。",
         ));
     }
-    if cleartext.is_empty() && !secure.is_empty() && !secure.iter().any(|c| c.quic) {
+    if !told && !secure.is_empty() && !secure.iter().any(|c| c.quic) {
         if estimated == 0 {
             s.status = Status::NotVisible;
             s.reason(ctx.t(
@@ -509,7 +519,7 @@ pub(super) fn http(ctx: &Ctx) -> Step {
             ));
         }
     }
-    if cleartext.is_empty() && secure.is_empty() {
+    if !told && secure.is_empty() {
         s.status = if ctx.conns.iter().any(|c| c.quic) {
             s.reason(ctx.t(
                 "HTTP/3 over QUIC: requests and responses are inside encrypted QUIC packets.",
@@ -530,6 +540,34 @@ pub(super) fn http(ctx: &Ctx) -> Step {
 /// The notes call HTTP connectionless (one request per connection). With
 /// HTTP/1.1 connections persist by default (RFC 9112 §9.3).
 fn keep_alive_check(ctx: &Ctx, s: &mut Step, cleartext: &[(&Conn, &HttpRec)]) {
+    // HTTP/2 decrypted with the key log: the requests are real streams.
+    for c in ctx.conns.iter() {
+        let ex = h2_exchanges(c);
+        if ex.len() > 1 {
+            let streams: Vec<String> = ex.iter().map(|x| x.stream.to_string()).collect();
+            let frames: Vec<u64> = ex.iter().map(|x| x.request.seg.frame).collect();
+            s.check(
+                ctx.lang,
+                &claims::CONNECTIONLESS,
+                match ctx.lang {
+                    Lang::En => format!(
+                        "{} requests travelled on one HTTP/2 connection to {}, as its streams {}: the connection stays open and carries many requests.",
+                        ex.len(),
+                        ctx.server_name(c),
+                        streams.join(", ")
+                    ),
+                    Lang::Zh => format!(
+                        "{} 个请求走在到 {} 的同一个 HTTP/2 连接上，分别是它的流 {}：连接保持打开，承载多个请求。",
+                        ex.len(),
+                        ctx.server_name(c),
+                        streams.join("、")
+                    ),
+                },
+                frames,
+            );
+            return;
+        }
+    }
     for c in ctx.conns.iter() {
         let reqs: Vec<&HttpRec> = c.http.iter().filter(|h| h.msg.method.is_some()).collect();
         if reqs.len() > 1 {
@@ -641,6 +679,7 @@ pub(super) fn render(ctx: &Ctx) -> Step {
             .iter()
             .find(|h| h.msg.status.is_some_and(|st| (200..300).contains(&st)))
             .map(|h| h.seg.ts)
+            .or_else(|| h2_document(c))
             .or_else(|| https_exchange(c).map(|(_, r)| r.ts))
     });
     let Some(doc_ts) = first_response_ts else {
@@ -662,11 +701,31 @@ pub(super) fn render(ctx: &Ctx) -> Step {
             timeline.push(json!({"t": super::round3(r.seg.ts - ctx.t0), "frame": r.seg.frame, "stream": c.stream,
                 "what": format!("{} {}", r.msg.method.as_deref().unwrap_or(""), r.msg.target.as_deref().unwrap_or(""))}));
         }
+        // HTTP/2 decrypted with the key log: each request by path and stream.
+        for x in h2_exchanges(c)
+            .into_iter()
+            .filter(|x| x.request.seg.ts > doc_ts)
+        {
+            let r = x.request;
+            more_requests += 1;
+            s.frames.push(r.seg.frame);
+            s.timing([r.seg.ts].into_iter());
+            let status = x.response.and_then(|v| v.header(":status"));
+            timeline.push(json!({"t": super::round3(r.seg.ts - ctx.t0), "frame": r.seg.frame, "stream": c.stream,
+                "h2_stream": x.stream,
+                "what": match ctx.lang {
+                    Lang::En => format!("{} {} on HTTP/2 stream {}{}", r.header(":method").unwrap_or(""), r.header(":path").unwrap_or(""), x.stream,
+                        status.map(|v| format!(" → {v}, {} bytes", x.body[1])).unwrap_or_default()),
+                    Lang::Zh => format!("HTTP/2 流 {} 上的 {} {}{}", x.stream, r.header(":method").unwrap_or(""), r.header(":path").unwrap_or(""),
+                        status.map(|v| format!(" → {v}，{} 字节", x.body[1])).unwrap_or_default()),
+                }}));
+        }
+        let encrypted = c.http.is_empty() && c.h2.is_empty();
         let encrypted_after = requests_after(c, doc_ts);
-        if c.http.is_empty() {
+        if encrypted {
             more_requests += encrypted_after.len();
         }
-        if let (Some(first), true) = (encrypted_after.first(), c.http.is_empty()) {
+        if let (Some(first), true) = (encrypted_after.first(), encrypted) {
             s.frames.push(first.frame);
             s.timing([first.ts].into_iter());
             timeline.push(json!({"t": super::round3(first.ts - ctx.t0), "frame": first.frame, "stream": c.stream,
@@ -700,7 +759,8 @@ pub(super) fn render(ctx: &Ctx) -> Step {
     let hosts: std::collections::BTreeSet<String> =
         new_conns.iter().map(|c| ctx.server_name(c)).collect();
     let reused = ctx.conns.iter().filter(|c| c.first.ts <= doc_ts).any(|c| {
-        !requests_after(c, doc_ts).is_empty()
+        (c.h2.is_empty() && !requests_after(c, doc_ts).is_empty())
+            || h2_exchanges(c).iter().any(|x| x.request.seg.ts > doc_ts)
             || c.http
                 .iter()
                 .any(|h| h.msg.method.is_some() && h.seg.ts > doc_ts)
@@ -796,6 +856,28 @@ pub(super) fn render(ctx: &Ctx) -> Step {
             }
         ),
     });
+    // RFC 9113 §5: one connection carries many streams at once.
+    if let Some((c, (a, b, frame, span))) = ctx
+        .conns
+        .iter()
+        .find_map(|c| h2_interleaved(c).map(|m| (c, m)))
+    {
+        s.fact(
+            "http2_multiplexed",
+            json!({"stream": c.stream, "h2_streams": [a, b], "frame": frame}),
+        );
+        s.frames.push(frame);
+        s.line(match ctx.lang {
+            Lang::En => format!(
+                "HTTP/2 multiplexing on the connection to {} (TCP stream {}): a frame of HTTP/2 stream {b} (frame {frame}) travels between the first and last frames of stream {a} (frames {}–{}): several requests share one connection at the same time, without waiting for each other's responses.",
+                ctx.server_name(c), c.stream, span.0, span.1
+            ),
+            Lang::Zh => format!(
+                "到 {} 的连接（TCP 流 {}）上的 HTTP/2 多路复用：HTTP/2 流 {b} 的一个帧（帧 {frame}）夹在流 {a} 的首尾帧（帧 {}–{}）之间：多个请求同时共用一条连接，不必等前一个响应结束。",
+                ctx.server_name(c), c.stream, span.0, span.1
+            ),
+        });
+    }
     for t in timeline.iter().take(12) {
         s.line(format!(
             "+{:.3} {}  {} {}  {}",
@@ -1129,4 +1211,200 @@ fn wait_text(secs: f64, lang: Lang) -> String {
         (false, Lang::En) => format!("{secs:.3} s"),
         (false, Lang::Zh) => format!("{secs:.3} 秒"),
     }
+}
+
+/// One HTTP/2 request and its response on a decrypted connection, read
+/// from the real frames (RFC 9113 §8.1): the request's field block, the
+/// first final response's, and the DATA each way on its stream.
+struct H2Exchange<'a> {
+    stream: u32,
+    request: &'a H2Rec,
+    response: Option<&'a H2Rec>,
+    /// DATA payload bytes (client, server), and the frame of the last
+    /// server DATA frame.
+    body: [u64; 2],
+    last_data: Option<Seg>,
+    /// The first and last frame of the stream.
+    span: (u64, u64),
+}
+
+fn h2_exchanges(c: &Conn) -> Vec<H2Exchange<'_>> {
+    let mut out: Vec<H2Exchange> = Vec::new();
+    for r in
+        c.h2.iter()
+            .filter(|r| r.seg.from_client && r.header(":method").is_some())
+    {
+        if out.iter().any(|x| x.stream == r.stream) {
+            continue;
+        }
+        let on: Vec<&H2Rec> = c.h2.iter().filter(|x| x.stream == r.stream).collect();
+        let response = on.iter().copied().find(|x| {
+            !x.seg.from_client
+                && x.header(":status")
+                    .and_then(|s| s.parse::<u16>().ok())
+                    .is_some_and(|s| s >= 200)
+        });
+        let mut body = [0u64; 2];
+        let mut last_data = None;
+        for x in on.iter().filter(|x| x.headers.is_none()) {
+            body[usize::from(!x.seg.from_client)] += u64::from(x.data);
+            if !x.seg.from_client {
+                last_data = Some(x.seg);
+            }
+        }
+        let span = (
+            on.first().map_or(r.seg.frame, |x| x.seg.frame),
+            on.last().map_or(r.seg.frame, |x| x.seg.frame),
+        );
+        out.push(H2Exchange {
+            stream: r.stream,
+            request: r,
+            response,
+            body,
+            last_data,
+            span,
+        });
+    }
+    out
+}
+
+/// When the first 2xx response of a decrypted HTTP/2 connection arrived.
+fn h2_document(c: &Conn) -> Option<f64> {
+    h2_exchanges(c).iter().find_map(|x| {
+        let r = x.response?;
+        let code: u16 = r.header(":status")?.parse().ok()?;
+        (200..300).contains(&code).then_some(r.seg.ts)
+    })
+}
+
+/// Two streams of one connection whose frames interleave: a frame of
+/// the second falls between the first and last frames of the first.
+fn h2_interleaved(c: &Conn) -> Option<(u32, u32, u64, (u64, u64))> {
+    let ex = h2_exchanges(c);
+    for a in &ex {
+        for b in &ex {
+            if a.stream == b.stream {
+                continue;
+            }
+            if let Some(f) = c
+                .h2
+                .iter()
+                .find(|x| x.stream == b.stream && x.seg.frame > a.span.0 && x.seg.frame < a.span.1)
+            {
+                return Some((a.stream, b.stream, f.seg.frame, a.span));
+            }
+        }
+    }
+    None
+}
+
+/// Tells each decrypted HTTP/2 exchange of the page load's connections;
+/// whether any was told.
+fn h2_lines(ctx: &Ctx, s: &mut Step) -> bool {
+    let mut told = false;
+    let mut facts = Vec::new();
+    for c in &ctx.conns {
+        for x in h2_exchanges(c) {
+            told = true;
+            let r = x.request;
+            let m = r.header(":method").unwrap_or("");
+            let path = r.header(":path").unwrap_or("");
+            let authority = r.header(":authority").unwrap_or("");
+            s.frames.push(r.seg.frame);
+            s.timing([r.seg.ts].into_iter());
+            s.cite(&[2]);
+            if m == "GET" || m == "POST" {
+                s.cite(&[3]);
+            }
+            s.line(match ctx.lang {
+                Lang::En => format!(
+                    "Frame {}: {m} {path} for {authority} on HTTP/2 stream {} (its HEADERS frame decrypted with the key log, the fields decompressed with HPACK) — {}.",
+                    r.seg.frame,
+                    x.stream,
+                    request_meaning(m, None, ctx.lang)
+                ),
+                Lang::Zh => format!(
+                    "帧 {}：在 HTTP/2 流 {} 上向 {authority} 发出 {m} {path}（HEADERS 帧用密钥日志解密，字段用 HPACK 解压）——{}。",
+                    r.seg.frame,
+                    x.stream,
+                    request_meaning(m, None, ctx.lang)
+                ),
+            });
+            let mut fact = json!({
+                "stream": c.stream, "h2_stream": x.stream, "request_frame": r.seg.frame,
+                "method": m, "authority": authority, "path": path,
+                "request_body_bytes": x.body[0], "response_body_bytes": x.body[1],
+            });
+            if let Some(resp) = x.response {
+                let code: u16 = resp
+                    .header(":status")
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(0);
+                s.frames.push(resp.seg.frame);
+                s.timing([resp.seg.ts].into_iter());
+                let ttfb = ms(r.seg.ts, resp.seg.ts);
+                let ctype = resp.header("content-type");
+                let clen = resp.header("content-length");
+                fact["status"] = json!(code);
+                fact["response_frame"] = json!(resp.seg.frame);
+                fact["content_type"] = json!(ctype);
+                fact["content_length"] = json!(clen);
+                fact["ttfb_ms"] = json!(ttfb);
+                let mut detail = Vec::new();
+                if let Some(t) = ctype {
+                    detail.push(match ctx.lang {
+                        Lang::En => format!("content-type {t}"),
+                        Lang::Zh => format!("content-type 为 {t}"),
+                    });
+                }
+                match (x.last_data, ctx.lang) {
+                    (Some(d), Lang::En) => detail.push(format!(
+                        "{} bytes of body in DATA frames, the last in frame {}{}",
+                        x.body[1],
+                        d.frame,
+                        clen.map(|l| format!(" (content-length {l})"))
+                            .unwrap_or_default()
+                    )),
+                    (Some(d), Lang::Zh) => detail.push(format!(
+                        "正文 {} 字节，装在 DATA 帧里，最后一个在帧 {}{}",
+                        x.body[1],
+                        d.frame,
+                        clen.map(|l| format!("（content-length 为 {l}）"))
+                            .unwrap_or_default()
+                    )),
+                    (None, Lang::En) => detail.push("no DATA frame on its stream".into()),
+                    (None, Lang::Zh) => detail.push("它的流上没有 DATA 帧".into()),
+                }
+                s.line(match ctx.lang {
+                    Lang::En => format!(
+                        "Frame {}: status {code} on stream {}, {ttfb:.3} ms after the request's HEADERS (the time to the response's first byte as seen here) — {}; {}.",
+                        resp.seg.frame,
+                        x.stream,
+                        response_meaning(code, Some(m), ctx.lang),
+                        detail.join(", ")
+                    ),
+                    Lang::Zh => format!(
+                        "帧 {}：流 {} 上的状态码 {code}，距请求的 HEADERS {ttfb:.3} 毫秒（即在抓包处看到的首字节时间）——{}；{}。",
+                        resp.seg.frame,
+                        x.stream,
+                        response_meaning(code, Some(m), ctx.lang),
+                        detail.join("，")
+                    ),
+                });
+            } else {
+                s.line(match ctx.lang {
+                    Lang::En => format!(
+                        "Stream {}: no response HEADERS were captured for this request.",
+                        x.stream
+                    ),
+                    Lang::Zh => format!("流 {}：没有抓到这个请求的响应 HEADERS。", x.stream),
+                });
+            }
+            facts.push(fact);
+        }
+    }
+    if told {
+        s.fact("http2", facts);
+    }
+    told
 }

@@ -21,6 +21,7 @@ use super::cipher::{self, RecordCipher, Suite};
 use super::keylog::{KeyLog, Secret};
 use super::schedule::{next_traffic_secret, traffic_key_iv};
 use crate::decode::http::{looks_like_http, HttpConn, HttpStream};
+use crate::decode::http2::{looks_like_server_preface, H2Stream, PREFACE};
 use crate::decode::stream::Side;
 use crate::decode::stream::StreamOutput;
 use crate::decode::tls::{looks_like_tls, HandshakeKind, TlsInfo, TlsStream};
@@ -60,6 +61,9 @@ struct Direction {
     /// said so; `http_decided` once they were seen.
     http: Option<HttpStream>,
     http_decided: bool,
+    /// HTTP/2 in the decrypted application data, once the client's
+    /// preface, the server's first SETTINGS or the ALPN choice said so.
+    http2: Option<H2Stream>,
 }
 
 /// The decryption state of one connection.
@@ -73,6 +77,9 @@ pub struct ConnDecrypt {
     tls12: Option<[Vec<u8>; 4]>,
     dirs: [Direction; 2],
     http: HttpConn,
+    /// The server chose `h2` by ALPN (RFC 7301) in its decrypted
+    /// EncryptedExtensions or its ServerHello.
+    alpn_h2: bool,
     /// What happened since the tracker last took the counts.
     stats: DecryptStats,
 }
@@ -118,6 +125,7 @@ impl ConnDecrypt {
             tls12: None,
             dirs: Default::default(),
             http: HttpConn::default(),
+            alpn_h2: false,
             stats: DecryptStats::default(),
         }
     }
@@ -136,7 +144,10 @@ impl ConnDecrypt {
 
     /// Bytes held waiting for the rest of a record.
     pub fn buffered(&self) -> usize {
-        self.dirs.iter().map(|d| d.buf.len()).sum()
+        self.dirs
+            .iter()
+            .map(|d| d.buf.len() + d.http2.as_ref().map_or(0, H2Stream::buffered))
+            .sum()
     }
 
     /// Takes the next in-order bytes of `side`, carried by `frame`.
@@ -358,6 +369,9 @@ impl ConnDecrypt {
                 let mut finished = false;
                 let mut key_update = false;
                 for mut h in info.handshakes {
+                    if side == Side::Server && h.alpn.iter().any(|a| a == "h2") {
+                        self.alpn_h2 = true;
+                    }
                     finished |= h.kind == HandshakeKind::Finished;
                     key_update |= h.kind == HandshakeKind::KeyUpdate;
                     for f in frames {
@@ -375,14 +389,25 @@ impl ConnDecrypt {
             }
             23 => {
                 let d = &mut self.dirs[side.index()];
-                if !d.http_decided {
+                let client = side == Side::Client;
+                if !d.http_decided && !plain.is_empty() {
                     d.http_decided = true;
-                    // RFC 9113 §3.4: HTTP/2's preface is not HTTP/1.x.
-                    if looks_like_http(&plain) && !plain.starts_with(b"PRI * HTTP/2.0") {
-                        d.http = Some(HttpStream::new(side == Side::Client));
+                    // RFC 9113 §3.4: HTTP/2 begins with the client's
+                    // preface and the server's SETTINGS.
+                    let h2 = if client {
+                        plain.starts_with(&PREFACE[..plain.len().min(PREFACE.len())])
+                    } else {
+                        self.alpn_h2 || looks_like_server_preface(&plain)
+                    };
+                    if h2 {
+                        d.http2 = Some(H2Stream::new(client));
+                    } else if looks_like_http(&plain) {
+                        d.http = Some(HttpStream::new(client));
                     }
                 }
-                if let Some(http) = d.http.as_mut() {
+                if let Some(h2) = d.http2.as_mut() {
+                    h2.feed(&plain, &mut out.http2, &mut out.errors);
+                } else if let Some(http) = d.http.as_mut() {
                     http.feed(&plain, last, &mut self.http, &mut out.http, &mut out.errors);
                 }
             }

@@ -679,3 +679,96 @@ pub(super) fn http_meaning(h: &HttpMessage, l: Lang) -> Option<String> {
         _ => return None,
     })
 }
+
+/// One HTTP/2 frame: its type and stream, a request's method, authority
+/// and path or a response's status (escaped), a DATA frame's length.
+pub(super) fn http2_summary(f: &crate::decode::http2::H2Frame) -> String {
+    use crate::decode::http2::H2FrameType;
+    let mut s = format!("{} stream {}", f.kind.name().to_uppercase(), f.stream);
+    for [n, v] in f.headers.iter().flatten() {
+        if matches!(n.as_str(), ":method" | ":authority" | ":path" | ":status") {
+            let _ = write!(s, " {}", escape(v));
+        }
+    }
+    match f.kind {
+        H2FrameType::Data => {
+            let _ = write!(s, " {} B", f.length);
+        }
+        H2FrameType::Settings if f.flags & crate::decode::http2::ACK != 0 => s.push_str(" ACK"),
+        H2FrameType::WindowUpdate => {
+            if let Some(i) = f.increment {
+                let _ = write!(s, " +{i}");
+            }
+        }
+        _ => {}
+    }
+    if f.ends_stream() {
+        s.push_str(" END_STREAM");
+    }
+    if let Some(e) = &f.error_code {
+        let _ = write!(s, " {}", escape(e));
+    }
+    s
+}
+
+/// What the first HTTP/2 frame of a TCP frame means, when it says more
+/// than its type.
+pub(super) fn http2_meaning(frames: &[crate::decode::http2::H2Frame], l: Lang) -> Option<String> {
+    use crate::decode::http2::H2FrameType;
+    let headers = frames.iter().find(|f| f.headers.is_some());
+    if let Some(h) = headers {
+        if h.header(":method").is_some() {
+            return Some(
+                l.t(
+                    "a request on its own HTTP/2 stream, its fields compressed with HPACK",
+                    "一个请求，占用自己的 HTTP/2 流，字段用 HPACK 压缩",
+                )
+                .into(),
+            );
+        }
+        if h.header(":status").is_some() {
+            return Some(
+                l.t(
+                    "the response's head, on the stream of its request",
+                    "响应头，走在对应请求的同一条流上",
+                )
+                .into(),
+            );
+        }
+    }
+    let first = frames.first()?;
+    Some(
+        match first.kind {
+            H2FrameType::Settings if first.flags & crate::decode::http2::ACK != 0 => l.t(
+                "the peer acknowledges the settings it received",
+                "对方确认收到了设置",
+            ),
+            H2FrameType::Settings => l.t(
+                "connection settings for HTTP/2 (stream 0)",
+                "HTTP/2 的连接设置（流 0）",
+            ),
+            H2FrameType::WindowUpdate => l.t(
+                "flow control: the receiver lets the sender send more",
+                "流量控制：接收方允许对方多发一些数据",
+            ),
+            H2FrameType::Goaway => l.t(
+                "the sender will open no new streams on this connection",
+                "发送方不会再在这条连接上处理新的流",
+            ),
+            H2FrameType::RstStream => l.t(
+                "one stream is cancelled; the connection stays",
+                "取消一条流，连接保留",
+            ),
+            H2FrameType::Ping => l.t(
+                "a PING, to be answered with an ACK",
+                "PING，对方要回一个 ACK",
+            ),
+            H2FrameType::Data => l.t(
+                "response or request body bytes on a stream",
+                "流上的正文数据",
+            ),
+            _ => return None,
+        }
+        .into(),
+    )
+}

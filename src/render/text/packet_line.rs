@@ -211,7 +211,12 @@ fn describe(p: &Packet, l: Lang) -> (&'static str, String, Option<String>) {
             );
             return ("TLS", parts.join("; "), tls_meaning(t, l));
         }
-        // Records whose decrypted content is HTTP/1.x are shown as HTTP.
+        // Records whose decrypted content is HTTP/2 or HTTP/1.x are shown
+        // as such.
+        if !p.http2.is_empty() {
+            let parts: Vec<String> = p.http2.iter().map(http2_summary).collect();
+            return ("HTTP/2", parts.join("; "), http2_meaning(&p.http2, l));
+        }
         if !t.records.is_empty() && p.http.is_empty() {
             let kinds: Vec<String> = t
                 .records

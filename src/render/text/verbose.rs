@@ -33,6 +33,7 @@ pub fn packet_verbose(p: &Packet, l: Lang, out: &mut String) {
         "quic_more",
         "tls",
         "http",
+        "http2",
         "websocket",
         "errors",
     ];
@@ -75,6 +76,7 @@ fn layer_title(key: &str, l: Lang) -> String {
         "errors" => l.t("Problems", "问题").into(),
         "arp_generic" => "ARP".into(),
         "pppoe" => "PPPoE".into(),
+        "http2" => "HTTP/2".into(),
         other => other.to_uppercase(),
     }
 }
@@ -89,7 +91,13 @@ fn write_value(v: &serde_json::Value, depth: usize, out: &mut String) {
     match v {
         serde_json::Value::Object(map) => {
             for (k, v) in map {
-                if v.is_object()
+                if let Some(fields) = field_lines(k, v) {
+                    // HTTP/2 and HTTP/3 field blocks: one field a line.
+                    let _ = writeln!(out, "{pad}{k}:");
+                    for [n, v] in fields {
+                        let _ = writeln!(out, "{pad}  {}: {}", escape(n), escape(v));
+                    }
+                } else if v.is_object()
                     || (v.is_array()
                         && v.as_array()
                             .is_some_and(|a| a.iter().any(|x| x.is_object())))
@@ -117,6 +125,20 @@ fn write_value(v: &serde_json::Value, depth: usize, out: &mut String) {
             let _ = writeln!(out, "{pad}{}", scalar(other));
         }
     }
+}
+
+/// A `headers` list of [name, value] pairs.
+fn field_lines<'a>(key: &str, v: &'a serde_json::Value) -> Option<Vec<[&'a str; 2]>> {
+    if key != "headers" {
+        return None;
+    }
+    v.as_array()?
+        .iter()
+        .map(|nv| match nv.as_array()?.as_slice() {
+            [n, v] => Some([n.as_str()?, v.as_str()?]),
+            _ => None,
+        })
+        .collect()
 }
 
 /// TLS code points written with their IANA names: "0x1301
