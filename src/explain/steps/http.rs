@@ -715,7 +715,7 @@ pub(super) fn render(ctx: &Ctx) -> Step {
                 "h2_stream": x.stream,
                 "what": match ctx.lang {
                     Lang::En => format!("{} {} on HTTP/2 stream {}{}", r.header(":method").unwrap_or(""), r.header(":path").unwrap_or(""), x.stream,
-                        status.map(|v| format!(" → {v}, {} bytes", x.body[1])).unwrap_or_default()),
+                        status.map(|v| format!(" → {v}, {} byte{}", x.body[1], if x.body[1] == 1 { "" } else { "s" })).unwrap_or_default()),
                     Lang::Zh => format!("HTTP/2 流 {} 上的 {} {}{}", x.stream, r.header(":method").unwrap_or(""), r.header(":path").unwrap_or(""),
                         status.map(|v| format!(" → {v}，{} 字节", x.body[1])).unwrap_or_default()),
                 }}));
