@@ -49,6 +49,22 @@ verify_keylog_tls12_gcm() {
 EXTRA_SAMPLES+=(keylog_tls12_gcm)
 EXTRA_FILES+=(keylog_tls12_gcm:keylog-tls12-gcm.pcapng)
 
+# TLS 1.2 with ECDHE-ECDSA-AES256-SHA (AES-256-CBC, HMAC-SHA1; OpenSSL
+# on both sides negotiates encrypt_then_mac, RFC 7366) and HTTP/1.1.
+record_keylog_tls12_cbc() {
+    keyed_curl "$OUT/keylog-tls12-cbc.pcapng" "$OUT/keylog-tls12-cbc.keys" \
+        --tls-max 1.2 --ciphers ECDHE-ECDSA-AES256-SHA --http1.1
+}
+verify_keylog_tls12_cbc() {
+    local f=$1 k=${1%.pcapng}.keys
+    expect "$f" 1 'tls.handshake.type==2 && tls.handshake.ciphersuite==0xc00a' 'ServerHello choosing ECDHE-ECDSA-AES256-SHA'
+    tshark -r "$f" -n -o "tls.keylog_file:$k" -Y 'http.request.method=="GET"' -T fields -e frame.number 2>/dev/null | grep -q . ||
+        { log "FAIL $f: tshark decrypts no GET with $k"; FAILED=1; }
+    grep -q '^CLIENT_RANDOM ' "$k" || { log "FAIL $k: no TLS 1.2 master secret"; return 1; }
+}
+EXTRA_SAMPLES+=(keylog_tls12_cbc)
+EXTRA_FILES+=(keylog_tls12_cbc:keylog-tls12-cbc.pcapng)
+
 # TLS 1.3 with TLS_AES_128_GCM_SHA256 and HTTP/1.1, its key log put into
 # the capture as a Decryption Secrets Block (editcap --inject-secrets): no
 # key log file beside it.
