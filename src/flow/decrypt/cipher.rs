@@ -52,7 +52,7 @@ pub enum MacHash {
 
 impl MacHash {
     /// The MAC's length, which is also its key's (RFC 5246 §6.3).
-    pub fn len(self) -> usize {
+    pub fn output_len(self) -> usize {
         match self {
             MacHash::Sha1 => 20,
             MacHash::Sha256 => 32,
@@ -173,7 +173,7 @@ impl RecordCipher {
         let mac = suite.mac?;
         if !suite.algorithm.is_cbc()
             || keys.key.len() != suite.algorithm.key_len()
-            || keys.mac_key.len() != mac.len()
+            || keys.mac_key.len() != mac.output_len()
         {
             return None;
         }
@@ -315,7 +315,7 @@ fn open_cbc(
     body: &[u8],
 ) -> Option<Vec<u8>> {
     let protected = if encrypt_then_mac {
-        let (protected, tag) = body.split_at(body.len().checked_sub(mac.len())?);
+        let (protected, tag) = body.split_at(body.len().checked_sub(mac.output_len())?);
         if !mac_ok(mac, mac_key, seq, header, protected, tag) {
             return None;
         }
@@ -338,7 +338,7 @@ fn open_cbc(
     }
     plain.truncate(unpadded);
     if !encrypt_then_mac {
-        let content_len = plain.len().checked_sub(mac.len())?;
+        let content_len = plain.len().checked_sub(mac.output_len())?;
         let (content, tag) = plain.split_at(content_len);
         if !mac_ok(mac, mac_key, seq, header, content, tag) {
             return None;
@@ -399,7 +399,7 @@ pub fn tls12_keys(
     server_random: &[u8; 32],
 ) -> Option<[DirectionKeys; 2]> {
     let key_len = suite.algorithm.key_len();
-    let mac_len = suite.mac.map_or(0, MacHash::len);
+    let mac_len = suite.mac.map_or(0, MacHash::output_len);
     let iv_len = match suite.algorithm {
         Algorithm::ChaCha20Poly1305 => 12,
         Algorithm::Aes128Gcm | Algorithm::Aes256Gcm => 4,
