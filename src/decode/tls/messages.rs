@@ -102,11 +102,22 @@ mod tests {
         assert_eq!(h.ticket_lifetime, Some(7200));
         assert_eq!(h.ticket_length, Some(3));
         assert_eq!(h.max_early_data, Some(16384));
-        // Cut inside the extension: an error naming it, the lifetime kept.
+        // The extension list cut by one byte: an error naming the list.
         let mut h = TlsHandshake::default();
         let e = new_session_ticket(&body[..body.len() - 1], true, &mut h).unwrap_err();
         assert_eq!(h.ticket_lifetime, Some(7200));
-        assert!(e.to_string().starts_with("extension length 4"), "{e}");
+        assert_eq!(
+            e.to_string(),
+            "extensions length 8 exceeds the 7 bytes left"
+        );
+        // The list's length says 7: the early_data value itself is short.
+        let mut short = body[..body.len() - 1].to_vec();
+        short[16] = 7;
+        let e = new_session_ticket(&short, true, &mut h).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "extension 0x002a: extension length 4 exceeds the 3 bytes left"
+        );
     }
 
     #[test]
