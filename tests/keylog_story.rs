@@ -18,6 +18,7 @@ fn the_http_step_names_the_decrypted_frames() {
     for (name, get, ok) in [
         ("keylog-tls13-http1.pcapng", 15, 16),
         ("keylog-tls12-gcm.pcapng", 14, 15),
+        ("keylog-tls12-cbc.pcapng", 16, 17),
     ] {
         for lang in ["en", "zh"] {
             let s = keyed_story(name, lang);

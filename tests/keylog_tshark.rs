@@ -6,6 +6,10 @@
 //! secret of the key log appears in any output format, and the errors of
 //! a bad or foreign key log are clear. keylog-embedded.pcapng carries its
 //! secrets in a Decryption Secrets Block: both read them with no option.
+//! What decryption reveals is compared field by field too: the ALPN
+//! protocols (EncryptedExtensions in TLS 1.3), the signature schemes
+//! (CertificateVerify), the ticket lifetimes (NewSessionTicket), and each
+//! certificate's SAN names, signature algorithm and curve.
 
 mod common;
 
@@ -108,6 +112,138 @@ fn theirs(pcap: &Path, keys: Option<&Path>) -> Rows {
     rows
 }
 
+/// Per frame: ALPN names, signature schemes, ticket lifetimes, SAN names,
+/// certificate signature algorithm and key curve names.
+type Revealed = BTreeMap<u64, [Vec<String>; 5]>;
+
+fn revealed_ours(pcap: &Path, keys: Option<&Path>) -> Revealed {
+    let mut args = vec!["packets", s(pcap), "--format", "json", "--no-summary"];
+    if let Some(k) = keys {
+        args.extend(["--keylog", s(k)]);
+    }
+    let mut rows = Revealed::new();
+    for p in ndjson(&args) {
+        let mut row: [Vec<String>; 5] = Default::default();
+        let handshakes = p["tls"]["handshakes"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        // tshark's sig_hash_alg also holds a ServerKeyExchange's
+        // signature, which this JSON names rather than numbers.
+        let ske = handshakes
+            .iter()
+            .any(|h| h.get("server_key_exchange").is_some());
+        for h in &handshakes {
+            for a in h["alpn"].as_array().into_iter().flatten() {
+                row[0].push(a.as_str().unwrap().to_string());
+            }
+            if !ske {
+                let algs = h["signature_algorithms"].as_array().into_iter().flatten();
+                for n in algs.chain(h.get("signature_scheme")) {
+                    row[1].push(format!("{:#06x}", n.as_u64().unwrap()));
+                }
+            }
+            if let Some(t) = h.get("ticket_lifetime") {
+                row[2].push(t.to_string());
+            }
+            for c in h["certificates"].as_array().into_iter().flatten() {
+                for n in c["san"].as_array().into_iter().flatten() {
+                    row[3].push(n.as_str().unwrap().to_string());
+                }
+                row[4].push(c["signature_algorithm"].as_str().unwrap().to_string());
+                let key = c["key_type"].as_str().unwrap();
+                if let Some(curve) = key.strip_prefix("EC ") {
+                    row[4].push(curve.to_string());
+                }
+            }
+        }
+        if row != <[Vec<String>; 5]>::default() {
+            rows.insert(p["frame"].as_u64().unwrap(), row);
+        }
+    }
+    rows
+}
+
+/// tshark's dotted OID by the registry's short name, as ours are named.
+fn oid_name(dotted: &str) -> String {
+    use x509_parser::objects::{oid2sn, oid_registry};
+    let oid: x509_parser::oid_registry::Oid = dotted.parse().unwrap();
+    oid2sn(&oid, oid_registry()).unwrap().to_string()
+}
+
+fn revealed_theirs(pcap: &Path, keys: Option<&Path>) -> Revealed {
+    let option = format!("tls.keylog_file:{}", keys.map_or("", s));
+    let fields = tshark_fields(
+        pcap,
+        &["-o", &option, "-E", "occurrence=a", "-E", "aggregator=,"],
+        &[
+            "frame.number",
+            "tls.handshake.extensions_alpn_str",
+            "tls.handshake.sig_hash_alg",
+            "tls.handshake.session_ticket_lifetime_hint",
+            "x509ce.dNSName",
+            "x509af.algorithm.id",
+            "pkcs1.namedCurve",
+            "tls.handshake.type",
+        ],
+    );
+    let split = |f: &str| -> Vec<String> {
+        f.split(',')
+            .filter(|x| !x.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    let mut rows = Revealed::new();
+    for f in fields {
+        // A ServerKeyExchange (12) signs with a scheme ours names only.
+        let ske = split(&f[7]).iter().any(|t| t == "12");
+        // Each certificate's AlgorithmIdentifiers: the TBS signature, the
+        // key's algorithm, the outer signatureAlgorithm; ours keeps the
+        // outer one and the curve.
+        let algs: Vec<String> = split(&f[5]).iter().map(|o| oid_name(o)).collect();
+        let mut certs = Vec::new();
+        let curves: Vec<String> = split(&f[6]).iter().map(|o| oid_name(o)).collect();
+        for (i, c) in algs.chunks(3).enumerate() {
+            certs.push(c[2].clone());
+            if c[1] == "id-ecPublicKey" {
+                certs.extend(curves.get(i).cloned());
+            }
+        }
+        let row = [
+            split(&f[1]),
+            if ske { Vec::new() } else { split(&f[2]) },
+            split(&f[3]),
+            split(&f[4]),
+            certs,
+        ];
+        if row != <[Vec<String>; 5]>::default() {
+            rows.insert(f[0].parse().unwrap(), row);
+        }
+    }
+    rows
+}
+
+#[test]
+fn what_decryption_reveals_matches_tshark() {
+    if !have_tshark() {
+        return;
+    }
+    let embedded = (sample("keylog-embedded.pcapng"), None);
+    let keyed = keyed().into_iter().map(|(p, k)| (p, Some(k)));
+    for (pcap, keys) in keyed.chain([embedded]) {
+        let ours = revealed_ours(&pcap, keys.as_deref());
+        let theirs = revealed_theirs(&pcap, keys.as_deref());
+        assert_eq!(ours, theirs, "{}", pcap.display());
+        // Every sample shows a certificate and a ticket lifetime or a
+        // CertificateVerify scheme.
+        assert!(
+            ours.values().any(|r| !r[4].is_empty()),
+            "{}",
+            pcap.display()
+        );
+    }
+}
+
 #[test]
 fn decrypted_handshakes_and_http_match_tshark() {
     if !have_tshark() {
@@ -171,7 +307,64 @@ fn no_secret_reaches_any_output() {
         let secrets = secrets(&k);
         (p, Some(k), secrets)
     });
-    for (pcap, keys, secrets) in keyed.chain([embedded]) {
+    let cases: Vec<_> = keyed.chain([embedded]).collect();
+    // stats, follow and export take no --keylog: they decrypt with a
+    // capture's own secrets (keylog-embedded), and are checked on every
+    // keyed capture all the same.
+    let dir = fresh_dir("keylog-secrets-export");
+    for (pcap, _, secrets) in &cases {
+        let unkeyed: &[&[&str]] = &[
+            &["stats"],
+            &["stats", "--format", "json"],
+            &["follow", "tcp", "0"],
+            &["follow", "tls", "0"],
+            &["follow", "tls", "0", "--format", "json"],
+        ];
+        let mut runs: Vec<Vec<String>> = unkeyed
+            .iter()
+            .map(|a| {
+                let mut v: Vec<String> = a.iter().map(|x| x.to_string()).collect();
+                v.insert(3.min(v.len()), s(pcap).to_string());
+                v
+            })
+            .collect();
+        let to = dir.join(pcap.file_name().unwrap());
+        runs.push(vec![
+            "export".into(),
+            "--to".into(),
+            s(&to).into(),
+            s(pcap).into(),
+        ]);
+        for args in runs {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let out = netexplain(&args);
+            assert!(
+                out.status.success(),
+                "{args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let text = [out.stdout, out.stderr].concat();
+            let text = String::from_utf8_lossy(&text);
+            for secret in secrets {
+                assert!(!text.contains(secret.as_str()), "{args:?} prints a secret");
+            }
+        }
+        // The Parquet files, searched raw: a secret's hex would be a
+        // string column value, which Snappy mostly keeps as literals (a
+        // weaker check than on text output).
+        for entry in walk(&to) {
+            let bytes = std::fs::read(&entry).unwrap();
+            let text = String::from_utf8_lossy(&bytes);
+            for secret in secrets {
+                assert!(
+                    !text.contains(secret.as_str()),
+                    "{} holds a secret",
+                    entry.display()
+                );
+            }
+        }
+    }
+    for (pcap, keys, secrets) in cases {
         for args in formats {
             let mut all: Vec<&str> = args.to_vec();
             all.push(s(&pcap));
@@ -273,4 +466,18 @@ fn a_wrong_secret_fails_authentication_and_stops_that_direction() {
     );
     // The client's Finished is still read with its own secret.
     assert!(stdout.contains("{\"type\":\"finished\",\"decrypted\":true"));
+}
+
+/// Every file under `dir`.
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
 }

@@ -49,6 +49,47 @@ verify_keylog_tls12_gcm() {
 EXTRA_SAMPLES+=(keylog_tls12_gcm)
 EXTRA_FILES+=(keylog_tls12_gcm:keylog-tls12-gcm.pcapng)
 
+# TLS 1.2 with ECDHE-ECDSA-AES256-SHA (AES-256-CBC, HMAC-SHA1; OpenSSL
+# on both sides negotiates encrypt_then_mac, RFC 7366) and HTTP/1.1.
+record_keylog_tls12_cbc() {
+    keyed_curl "$OUT/keylog-tls12-cbc.pcapng" "$OUT/keylog-tls12-cbc.keys" \
+        --tls-max 1.2 --ciphers ECDHE-ECDSA-AES256-SHA --http1.1
+}
+verify_keylog_tls12_cbc() {
+    local f=$1 k=${1%.pcapng}.keys
+    expect "$f" 1 'tls.handshake.type==2 && tls.handshake.ciphersuite==0xc00a' 'ServerHello choosing ECDHE-ECDSA-AES256-SHA'
+    tshark -r "$f" -n -o "tls.keylog_file:$k" -Y 'http.request.method=="GET"' -T fields -e frame.number 2>/dev/null | grep -q . ||
+        { log "FAIL $f: tshark decrypts no GET with $k"; FAILED=1; }
+    grep -q '^CLIENT_RANDOM ' "$k" || { log "FAIL $k: no TLS 1.2 master secret"; return 1; }
+}
+EXTRA_SAMPLES+=(keylog_tls12_cbc)
+EXTRA_FILES+=(keylog_tls12_cbc:keylog-tls12-cbc.pcapng)
+
+# TLS 1.2 with ECDHE-ECDSA-AES128-SHA256 (AES-128-CBC, HMAC-SHA256) and
+# MAC-then-encrypt: `openssl s_client -no_etm` does not offer RFC 7366's
+# extension, writes its key log with -keylogfile and sends one HTTP/1.1
+# GET; -ign_eof keeps it reading until nginx answers and closes.
+record_keylog_tls12_cbc_mte() {
+    local f=$OUT/keylog-tls12-cbc-mte.pcapng k=$OUT/keylog-tls12-cbc-mte.keys
+    prepare
+    rm -f "$k"
+    start_capture nx-client "$f" dumpcap -i nxc0 -w "$f"
+    printf 'GET / HTTP/1.1\r\nHost: www.google.com\r\nConnection: close\r\n\r\n' |
+        in_ns nx-client timeout 10 openssl s_client -quiet -ign_eof -no_etm -tls1_2 \
+            -cipher ECDHE-ECDSA-AES128-SHA256 -servername www.google.com -keylogfile "$k" \
+            -connect 203.0.113.100:443 >/dev/null 2>&1 || true
+    stop_capture 3.5
+}
+verify_keylog_tls12_cbc_mte() {
+    local f=$1 k=${1%.pcapng}.keys
+    expect "$f" 1 'tls.handshake.type==2 && tls.handshake.ciphersuite==0xc023' 'ServerHello choosing ECDHE-ECDSA-AES128-SHA256'
+    expect "$f" 0 'tls.handshake.extension.type==22' 'no encrypt_then_mac in either hello'
+    tshark -r "$f" -n -o "tls.keylog_file:$k" -Y 'http.request.method=="GET"' -T fields -e frame.number 2>/dev/null | grep -q . ||
+        { log "FAIL $f: tshark decrypts no GET with $k"; FAILED=1; }
+}
+EXTRA_SAMPLES+=(keylog_tls12_cbc_mte)
+EXTRA_FILES+=(keylog_tls12_cbc_mte:keylog-tls12-cbc-mte.pcapng)
+
 # TLS 1.3 with TLS_AES_128_GCM_SHA256 and HTTP/1.1, its key log put into
 # the capture as a Decryption Secrets Block (editcap --inject-secrets): no
 # key log file beside it.

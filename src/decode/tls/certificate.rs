@@ -1,11 +1,15 @@
-//! The certificates of a plaintext Certificate message (RFC 5246 §7.4.2,
-//! TLS 1.2 and earlier), read with x509-parser into their RFC 5280 fields.
+//! The certificates of a Certificate message (RFC 5246 §7.4.2 in TLS 1.2
+//! and earlier, in the clear; RFC 8446 §4.4.2 in TLS 1.3, read after
+//! decryption), read with x509-parser into their RFC 5280 fields.
 
 use super::is_zero;
 use super::TlsError;
 use crate::decode::cursor::{hex, Cursor};
 use serde::Serialize;
+use x509_parser::objects::{oid2sn, oid_registry};
+use x509_parser::oid_registry::Oid;
 use x509_parser::prelude::{FromDer, GeneralName, X509Certificate};
+use x509_parser::public_key::PublicKey;
 
 /// Bounds on what one Certificate message adds to a packet.
 pub const MAX_CERTIFICATES: usize = 16;
@@ -36,9 +40,12 @@ pub struct CertificateSummary {
     pub not_after: String,
     /// Serial number as lowercase hex of its DER content octets.
     pub serial: String,
-    /// The issuer's signature algorithm (RFC 5280 §4.1.1.2), named as in
-    /// RFC 5758, RFC 8017 and RFC 8410, else its OID (not serialised).
-    #[serde(skip)]
+    /// The subject public key: "RSA 2048 bits", "EC prime256v1" (the
+    /// named curve), or the algorithm's name (RFC 5280 §4.1.2.7).
+    pub key_type: String,
+    /// The issuer's signature algorithm, e.g. "ecdsa-with-SHA256"
+    /// (RFC 5280 §4.1.1.2), as the OID registry names it, or the dotted
+    /// OID.
     pub signature_algorithm: String,
 }
 
@@ -144,26 +151,34 @@ fn certificate(der: &[u8]) -> Certificate {
         not_before: rfc3339(&validity.not_before),
         not_after: rfc3339(&validity.not_after),
         serial: hex(cert.raw_serial()),
-        signature_algorithm: signature_name(&cert.signature_algorithm.algorithm.to_id_string()),
+        key_type: key_type(&cert),
+        signature_algorithm: oid_name(&cert.signature_algorithm.algorithm),
     })
 }
 
-/// Names of the signature algorithms certificates use.
-fn signature_name(oid: &str) -> String {
-    match oid {
-        "1.2.840.10045.4.3.2" => "ecdsa-with-SHA256",
-        "1.2.840.10045.4.3.3" => "ecdsa-with-SHA384",
-        "1.2.840.10045.4.3.4" => "ecdsa-with-SHA512",
-        "1.2.840.113549.1.1.5" => "sha1WithRSAEncryption",
-        "1.2.840.113549.1.1.11" => "sha256WithRSAEncryption",
-        "1.2.840.113549.1.1.12" => "sha384WithRSAEncryption",
-        "1.2.840.113549.1.1.13" => "sha512WithRSAEncryption",
-        "1.2.840.113549.1.1.10" => "RSASSA-PSS",
-        "1.3.101.112" => "Ed25519",
-        "1.3.101.113" => "Ed448",
-        other => other,
+/// An OID by its registered short name, else dotted.
+fn oid_name(oid: &Oid) -> String {
+    oid2sn(oid, oid_registry()).map_or_else(|_| oid.to_id_string(), str::to_string)
+}
+
+fn key_type(cert: &X509Certificate) -> String {
+    let spki = cert.public_key();
+    match spki.parsed() {
+        Ok(PublicKey::RSA(rsa)) => format!("RSA {} bits", rsa.key_size()),
+        Ok(PublicKey::EC(_)) => {
+            // RFC 5480 §2.1.1: the parameters name the curve.
+            match spki
+                .algorithm
+                .parameters
+                .as_ref()
+                .and_then(|p| p.as_oid().ok())
+            {
+                Some(curve) => format!("EC {}", oid_name(&curve)),
+                None => "EC".to_string(),
+            }
+        }
+        _ => oid_name(&spki.algorithm.algorithm),
     }
-    .to_string()
 }
 
 fn rfc3339(t: &x509_parser::time::ASN1Time) -> String {

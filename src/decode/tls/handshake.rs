@@ -357,8 +357,7 @@ pub struct TlsHandshake {
     pub ja4s: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ja4s_r: Option<String>,
-    /// The certificates of a (TLS 1.2 or earlier) Certificate message,
-    /// sender's own first.
+    /// The certificates of a Certificate message, sender's own first.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub certificates: Vec<Certificate>,
     /// Certificates past [`MAX_CERTIFICATES`](super::MAX_CERTIFICATES) that were not decoded.
@@ -366,6 +365,26 @@ pub struct TlsHandshake {
     pub certificates_dropped: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub server_key_exchange: Option<ServerKeyExchange>,
+    /// The signature scheme of a CertificateVerify (RFC 8446 §4.4.3).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signature_scheme: Option<u16>,
+    /// An EncryptedExtensions with early_data: the server accepted the
+    /// client's 0-RTT data (RFC 8446 §4.2.10).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub early_data_accepted: bool,
+    /// A NewSessionTicket's lifetime in seconds (TLS 1.3 ticket_lifetime,
+    /// RFC 8446 §4.6.1; TLS 1.2 ticket_lifetime_hint, RFC 5077 §3.3).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ticket_lifetime: Option<u32>,
+    /// The ticket's length in bytes (its content is the server's secret).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ticket_length: Option<u32>,
+    /// A TLS 1.3 ticket's max_early_data_size: 0-RTT bytes it allows.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_early_data: Option<u32>,
+    /// A TLS 1.2 CertificateRequest's certificate types (RFC 5246 §7.4.4).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub certificate_types: Vec<u8>,
     /// The message was read from a record decrypted with the key log.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub decrypted: bool,

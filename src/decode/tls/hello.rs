@@ -22,7 +22,7 @@ pub(super) const HRR_RANDOM: [u8; 32] = [
     0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
 ];
 
-fn u16s(b: &[u8]) -> Vec<u16> {
+pub(super) fn u16s(b: &[u8]) -> Vec<u16> {
     b.chunks_exact(2)
         .map(|c| u16::from_be_bytes([c[0], c[1]]))
         .collect()
@@ -84,7 +84,7 @@ pub(super) fn server_hello(body: &[u8], h: &mut TlsHandshake) -> Result<(), TlsE
     extensions(ext, h, false)
 }
 
-fn extensions(b: &[u8], h: &mut TlsHandshake, client: bool) -> Result<(), TlsError> {
+pub(super) fn extensions(b: &[u8], h: &mut TlsHandshake, client: bool) -> Result<(), TlsError> {
     let mut c = Cursor::new(b);
     while c.left() > 0 {
         let t = c.u16("extension type")?;

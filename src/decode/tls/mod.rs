@@ -6,8 +6,10 @@
 //! - `handshake.rs`: handshake-message framing (RFC 8446 §4), shared with
 //!   QUIC, and the decoded message;
 //! - `hello.rs`: ClientHello, ServerHello, HelloRetryRequest, extensions;
-//! - `certificate.rs`: the certificates of a TLS 1.2 Certificate message;
+//! - `certificate.rs`: the certificates of a Certificate message;
 //! - `key_exchange.rs`: an ECDHE or DHE ServerKeyExchange;
+//! - `messages.rs`: EncryptedExtensions, CertificateRequest,
+//!   CertificateVerify, NewSessionTicket;
 //! - `fingerprint.rs`: JA3/JA3S and JA4/JA4S of a parsed hello;
 //! - `names.rs`, `version.rs`: names of code points and versions;
 //! - `stream.rs`: [`TlsStream`], which ties them together for TCP.
@@ -18,6 +20,7 @@ pub mod fingerprint;
 pub mod handshake;
 pub mod hello;
 pub mod key_exchange;
+mod messages;
 pub mod names;
 pub mod record;
 pub mod stream;

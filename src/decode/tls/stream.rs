@@ -11,6 +11,9 @@ use super::handshake::{
 };
 use super::hello::{client_hello, server_hello};
 use super::key_exchange::server_key_exchange;
+use super::messages::{
+    certificate_request, certificate_verify, encrypted_extensions, new_session_ticket,
+};
 use super::record::{RecordHeader, TlsAlert, TlsRecord, MAX_RECORD, RECORD_HEADER};
 use super::{TlsError, TlsInfo};
 
@@ -381,6 +384,26 @@ impl TlsStream {
                 Ok(ske) => h.server_key_exchange = ske,
                 Err(e) => errors.push(e.in_message("ServerKeyExchange").to_string()),
             },
+            4 => {
+                if let Err(e) = new_session_ticket(m.body, self.tls13, h) {
+                    errors.push(e.in_message("NewSessionTicket").to_string());
+                }
+            }
+            8 => {
+                if let Err(e) = encrypted_extensions(m.body, h) {
+                    errors.push(e.in_message("EncryptedExtensions").to_string());
+                }
+            }
+            13 => {
+                if let Err(e) = certificate_request(m.body, self.tls13, h) {
+                    errors.push(e.in_message("CertificateRequest").to_string());
+                }
+            }
+            15 => {
+                if let Err(e) = certificate_verify(m.body, h) {
+                    errors.push(e.in_message("CertificateVerify").to_string());
+                }
+            }
             _ => {}
         }
     }

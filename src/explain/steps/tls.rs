@@ -661,12 +661,10 @@ fn certificate_check(ctx: &Ctx, s: &mut Step, c: &Conn) {
     // all; so a certificate signed with it refutes "a signature is the
     // hash encrypted with the private key" (and for RSA, RFC 8017 §8 keeps
     // signature schemes apart from encryption schemes too).
-    if let Some(alg) = cert
-        .hs
-        .chain_signatures
-        .first()
-        .filter(|a| a.starts_with("ecdsa") || a.starts_with("Ed"))
-    {
+    if let Some(alg) = cert.hs.chain_signatures.first().filter(|a| {
+        let a = a.to_ascii_lowercase();
+        a.starts_with("ecdsa") || a.starts_with("ed25519") || a.starts_with("ed448")
+    }) {
         let family = if alg.starts_with("ecdsa") {
             "ECDSA"
         } else {

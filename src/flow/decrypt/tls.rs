@@ -10,14 +10,15 @@
 //! next secret (§7.2). The inner content type is the last non-zero byte
 //! of the plaintext (§5.4). TLS 1.2 (RFC 5246 §6.3): the key block from
 //! the `CLIENT_RANDOM` master secret; each direction is protected from its
-//! ChangeCipherSpec on.
+//! ChangeCipherSpec on, with an AEAD or with AES-CBC and HMAC (§6.2.3.2;
+//! encrypt-then-MAC when the ServerHello echoes RFC 7366's extension).
 //!
 //! Decrypted handshake messages and alerts are read by the cleartext TLS
 //! decoder and marked `decrypted`; application data goes to HTTP/1.x. A
 //! record that fails authentication is counted and reported, and that
 //! direction's decryption stops.
 
-use super::cipher::{self, RecordCipher, Suite};
+use super::cipher::{self, DirectionKeys, RecordCipher, Suite};
 use super::keylog::{KeyLog, Secret};
 use super::schedule::{next_traffic_secret, traffic_key_iv};
 use crate::decode::http::{looks_like_http, HttpConn, HttpStream};
@@ -73,8 +74,10 @@ pub struct ConnDecrypt {
     client_random: Option<[u8; 32]>,
     suite: Option<Suite>,
     /// TLS 1.2 keys, waiting for each side's ChangeCipherSpec:
-    /// (client key, server key, client IV, server IV).
-    tls12: Option<[Vec<u8>; 4]>,
+    /// [client, server].
+    tls12: Option<[DirectionKeys; 2]>,
+    /// The ServerHello agreed encrypt_then_mac (RFC 7366 §2).
+    encrypt_then_mac: bool,
     dirs: [Direction; 2],
     http: HttpConn,
     /// The server chose `h2` by ALPN (RFC 7301) in its decrypted
@@ -123,6 +126,7 @@ impl ConnDecrypt {
             client_random: None,
             suite: None,
             tls12: None,
+            encrypt_then_mac: false,
             dirs: Default::default(),
             http: HttpConn::default(),
             alpn_h2: false,
@@ -220,8 +224,13 @@ impl ConnDecrypt {
                     return;
                 };
                 let suite = self.suite.expect("keys imply a suite");
-                let i = side.index();
-                d.phase = match RecordCipher::new(suite.algorithm, &keys[i], &keys[2 + i], false) {
+                let keys = &keys[side.index()];
+                let cipher = if suite.mac.is_some() {
+                    RecordCipher::cbc(suite, keys, self.encrypt_then_mac)
+                } else {
+                    RecordCipher::new(suite.algorithm, &keys.key, &keys.iv, false)
+                };
+                d.phase = match cipher {
                     Some(c) => Phase::Protected(c),
                     None => Phase::Stopped,
                 };
@@ -287,7 +296,13 @@ impl ConnDecrypt {
         let Some(suite) = cipher::suite(u16::from_be_bytes([code[0], code[1]])) else {
             return;
         };
+        // A CBC suite is read only under TLS 1.2: TLS 1.0's IV is implicit
+        // and TLS 1.0 and 1.1 have another PRF (RFC 4346 §5).
+        if suite.mac.is_some() && body.get(4..6) != Some(&[3, 3][..]) {
+            return;
+        }
         self.suite = Some(suite);
+        self.encrypt_then_mac = suite.mac.is_some() && has_extension(&body[at + 2..], 22);
         if suite.tls13 {
             for (side, which) in [
                 (Side::Client, Secret::ClientHandshake),
@@ -441,4 +456,26 @@ impl ConnDecrypt {
             self.protect13(side, next);
         }
     }
+}
+
+/// Whether the extensions after a ServerHello's cipher suite
+/// (compression method, then the 16-bit-length list, RFC 5246 §7.4.1.3)
+/// hold one of type `wanted`.
+fn has_extension(rest: &[u8], wanted: u16) -> bool {
+    let Some(len) = rest.get(1..3) else {
+        return false;
+    };
+    let len = usize::from(u16::from_be_bytes([len[0], len[1]]));
+    let Some(mut list) = rest.get(3..3 + len) else {
+        return false;
+    };
+    while let Some(head) = list.get(..4) {
+        let kind = u16::from_be_bytes([head[0], head[1]]);
+        let n = usize::from(u16::from_be_bytes([head[2], head[3]]));
+        if kind == wanted {
+            return true;
+        }
+        list = list.get(4 + n..).unwrap_or_default();
+    }
+    false
 }

@@ -388,6 +388,29 @@ pub(super) fn handshake_summary(h: &TlsHandshake) -> String {
                 }
             }
         }
+        HandshakeKind::EncryptedExtensions if h.early_data_accepted => {
+            s.push_str(", early data accepted");
+        }
+        HandshakeKind::CertificateVerify => {
+            if let Some(n) = h.signature_scheme {
+                match tls::signature_scheme_name(n) {
+                    Some(name) => {
+                        let _ = write!(s, " {name}");
+                    }
+                    None => {
+                        let _ = write!(s, " scheme {n:#06x}");
+                    }
+                }
+            }
+        }
+        HandshakeKind::NewSessionTicket => {
+            if let Some(t) = h.ticket_lifetime {
+                let _ = write!(s, " lifetime {t} s");
+            }
+            if let Some(n) = h.max_early_data {
+                let _ = write!(s, ", early data up to {n} bytes");
+            }
+        }
         HandshakeKind::ServerKeyExchange => {
             if let Some(curve) = h
                 .server_key_exchange
@@ -419,6 +442,10 @@ pub(super) fn tls_meaning(t: &crate::decode::tls::TlsInfo, l: Lang) -> Option<St
             HandshakeKind::ClientKeyExchange => l.t("client's key share: both sides can now derive the session keys", "客户端的密钥共享：双方现在都能推导出会话密钥").into(),
             HandshakeKind::EncryptedHandshakeMessage => l.t("Finished, encrypted: the handshake is verified", "加密的 Finished：握手得到验证").into(),
             HandshakeKind::NewSessionTicket => l.t("a ticket for resuming the session later", "供以后恢复会话用的票据").into(),
+            HandshakeKind::EncryptedExtensions => l.t("the server's other extensions (the ALPN protocol it chose among them), already encrypted", "服务器其余的扩展（其中有它选定的 ALPN 协议），已经加密发送").into(),
+            HandshakeKind::CertificateRequest => l.t("the server asks the client for a certificate of its own", "服务器要求客户端也出示证书").into(),
+            HandshakeKind::CertificateVerify => l.t("a signature over the handshake so far, made with the certificate's private key", "对到此为止的握手消息的签名，用证书对应的私钥签出").into(),
+            HandshakeKind::Finished => l.t("Finished: a MAC over the handshake messages before it, so both sides know they saw the same handshake", "Finished：对它之前全部握手消息的 MAC，双方借此确认看到的是同一场握手").into(),
             _ => return None,
         });
     }

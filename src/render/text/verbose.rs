@@ -147,7 +147,7 @@ fn named_numbers(key: &str, v: &serde_json::Value) -> Option<String> {
     let name: fn(u16) -> Option<&'static str> = match key {
         "cipher_suites" | "cipher_suite" => tls::cipher_suite_name,
         "supported_groups" | "key_share_groups" => tls::group_name,
-        "signature_algorithms" => tls::signature_scheme_name,
+        "signature_algorithms" | "signature_scheme" => tls::signature_scheme_name,
         "extensions" => tls::extension_name,
         _ => return None,
     };
