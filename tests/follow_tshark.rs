@@ -5,7 +5,9 @@
 //! bytes (snap length, a segment never captured) tshark sometimes writes
 //! "[N bytes missing in capture file]" among the data and ours always
 //! says so on a line of its own; those notes are left out of the
-//! comparison, which is of the bytes the capture holds.
+//! comparison, which is of the bytes the capture holds. Then the same
+//! against `tshark -z follow,tcp,ascii,N` itself, whose dots for
+//! non-printable bytes our bytes must give.
 
 mod common;
 
@@ -178,4 +180,103 @@ fn follow_escapes_and_marks_directions() {
     let out = netexplain(&["follow", "tcp", "99", path.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no TCP stream 99"));
+}
+
+/// tshark's ascii rendering of bytes: printable ASCII, CR and LF kept,
+/// every other byte a dot.
+fn ascii(b: &[u8]) -> Vec<u8> {
+    b.iter()
+        .map(|&c| {
+            if (0x20..0x7f).contains(&c) || c == b'\n' || c == b'\r' {
+                c
+            } else {
+                b'.'
+            }
+        })
+        .collect()
+}
+
+/// Each direction of `tshark -z follow,tcp,ascii,N`: after the header,
+/// each chunk is its length (a tab before it for node 1), then that many
+/// bytes, then a line break.
+fn theirs_ascii(path: &std::path::Path, stream: u64) -> [Vec<u8>; 2] {
+    let out = Command::new("tshark")
+        .arg("-r")
+        .arg(path)
+        .args(["-q", "-z", &format!("follow,tcp,ascii,{stream}")])
+        .output()
+        .unwrap();
+    let a = out.stdout;
+    let find = |from: usize, pat: &[u8]| {
+        a[from..]
+            .windows(pat.len())
+            .position(|w| w == pat)
+            .map(|p| p + from)
+    };
+    let mut i = find(0, b"Node 1:").expect("tshark's follow header");
+    i = find(i, b"\n").unwrap() + 1;
+    let mut dirs = [Vec::new(), Vec::new()];
+    loop {
+        let j = find(i, b"\n").unwrap();
+        let head = &a[i..j];
+        if head.starts_with(b"===") {
+            break;
+        }
+        let n: usize = String::from_utf8_lossy(head).trim().parse().unwrap();
+        let data = &a[j + 1..j + 1 + n];
+        i = j + 1 + n;
+        assert_eq!(a[i], b'\n', "stream {stream}: a chunk ends its line");
+        i += 1;
+        let note = String::from_utf8_lossy(data);
+        let note = note.trim_end_matches(['.', '\0']).trim();
+        if note
+            .strip_prefix('[')
+            .and_then(|r| r.strip_suffix(" bytes missing in capture file]"))
+            .is_some_and(|n| n.parse::<u64>().is_ok())
+        {
+            continue;
+        }
+        dirs[usize::from(head.starts_with(b"\t"))].extend_from_slice(data);
+    }
+    dirs
+}
+
+/// The same comparison with tshark's own ascii follow, the form a tshark
+/// user reads: our bytes, once unescaped and shown as tshark shows them
+/// (non-printable bytes as dots), are tshark's text, direction by
+/// direction, on every TCP stream of every sample.
+#[cfg_attr(feature = "live", ignore)]
+#[test]
+fn follow_reads_as_tshark_follow_ascii() {
+    if !have_tshark() {
+        return;
+    }
+    let mut streams_checked = 0;
+    let mut bytes_checked = 0;
+    let mut failures = Vec::new();
+    for path in all_samples() {
+        let streams: std::collections::BTreeSet<u64> =
+            tshark_fields(&path, &["-Y", "tcp"], &["tcp.stream"])
+                .into_iter()
+                .filter_map(|r| r.first().and_then(|s| s.parse().ok()))
+                .collect();
+        for s in streams {
+            let (t, o) = (theirs_ascii(&path, s), ours(&path, s));
+            streams_checked += 1;
+            bytes_checked += t[0].len() + t[1].len();
+            for n in 0..2 {
+                if t[n] != ascii(&o[n]) {
+                    failures.push(format!(
+                        "{} stream {s} node {n}: tshark {} bytes, ours {}",
+                        path.display(),
+                        t[n].len(),
+                        o[n].len()
+                    ));
+                }
+            }
+        }
+    }
+    assert!(streams_checked > 20, "{streams_checked} streams");
+    assert!(bytes_checked > 10_000, "{bytes_checked} bytes");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -157,6 +157,12 @@ setTimeout(function(){
     return {role:l.dataset.role,addrs:l.dataset.addrs.split(' '),box:box(t),
       lines:Array.prototype.map.call(t.querySelectorAll('tspan'),function(s){return s.textContent})}});
   out.arrows=load.querySelectorAll('.ladder .arrow').length;
+  // Each drawn arrow of a connection: its colour as drawn and its label.
+  out.conns=Array.prototype.map.call(load.querySelectorAll('.ladder .arrow[data-conn]'),function(a){
+    var l=a.querySelector('.label');
+    return {frame:+a.dataset.frame,conn:+a.dataset.conn,color:getComputedStyle(a.querySelector('line')).stroke,
+      label:l?l.textContent:''}});
+  out.labels=Array.prototype.map.call(load.querySelectorAll('.ladder .label'),function(l){return l.textContent});
   out.bus=Array.prototype.map.call(load.querySelectorAll('.ladder .arrow.bus'),function(a){return +a.dataset.frame});
   out.waterfall=Array.prototype.map.call(load.querySelectorAll('.waterfall .wf-row'),function(r){
     return Array.prototype.map.call(r.querySelectorAll('.phase'),function(p){return p.classList[1]})});
@@ -405,6 +411,64 @@ fn check_probe(sample_name: &str, lang: &str, width: u32, v: &Value, load: &Valu
         .map(|(_, a)| a["frame"].as_u64().unwrap())
         .collect();
     assert_eq!(set(&v["bus"]), bus_expected, "{at}: bus arrows");
+    // One colour per connection, as drawn: every arrow of a connection
+    // in its colour, no two connections alike (eight colours: the samples
+    // have fewer connections), and the ports on each arrow's label.
+    let conns = load["diagram"]["connections"].as_array().unwrap();
+    let want: std::collections::BTreeMap<u64, u64> = load["diagram"]["arrows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(arrows)
+        .filter_map(|(w, a)| Some((a["frame"].as_u64().unwrap(), w["conn"].as_u64()?)))
+        .collect();
+    let drawn = v["conns"].as_array().unwrap();
+    assert!(!drawn.is_empty(), "{at}: arrows of connections");
+    let mut colour_of: std::collections::BTreeMap<u64, String> = Default::default();
+    for a in drawn {
+        let (f, c) = (a["frame"].as_u64().unwrap(), a["conn"].as_u64().unwrap());
+        assert_eq!(want.get(&f), Some(&c), "{at}: frame {f} in connection {c}");
+        let colour = a["color"].as_str().unwrap().to_string();
+        assert_eq!(
+            colour_of.entry(c).or_insert(colour.clone()),
+            &colour,
+            "{at}: frame {f} in its connection's colour"
+        );
+        let cc = &conns[c as usize];
+        let (cp, sp) = (&cc["client_port"], &cc["server_port"]);
+        let label = a["label"].as_str().unwrap();
+        assert!(
+            label.starts_with(&format!("{cp}→{sp}")) || label.starts_with(&format!("{sp}→{cp}")),
+            "{at}: frame {f} label {label:?} names the ports {cp} and {sp}"
+        );
+    }
+    let colours: BTreeSet<&String> = colour_of.values().collect();
+    assert!(conns.len() <= 8, "{at}");
+    assert_eq!(colours.len(), colour_of.len(), "{at}: {colour_of:?}");
+    // Message names are words, not identifiers: no label holds a
+    // snake_case name like client_hello or change_cipher_spec, and the
+    // TLS samples' hellos read ClientHello and ServerHello.
+    let labels: Vec<&str> = v["labels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap())
+        .collect();
+    for l in &labels {
+        let b = l.as_bytes();
+        let ident = (1..b.len().saturating_sub(1)).any(|i| {
+            b[i] == b'_' && b[i - 1].is_ascii_lowercase() && b[i + 1].is_ascii_lowercase()
+        });
+        assert!(!ident, "{at}: {l:?} names a message by its identifier");
+    }
+    if sample_name != "websocket.pcapng" {
+        for hello in ["ClientHello", "ServerHello"] {
+            assert!(
+                labels.iter().any(|l| l.contains(hello)),
+                "{at}: a label reads {hello}"
+            );
+        }
+    }
     // The SVG scales: a viewBox, no fixed width, as wide as its column.
     assert!(v["viewBox"].as_str().unwrap().starts_with("0 0 "), "{at}");
     assert!(v["widthAttr"].is_null(), "{at}: no fixed width");

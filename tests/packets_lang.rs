@@ -135,3 +135,71 @@ fn the_frame_column_is_as_wide_as_the_file_can_need() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// The closing summary of `packets` after its frames, in `lang`.
+fn closing(path: &std::path::Path, lang: &str, extra: &[&str]) -> Vec<String> {
+    let p = path.to_str().unwrap();
+    let mut args = vec!["packets", p, "-q", "--lang", lang];
+    args.extend_from_slice(extra);
+    let out = netexplain(&args);
+    assert!(out.status.success(), "{p} {lang}");
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .skip_while(|l| l.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// The runs of digits of a line, in order.
+fn numbers(s: &str) -> Vec<String> {
+    s.split(|c: char| !c.is_ascii_digit())
+        .filter(|n| !n.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn the_closing_summary_is_in_chinese_with_the_same_figures() {
+    let mut runs: Vec<(std::path::PathBuf, Vec<&str>)> =
+        all_samples().into_iter().map(|p| (p, vec![])).collect();
+    // The filter's line, and a run stopped by -c 0.
+    runs.push((sample("curl-redirect.pcapng"), vec!["-Y", "tcp.port == 80"]));
+    runs.push((sample("curl-redirect.pcapng"), vec!["-c", "0"]));
+    let mut lines_checked = 0;
+    for (path, extra) in &runs {
+        let en = closing(path, "en", extra);
+        let zh = closing(path, "zh", extra);
+        let at = format!("{} {extra:?}", path.display());
+        assert_eq!(en[0], "Summary", "{at}");
+        assert_eq!(zh[0], "汇总", "{at}");
+        assert_eq!(en.len(), zh.len(), "{at}\n{en:?}\n{zh:?}");
+        for (e, z) in en.iter().zip(&zh).skip(1) {
+            // The same figures, in the same order, in Chinese words.
+            assert_eq!(numbers(e), numbers(z), "{at}\n{e}\n{z}");
+            assert!(has_han(z), "{at}: {z}");
+            // No English sentence is left: what is Latin in the Chinese
+            // line is a protocol, option or format name, a link type as
+            // libpcap names it, or the file format.
+            let latin: Vec<&str> = z
+                .split(|c: char| !c.is_ascii_alphabetic())
+                .filter(|w| w.len() > 1)
+                .collect();
+            for w in latin {
+                assert!(
+                    e.contains(w) && !["frames", "bytes", "of", "the", "queries"].contains(&w),
+                    "{at}: {w:?} in {z}"
+                );
+            }
+            lines_checked += 1;
+        }
+    }
+    assert!(lines_checked > 150, "{lines_checked} lines");
+    let zh = closing(
+        &sample("curl-redirect.pcapng"),
+        "zh",
+        &["-Y", "tcp.port == 80"],
+    );
+    // tshark -Y "tcp.port == 80" shows 10 of the capture's 37 frames.
+    assert_eq!(zh.last().unwrap(), "  通过过滤的帧：10（共 37 帧）");
+}

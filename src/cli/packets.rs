@@ -118,12 +118,17 @@ pub(crate) fn packets(
     }
     if !no_summary {
         let mut s = String::new();
-        text::summary(&summary, &mut s);
+        text::summary_in(&summary, lang, &mut s);
         if select.active() {
-            s.push_str(&format!(
-                "  frames that passed the filters: {passed} of {}\n",
-                summary.frames
-            ));
+            s.push_str(&match lang {
+                netexplain::notes::Lang::En => format!(
+                    "  frames that passed the filters: {passed} of {}\n",
+                    summary.frames
+                ),
+                netexplain::notes::Lang::Zh => {
+                    format!("  通过过滤的帧：{passed}（共 {} 帧）\n", summary.frames)
+                }
+            });
         }
         if format == Format::Json {
             out.flush().ok();

@@ -1,7 +1,7 @@
 //! Evaluation of a parsed filter over one decoded frame.
 
 use super::parse::{Expr, Lit, Op};
-use crate::decode::{Mac, Packet};
+use crate::decode::{Encap, Mac, Packet};
 use std::cmp::Ordering;
 use std::net::IpAddr;
 
@@ -80,11 +80,42 @@ fn test(v: &Val, op: Op, lit: &Lit) -> bool {
 }
 
 fn has_v4(p: &Packet) -> bool {
-    p.ip.as_ref().is_some_and(|i| i.version == 4)
+    p.ip.as_ref().is_some_and(|i| i.version == 4) || outer_ips(p).any(|i| i.version == 4)
 }
 
 fn has_v6(p: &Packet) -> bool {
-    p.ip.as_ref().is_some_and(|i| i.version == 6)
+    p.ip.as_ref().is_some_and(|i| i.version == 6) || outer_ips(p).any(|i| i.version == 6)
+}
+
+/// The outer layers of a tunnelled frame: Wireshark's fields match every
+/// layer of the stack, so a field of the outer Ethernet, IP, UDP or TCP
+/// header matches as the inner packet's does.
+fn outer_eths(p: &Packet) -> impl Iterator<Item = &crate::decode::EthInfo> {
+    p.encap.iter().filter_map(|e| match e {
+        Encap::Ethernet(e) => Some(e),
+        _ => None,
+    })
+}
+
+fn outer_ips(p: &Packet) -> impl Iterator<Item = &crate::decode::IpInfo> {
+    p.encap.iter().filter_map(|e| match e {
+        Encap::Ipv4(i) | Encap::Ipv6(i) => Some(i),
+        _ => None,
+    })
+}
+
+fn outer_udps(p: &Packet) -> impl Iterator<Item = &crate::decode::UdpInfo> {
+    p.encap.iter().filter_map(|e| match e {
+        Encap::Udp(u) => Some(u),
+        _ => None,
+    })
+}
+
+fn outer_tcps(p: &Packet) -> impl Iterator<Item = &crate::decode::tcp::TcpInfo> {
+    p.encap.iter().filter_map(|e| match e {
+        Encap::Tcp(t) => Some(&**t),
+        _ => None,
+    })
 }
 
 fn dns_messages(p: &Packet) -> impl Iterator<Item = &crate::decode::dns::DnsMessage> {
@@ -109,7 +140,7 @@ fn quoted_proto(p: &Packet) -> Option<u8> {
 fn present(name: &str, p: &Packet) -> bool {
     match name {
         "frame" => true,
-        "eth" => p.eth.is_some(),
+        "eth" => p.eth.is_some() || outer_eths(p).next().is_some(),
         "vlan" => !p.vlan.is_empty(),
         "sll" => p.sll.is_some(),
         "arp" => p.arp.is_some(),
@@ -118,8 +149,8 @@ fn present(name: &str, p: &Packet) -> bool {
         "icmp" => p.icmp.as_ref().is_some_and(|i| i.version == 4),
         "icmpv6" => p.icmp.as_ref().is_some_and(|i| i.version == 6) || p.ndp.is_some(),
         // An ICMP error's quoted header is decoded as Wireshark does.
-        "tcp" => p.tcp.is_some() || quoted_proto(p) == Some(6),
-        "udp" => p.udp.is_some() || quoted_proto(p) == Some(17),
+        "tcp" => p.tcp.is_some() || quoted_proto(p) == Some(6) || outer_tcps(p).next().is_some(),
+        "udp" => p.udp.is_some() || quoted_proto(p) == Some(17) || outer_udps(p).next().is_some(),
         "dns" | "mdns" | "llmnr" => dns_messages(p).any(|m| m.protocol.as_str() == name),
         "dhcp" => p.dhcp.is_some(),
         "tls" => {
@@ -168,7 +199,7 @@ fn values<'a>(name: &str, p: &'a Packet) -> Vec<Val<'a>> {
         "frame.number" => v.push(Val::Int(p.frame)),
         "frame.len" => v.push(Val::Int(u64::from(p.len))),
         "eth.addr" | "eth.src" | "eth.dst" => {
-            if let Some(e) = &p.eth {
+            for e in p.eth.iter().chain(outer_eths(p)) {
                 if name != "eth.dst" {
                     v.push(Val::Mac(e.src));
                 }
@@ -190,7 +221,7 @@ fn values<'a>(name: &str, p: &'a Packet) -> Vec<Val<'a>> {
                     v.push(Val::Ip(dst));
                 }
             };
-            if let Some(i) = ip {
+            for i in ip.into_iter().chain(outer_ips(p)) {
                 pair(i.src, i.dst);
             }
             // An ICMP error quotes the header of the packet it is about,
@@ -200,7 +231,11 @@ fn values<'a>(name: &str, p: &'a Packet) -> Vec<Val<'a>> {
             }
         }
         "ip.ttl" | "ip.proto" | "ipv6.hlim" => {
-            if let Some(i) = ip.filter(|i| (i.version == 4) == name.starts_with("ip.")) {
+            for i in ip
+                .into_iter()
+                .chain(outer_ips(p))
+                .filter(|i| (i.version == 4) == name.starts_with("ip."))
+            {
                 v.push(Val::Int(u64::from(if name == "ip.proto" {
                     i.proto
                 } else {
@@ -218,10 +253,14 @@ fn values<'a>(name: &str, p: &'a Packet) -> Vec<Val<'a>> {
                     v.push(Val::Int(u64::from(d)));
                 }
             };
-            match (is_tcp, tcp, udp) {
-                (true, Some(t), _) => pair(t.src_port, t.dst_port),
-                (false, _, Some(u)) => pair(u.src_port, u.dst_port),
-                _ => {}
+            if is_tcp {
+                for t in tcp.into_iter().chain(outer_tcps(p)) {
+                    pair(t.src_port, t.dst_port);
+                }
+            } else {
+                for u in udp.into_iter().chain(outer_udps(p)) {
+                    pair(u.src_port, u.dst_port);
+                }
             }
             if let Some(q) = quoted {
                 if let (Some(s), Some(d)) = (q.src_port, q.dst_port) {
@@ -242,7 +281,11 @@ fn values<'a>(name: &str, p: &'a Packet) -> Vec<Val<'a>> {
                 "tcp.flags.push" => 0x08,
                 _ => 0x10,
             };
-            v.extend(tcp.map(|t| Val::Int(u64::from(t.flag_bits & bit != 0))));
+            v.extend(
+                tcp.into_iter()
+                    .chain(outer_tcps(p))
+                    .map(|t| Val::Int(u64::from(t.flag_bits & bit != 0))),
+            );
         }
         "dns.id" => v.extend(dns_messages(p).map(|m| Val::Int(u64::from(m.id)))),
         "dns.flags.response" => v.extend(dns_messages(p).map(|m| Val::Int(u64::from(m.response)))),

@@ -7,7 +7,9 @@
 //! `matches` when any value does, and `a != b` means `!(a == b)`; a
 //! relation on a field the frame does not have is false; `matches` is a
 //! case-insensitive regular expression; a protocol or field name alone
-//! tests its presence.
+//! tests its presence. In a tunnelled frame the Ethernet, IP, UDP and TCP
+//! fields take their values from the outer headers too, as Wireshark's do
+//! from every layer of the stack.
 
 mod eval;
 mod lex;

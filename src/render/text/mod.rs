@@ -17,7 +17,7 @@ pub use conversations::{conversations, conversations_narrow};
 pub use packet_line::{
     digits, frame_width, packet_line, packet_line_styled, LineStyle, MIN_FRAME_WIDTH,
 };
-pub use summary::summary;
+pub use summary::{summary, summary_in};
 pub use verbose::packet_verbose;
 
 use super::escape;
