@@ -93,3 +93,140 @@ fn pcap_link_type_with_fcs_bits_is_masked() {
         assert_eq!(y["linktype"], 1);
     }
 }
+
+/// Frame → (record content types, cleartext handshake types), as tshark
+/// prints them and as `packets` does (an encrypted handshake message has
+/// no visible type, so it is not in the second list).
+type Tls = BTreeMap<u64, (Vec<u64>, Vec<u64>)>;
+
+fn tls_from_tshark(path: &std::path::Path) -> Tls {
+    let mut want = Tls::new();
+    let rows = tshark_fields(
+        path,
+        &["-Y", "tls", "-E", "occurrence=a", "-E", "aggregator=,"],
+        &[
+            "frame.number",
+            "tls.record.content_type",
+            "tls.handshake.type",
+            "tls.record.opaque_type",
+        ],
+    );
+    let list = |s: &str| -> Vec<u64> {
+        s.split(',')
+            .filter(|s| !s.is_empty())
+            .map(|s| s.parse().unwrap())
+            .collect()
+    };
+    for r in rows {
+        // TLS 1.3 records after the ServerHello carry an opaque type
+        // (always 23), and they come after every cleartext record.
+        let mut records = list(&r[1]);
+        records.extend(list(&r[3]));
+        if !records.is_empty() {
+            want.insert(r[0].parse().unwrap(), (records, list(&r[2])));
+        }
+    }
+    want
+}
+
+fn tls_from_packets(packets: &[serde_json::Value]) -> Tls {
+    let record = |name: &str| match name {
+        "change_cipher_spec" => 20,
+        "alert" => 21,
+        "handshake" => 22,
+        "application_data" => 23,
+        other => panic!("record type {other}"),
+    };
+    let handshake = |name: &str| match name {
+        "client_hello" => Some(1),
+        "server_hello" | "hello_retry_request" => Some(2),
+        "new_session_ticket" => Some(4),
+        "certificate" => Some(11),
+        "server_key_exchange" => Some(12),
+        "server_hello_done" => Some(14),
+        "client_key_exchange" => Some(16),
+        "encrypted_handshake_message" => None,
+        other => panic!("handshake type {other}"),
+    };
+    let mut got = Tls::new();
+    for p in packets {
+        let t = &p["tls"];
+        if t.is_null() {
+            continue;
+        }
+        let records = t["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| record(r["content_type"].as_str().unwrap()))
+            .collect();
+        let handshakes = t["handshakes"]
+            .as_array()
+            .map(|h| {
+                h.iter()
+                    .filter_map(|h| handshake(h["type"].as_str().unwrap()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        got.insert(p["frame"].as_u64().unwrap(), (records, handshakes));
+    }
+    got
+}
+
+/// samples/tls-hrr.pcapng (curl's first key share is x25519, which
+/// `openssl s_server -groups secp384r1` asks it to change): the server's HelloRetryRequest is followed by its
+/// middlebox-compatibility ChangeCipherSpec (RFC 8446 Appendix D.4), and
+/// the client's second ClientHello by its own. Neither starts encryption:
+/// the second ClientHello and the real ServerHello are read, frame by
+/// frame as tshark reads them.
+#[test]
+fn tls13_change_cipher_spec_after_hello_retry_request_is_not_encryption() {
+    let path = sample("tls-hrr.pcapng");
+    let got = tls_from_packets(&packets_json(&path));
+    // What tshark 4.0 reads, kept here so that the test holds without it.
+    assert_eq!(got[&13], (vec![22, 20], vec![2]));
+    assert_eq!(got[&15], (vec![20, 22], vec![1]));
+    assert_eq!(got[&16].1, vec![2]);
+    if have_tshark() {
+        assert_eq!(got, tls_from_tshark(&path));
+    }
+}
+
+/// samples/curl-tls12.pcapng read with a 300-byte bound on handshake
+/// messages: the server's 462-byte Certificate is over it and is named with
+/// its length, unread; the ServerKeyExchange and ServerHelloDone after it
+/// in the same direction are still read in the clear, and only the
+/// ChangeCipherSpec starts encryption — as tshark reads the capture
+/// (which has no such bound).
+#[test]
+fn a_tls_message_over_the_bound_does_not_hide_the_messages_after_it() {
+    let path = sample("curl-tls12.pcapng");
+    let packets = ndjson(&[
+        "packets",
+        path.to_str().unwrap(),
+        "--format",
+        "json",
+        "--no-summary",
+        "--max-tls-message",
+        "300",
+    ]);
+    let f10 = frame(&packets, 10);
+    let hs = f10["tls"]["handshakes"].as_array().unwrap();
+    assert_eq!(hs[1]["type"], "certificate");
+    assert_eq!(hs[1]["length"], 462);
+    assert_eq!(hs[2]["type"], "server_key_exchange");
+    assert_eq!(hs[2]["server_key_exchange"]["curve"], "x25519");
+    assert!(
+        f10["errors"][0]
+            .as_str()
+            .unwrap()
+            .contains("462 bytes exceeds the 300-byte bound"),
+        "{f10}"
+    );
+    let got = tls_from_packets(&packets);
+    assert_eq!(got[&10], (vec![22, 22, 22, 22], vec![2, 11, 12, 14]));
+    assert_eq!(got[&13], (vec![20, 22], vec![]));
+    if have_tshark() {
+        assert_eq!(got, tls_from_tshark(&path));
+    }
+}
