@@ -230,3 +230,44 @@ fn a_tls_message_over_the_bound_does_not_hide_the_messages_after_it() {
         assert_eq!(got, tls_from_tshark(&path));
     }
 }
+
+/// samples/dns-types.pcapng frame 8 (dnsmasq's answer for www.google.com:
+/// a CNAME, then an A record, then OPT) with the A record's data length
+/// changed to 65535, past the datagram's end. The question and the CNAME
+/// decoded before it are kept, as tshark keeps them, and the message is
+/// marked incomplete with the error of the second answer.
+#[test]
+fn a_bad_dns_record_keeps_what_decoded_before_it() {
+    let dir = fresh_dir("wire_dns_cut");
+    let one = dir.join("one.pcap");
+    let st = std::process::Command::new("editcap")
+        .args(["-F", "pcap", "-r"])
+        .arg(sample("dns-types.pcapng"))
+        .arg(&one)
+        .arg("8")
+        .status()
+        .expect("editcap runs");
+    assert!(st.success());
+    let mut bytes = std::fs::read(&one).unwrap();
+    // The A record: type 1, class IN, a TTL, data length 4.
+    let at = (0..bytes.len() - 10)
+        .rev()
+        .find(|&i| bytes[i..i + 4] == [0, 1, 0, 1] && bytes[i + 8..i + 10] == [0, 4])
+        .expect("the A record");
+    bytes[at + 8..at + 10].copy_from_slice(&[0xff, 0xff]);
+    let cut = dir.join("bad-record.pcap");
+    std::fs::write(&cut, &bytes).unwrap();
+    let p = &packets_json(&cut)[0];
+    let d = &p["dns"];
+    assert_eq!(d["questions"][0]["name"], "www.google.com", "{p}");
+    assert_eq!(d["answers"].as_array().unwrap().len(), 1, "{p}");
+    assert_eq!(d["answers"][0]["type"], "CNAME");
+    assert_eq!(d["incomplete"], true);
+    let error = p["errors"][0].as_str().unwrap();
+    assert!(error.contains("answer record 2"), "{error}");
+    if have_tshark() {
+        let r = &tshark_fields(&cut, &[], &["dns.qry.name", "dns.cname", "_ws.malformed"])[0];
+        assert_eq!(r[0], "www.google.com");
+        assert_eq!(d["answers"][0]["data"].as_str().unwrap(), r[1]);
+    }
+}
