@@ -271,3 +271,66 @@ fn a_bad_dns_record_keeps_what_decoded_before_it() {
         assert_eq!(d["answers"][0]["data"].as_str().unwrap(), r[1]);
     }
 }
+
+/// The frames of a classic little-endian pcap file: (offset of the frame's
+/// bytes, captured length).
+fn pcap_frames(bytes: &[u8]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut at = 24;
+    while at + 16 <= bytes.len() {
+        let caplen = u32::from_le_bytes(bytes[at + 8..at + 12].try_into().unwrap()) as usize;
+        out.push((at + 16, caplen));
+        at += 16 + caplen;
+    }
+    out
+}
+
+/// samples/curl-tls12.pcapng with the IPv4 total length of frame 8 (the
+/// ClientHello, 274 bytes) raised by 100, past the frame's own length (not
+/// a snap-length cut: the frame is whole). The length is clamped to what
+/// the frame held and the frame says so; the client's next segment (frame
+/// 12, sequence 223) is then not a retransmission of bytes never sent, and
+/// every TCP field of every frame is what the unchanged recording gives.
+#[test]
+fn an_ipv4_total_length_past_the_frame_is_clamped_and_said() {
+    let dir = fresh_dir("wire_ip_len");
+    let orig = dir.join("orig.pcap");
+    let st = std::process::Command::new("editcap")
+        .args(["-F", "pcap"])
+        .arg(sample("curl-tls12.pcapng"))
+        .arg(&orig)
+        .status()
+        .expect("editcap runs");
+    assert!(st.success());
+    let mut bytes = std::fs::read(&orig).unwrap();
+    let (at, caplen) = pcap_frames(&bytes)[7];
+    // Ethernet, then the IPv4 header's total length.
+    let ip = at + 14;
+    assert_eq!(bytes[ip] >> 4, 4);
+    let total = u16::from_be_bytes([bytes[ip + 2], bytes[ip + 3]]);
+    assert_eq!((total, caplen), (274, 288));
+    bytes[ip + 2..ip + 4].copy_from_slice(&(total + 100).to_be_bytes());
+    let changed = dir.join("long.pcap");
+    std::fs::write(&changed, &bytes).unwrap();
+    let (a, b) = (packets_json(&orig), packets_json(&changed));
+    assert_eq!(a.len(), b.len());
+    for (x, y) in a.iter().zip(&b) {
+        assert_eq!(x["tcp"], y["tcp"], "frame {}", y["frame"]);
+        assert_eq!(x["tls"], y["tls"], "frame {}", y["frame"]);
+    }
+    let f8 = frame(&b, 8);
+    assert_eq!(f8["tcp"]["payload_len"], 222);
+    assert!(
+        f8["truncated"].is_null() || f8["truncated"] == false,
+        "{f8}"
+    );
+    assert_eq!(
+        f8["errors"][0],
+        "IPv4: the header's length says 354 payload bytes but the frame held 254 on the wire; 254 are used"
+    );
+    assert!(
+        frame(&b, 12)["tcp"]["analysis"].is_null(),
+        "{}",
+        frame(&b, 12)
+    );
+}
