@@ -334,3 +334,79 @@ fn an_ipv4_total_length_past_the_frame_is_clamped_and_said() {
         frame(&b, 12)
     );
 }
+
+/// samples/curl-tls12.pcapng cut to a snap length of 64 bytes by editcap:
+/// the SYN and SYN-ACK (frames 5 and 6, 40-byte TCP headers) keep 30
+/// bytes of their TCP header. The fixed fields are kept — the ports,
+/// sequence and acknowledgement numbers, flags and window equal what
+/// tshark reads in the whole recording — the options captured whole are
+/// read (the MSS comes first), and the options are marked truncated.
+#[test]
+fn tcp_options_cut_by_the_snap_length_keep_the_header() {
+    let dir = fresh_dir("wire_tcp_opts");
+    let cut = dir.join("snap64.pcap");
+    let st = std::process::Command::new("editcap")
+        .args(["-F", "pcap", "-s", "64"])
+        .arg(sample("curl-tls12.pcapng"))
+        .arg(&cut)
+        .status()
+        .expect("editcap runs");
+    assert!(st.success());
+    let packets = packets_json(&cut);
+    let whole = tshark_fields(
+        &sample("curl-tls12.pcapng"),
+        &["-o", "tcp.relative_sequence_numbers:FALSE"],
+        &[
+            "frame.number",
+            "tcp.srcport",
+            "tcp.dstport",
+            "tcp.seq",
+            "tcp.ack",
+            "tcp.flags",
+            "tcp.window_size_value",
+            "tcp.options.mss_val",
+        ],
+    );
+    for n in [5u64, 6] {
+        let p = frame(&packets, n);
+        let t = &p["tcp"];
+        assert_eq!(t["options_truncated"], true, "{p}");
+        assert_eq!(p["truncated"], true, "{p}");
+        assert!(
+            p["errors"][0].as_str().unwrap().starts_with("TCP header"),
+            "{p}"
+        );
+        let r = &whole[n as usize - 1];
+        let flags = u8::from_str_radix(r[5].trim_start_matches("0x0"), 16).unwrap();
+        assert_eq!(
+            (
+                t["src_port"].to_string(),
+                t["dst_port"].to_string(),
+                t["seq"].to_string(),
+                t["ack"].to_string(),
+                t["flags"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|f| match f.as_str().unwrap() {
+                        "SYN" => 0x02,
+                        "ACK" => 0x10,
+                        other => panic!("{other}"),
+                    })
+                    .sum::<u8>(),
+                t["window"].to_string(),
+                t["options"]["mss"].to_string(),
+            ),
+            (
+                r[1].clone(),
+                r[2].clone(),
+                r[3].clone(),
+                r[4].clone(),
+                flags,
+                r[6].clone(),
+                r[7].clone()
+            ),
+            "frame {n}"
+        );
+    }
+}
