@@ -122,7 +122,28 @@ pub fn looks_like_http(first: &[u8]) -> bool {
     STARTS.iter().any(|s| {
         let n = s.len().min(first.len());
         n >= 4 && first[..n] == s[..n]
-    })
+    }) || extension_request_line(first)
+}
+
+/// A request line with a method not in the list above (RFC 9110 §9.1:
+/// any token, such as `CCM_POST`): a token of `tchar` (RFC 9110 §5.6.2),
+/// a space, a target, and " HTTP/1." before the line's end, all within the
+/// first bytes.
+fn extension_request_line(first: &[u8]) -> bool {
+    let is_tchar = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+    let Some(sp) = first.iter().position(|&b| b == b' ') else {
+        return false;
+    };
+    let Some(eol) = first.iter().position(|&b| b == b'\n') else {
+        return false;
+    };
+    let line = first[..eol].strip_suffix(b"\r").unwrap_or(&first[..eol]);
+    (1..=32).contains(&sp)
+        && first[..sp].iter().all(|&b| is_tchar(b))
+        && line.len() >= 9
+        // A target between the method's space and the version's.
+        && line.len() - 9 > sp
+        && line[line.len() - 9..line.len() - 1] == *b" HTTP/1."
 }
 
 /// Where a direction of an HTTP/1.x connection is.
@@ -658,6 +679,21 @@ mod tests {
         assert!(out.is_empty());
         assert_eq!(errors.len(), 1);
         assert!(looks_like_http(b"GET /"));
+        // RFC 9110 §9.1: any token is a method.
+        assert!(looks_like_http(
+            b"CCM_POST /cgi-bin/x HTTP/1.1\r\nHost: a\r\n\r\n"
+        ));
+        assert!(looks_like_http(b"MKCOL /d HTTP/1.0\n"));
+        assert!(!looks_like_http(b"CCM_POST /cgi-bin/x"));
+        assert!(!looks_like_http(b"SSH-2.0-OpenSSH_9.2 HTTP/1.1\r\n"));
+        assert!(!looks_like_http(b"A(B / HTTP/1.1\r\n"));
+        let (out, errors) = run(&[(
+            b"CCM_POST /cgi-bin/x HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhi",
+            true,
+        )]);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(out[0].method.as_deref(), Some("CCM_POST"));
+        assert_eq!(out[0].target.as_deref(), Some("/cgi-bin/x"));
         assert!(!looks_like_http(b"\x16\x03\x01"));
     }
 }
