@@ -170,6 +170,11 @@ enum State {
     /// go to the TLS decoder when they begin a TLS record, else they are
     /// opaque.
     Tunnel,
+    /// After a malformed head, whose body's length is unknown: lines are
+    /// skipped until one begins a request (or, from the server, a status
+    /// line), where decoding resumes. `true` while the next byte begins a
+    /// line.
+    Resync(bool),
 }
 
 /// One direction of an HTTP/1.x connection, fed in-order bytes. Requests
@@ -268,6 +273,30 @@ impl HttpStream {
                     };
                 }
                 State::Tunnel => self.state = State::Opaque,
+                State::Resync(line_start) => {
+                    let mut at = if line_start {
+                        Some(0)
+                    } else {
+                        next_line(data, 0)
+                    };
+                    loop {
+                        match at {
+                            Some(i) if i < data.len() => {
+                                if self.begins_head(&data[i..]) {
+                                    data = &data[i..];
+                                    self.state = State::Head;
+                                    break;
+                                }
+                                at = next_line(data, i);
+                            }
+                            end => {
+                                self.state = State::Resync(end.is_some());
+                                data = &[];
+                                break;
+                            }
+                        }
+                    }
+                }
                 State::Head | State::Trailers => {
                     let Some(used) = self.head_bytes(data, frame, conn, out, errors) else {
                         break;
@@ -418,9 +447,9 @@ impl HttpStream {
             Ok(m) => m,
             Err(e) => {
                 errors.push(format!(
-                    "HTTP: malformed message head ({e}); stopped decoding this direction"
+                    "HTTP: malformed message head ({e}); decoding resumes at the next line that begins a message"
                 ));
-                self.stop();
+                self.state = State::Resync(true);
                 return;
             }
         };
@@ -430,6 +459,24 @@ impl HttpStream {
             (None, None) => State::Head,
         };
         out.push(m);
+    }
+}
+
+/// Where the line after the one holding `data[from]` begins, if its
+/// start is in `data` (it may be `data.len()`).
+fn next_line(data: &[u8], from: usize) -> Option<usize> {
+    data[from..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map(|p| from + p + 1)
+}
+
+impl HttpStream {
+    /// Whether `rest`, at a line start, begins a message head this
+    /// direction sends: a request line from the client, a status line from
+    /// the server.
+    fn begins_head(&self, rest: &[u8]) -> bool {
+        looks_like_http(rest) && rest.starts_with(b"HTTP/") != self.from_client
     }
 }
 
@@ -678,6 +725,21 @@ mod tests {
         let (out, errors) = run(&[(b"GET / HTTP/1.1\r\nBad Header\r\n\r\n", true)]);
         assert!(out.is_empty());
         assert_eq!(errors.len(), 1);
+        // After a malformed head (its body, of unknown length, follows),
+        // the next line that begins a request is decoded, in this segment
+        // or a later one; lines that do not are skipped.
+        let (out, errors) = run(&[
+            (
+                b"POST /a HTTP/1.1\r\nBad Header\r\n\r\nbody line\r\nmore",
+                true,
+            ),
+            (b" body\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n", true),
+            (b"PUT /c HTTP/1.1\r\nHost: x\r\n\r\n", true),
+        ]);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].contains("resumes at the next line"), "{errors:?}");
+        let targets: Vec<_> = out.iter().map(|m| m.target.as_deref()).collect();
+        assert_eq!(targets, [Some("/b"), Some("/c")]);
         assert!(looks_like_http(b"GET /"));
         // RFC 9110 §9.1: any token is a method.
         assert!(looks_like_http(
