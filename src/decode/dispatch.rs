@@ -170,8 +170,13 @@ fn dns_step<'a>(w: &mut Walk<'a, '_>, _: &UdpInfo, port: u16, payload: &'a [u8])
     let Some(proto) = dns::is_dns_port(port) else {
         return Next::Done;
     };
-    match dns::parse_message(payload, proto) {
-        Ok(m) => w.packet.dns = Some(Box::new(m)),
+    match dns::parse_message_partial(payload, proto) {
+        Ok((m, error)) => {
+            w.packet.dns = Some(Box::new(m));
+            if let Some(e) = error {
+                w.packet.errors.push(format!("{proto}: {e}"));
+            }
+        }
         Err(e) => w.packet.errors.push(format!("{proto}: {e}")),
     }
     Next::Done

@@ -41,6 +41,15 @@ pub enum DecodeError {
         reason: super::defrag::Dropped,
         offset: usize,
     },
+    /// The IP header's length claims more bytes than the frame held on the
+    /// wire (not a snap-length cut: the frame's own length is shorter).
+    #[error("{layer}: the header's length says {claimed} payload bytes but the frame held {held} on the wire; {held} are used")]
+    LengthPastFrame {
+        layer: Layer,
+        claimed: usize,
+        held: usize,
+        offset: usize,
+    },
     /// Tunnels nested deeper than the walk follows.
     #[error("{layer}: more than {max} nested tunnels, not decoded further")]
     TooDeep {
@@ -55,7 +64,9 @@ impl DecodeError {
     pub fn layer(&self) -> Layer {
         match self {
             DecodeError::Link { error, .. } => error.layer(),
-            DecodeError::Slice { layer, .. } | DecodeError::TooDeep { layer, .. } => *layer,
+            DecodeError::Slice { layer, .. }
+            | DecodeError::TooDeep { layer, .. }
+            | DecodeError::LengthPastFrame { layer, .. } => *layer,
             DecodeError::Arp { .. } => Layer::Arp,
             DecodeError::Ndp { .. } => Layer::Ndp,
             DecodeError::Tunnel { error, .. } => error.layer(),
@@ -75,7 +86,8 @@ impl DecodeError {
             | DecodeError::Tunnel { offset, .. }
             | DecodeError::NotReassembled { offset }
             | DecodeError::FragmentDropped { offset, .. }
-            | DecodeError::TooDeep { offset, .. } => *offset,
+            | DecodeError::TooDeep { offset, .. }
+            | DecodeError::LengthPastFrame { offset, .. } => *offset,
         }
     }
 

@@ -135,7 +135,28 @@ pub fn looks_like_http(first: &[u8]) -> bool {
     STARTS.iter().any(|s| {
         let n = s.len().min(first.len());
         n >= 4 && first[..n] == s[..n]
-    })
+    }) || extension_request_line(first)
+}
+
+/// A request line with a method not in the list above (RFC 9110 §9.1:
+/// any token, such as `CCM_POST`): a token of `tchar` (RFC 9110 §5.6.2),
+/// a space, a target, and " HTTP/1." before the line's end, all within the
+/// first bytes.
+fn extension_request_line(first: &[u8]) -> bool {
+    let is_tchar = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+    let Some(sp) = first.iter().position(|&b| b == b' ') else {
+        return false;
+    };
+    let Some(eol) = first.iter().position(|&b| b == b'\n') else {
+        return false;
+    };
+    let line = first[..eol].strip_suffix(b"\r").unwrap_or(&first[..eol]);
+    (1..=32).contains(&sp)
+        && first[..sp].iter().all(|&b| is_tchar(b))
+        && line.len() >= 9
+        // A target between the method's space and the version's.
+        && line.len() - 9 > sp
+        && line[line.len() - 9..line.len() - 1] == *b" HTTP/1."
 }
 
 /// Where a direction of an HTTP/1.x connection is.
@@ -162,6 +183,11 @@ enum State {
     /// go to the TLS decoder when they begin a TLS record, else they are
     /// opaque.
     Tunnel,
+    /// After a malformed head, whose body's length is unknown: lines are
+    /// skipped until one begins a request (or, from the server, a status
+    /// line), where decoding resumes. `true` while the next byte begins a
+    /// line.
+    Resync(bool),
 }
 
 /// One direction of an HTTP/1.x connection, fed in-order bytes. Requests
@@ -286,6 +312,30 @@ impl HttpStream {
                     };
                 }
                 State::Tunnel => self.state = State::Opaque,
+                State::Resync(line_start) => {
+                    let mut at = if line_start {
+                        Some(0)
+                    } else {
+                        next_line(data, 0)
+                    };
+                    loop {
+                        match at {
+                            Some(i) if i < data.len() => {
+                                if self.begins_head(&data[i..]) {
+                                    data = &data[i..];
+                                    self.state = State::Head;
+                                    break;
+                                }
+                                at = next_line(data, i);
+                            }
+                            end => {
+                                self.state = State::Resync(end.is_some());
+                                data = &[];
+                                break;
+                            }
+                        }
+                    }
+                }
                 State::Head | State::Trailers => {
                     let Some(used) = self.head_bytes(data, frame, conn, out, errors) else {
                         break;
@@ -442,9 +492,9 @@ impl HttpStream {
             Ok(m) => m,
             Err(e) => {
                 errors.push(format!(
-                    "HTTP: malformed message head ({e}); stopped decoding this direction"
+                    "HTTP: malformed message head ({e}); decoding resumes at the next line that begins a message"
                 ));
-                self.stop();
+                self.state = State::Resync(true);
                 return;
             }
         };
@@ -454,6 +504,24 @@ impl HttpStream {
             (None, None) => State::Head,
         };
         out.push(m);
+    }
+}
+
+/// Where the line after the one holding `data[from]` begins, if its
+/// start is in `data` (it may be `data.len()`).
+fn next_line(data: &[u8], from: usize) -> Option<usize> {
+    data[from..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map(|p| from + p + 1)
+}
+
+impl HttpStream {
+    /// Whether `rest`, at a line start, begins a message head this
+    /// direction sends: a request line from the client, a status line from
+    /// the server.
+    fn begins_head(&self, rest: &[u8]) -> bool {
+        looks_like_http(rest) && rest.starts_with(b"HTTP/") != self.from_client
     }
 }
 
@@ -703,7 +771,37 @@ mod tests {
         let (out, errors) = run(&[(b"GET / HTTP/1.1\r\nBad Header\r\n\r\n", true)]);
         assert!(out.is_empty());
         assert_eq!(errors.len(), 1);
+        // After a malformed head (its body, of unknown length, follows),
+        // the next line that begins a request is decoded, in this segment
+        // or a later one; lines that do not are skipped.
+        let (out, errors) = run(&[
+            (
+                b"POST /a HTTP/1.1\r\nBad Header\r\n\r\nbody line\r\nmore",
+                true,
+            ),
+            (b" body\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n", true),
+            (b"PUT /c HTTP/1.1\r\nHost: x\r\n\r\n", true),
+        ]);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].contains("resumes at the next line"), "{errors:?}");
+        let targets: Vec<_> = out.iter().map(|m| m.target.as_deref()).collect();
+        assert_eq!(targets, [Some("/b"), Some("/c")]);
         assert!(looks_like_http(b"GET /"));
+        // RFC 9110 §9.1: any token is a method.
+        assert!(looks_like_http(
+            b"CCM_POST /cgi-bin/x HTTP/1.1\r\nHost: a\r\n\r\n"
+        ));
+        assert!(looks_like_http(b"MKCOL /d HTTP/1.0\n"));
+        assert!(!looks_like_http(b"CCM_POST /cgi-bin/x"));
+        assert!(!looks_like_http(b"SSH-2.0-OpenSSH_9.2 HTTP/1.1\r\n"));
+        assert!(!looks_like_http(b"A(B / HTTP/1.1\r\n"));
+        let (out, errors) = run(&[(
+            b"CCM_POST /cgi-bin/x HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhi",
+            true,
+        )]);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(out[0].method.as_deref(), Some("CCM_POST"));
+        assert_eq!(out[0].target.as_deref(), Some("/cgi-bin/x"));
         assert!(!looks_like_http(b"\x16\x03\x01"));
     }
 }

@@ -150,6 +150,26 @@ pub fn step<'a>(w: &mut Walk<'a, '_>, bytes: &'a [u8]) -> Next<'a> {
             (info, wire, chain.fragment.unwrap_or_default())
         }
     };
+    // A length field claiming more than the frame held on the wire (the
+    // frame's own length, not its snap length) is clamped to what was
+    // there, and said: otherwise the missing bytes would count as stream
+    // bytes that were never sent.
+    let header_len = pl.payload.as_ptr() as usize - bytes.as_ptr() as usize;
+    let wire_len = match (wire_len, w.on_wire_from(bytes)) {
+        (Some(claimed), Some(frame)) if header_len + claimed > frame => {
+            let held = frame.saturating_sub(header_len);
+            w.fail(DecodeError::LengthPastFrame {
+                layer,
+                claimed,
+                held,
+                offset: at,
+            });
+            // The bytes past the frame were never there: not a capture cut.
+            w.packet.truncated = w.packet.caplen < w.packet.len;
+            Some(held)
+        }
+        (n, _) => n,
+    };
     let fragment = pl.fragmented.then_some(Fragment {
         src: info.src,
         dst: info.dst,

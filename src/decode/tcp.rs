@@ -43,6 +43,10 @@ pub struct TcpInfo {
     /// Payload bytes on the wire (which may be more than were captured).
     pub payload_len: u32,
     pub options: TcpOptions,
+    /// The capture's snap length cut the options: those listed are the
+    /// ones captured whole.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub options_truncated: bool,
     /// Conversation index, 0-based, in order of first appearance.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stream: Option<u64>,

@@ -137,7 +137,8 @@ fn fragments_pass_through_or_go_to_the_reassembler() {
 
 #[test]
 fn decode_errors_carry_layer_and_offset() {
-    // An IPv4 header claiming a TCP header the frame does not hold.
+    // An IPv4 header claiming a TCP header the capture did not keep (the
+    // frame was 17 bytes longer on the wire than its snap length).
     let mut b = vec![
         0x45, 0, 0, 40, 0, 1, 0, 0, 64, 6, 0, 0, 192, 0, 2, 1, 192, 0, 2, 2,
     ];
@@ -147,6 +148,7 @@ fn decode_errors_carry_layer_and_offset() {
     eth.extend(&b);
     let frame = Frame {
         linktype: linktype::ETHERNET,
+        len: eth.len() as u32 + 17,
         ..raw_frame(&eth)
     };
     let p = decode_frame(&frame).packet;

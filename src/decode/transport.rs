@@ -44,6 +44,11 @@ pub(crate) fn sliced<T>(
 pub fn tcp<'a>(w: &mut Walk<'a, '_>, pl: IpPayload<'a>) -> Next<'a> {
     let t = match TcpSlice::from_slice(pl.bytes) {
         Ok(t) => t,
+        Err(etherparse::err::tcp::HeaderSliceError::Len(e))
+            if options_cut(pl.bytes, pl.wire_len) =>
+        {
+            return tcp_options_cut(w, pl, e);
+        }
         Err(etherparse::err::tcp::HeaderSliceError::Len(e)) => {
             sliced::<()>(
                 w,
@@ -93,6 +98,51 @@ pub fn tcp<'a>(w: &mut Walk<'a, '_>, pl: IpPayload<'a>) -> Next<'a> {
         w.packet.truncated = true;
     }
     w.payload = t.payload();
+    Next::Done
+}
+
+/// The fixed 20 bytes of a TCP header were captured but not all of its
+/// options, and the IP header says the rest was on the wire: a snap length
+/// cut, not a header that lies about its size.
+fn options_cut(b: &[u8], wire_len: Option<usize>) -> bool {
+    let Some(&offset) = b.get(12) else {
+        return false;
+    };
+    let header_len = usize::from(offset >> 4) * 4;
+    b.len() >= 20 && header_len > b.len() && wire_len.is_none_or(|n| n >= header_len)
+}
+
+/// A TCP header whose options the snap length cut (RFC 9293 §3.1): the
+/// fixed fields are kept, the options captured whole are read, and the
+/// options are marked truncated; the cut is said as a header cut short.
+fn tcp_options_cut<'a>(w: &mut Walk<'a, '_>, pl: IpPayload<'a>, e: LenError) -> Next<'a> {
+    let b = pl.bytes;
+    let word = |i: usize| u16::from_be_bytes([b[i], b[i + 1]]);
+    let long = |i: usize| u32::from_be_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
+    let header_len = usize::from(b[12] >> 4) * 4;
+    let (options, _) = tcp::parse_options(&b[20..]);
+    let on_wire = pl.wire_len.map_or(0, |n| n - header_len);
+    w.packet.tcp = Some(tcp::TcpInfo {
+        src_port: word(0),
+        dst_port: word(2),
+        flags: tcp::TcpFlags(b[13]),
+        flag_bits: b[13],
+        seq: long(4),
+        ack: long(8),
+        window: word(14),
+        payload_len: on_wire as u32,
+        options,
+        options_truncated: true,
+        ..tcp::TcpInfo::default()
+    });
+    sliced::<()>(
+        w,
+        Err(e),
+        Layer::Tcp,
+        etherparse::err::Layer::TcpHeader,
+        &pl,
+    );
+    w.payload = &[];
     Next::Done
 }
 

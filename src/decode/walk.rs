@@ -92,6 +92,16 @@ impl<'a, 'p> Walk<'a, 'p> {
         }
     }
 
+    /// Bytes the frame held on the wire from the start of `bytes` on, when
+    /// `bytes` are the frame's own and its length on the wire is known.
+    pub fn on_wire_from(&self, bytes: &[u8]) -> Option<usize> {
+        let start = self.frame.as_ptr() as usize;
+        let at = bytes.as_ptr() as usize;
+        let len = self.packet.len as usize;
+        (len > 0 && at >= start && at <= start + self.frame.len())
+            .then(|| len.saturating_sub(at - start))
+    }
+
     /// Records what could not be decoded.
     pub fn fail(&mut self, e: DecodeError) {
         if e.is_cut_short() {

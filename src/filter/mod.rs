@@ -162,6 +162,7 @@ mod tests {
             authority: vec![],
             additional: vec![],
             protocol: crate::decode::dns::DnsProtocol::Dns,
+            incomplete: false,
             latency_ms: None,
             query_frame: None,
         };

@@ -76,6 +76,11 @@ pub struct DnsMessage {
     pub additional: Vec<DnsRecord>,
     /// "dns", "mdns" or "llmnr" — set by the caller from the port.
     pub protocol: DnsProtocol,
+    /// A question or record did not decode (cut short or malformed): the
+    /// sections hold what decoded before it, as tshark shows them, and the
+    /// packet's errors say what was wrong.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub incomplete: bool,
     /// Filled by flow, not by decoding: on a response matched to its
     /// query, milliseconds since the query.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -101,6 +106,20 @@ const HEADER_LEN: usize = 12;
 /// The error names what is wrong and where, e.g. "DNS: name compression
 /// loop at offset 12: …".
 pub fn parse_message(bytes: &[u8], protocol: DnsProtocol) -> Result<DnsMessage, DnsError> {
+    match parse_message_partial(bytes, protocol)? {
+        (m, None) => Ok(m),
+        (_, Some(e)) => Err(e),
+    }
+}
+
+/// Decodes one DNS message as far as it goes, as tshark does: a question
+/// or record that does not decode ends the message there, and what decoded
+/// before it is kept (marked `incomplete`) with the error of the one that
+/// failed. Only a message shorter than its header is an error alone.
+pub fn parse_message_partial(
+    bytes: &[u8],
+    protocol: DnsProtocol,
+) -> Result<(DnsMessage, Option<DnsError>), DnsError> {
     let mut cur = Cursor::new(bytes);
     let header = cur
         .take(HEADER_LEN, "header")
@@ -121,10 +140,16 @@ pub fn parse_message(bytes: &[u8], protocol: DnsProtocol) -> Result<DnsMessage, 
         cur,
         mdns: protocol == DnsProtocol::Mdns,
     };
+    let mut error = None;
     let mut questions = Vec::with_capacity(usize::from(qd).min(16));
     for i in 1..=qd {
-        let q = walk.question().map_err(|e| fail(e, Place::Question(i)))?;
-        questions.push(q);
+        match walk.question() {
+            Ok(q) => questions.push(q),
+            Err(e) => {
+                error = Some(fail(e, Place::Question(i)));
+                break;
+            }
+        }
     }
     let mut sections: [Vec<DnsRecord>; 3] = Default::default();
     // The TTL field of the first OPT record in the additional section.
@@ -134,15 +159,23 @@ pub fn parse_message(bytes: &[u8], protocol: DnsProtocol) -> Result<DnsMessage, 
         .zip([an, ns, ar])
         .zip(&mut sections)
     {
+        if error.is_some() {
+            break;
+        }
         records.reserve(usize::from(n).min(16));
         for i in 1..=n {
-            let (record, opt) = walk
-                .record()
-                .map_err(|e| fail(e, Place::Record(section, i)))?;
-            if section == Section::Additional && opt_ttl.is_none() {
-                opt_ttl = opt;
+            match walk.record() {
+                Ok((record, opt)) => {
+                    if section == Section::Additional && opt_ttl.is_none() {
+                        opt_ttl = opt;
+                    }
+                    records.push(record);
+                }
+                Err(e) => {
+                    error = Some(fail(e, Place::Record(section, i)));
+                    break;
+                }
             }
-            records.push(record);
         }
     }
     let [answers, authority, additional] = sections;
@@ -154,7 +187,7 @@ pub fn parse_message(bytes: &[u8], protocol: DnsProtocol) -> Result<DnsMessage, 
     if protocol == DnsProtocol::Llmnr {
         flags = flags.iter().filter(|&f| f == Flag::Tc).collect();
     }
-    Ok(DnsMessage {
+    let message = DnsMessage {
         id,
         response,
         opcode: Opcode(((bits >> 11) & 0x0f) as u8),
@@ -165,9 +198,11 @@ pub fn parse_message(bytes: &[u8], protocol: DnsProtocol) -> Result<DnsMessage, 
         authority,
         additional,
         protocol,
+        incomplete: error.is_some(),
         latency_ms: None,
         query_frame: None,
-    })
+    };
+    Ok((message, error))
 }
 
 /// A position in a message being decoded.

@@ -67,7 +67,7 @@ pub mod types;
 mod fixtures;
 
 pub use error::{DnsError, NameProblem, Place, Problem, Section};
-pub use message::{parse_message, DnsMessage, DnsQuestion, DnsRecord};
+pub use message::{parse_message, parse_message_partial, DnsMessage, DnsQuestion, DnsRecord};
 pub use ports::{is_dns_port, is_dns_tcp_port, DnsProtocol, Transport};
 pub use tcp::DnsTcpStream;
 pub use types::{Class, Flag, Flags, Opcode, RType, Rcode};

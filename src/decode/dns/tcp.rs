@@ -2,7 +2,7 @@
 //! by its length in two bytes, big-endian.
 
 use super::error::DnsError;
-use super::message::{parse_message, DnsMessage};
+use super::message::{parse_message_partial, DnsMessage};
 use super::ports::DnsProtocol;
 
 /// DNS over TCP (RFC 1035 §4.2.2, RFC 7766 §8): each message is preceded
@@ -109,8 +109,11 @@ impl DnsTcpStream {
 }
 
 fn push_message(bytes: &[u8], out: &mut Vec<DnsMessage>, errors: &mut Vec<String>) {
-    match parse_message(bytes, DnsProtocol::Dns) {
-        Ok(m) => out.push(m),
+    match parse_message_partial(bytes, DnsProtocol::Dns) {
+        Ok((m, error)) => {
+            out.push(m);
+            errors.extend(error.map(|e| e.to_string()));
+        }
         Err(e) => errors.push(e.to_string()),
     }
 }

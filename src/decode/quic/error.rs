@@ -19,10 +19,6 @@ pub enum QuicError {
     /// RFC 9000 §17.2: version 1 connection IDs are at most 20 bytes.
     #[error("connection ID of {0} bytes is longer than {MAX_CID_LEN} (RFC 9000 §17.2)")]
     CidTooLong(usize),
-    #[error("Initial with the fixed bit cleared")]
-    InitialFixedBitCleared,
-    #[error("short header with the fixed bit cleared (not QUIC, RFC 9000 §17.3)")]
-    ShortFixedBitCleared,
     #[error("Retry of {0} bytes has no room for its integrity tag")]
     RetryWithoutTag(usize),
     #[error("{kind} packet Length {length} exceeds the {left} bytes left")]

@@ -38,11 +38,11 @@ pub use packet::{
     looks_like_long_header, version_name, HeaderForm, LongType, PacketKind, MAX_CID_LEN, VERSION_1,
     VERSION_2,
 };
-#[cfg(test)]
-pub(crate) use protection::seal_initial;
 pub use protection::{
     decode_packet_number, header_mask, initial_keys, retry_tag_valid, InitialKeys,
 };
+#[cfg(test)]
+pub(crate) use protection::{seal_initial, seal_initial_first};
 pub use summary::summary;
 
 use crate::decode::cursor::hex;
@@ -73,6 +73,11 @@ pub struct QuicPacket {
     pub dcid: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scid: Option<String>,
+    /// The fixed bit (0x40 of the first byte) is 0: a sender greasing it
+    /// (RFC 9287), which a packet may do on any packet but Version
+    /// Negotiation.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub fixed_bit_cleared: bool,
     /// Initial: length of the address-validation token (RFC 9000 §17.2.2).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub token_length: Option<u64>,
@@ -309,6 +314,10 @@ fn unprotect(header: packet::Header, b: &[u8], ctx: &Context) -> (QuicPacket, Op
         pn_offset,
         mut problem,
     } = header;
+    // A packet cut short cannot be opened: its header is all there is.
+    if matches!(problem, Some(QuicError::LengthOverrun { .. })) {
+        return (p, problem);
+    }
     match (p.header, p.long_type) {
         (HeaderForm::Short, _) => {
             let found = ctx

@@ -236,11 +236,11 @@ fn long(b: &[u8]) -> Result<Header, QuicError> {
     }
     let kind = long_type(version, (first >> 4) & 3);
     p.long_type = Some(kind);
-    // RFC 9000 §17.2: the fixed bit is 1 (RFC 9287 lets a peer grease it
-    // only after both sides agreed, never in an Initial).
-    if first & 0x40 == 0 && kind == LongType::Initial {
-        return Err(QuicError::InitialFixedBitCleared);
-    }
+    // RFC 9000 §17.2 sets the fixed bit to 1, but RFC 9287 §3 lets a
+    // sender clear it in any long header (an Initial too, when a client
+    // remembers the server's grease_quic_bit from an earlier connection):
+    // it is named, and the packet is read as any other.
+    p.fixed_bit_cleared = first & 0x40 == 0;
     if kind == LongType::Retry {
         // RFC 9000 §17.2.5: a token, then the 16-byte integrity tag.
         let token_len = r
@@ -258,30 +258,42 @@ fn long(b: &[u8]) -> Result<Header, QuicError> {
     let length = r.varint("Length")?;
     p.length = Some(length);
     let pn_offset = r.pos();
-    p.size = usize::try_from(length)
+    let end = usize::try_from(length)
         .ok()
         .and_then(|l| pn_offset.checked_add(l))
-        .filter(|&e| e <= b.len())
-        .ok_or(QuicError::LengthOverrun {
-            kind,
-            length,
-            left: b.len() - pn_offset,
-        })?;
+        .filter(|&e| e <= b.len());
+    // A packet cut short (by the snap length, or a datagram cut on the
+    // way) still names its version and connection IDs: it is kept as the
+    // rest of the datagram, with the problem, and is not opened.
+    let problem = match end {
+        Some(e) => {
+            p.size = e;
+            None
+        }
+        None => {
+            p.size = b.len();
+            Some(QuicError::LengthOverrun {
+                kind,
+                length,
+                left: b.len() - pn_offset,
+            })
+        }
+    };
     Ok(Header {
         packet: p,
         pn_offset,
-        problem: None,
+        problem,
     })
 }
 
 /// RFC 9000 §17.3: a short header runs to the end of the datagram; its
 /// DCID length is known only to the receiver.
+/// Its fixed bit may be cleared (RFC 9287 §3); zero padding after
+/// coalesced packets is told apart before this (RFC 9000 §12.2).
 fn short(b: &[u8]) -> Result<QuicPacket, QuicError> {
-    if b.first().is_some_and(|f| f & 0x40 == 0) {
-        return Err(QuicError::ShortFixedBitCleared);
-    }
     Ok(QuicPacket {
         header: HeaderForm::Short,
+        fixed_bit_cleared: b.first().is_some_and(|f| f & 0x40 == 0),
         size: b.len(),
         ..QuicPacket::default()
     })

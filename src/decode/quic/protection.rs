@@ -25,7 +25,8 @@ pub struct InitialKeys {
     pub hp: [u8; 16],
 }
 
-/// RFC 9001 §5.2 (v1), RFC 9369 §3.3.1 (v2), draft-ietf-quic-tls-23 and -29.
+/// RFC 9001 §5.2 (v1), RFC 9369 §3.3.1 (v2), draft-ietf-quic-tls-23, -29
+/// (to -32) and -33 (and -34, the salt of version 1).
 fn initial_salt(version: u32) -> Option<[u8; 20]> {
     let hex20 = |s: &str| {
         let mut out = [0u8; 20];
@@ -37,7 +38,9 @@ fn initial_salt(version: u32) -> Option<[u8; 20]> {
     Some(match version {
         VERSION_1 => hex20("38762cf7f55934b34d179ae6a4c80cadccbb7f0a"),
         VERSION_2 => hex20("0dede3def700a6db819381be6e269dcbf9bd2ed9"),
-        0xff00_001d..=0xff00_0022 => hex20("afbfec289993d24c9e9786f19c6111e04390a899"),
+        // Drafts 33 and 34 already use version 1's salt.
+        0xff00_0021..=0xff00_0022 => hex20("38762cf7f55934b34d179ae6a4c80cadccbb7f0a"),
+        0xff00_001d..=0xff00_0020 => hex20("afbfec289993d24c9e9786f19c6111e04390a899"),
         0xff00_0017..=0xff00_001c => hex20("c3eef712c72ebb5a11a7d2432bb46365bef9f502"),
         _ => return None,
     })
@@ -212,9 +215,29 @@ pub(crate) fn seal_initial(
     pn: u32,
     plain: &[u8],
 ) -> Vec<u8> {
+    seal_initial_first(
+        0xc3, version, key_dcid, client, dcid, scid, token, pn, plain,
+    )
+}
+
+/// [`seal_initial`] with the first byte's form, fixed and length bits
+/// given (`0x83` greases the fixed bit, RFC 9287).
+#[cfg(test)]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn seal_initial_first(
+    first: u8,
+    version: u32,
+    key_dcid: &[u8],
+    client: bool,
+    dcid: &[u8],
+    scid: &[u8],
+    token: &[u8],
+    pn: u32,
+    plain: &[u8],
+) -> Vec<u8> {
     // RFC 9000 §17.2.2 (v1) and RFC 9369 §3.2 (v2): Initial type bits.
     let type_bits = if version == VERSION_2 { 0x10 } else { 0x00 };
-    let mut header = vec![0xc3 | type_bits];
+    let mut header = vec![first | type_bits];
     header.extend_from_slice(&version.to_be_bytes());
     header.push(dcid.len() as u8);
     header.extend_from_slice(dcid);

@@ -321,3 +321,92 @@ fn frame_decoding_reads_only_the_unprotected_header() {
         ["QUIC: DCID length: 1 bytes needed, 0 left at datagram offset 0"]
     );
 }
+
+/// Drafts 33 and 34 took version 1's Initial salt (draft-ietf-quic-tls-33
+/// §5.2): their client keys for RFC 9001's DCID are the ones RFC 9001 §A.1
+/// prints, while draft 29's are those draft-ietf-quic-tls-29 §A.1 prints.
+/// A client Initial sealed as draft 33 then opens, its hello read.
+#[test]
+fn drafts_33_and_34_use_the_version_1_salt() {
+    let dcid = bytes(RFC9001_DCID);
+    for v in [0xff00_0021, 0xff00_0022] {
+        let c = protection::initial_keys(v, &dcid, true).unwrap();
+        assert_eq!(hex(&c.key), "1f369613dd76d5467730efcbe3b1a22d", "{v:x}");
+        assert_eq!(hex(&c.hp), "9f50449e04a0e810283a1e9933adedd2", "{v:x}");
+    }
+    let d29 = protection::initial_keys(0xff00_001d, &dcid, true).unwrap();
+    assert_eq!(hex(&d29.key), "175257a31eb09dea9366d8bb79ad80ba");
+    let mut plain = bytes(CLIENT_CRYPTO);
+    plain.resize(1162, 0);
+    let packet = seal_initial(0xff00_0021, &dcid, true, &dcid, &[], &[], 2, &plain);
+    let ctx = Context {
+        from_client: true,
+        ..Context::default()
+    };
+    let p = &clean(&packet, &ctx)[0];
+    assert_eq!(p.version.as_deref(), Some("draft-33"));
+    assert!(p.decrypted);
+    assert_eq!(p.packet_number, Some(2));
+}
+
+/// RFC 9287 §3: a client that remembers a server's grease_quic_bit may
+/// clear the fixed bit even in its Initial. Such an Initial (RFC 9001
+/// §A.2's content, sealed with the bit cleared) is read as any other and
+/// the cleared bit is named; so is a short header with the bit cleared.
+#[test]
+fn a_cleared_fixed_bit_is_greasing_not_an_error() {
+    let dcid = bytes(RFC9001_DCID);
+    let mut plain = bytes(CLIENT_CRYPTO);
+    plain.resize(1162, 0);
+    let packet = seal_initial_first(0x83, VERSION_1, &dcid, true, &dcid, &[], &[], 2, &plain);
+    assert_eq!(packet[0] & 0xc0, 0x80);
+    let ctx = Context {
+        from_client: true,
+        ..Context::default()
+    };
+    let p = &clean(&packet, &ctx)[0];
+    assert!(p.fixed_bit_cleared);
+    assert!(p.decrypted);
+    assert_eq!(
+        p.frames[0],
+        QuicFrame::Crypto {
+            offset: 0,
+            length: 241
+        }
+    );
+    let mut short = vec![0x01];
+    short.extend(&dcid);
+    short.extend([0x5a; 40]);
+    let known = [dcid.clone()];
+    let ctx = Context {
+        short_dcids: &known,
+        ..Context::default()
+    };
+    let p = &clean(&short, &ctx)[0];
+    assert_eq!(p.header, HeaderForm::Short);
+    assert!(p.fixed_bit_cleared);
+    assert_eq!(p.dcid.as_deref(), Some(RFC9001_DCID));
+}
+
+/// A client Initial cut short (a snap length of 300 bytes on RFC 9001
+/// §A.2's 1200-byte packet) still names its version and connection IDs;
+/// it is not opened, and the cut is the datagram's problem.
+#[test]
+fn a_truncated_client_initial_still_names_its_connection_ids() {
+    let packet = rfc_client_initial(VERSION_1, 0xc3);
+    let (packets, errors) = decode_datagram(
+        &packet[..300],
+        &Context {
+            from_client: true,
+            ..Context::default()
+        },
+    );
+    assert_eq!(packets.len(), 1, "{errors:?}");
+    let p = &packets[0];
+    assert_eq!(p.long_type, Some(LongType::Initial));
+    assert_eq!(p.dcid.as_deref(), Some(RFC9001_DCID));
+    assert_eq!(p.scid.as_deref(), Some(""));
+    assert!(!p.decrypted);
+    assert_eq!(p.size, 300);
+    assert_eq!(errors.len(), 1);
+}

@@ -40,7 +40,7 @@ pub enum TlsError {
     #[error("TLS: {held} bytes of an incomplete record exceed the {bound}-byte bound and were dropped; the rest of this direction is not decoded")]
     RecordOverBound { held: usize, bound: usize },
     /// A handshake message header claims more than the bound.
-    #[error("TLS handshake message of {length} bytes exceeds the {bound}-byte bound; the rest of this direction's handshake is not decoded")]
+    #[error("TLS handshake message of {length} bytes exceeds the {bound}-byte bound; its body is skipped unread and the messages after it are decoded")]
     MessageOverBound { length: usize, bound: usize },
 }
 

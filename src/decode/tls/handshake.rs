@@ -467,7 +467,7 @@ mod tests {
         assert_eq!(
             over.next().map(|m| m.unwrap_err().to_string()),
             Some(
-                "TLS handshake message of 256 bytes exceeds the 255-byte bound; the rest of this direction's handshake is not decoded"
+                "TLS handshake message of 256 bytes exceeds the 255-byte bound; its body is skipped unread and the messages after it are decoded"
                     .to_string()
             )
         );

@@ -7,7 +7,7 @@
 use super::certificate::{certificates, certificates13};
 use super::fingerprint::{self, Transport};
 use super::handshake::{
-    read_message, split_messages, HandshakeKind, HandshakeMessage, TlsHandshake,
+    read_message, split_messages, HandshakeKind, HandshakeMessage, TlsHandshake, HANDSHAKE_HEADER,
 };
 use super::hello::{client_hello, server_hello};
 use super::key_exchange::server_key_exchange;
@@ -30,6 +30,9 @@ pub struct TlsStream {
     /// they came from.
     hs: Vec<u8>,
     hs_frames: Vec<u64>,
+    /// Bytes still to pass of a handshake message longer than the bound:
+    /// its body is skipped, not held, and the messages after it are read.
+    hs_skip: usize,
     /// Handshake records from here on are encrypted (after ChangeCipherSpec,
     /// or after a TLS 1.3 ServerHello).
     encrypted: bool,
@@ -67,6 +70,7 @@ impl TlsStream {
             feeds: Vec::new(),
             hs: Vec::new(),
             hs_frames: Vec::new(),
+            hs_skip: 0,
             encrypted: false,
             offered_tls13: false,
             sent_hrr: false,
@@ -116,6 +120,7 @@ impl TlsStream {
         self.buf = Vec::new();
         self.hs = Vec::new();
         self.hs_frames.clear();
+        self.hs_skip = 0;
         self.feeds.clear();
         self.skip = 0;
         self.skipping = None;
@@ -280,6 +285,13 @@ impl TlsStream {
                 })
             }
             22 => {
+                // The rest of a message over the bound passes unread.
+                let n = self.hs_skip.min(body.len());
+                self.hs_skip -= n;
+                let body = &body[n..];
+                if body.is_empty() {
+                    return;
+                }
                 self.hs.extend_from_slice(body);
                 for f in frames {
                     if !self.hs_frames.contains(f) {
@@ -301,16 +313,15 @@ impl TlsStream {
         out: &mut TlsInfo,
         errors: &mut Vec<String>,
     ) {
-        let hs = std::mem::take(&mut self.hs);
+        let mut hs = std::mem::take(&mut self.hs);
         let mut messages = split_messages(&hs, self.max_message);
+        let mut over = None;
         for m in messages.by_ref() {
             let m = match m {
                 Ok(m) => m,
                 Err(e) => {
-                    errors.push(e.to_string());
-                    self.hs_frames.clear();
-                    self.encrypted = true;
-                    return;
+                    over = Some(e);
+                    break;
                 }
             };
             let mut h = TlsHandshake {
@@ -330,6 +341,38 @@ impl TlsStream {
             }
         }
         let at = messages.consumed();
+        if let Some(e) = over {
+            // A message longer than the bound: it is named with its type
+            // and length, its body passes unread, and the messages after
+            // it are read as before (the record layer keeps its place, so
+            // nothing says encryption started).
+            errors.push(e.to_string());
+            if let TlsError::MessageOverBound { length, .. } = e {
+                out.handshakes.push(TlsHandshake {
+                    kind: HandshakeKind::from_code(hs[at]),
+                    length: length as u32,
+                    frames: self.hs_frames.clone(),
+                    decrypted: self.decrypted,
+                    ..TlsHandshake::default()
+                });
+                let wire = HANDSHAKE_HEADER + length;
+                let held = hs.len() - at;
+                if held >= wire {
+                    hs.drain(..at + wire);
+                    self.hs = hs;
+                    self.hs_frames = last_frames.to_vec();
+                    if !self.hs.is_empty() {
+                        self.handshake_messages(last_frames, out, errors);
+                    }
+                } else {
+                    self.hs_skip = wire - held;
+                }
+            }
+            if self.hs.is_empty() {
+                self.hs_frames.clear();
+            }
+            return;
+        }
         if !(self.encrypted && at > 0) {
             self.hs = hs;
             self.hs.drain(..at);
@@ -672,6 +715,56 @@ mod tests {
         s.feed(&ch, 2, &mut out, &mut errors);
         assert!(out.handshakes.is_empty());
         assert_eq!(errors.len(), 2);
+    }
+
+    /// A message over the bound is named and skipped; the messages after it
+    /// are read in the clear and a later ChangeCipherSpec still starts
+    /// encryption. The flight of samples/curl-tls12.pcapng frame 10 is
+    /// re-framed so that its 462-byte Certificate spans two records of a
+    /// stream bounded at 300 bytes, fed in 50-byte pieces.
+    #[test]
+    fn a_message_over_the_bound_is_skipped_not_the_rest() {
+        let flight = tls12_server_flight();
+        // ServerHello record (5 + 112), then the Certificate record.
+        let cert_at = 5 + 112;
+        assert_eq!(flight[cert_at], 22);
+        let cert_len = usize::from(u16::from_be_bytes([
+            flight[cert_at + 3],
+            flight[cert_at + 4],
+        ]));
+        let cert = &flight[cert_at + 5..cert_at + 5 + cert_len];
+        let mut bytes = flight[..cert_at].to_vec();
+        for half in [&cert[..cert_len / 2], &cert[cert_len / 2..]] {
+            bytes.extend([22, 3, 3]);
+            bytes.extend((half.len() as u16).to_be_bytes());
+            bytes.extend(half);
+        }
+        bytes.extend(&flight[cert_at + 5 + cert_len..]);
+        // The client's ChangeCipherSpec and an encrypted Finished, as a
+        // server's would follow.
+        bytes.extend([20, 3, 3, 0, 1, 1, 22, 3, 3, 0, 40]);
+        bytes.extend([0x5a; 40]);
+        let mut s = TlsStream::new(300);
+        let (mut out, mut errors) = (TlsInfo::default(), Vec::new());
+        for (i, piece) in bytes.chunks(50).enumerate() {
+            s.feed(piece, i as u64 + 1, &mut out, &mut errors);
+        }
+        let kinds: Vec<_> = out.handshakes.iter().map(|h| (h.kind, h.length)).collect();
+        assert_eq!(
+            kinds,
+            [
+                (HandshakeKind::ServerHello, 108),
+                (HandshakeKind::Certificate, 462),
+                (HandshakeKind::ServerKeyExchange, 111),
+                (HandshakeKind::ServerHelloDone, 0),
+                (HandshakeKind::EncryptedHandshakeMessage, 40),
+            ]
+        );
+        assert!(out.handshakes[1].certificates.is_empty());
+        assert!(out.handshakes[2].server_key_exchange.is_some());
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].contains("462 bytes exceeds the 300-byte bound"));
+        assert!(s.buffered() < 300);
     }
 
     /// samples/curl-tls12.pcapng frame 10; the expected values are what
