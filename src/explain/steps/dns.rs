@@ -15,7 +15,7 @@ pub(super) fn dns(ctx: &Ctx) -> Step {
     s.cite(&[4, 11]);
     let recs: Vec<&DnsRec> = ctx.load.dns.iter().map(|i| &ctx.ev.dns[*i]).collect();
     if recs.is_empty() && ctx.load.host.parse::<std::net::IpAddr>().is_ok() {
-        s.status = Status::Inferred;
+        s.status = Status::NotApplicable;
         s.fact("ip_literal", true);
         s.reason(ctx.t(
             "The URL names an address, not a host name: there is nothing to resolve, and no DNS is needed.",
