@@ -631,3 +631,29 @@ fn hsts_is_told_for_the_host_it_can_cover() {
     );
     assert!(zurl.contains("不覆盖 google.com"), "{zurl}");
 }
+
+/// dig-only.pcapng: dnsmasq answers www.google.com with AA set (frame 4):
+/// it holds that zone itself, so the story does not say the answer may
+/// have come from a cache or from asking the root.
+#[test]
+fn an_authoritative_answer_came_from_no_cache() {
+    let name = "dig-only.pcapng";
+    if have_tshark() {
+        assert_eq!(
+            frames(name, "dns.flags.response==1 && dns.flags.authoritative==1"),
+            vec![4]
+        );
+    }
+    let en = story_text(name, &[]);
+    assert!(en.contains("The answer with AA set (frame 4) came from 203.0.113.53, which holds the zone itself: not from a cache, and not by asking the root"), "{en}");
+    assert!(
+        !en.contains("answer from its cache, or ask the root"),
+        "{en}"
+    );
+    let zh = story_text(name, &["--lang", "zh"]);
+    assert!(
+        zh.contains("带 AA 标志的回答（帧 4）来自 203.0.113.53，它自己持有这个区的数据"),
+        "{zh}"
+    );
+    assert!(!zh.contains("从缓存作答，还是依次询问根"), "{zh}");
+}
