@@ -473,3 +473,216 @@ fn a_dsack_shows_nothing_was_lost() {
     let lossy = story_text("lossy.pcapng", &[]);
     assert!(lossy.contains("segments were lost on the way"), "{lossy}");
 }
+
+/// chromium-preconnect.pcapng: besides the connection that carried the
+/// request (stream 1, port 34272, GET in frame 85), Chromium opened a
+/// second IPv4 connection to the same :8000 (stream 3, port 34284, SYN in
+/// frame 82) and closed it unused (FIN, frame 115). It is a spare of the
+/// page load, not a story of its own; the two IPv6 attempts (frames 75
+/// and 80, answered by RST) did not "open the same way".
+#[test]
+fn a_spare_connection_belongs_to_the_page_load() {
+    let name = "chromium-preconnect.pcapng";
+    if have_tshark() {
+        let rows = tshark_fields(
+            &sample(name),
+            &[
+                "-Y",
+                "tcp.srcport==34284 && (tcp.flags.syn==1 || tcp.flags.fin==1 || tcp.len>0)",
+            ],
+            &["frame.number", "tcp.stream", "tcp.len"],
+        );
+        let spare: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+        assert_eq!(spare, ["82", "115"], "{rows:?}");
+        assert!(rows.iter().all(|r| r[1] == "3" && r[2] == "0"), "{rows:?}");
+        assert_eq!(frames(name, "http.request && tcp.stream==1"), vec![85]);
+        assert_eq!(
+            frames(name, "tcp.flags.reset==1 && tcp.srcport==8000"),
+            vec![76, 81]
+        );
+    }
+    let en = story(name, &[]);
+    let zh = story(name, &["--lang", "zh"]);
+    for doc in [&en, &zh] {
+        assert!(
+            doc["other_stories"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|s| s["kind"] != "tcp_transfer"),
+            "{doc}"
+        );
+    }
+    let en_text = story_text(name, &[]);
+    let zh_text = story_text(name, &["--lang", "zh"]);
+    assert!(!en_text.contains("TCP connection 1:"), "{en_text}");
+    assert!(!zh_text.contains("TCP 连接 1"), "{zh_text}");
+    let load = &en["page_loads"][0];
+    let http = lines_of(load, "http");
+    assert!(http.contains("198.51.100.10:34284 (stream 3, SYN and SYN-ACK in frames 82, 83): another connection to the same server and port, opened before the request went out on stream 1 (frame 85); it carried no byte either way and was closed unused (FIN from the client, frame 115)."), "{http}");
+    assert!(http.contains("the wire shows it unused, not why"), "{http}");
+    let zh_http = lines_of(&zh["page_loads"][0], "http");
+    assert!(zh_http.contains("198.51.100.10:34284（流 3，SYN 和 SYN-ACK 在帧 82、83）：到同一服务器同一端口的另一个连接，在流 1 发出请求（帧 85）之前打开；双方都没有发送任何数据，最后未被使用就关闭了（客户端一方发出 FIN，帧 115）。"), "{zh_http}");
+    let hs = lines_of(load, "tcp_handshake");
+    assert!(
+        hs.contains("2 more connection(s) in this page load open the same way."),
+        "{hs}"
+    );
+    assert!(
+        hs.contains("2 attempts never opened: their SYNs (frames 75, 80) were answered by RST"),
+        "{hs}"
+    );
+    assert!(!hs.contains("4 more connection(s)"), "{hs}");
+    let zh_hs = lines_of(&zh["page_loads"][0], "tcp_handshake");
+    assert!(
+        zh_hs.contains("另有 2 次尝试没有建立连接：SYN（帧 75、80）"),
+        "{zh_hs}"
+    );
+}
+
+/// chromium-preconnect.pcapng: the ARP exchange (frames 4, 5) comes before
+/// the client's first DNS query of the capture (frame 6, clients2.google.com),
+/// not merely before this page load's own lookup (frame 68): the check names
+/// both, and Chinese frame lists are separated by 、.
+#[test]
+fn the_arp_check_names_the_first_query_of_the_capture() {
+    let name = "chromium-preconnect.pcapng";
+    if have_tshark() {
+        assert_eq!(frames(name, "arp")[..2], [4, 5]);
+        let first_query = frames(name, "dns.flags.response==0")[0];
+        assert_eq!(first_query, 6);
+        assert!(frames(
+            name,
+            "dns.flags.response==0 && dns.qry.name==\"www.google.com\""
+        )
+        .contains(&68));
+    }
+    let en = story_text(name, &[]);
+    assert!(en.contains("The ARP exchange (frame 4) comes before the client's first DNS query of the capture (frame 6, for clients2.google.com; this page load's own lookup is frame 68)"), "{en}");
+    assert!(
+        !en.contains("comes before the first DNS query (frame 68)"),
+        "{en}"
+    );
+    assert!(en.contains("(frames 4, 6, 68)"), "{en}");
+    let zh = story_text(name, &["--lang", "zh"]);
+    assert!(zh.contains("ARP 交换（帧 4）出现在客户端在这份抓包里的第一个 DNS 查询（帧 6，查询 clients2.google.com；这次页面加载自己的查询是帧 68）之前"), "{zh}");
+    assert!(zh.contains("（帧 4、6、68）"), "{zh}");
+    assert!(zh.contains("帧 4、5、73、74"), "{zh}");
+    assert!(!zh.contains("（帧 4, 6, 68）"), "{zh}");
+    assert!(!zh.contains("帧 4, 5"), "{zh}");
+}
+
+/// ip-literal.pcapng: curl fetches http://203.0.113.100/, answered 301 to
+/// https://www.google.com/ (frame 8). HSTS is never kept for an address
+/// (RFC 6797 §8.1.1): the story must not promise that a browser would skip
+/// the redirect, and a URL with no name has no DNS step to tell
+/// (not_applicable, not inferred). curl-redirect.pcapng: google.com is
+/// redirected to another host, www.google.com, whose HSTS would not cover
+/// google.com.
+#[test]
+fn hsts_is_told_for_the_host_it_can_cover() {
+    let name = "ip-literal.pcapng";
+    if have_tshark() {
+        let rows = tshark_fields(
+            &sample(name),
+            &["-Y", "http.response.code==301"],
+            &["frame.number", "http.location"],
+        );
+        assert_eq!(rows, [["8", "https://www.google.com/"]]);
+        assert!(frames(name, "dns").is_empty());
+    }
+    let en = story(name, &[]);
+    let load = &en["page_loads"][0];
+    assert_eq!(step(load, "dns")["status"], "not_applicable");
+    let url = lines_of(load, "url");
+    assert!(url.contains("the page lives on https, at www.google.com. The URL names an address, and HSTS never covers one (a browser must not note an IP-literal host as an HSTS host, RFC 6797 §8.1.1), so every visit to this URL takes this redirect"), "{url}");
+    assert!(
+        !url.contains("goes straight to https without this extra round trip"),
+        "{url}"
+    );
+    let zh = story(name, &["--lang", "zh"]);
+    let zurl = lines_of(&zh["page_loads"][0], "url");
+    assert!(
+        zurl.contains(
+            "而 HSTS 从不覆盖地址（浏览器不得把 IP 字面量主机记为 HSTS 主机，RFC 6797 §8.1.1）"
+        ),
+        "{zurl}"
+    );
+    assert!(!zurl.contains("之后就直接使用 https"), "{zurl}");
+
+    let name = "curl-redirect.pcapng";
+    if have_tshark() {
+        let rows = tshark_fields(
+            &sample(name),
+            &["-Y", "http.response.code==301"],
+            &["frame.number", "http.location"],
+        );
+        assert_eq!(rows, [["12", "https://www.google.com/"]]);
+    }
+    let en = story(name, &[]);
+    let url = lines_of(&en["page_loads"][0], "url");
+    assert!(url.contains("a browser that has received it for google.com, or finds google.com on its preload list, then goes straight to https"), "{url}");
+    assert!(url.contains("a header from www.google.com alone covers www.google.com and, with includeSubDomains, the names under it, not google.com"), "{url}");
+    let zh = story(name, &["--lang", "zh"]);
+    let zurl = lines_of(&zh["page_loads"][0], "url");
+    assert!(
+        zurl.contains("浏览器为 google.com 收到过它，或在预加载列表中找到 google.com"),
+        "{zurl}"
+    );
+    assert!(zurl.contains("不覆盖 google.com"), "{zurl}");
+}
+
+/// dig-only.pcapng: dnsmasq answers www.google.com with AA set (frame 4):
+/// it holds that zone itself, so the story does not say the answer may
+/// have come from a cache or from asking the root.
+#[test]
+fn an_authoritative_answer_came_from_no_cache() {
+    let name = "dig-only.pcapng";
+    if have_tshark() {
+        assert_eq!(
+            frames(name, "dns.flags.response==1 && dns.flags.authoritative==1"),
+            vec![4]
+        );
+    }
+    let en = story_text(name, &[]);
+    assert!(en.contains("The answer with AA set (frame 4) came from 203.0.113.53, which holds the zone itself: not from a cache, and not by asking the root"), "{en}");
+    assert!(
+        !en.contains("answer from its cache, or ask the root"),
+        "{en}"
+    );
+    let zh = story_text(name, &["--lang", "zh"]);
+    assert!(
+        zh.contains("带 AA 标志的回答（帧 4）来自 203.0.113.53，它自己持有这个区的数据"),
+        "{zh}"
+    );
+    assert!(!zh.contains("从缓存作答，还是依次询问根"), "{zh}");
+}
+
+/// keylog-tls13-http1.pcapng: 19.286 ms pass from the ClientHello (frame 8)
+/// to the client's Finished (frame 12), but 18.004 ms of them between the
+/// ClientHello and the ServerHello (frame 10), on a path whose round trip
+/// the TCP handshake measured at 0.027 ms: the §08 check says the time was
+/// spent at the server, not that a round trip took 19 ms.
+#[test]
+fn handshake_time_is_split_into_round_trip_and_server_work() {
+    let name = "keylog-tls13-http1.pcapng";
+    if have_tshark() {
+        let rows = tshark_fields(
+            &sample(name),
+            &["-Y", "tls.handshake.type==1 || tls.handshake.type==2"],
+            &["frame.number", "frame.time_relative"],
+        );
+        assert_eq!(rows.len(), 2, "{rows:?}");
+        assert_eq!((rows[0][0].as_str(), rows[1][0].as_str()), ("8", "10"));
+        let gap = rows[1][1].parse::<f64>().unwrap() - rows[0][1].parse::<f64>().unwrap();
+        assert!((gap * 1000.0 - 18.004).abs() < 0.001, "{gap}");
+    }
+    let en = story_text(name, &[]);
+    assert!(en.contains("Of that time, 18.004 ms passed between the ClientHello (frame 8) and the ServerHello (frame 10), while the TCP handshake measured the network's round trip at 0.027 ms: the delay was spent at the server"), "{en}");
+    let zh = story_text(name, &["--lang", "zh"]);
+    assert!(zh.contains("其中从 ClientHello（帧 8）到 ServerHello（帧 10）就用了 18.004 毫秒，而 TCP 握手测得的网络往返只有 0.027 毫秒"), "{zh}");
+    // curl-tls12 is TLS 1.2 (no such check), and a fast server gets no such
+    // sentence: curl-redirect's ServerHello came 0.65 ms after its hello.
+    let fast = story_text("curl-redirect.pcapng", &[]);
+    assert!(!fast.contains("Of that time"), "{fast}");
+}

@@ -8,7 +8,7 @@ use super::{
     CLOSE_GRACE_SECS, DNS_LEAD_SECS, IDLE_GAP_SECS, MAX_DHCP_PER_LOAD, MAX_DNS_PER_LOAD, MAX_LOADS,
 };
 use crate::decode::Mac;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::net::IpAddr;
 
 /// A page load while it is being assembled.
@@ -186,6 +186,12 @@ pub(crate) fn refused(c: &Conn) -> bool {
         && c.payload_bytes == [0, 0]
 }
 
+/// A TCP connection that completed its handshake and carried no payload
+/// either way.
+pub(crate) fn unused(c: &Conn) -> bool {
+    !c.quic && c.syn_ack.is_some() && c.payload_bytes == [0, 0]
+}
+
 /// Whether a connection's first request asks to switch to WebSocket
 /// (RFC 6455 §4.1: a GET with `Upgrade: websocket`). A page visit begins
 /// by fetching a document; a session that begins with the upgrade was
@@ -280,7 +286,22 @@ fn asked(ev: &Evidence, i: usize) -> Option<String> {
 /// and forgotten: this client's later loads look for DNS and ARP no
 /// earlier than that.
 pub(crate) fn group(ev: &Evidence, prior: &HashMap<IpAddr, f64>) -> Vec<Load> {
-    let mut conns: Vec<&Conn> = ev.conns.values().filter(|c| is_web(c)).collect();
+    // A connection that opened and carried nothing, from a client to the
+    // very server and port of a web connection, is one a browser opened
+    // beside it (a spare, or a preconnect it never used): it joins the
+    // page load it opened in, by the rules below, instead of being told
+    // as a transfer of another application.
+    let web_ends: HashSet<(IpAddr, (IpAddr, u16))> = ev
+        .conns
+        .values()
+        .filter(|c| is_web(c) && !unused(c))
+        .map(|c| (c.client.0, c.server))
+        .collect();
+    let mut conns: Vec<&Conn> = ev
+        .conns
+        .values()
+        .filter(|c| is_web(c) || (unused(c) && web_ends.contains(&(c.client.0, c.server))))
+        .collect();
     conns.sort_by(|a, b| {
         a.first
             .ts
@@ -345,6 +366,8 @@ pub(crate) fn group(ev: &Evidence, prior: &HashMap<IpAddr, f64>) -> Vec<Load> {
         let i = match joined {
             Some(i) => i,
             None if loads.len() >= MAX_LOADS => continue,
+            // An unused connection that joins no page load begins none.
+            None if unused(c) && !is_web(c) => continue,
             None => {
                 by_ip.entry(c.client.0).or_default().push(loads.len());
                 if let Some(m) = c.client_mac {

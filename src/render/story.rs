@@ -34,6 +34,16 @@ fn status_colored(s: Status, lang: Lang) -> String {
 
 /// "frames 3, 5, 7–9" with runs collapsed.
 pub fn frame_list(frames: &[u64]) -> String {
+    frame_list_in(frames, Lang::En)
+}
+
+/// The same list in a language's punctuation: Chinese separates the
+/// items with 、 ("帧 3、5、7–9").
+pub fn frame_list_in(frames: &[u64], lang: Lang) -> String {
+    let sep = match lang {
+        Lang::En => ", ",
+        Lang::Zh => "、",
+    };
     let mut parts: Vec<String> = Vec::new();
     let mut i = 0;
     while i < frames.len() {
@@ -44,13 +54,13 @@ pub fn frame_list(frames: &[u64]) -> String {
         parts.push(if j > i + 1 {
             format!("{}–{}", frames[i], frames[j])
         } else if j == i + 1 {
-            format!("{}, {}", frames[i], frames[j])
+            format!("{}{sep}{}", frames[i], frames[j])
         } else {
             frames[i].to_string()
         });
         i = j + 1;
     }
-    parts.join(", ")
+    parts.join(sep)
 }
 
 /// "frames 3, 5, 7–9, … and 12 more": at most `max` runs, then a count
@@ -64,13 +74,13 @@ pub fn frame_list_short(frames: &[u64], max: usize, lang: Lang) -> String {
         }
     }
     if runs.len() <= max {
-        return frame_list(frames);
+        return frame_list_in(frames, lang);
     }
     let shown: Vec<u64> = runs[..max].iter().flat_map(|&(a, b)| a..=b).collect();
     let more = frames.len() - shown.len();
     match lang {
         Lang::En => format!("{}, … and {more} more", frame_list(&shown)),
-        Lang::Zh => format!("{}，… 另 {more} 帧", frame_list(&shown)),
+        Lang::Zh => format!("{}，… 另 {more} 帧", frame_list_in(&shown, lang)),
     }
 }
 
@@ -448,7 +458,11 @@ pub fn page_load_width(
                         c.observed,
                         frame_list(&c.frames)
                     ),
-                    Lang::Zh => format!("抓包显示：{}（帧 {}）", c.observed, frame_list(&c.frames)),
+                    Lang::Zh => format!(
+                        "抓包显示：{}（帧 {}）",
+                        c.observed,
+                        frame_list_in(&c.frames, lang)
+                    ),
                 },
                 "      ",
                 "        ",
@@ -685,7 +699,7 @@ pub fn markdown(story: &Story, out: &mut String) {
                     lang.t("the capture shows: ", "抓包显示："),
                     md(&c.observed),
                     lang.t("frames", "帧"),
-                    frame_list(&c.frames)
+                    frame_list_in(&c.frames, lang)
                 );
             }
         }
@@ -713,6 +727,7 @@ mod tests {
     fn frame_runs_are_collapsed() {
         assert_eq!(frame_list(&[1, 2, 3, 5, 7, 8]), "1–3, 5, 7, 8");
         assert_eq!(frame_list(&[]), "");
+        assert_eq!(frame_list_in(&[1, 2, 3, 5, 7, 8], Lang::Zh), "1–3、5、7、8");
     }
 
     #[test]

@@ -15,7 +15,7 @@ pub(super) fn dns(ctx: &Ctx) -> Step {
     s.cite(&[4, 11]);
     let recs: Vec<&DnsRec> = ctx.load.dns.iter().map(|i| &ctx.ev.dns[*i]).collect();
     if recs.is_empty() && ctx.load.host.parse::<std::net::IpAddr>().is_ok() {
-        s.status = Status::Inferred;
+        s.status = Status::NotApplicable;
         s.fact("ip_literal", true);
         s.reason(ctx.t(
             "The URL names an address, not a host name: there is nothing to resolve, and no DNS is needed.",
@@ -405,13 +405,43 @@ pub(super) fn dns(ctx: &Ctx) -> Step {
             ),
         });
     } else if walk.is_empty() {
-        s.line(
-            ctx.t(
-                "What the resolver did next — answer from its cache, or ask the root, the top-level domain and the authoritative servers in turn — is not in this capture, which was taken at the client.",
-                "解析器之后做了什么——从缓存作答，还是依次询问根、顶级域和权威服务器——不在本次抓包中，因为抓包是在客户端进行的。",
-            )
-            .to_string(),
-        );
+        // AA (RFC 1035 §4.1.1): the server that answered holds the zone
+        // itself, so that answer came neither from a cache nor from other
+        // servers it asked.
+        let aa: Vec<u64> = responses
+            .iter()
+            .filter(|r| r.msg.flags.has(Flag::Aa))
+            .map(|r| r.frame)
+            .collect();
+        let from: BTreeSet<String> = responses
+            .iter()
+            .filter(|r| r.msg.flags.has(Flag::Aa))
+            .map(|r| r.src.to_string())
+            .collect();
+        let from = from.into_iter().collect::<Vec<_>>();
+        if !aa.is_empty() {
+            let list = crate::render::story::frame_list_in(&aa, ctx.lang);
+            s.line(match ctx.lang {
+                Lang::En => format!(
+                    "The answer{} with AA set (frame{} {list}) came from {}, which holds the zone itself: not from a cache, and not by asking the root, the top-level domain and other servers.",
+                    if aa.len() == 1 { "" } else { "s" },
+                    if aa.len() == 1 { "" } else { "s" },
+                    from.join(", ")
+                ),
+                Lang::Zh => format!(
+                    "带 AA 标志的回答（帧 {list}）来自 {}，它自己持有这个区的数据：既不是从缓存中取的，也不是去问根、顶级域和其他服务器得来的。",
+                    from.join("、")
+                ),
+            });
+        }
+        if aa.len() < responses.len() {
+            s.line(match (ctx.lang, aa.is_empty()) {
+                (Lang::En, true) => "What the resolver did next — answer from its cache, or ask the root, the top-level domain and the authoritative servers in turn — is not in this capture, which was taken at the client.".to_string(),
+                (Lang::En, false) => "For the answers without AA, what the resolver did — answer from its cache, or ask the root, the top-level domain and the authoritative servers in turn — is not in this capture, which was taken at the client.".to_string(),
+                (Lang::Zh, true) => "解析器之后做了什么——从缓存作答，还是依次询问根、顶级域和权威服务器——不在本次抓包中，因为抓包是在客户端进行的。".to_string(),
+                (Lang::Zh, false) => "对于不带 AA 的回答，解析器做了什么——从缓存作答，还是依次询问根、顶级域和权威服务器——不在本次抓包中，因为抓包是在客户端进行的。".to_string(),
+            });
+        }
     } else {
         s.fact(
             "iterative_queries",

@@ -476,6 +476,7 @@ pub(super) fn http(ctx: &Ctx) -> Step {
             vec![frame],
         );
     }
+    spare_lines(ctx, &mut s, &cleartext);
     for (kind, finished_len) in rules_used {
         s.line(match ctx.lang {
             Lang::En => format!(
@@ -535,6 +536,75 @@ pub(super) fn http(ctx: &Ctx) -> Step {
         };
     }
     s
+}
+
+/// Plain TCP connections of the page load that opened and carried no
+/// byte either way, to the server and port of a connection that carried a
+/// request: a browser's spare connection, opened so that a fetch need not
+/// wait for a handshake, and closed unused. The wire shows that it was
+/// opened and never used; it cannot show why.
+fn spare_lines(ctx: &Ctx, s: &mut Step, cleartext: &[(&Conn, &HttpRec)]) {
+    for c in ctx
+        .conns
+        .iter()
+        .filter(|c| crate::explain::loads::unused(c) && c.tls.is_empty() && c.http.is_empty())
+    {
+        let Some((used, req)) = cleartext
+            .iter()
+            .filter(|(o, h)| o.server == c.server && h.msg.method.is_some())
+            .map(|(o, h)| (*o, h.seg.frame))
+            .min_by_key(|x| x.1)
+        else {
+            continue;
+        };
+        let hs: Vec<u64> = std::iter::once(c.first.frame)
+            .chain(c.syn_ack.map(|x| x.frame))
+            .collect();
+        let close = c
+            .fins
+            .iter()
+            .chain(c.rsts.iter())
+            .min_by_key(|x| x.frame)
+            .map(|x| {
+                (
+                    x.frame,
+                    x.from_client,
+                    c.rsts.iter().any(|r| r.frame == x.frame),
+                )
+            });
+        let client = super::endpoint(c.client.0, c.client.1);
+        let when = if c.first.frame < req {
+            ctx.t("before", "之前")
+        } else {
+            ctx.t("after", "之后")
+        };
+        let hs_text = crate::render::story::frame_list_in(&hs, ctx.lang);
+        s.frames.extend(hs.iter().copied());
+        s.line(match (ctx.lang, close) {
+            (Lang::En, Some((f, by_client, rst))) => format!(
+                "{client} (stream {}, SYN and SYN-ACK in frames {hs_text}): another connection to the same server and port, opened {when} the request went out on stream {} (frame {req}); it carried no byte either way and was closed unused ({} from the {}, frame {f}). A browser opens such a spare connection so that a next fetch need not wait for a handshake; the wire shows it unused, not why.",
+                c.stream,
+                used.stream,
+                if rst { "RST" } else { "FIN" },
+                if by_client { "client" } else { "server" },
+            ),
+            (Lang::Zh, Some((f, by_client, rst))) => format!(
+                "{client}（流 {}，SYN 和 SYN-ACK 在帧 {hs_text}）：到同一服务器同一端口的另一个连接，在流 {} 发出请求（帧 {req}）{when}打开；双方都没有发送任何数据，最后未被使用就关闭了（{}一方发出 {}，帧 {f}）。浏览器会打开这样的备用连接，好让下一次请求不必等待握手；线路上只能看出它没被使用，看不出原因。",
+                c.stream,
+                used.stream,
+                if by_client { "客户端" } else { "服务器" },
+                if rst { "RST" } else { "FIN" },
+            ),
+            (Lang::En, None) => format!(
+                "{client} (stream {}, SYN and SYN-ACK in frames {hs_text}): another connection to the same server and port, opened {when} the request went out on stream {} (frame {req}); it carried no byte either way; its close was not captured. A browser opens such a spare connection so that a next fetch need not wait for a handshake; the wire shows it unused, not why.",
+                c.stream, used.stream,
+            ),
+            (Lang::Zh, None) => format!(
+                "{client}（流 {}，SYN 和 SYN-ACK 在帧 {hs_text}）：到同一服务器同一端口的另一个连接，在流 {} 发出请求（帧 {req}）{when}打开；双方都没有发送任何数据；没有抓到它的关闭。浏览器会打开这样的备用连接，好让下一次请求不必等待握手；线路上只能看出它没被使用，看不出原因。",
+                c.stream, used.stream,
+            ),
+        });
+    }
 }
 
 /// The notes call HTTP connectionless (one request per connection). With

@@ -223,19 +223,53 @@ pub(super) fn url(ctx: &Ctx) -> Step {
             "redirect_to_https",
             json!({"frame": r.seg.frame, "status": r.msg.status, "location": location}),
         );
-        s.line(match ctx.lang {
-            crate::notes::Lang::En => format!(
-                "The http:// request was answered {} with Location {} (frame {}): the page really lives on https. \
-                 A Strict-Transport-Security header counts only when it arrives over https (RFC 6797 §8.1); a browser \
-                 that has received it, or finds the site on its preload list, then goes straight to https without this \
-                 extra round trip (HSTS). curl keeps HSTS only when asked (--hsts FILE).",
-                r.msg.status.unwrap_or(0), location, r.seg.frame
+        // HSTS is kept per host name: never for an address (RFC 6797
+        // §8.1.1), and a header from the redirect's target covers that
+        // host (and its subdomains), not the host of this http:// URL.
+        let url_host = crate::explain::loads::strip_port(&ctx.load.host).to_ascii_lowercase();
+        let target = crate::explain::loads::url_host(&location)
+            .map(|h| crate::explain::loads::strip_port(&h).to_ascii_lowercase());
+        let literal = url_host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<IpAddr>()
+            .is_ok();
+        let other = target.filter(|t| *t != url_host);
+        let status = r.msg.status.unwrap_or(0);
+        let frame = r.seg.frame;
+        s.line(match (ctx.lang, literal) {
+            (crate::notes::Lang::En, true) => format!(
+                "The http:// request was answered {status} with Location {location} (frame {frame}): the page lives on https{}. \
+                 The URL names an address, and HSTS never covers one (a browser must not note an IP-literal host as an HSTS host, \
+                 RFC 6797 §8.1.1), so every visit to this URL takes this redirect; only a host name can be kept or preloaded.",
+                other.as_deref().map(|t| format!(", at {t}")).unwrap_or_default()
             ),
-            crate::notes::Lang::Zh => format!(
-                "http:// 请求得到 {} 重定向，Location 为 {}（帧 {}）：页面实际在 https 上。Strict-Transport-Security \
-                 首部只有通过 https 收到才有效（RFC 6797 §8.1）；浏览器收到过它，或在预加载列表中找到该站点，之后就直接使用 https，\
-                 省去这次往返（HSTS）。curl 只有在指定 --hsts 文件时才会记住。",
-                r.msg.status.unwrap_or(0), location, r.seg.frame
+            (crate::notes::Lang::Zh, true) => format!(
+                "http:// 请求得到 {status} 重定向，Location 为 {location}（帧 {frame}）：页面在 https 上{}。这个 URL 写的是地址，\
+                 而 HSTS 从不覆盖地址（浏览器不得把 IP 字面量主机记为 HSTS 主机，RFC 6797 §8.1.1），所以每次访问这个 URL 都要经过这次重定向；\
+                 只有主机名才能被记住或预加载。",
+                other.as_deref().map(|t| format!("，在 {t}")).unwrap_or_default()
+            ),
+            (crate::notes::Lang::En, false) => format!(
+                "The http:// request was answered {status} with Location {location} (frame {frame}): the page really lives on https{}. \
+                 A Strict-Transport-Security header counts only when it arrives over https (RFC 6797 §8.1); a browser \
+                 that has received it for {url_host}, or finds {url_host} on its preload list, then goes straight to https without this \
+                 extra round trip (HSTS){}. curl keeps HSTS only when asked (--hsts FILE).",
+                other.as_deref().map(|t| format!(", at {t}")).unwrap_or_default(),
+                other
+                    .as_deref()
+                    .map(|t| format!("; a header from {t} alone covers {t} and, with includeSubDomains, the names under it, not {url_host}"))
+                    .unwrap_or_default()
+            ),
+            (crate::notes::Lang::Zh, false) => format!(
+                "http:// 请求得到 {status} 重定向，Location 为 {location}（帧 {frame}）：页面实际在 https 上{}。Strict-Transport-Security \
+                 首部只有通过 https 收到才有效（RFC 6797 §8.1）；浏览器为 {url_host} 收到过它，或在预加载列表中找到 {url_host}，之后就直接使用 https，\
+                 省去这次往返（HSTS）{}。curl 只有在指定 --hsts 文件时才会记住。",
+                other.as_deref().map(|t| format!("，在 {t}")).unwrap_or_default(),
+                other
+                    .as_deref()
+                    .map(|t| format!("；只来自 {t} 的首部只覆盖 {t}（带 includeSubDomains 时还覆盖它下面的名字），不覆盖 {url_host}"))
+                    .unwrap_or_default()
             ),
         });
     }
@@ -545,26 +579,56 @@ pub(super) fn arp(ctx: &Ctx) -> Step {
         .iter()
         .map(|i| &ctx.ev.dns[*i])
         .find(|d| !d.msg.response);
-    if let (Some(q), Some((_, mac))) = (first_dns, hop) {
-        if first_arp.frame < q.frame && q.dst_mac == Some(mac) {
-            s.check(
-                ctx.lang,
-                &claims::MAC_AFTER_DNS,
-                match ctx.lang {
-                    crate::notes::Lang::En => format!(
-                        "The {proto} exchange (frame {}) comes before the first DNS query (frame {}): the resolver \
-                         {} is off the link too, so the client needs the gateway's MAC before it can even ask DNS. \
-                         The lookup is for the next hop, not for the server.",
-                        first_arp.frame, q.frame, q.dst
-                    ),
-                    crate::notes::Lang::Zh => format!(
-                        "{proto} 交换（帧 {}）出现在第一个 DNS 查询（帧 {}）之前：解析器 {} 也不在本地链路上，\
-                         客户端在发出 DNS 查询之前就需要网关的 MAC。查的是下一跳，而不是服务器。",
-                        first_arp.frame, q.frame, q.dst
-                    ),
-                },
-                vec![first_arp.frame, q.frame],
-            );
+    // The claim is about the client's first DNS query of the capture: when
+    // an earlier lookup (for another name) came first, that one is what
+    // the ARP exchange preceded, and this load's own query is named beside it.
+    let first_any = ctx
+        .ev
+        .dns_of(ctx.load.client, ctx.load.client_mac)
+        .into_iter()
+        .map(|i| &ctx.ev.dns[i])
+        .filter(|d| !d.msg.response)
+        .min_by_key(|d| d.frame);
+    if let (Some(q), Some(first), Some((_, mac))) = (first_dns, first_any, hop) {
+        if first_arp.frame < first.frame && first.dst_mac == Some(mac) && q.dst_mac == Some(mac) {
+            let own = first.frame == q.frame;
+            let other_name = first
+                .msg
+                .questions
+                .first()
+                .map(|x| x.name.to_string())
+                .unwrap_or_default();
+            let text = match (ctx.lang, own) {
+                (crate::notes::Lang::En, true) => format!(
+                    "The {proto} exchange (frame {}) comes before the client's first DNS query (frame {}): the resolver \
+                     {} is off the link too, so the client needs the gateway's MAC before it can even ask DNS. \
+                     The lookup is for the next hop, not for the server.",
+                    first_arp.frame, q.frame, q.dst
+                ),
+                (crate::notes::Lang::En, false) => format!(
+                    "The {proto} exchange (frame {}) comes before the client's first DNS query of the capture \
+                     (frame {}, for {other_name}; this page load's own lookup is frame {}): the resolver {} is off \
+                     the link too, so the client needed the gateway's MAC before it could ask DNS at all, and \
+                     by frame {} the MAC was already known. The lookup is for the next hop, not for the server.",
+                    first_arp.frame, first.frame, q.frame, first.dst, q.frame
+                ),
+                (crate::notes::Lang::Zh, true) => format!(
+                    "{proto} 交换（帧 {}）出现在客户端的第一个 DNS 查询（帧 {}）之前：解析器 {} 也不在本地链路上，\
+                     客户端在发出 DNS 查询之前就需要网关的 MAC。查的是下一跳，而不是服务器。",
+                    first_arp.frame, q.frame, q.dst
+                ),
+                (crate::notes::Lang::Zh, false) => format!(
+                    "{proto} 交换（帧 {}）出现在客户端在这份抓包里的第一个 DNS 查询（帧 {}，查询 {other_name}；\
+                     这次页面加载自己的查询是帧 {}）之前：解析器 {} 也不在本地链路上，客户端要先知道网关的 MAC \
+                     才能发出任何 DNS 查询，到帧 {} 时这个 MAC 已经知道了。查的是下一跳，而不是服务器。",
+                    first_arp.frame, first.frame, q.frame, first.dst, q.frame
+                ),
+            };
+            let mut frames = vec![first_arp.frame, first.frame];
+            if !own {
+                frames.push(q.frame);
+            }
+            s.check(ctx.lang, &claims::MAC_AFTER_DNS, text, frames);
         }
     }
     s

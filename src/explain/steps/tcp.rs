@@ -351,13 +351,39 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
             })
         })
         .collect();
-    if !others.is_empty() {
+    // Only a connection whose SYN was answered by a SYN-ACK opened "the
+    // same way"; a SYN answered by RST never opened (RFC 9293 §3.10.7.1).
+    let rest: Vec<&&Conn> = ctx
+        .conns
+        .iter()
+        .filter(|o| o.stream != c.stream && !o.quic)
+        .collect();
+    let opened = rest.iter().filter(|o| o.syn_ack.is_some()).count();
+    let refused: Vec<u64> = rest
+        .iter()
+        .filter(|o| crate::explain::loads::refused(o))
+        .filter_map(|o| o.syns.first().map(|x| x.frame))
+        .collect();
+    if opened > 0 {
         s.line(match ctx.lang {
-            Lang::En => format!(
-                "{} more connection(s) in this page load open the same way.",
-                others.len()
+            Lang::En => format!("{opened} more connection(s) in this page load open the same way."),
+            Lang::Zh => format!("这次页面加载中另有 {opened} 个连接以同样方式建立。"),
+        });
+    }
+    if !refused.is_empty() {
+        let list = crate::render::story::frame_list_in(&refused, ctx.lang);
+        s.line(match ctx.lang {
+            Lang::En if refused.len() == 1 => format!(
+                "1 attempt never opened: its SYN (frame {list}) was answered by RST, not SYN-ACK (told in the teardown step)."
             ),
-            Lang::Zh => format!("这次页面加载中另有 {} 个连接以同样方式建立。", others.len()),
+            Lang::En => format!(
+                "{} attempts never opened: their SYNs (frames {list}) were answered by RST, not SYN-ACK (told in the teardown step).",
+                refused.len()
+            ),
+            Lang::Zh => format!(
+                "另有 {} 次尝试没有建立连接：SYN（帧 {list}）得到的回答是 RST 而不是 SYN-ACK（见“TCP 连接释放”一步）。",
+                refused.len()
+            ),
         });
     }
     s.fact("other_connections", others);

@@ -476,6 +476,24 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
     // first Handshake packet may carry only an ACK): no timing claim.
     if (tls13 || resumed) && !c.quic {
         if let Some(e) = end {
+            // The time from ClientHello to Finished is a round trip plus
+            // the work at both ends: where the server's answer took far
+            // longer than the TCP handshake's round trip, say so.
+            let rtt = c.syns.first().zip(c.syn_ack).map(|(a, b)| ms(a.ts, b.ts));
+            let think = ms(ch_used.seg.ts, sh.seg.ts);
+            let work = match rtt {
+                Some(r) if think > 1.0 && think > 10.0 * r => match ctx.lang {
+                    Lang::En => format!(" Of that time, {think:.3} ms passed between the ClientHello (frame {}) and the ServerHello (frame {}), while the TCP handshake measured the network's round trip at {r:.3} ms: the delay was spent at the server (computing its key share and signature, or waiting to run), not on the network.", ch_used.seg.frame, sh.seg.frame),
+                    Lang::Zh => format!("其中从 ClientHello（帧 {}）到 ServerHello（帧 {}）就用了 {think:.3} 毫秒，而 TCP 握手测得的网络往返只有 {r:.3} 毫秒：这段延迟花在服务器上（计算密钥份额和签名，或等待调度），而不是网络上。", ch_used.seg.frame, sh.seg.frame),
+                },
+                _ => String::new(),
+            };
+            let mut frames = vec![ch.seg.frame, e.frame];
+            if !work.is_empty() {
+                frames.push(sh.seg.frame);
+                frames.sort_unstable();
+                frames.dedup();
+            }
             s.check(
                 ctx.lang,
                 &claims::HTTPS_SLOW,
@@ -484,8 +502,8 @@ pub(super) fn handshake(ctx: &Ctx) -> Step {
                     (Lang::Zh, true) => format!("这个会话由之前的会话恢复（ServerHello，帧 {}）：没有证书，一个往返，从 ClientHello 到客户端 Finished 用了 {:.3} 毫秒。", sh.seg.frame, ms(ch.seg.ts, e.ts)),
                     (Lang::En, false) => format!("A full TLS 1.3 handshake costs one round trip{}: {:.3} ms here from ClientHello (frame {}) to the client's Finished (frame {}); a later visit can resume with a ticket and skip the certificate.", if hrr.is_some() { " (two after a HelloRetryRequest)" } else { "" }, ms(ch.seg.ts, e.ts), ch.seg.frame, e.frame),
                     (Lang::Zh, false) => format!("完整的 TLS 1.3 握手只需一个往返{}：这里从 ClientHello（帧 {}）到客户端 Finished（帧 {}）用了 {:.3} 毫秒；之后再访问可以用票据恢复会话，省去证书。", if hrr.is_some() { "（HelloRetryRequest 之后是两个）" } else { "" }, ch.seg.frame, e.frame, ms(ch.seg.ts, e.ts)),
-                },
-                vec![ch.seg.frame, e.frame],
+                } + &work,
+                frames,
             );
         }
     }

@@ -9,7 +9,7 @@ mod assets;
 pub mod ladder;
 
 use super::escape;
-use super::story::frame_list;
+use super::story::frame_list_in;
 use crate::explain::{PageLoad, Status, Step, Story};
 use crate::notes::Lang;
 use assets::{SCRIPT, STYLE};
@@ -283,7 +283,7 @@ fn step(s: &Step, i: usize, lang: Lang, out: &mut String) {
             out,
             "<div class=\"meta\">{} {}{}</div>",
             lang.t("frames", "帧"),
-            frame_list(&s.frames),
+            frame_list_in(&s.frames, lang),
             s.start.map(|t| format!(" · {t:+.3} s")).unwrap_or_default()
         );
     }
@@ -321,7 +321,7 @@ fn step(s: &Step, i: usize, lang: Lang, out: &mut String) {
             lang.t("The capture shows: ", "抓包显示："),
             html(&c.observed),
             lang.t("frames", "帧"),
-            frame_list(&c.frames)
+            frame_list_in(&c.frames, lang)
         );
     }
     out.push_str("</div>\n");
