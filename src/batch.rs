@@ -70,6 +70,8 @@ pub enum Job {
     },
     Conversations {
         json: bool,
+        /// Rows kept in each table.
+        max_rows: usize,
     },
     Explain {
         format: StoryFormat,
@@ -82,7 +84,7 @@ pub enum Job {
 impl Job {
     pub fn extension(&self) -> &'static str {
         match self {
-            Job::Packets { json: true, .. } | Job::Conversations { json: true } => "json",
+            Job::Packets { json: true, .. } | Job::Conversations { json: true, .. } => "json",
             Job::Packets { .. } | Job::Conversations { .. } => "txt",
             Job::Explain { format, .. } => format.extension(),
         }
@@ -158,7 +160,10 @@ impl Sink {
                 ..text::LineStyle::default()
             },
             explainer,
-            table: Conversations::default(),
+            table: match job {
+                Job::Conversations { max_rows, .. } => Conversations::with_max_rows(*max_rows),
+                _ => Conversations::default(),
+            },
             times: HttpTimes::default(),
             writer: json::PacketWriter::default(),
             line: String::new(),
@@ -208,15 +213,24 @@ impl Sink {
                 s.push('\n');
                 text::summary(summary, &mut s);
             }
-            Job::Conversations { json } => {
+            Job::Conversations { json, .. } => {
                 let rows: Vec<_> = self.table.rows().iter().collect();
+                let mut not_listed = String::new();
+                let max = self.table.max_rows();
+                text::conversations_not_listed(&self.table.not_listed, max, &mut not_listed);
                 if *json {
                     for r in &rows {
                         s.push_str(&json::to_string(r, false).map_err(io::Error::other)?);
                         s.push('\n');
                     }
+                    // NDJSON holds rows only: the closing line goes to
+                    // standard error, naming the capture.
+                    if !not_listed.is_empty() {
+                        eprint!("{title}: {not_listed}");
+                    }
                 } else {
                     text::conversations(&rows, summary.first_ts.unwrap_or(0.0), &mut s);
+                    s.push_str(&not_listed);
                 }
             }
             Job::Explain { format, brief, .. } => {

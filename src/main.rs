@@ -336,6 +336,10 @@ enum Command {
         /// Every column in full (wider than 100 columns).
         #[arg(long)]
         wide: bool,
+        /// Rows kept in the table (the first conversations seen); the rest
+        /// are counted, with their packets and bytes, in a closing line.
+        #[arg(long, value_name = "N", default_value_t = netexplain::flow::conversations::MAX_ROWS)]
+        max_rows: usize,
     },
     /// The bytes of one stream put back in order, both directions marked, escaped for the
     /// terminal (like tshark -z follow,tcp,ascii,N).
@@ -601,6 +605,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             keys,
             mut select,
             wide,
+            max_rows,
         } => {
             let path = first_capture(&mut select, file, read, &mut many)?;
             netexplain::capture::input::install_stop_handler().map_err(anyhow::Error::msg)?;
@@ -608,10 +613,17 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 keys.refuse_batch()?;
                 let job = batch::Job::Conversations {
                     json: format == Format::Json,
+                    max_rows,
                 };
                 return multi::run(path, many, output, job, limits.limits(), None);
             }
-            conversations(&path, sort, format, limits, select.compile()?, wide, keys)
+            let table = cli::conversations::Table {
+                sort,
+                format,
+                wide,
+                max_rows,
+            };
+            conversations(&path, table, limits, select.compile()?, keys)
         }
         Command::Follow {
             kind,

@@ -10,19 +10,31 @@ use netexplain::render::{json, text};
 use std::io::{self, Write};
 use std::process::ExitCode;
 
+/// How the table is made and shown.
+pub(crate) struct Table {
+    pub sort: SortKey,
+    pub format: Format,
+    pub wide: bool,
+    /// Rows kept; later conversations are counted only.
+    pub max_rows: usize,
+}
+
 pub(crate) fn conversations(
     path: &std::path::Path,
-    sort: SortKey,
-    format: Format,
+    Table {
+        sort,
+        format,
+        wide,
+        max_rows,
+    }: Table,
     limits: LimitArgs,
     mut select: tools::Selector,
-    wide: bool,
     keys: super::keylog::KeylogArgs,
 ) -> Result<ExitCode> {
     let mut reader = CaptureReader::open(path).with_context(|| shown(path))?;
     let mut tracker = limits.tracker();
     keys.attach(&mut tracker, path)?;
-    let mut table = Conversations::default();
+    let mut table = Conversations::with_max_rows(max_rows);
     let mut bad_filter = None;
     let (summary, failure) = pipeline::run_frames(&mut reader, &mut tracker, None, |f, p| {
         match select.keep(f, p) {
@@ -64,12 +76,10 @@ pub(crate) fn conversations(
             text::conversations_narrow(&rows, summary.first_ts.unwrap_or(0.0), &mut out)
         }
     }
-    if table.dropped > 0 {
-        eprintln!(
-            "netexplain: {} conversations beyond the table's {} rows were not listed",
-            table.dropped,
-            netexplain::flow::conversations::MAX_ROWS
-        );
+    let mut not_listed = String::new();
+    text::conversations_not_listed(&table.not_listed, table.max_rows(), &mut not_listed);
+    if !not_listed.is_empty() {
+        eprint!("netexplain: {not_listed}");
     }
     match io::stdout().lock().write_all(out.as_bytes()) {
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(ExitCode::SUCCESS),

@@ -267,11 +267,23 @@ pub struct Explainer {
     tally: tally::Tally,
     /// Capture time of the next look for loads that are over.
     next_check: Option<f64>,
+    /// Connections held just after the last look.
+    held_at_check: usize,
 }
 
 /// How often, in capture seconds, reading a file looks for loads that are
 /// over.
 const CHECK_SECS: f64 = 1.0;
+
+/// Connections held in the evidence above which a closed load is over as
+/// soon as its grace ([`CLOSE_GRACE_SECS`]) has passed: about 6 KB each
+/// (the connection's evidence, its HTTP records and its frames), so 2,000
+/// cost some 12 MB.
+const PRESSURE_CONNS: usize = 2_000;
+/// Connections opened since the last look that bring the next one forward
+/// when more than [`PRESSURE_CONNS`] are held: each look regroups what is
+/// held, so its cost per connection stays below `MAX_ITEMS / CHECK_GROWTH`.
+const CHECK_GROWTH: usize = 4_000;
 
 impl Explainer {
     pub fn new(options: Options, notes: Notes) -> Explainer {
@@ -281,6 +293,7 @@ impl Explainer {
             notes,
             tally: tally::Tally::default(),
             next_check: None,
+            held_at_check: 0,
         }
     }
 
@@ -294,17 +307,35 @@ impl Explainer {
         if p.ts <= 0.0 {
             return;
         }
+        // With many connections held, a check also comes once another
+        // [`CHECK_GROWTH`] have opened, however short the capture time:
+        // a fast capture would otherwise open tens of thousands between
+        // two checks.
+        let held = self.evidence.conns.len();
+        let grown = held > PRESSURE_CONNS && held >= self.held_at_check + CHECK_GROWTH;
         match self.next_check {
-            Some(t) if p.ts < t => {}
+            Some(t) if p.ts < t && !grown => {}
             Some(_) => {
-                let when = (p.ts, IDLE_GAP_SECS, IDLE_GAP_SECS);
+                // Closed loads wait for late packets of theirs (a FIN or
+                // the last ACK sent again) for the idle gap; with many
+                // connections held only for the grace a redirect's next
+                // connection gets, so that memory follows the connections
+                // open, not those of the last half-minute.
+                let pressed = self.evidence.conns.len() > PRESSURE_CONNS;
+                let quiet = if pressed {
+                    CLOSE_GRACE_SECS
+                } else {
+                    IDLE_GAP_SECS
+                };
+                let when = (p.ts, IDLE_GAP_SECS, quiet);
                 let ev = &mut self.evidence;
                 tally::close(ev, &mut self.tally, &self.options, &self.notes, when, false);
                 // Regrouping costs in proportion to the connections still
                 // held, so checks grow rarer as they grow (one second per
                 // thousand): the work over a capture stays linear in its
                 // length, and a load closes at most that much later.
-                let held = self.evidence.conns.len() as f64 / 1000.0;
+                self.held_at_check = self.evidence.conns.len();
+                let held = self.held_at_check as f64 / 1000.0;
                 self.next_check = Some(p.ts + CHECK_SECS.max(held));
             }
             None => self.next_check = Some(p.ts + CHECK_SECS),

@@ -14,6 +14,9 @@ pub mod tables;
 use crate::capture::{CaptureError, CaptureReader};
 use crate::explain::{Explainer, Options, PageLoad, Story};
 use crate::flow::conversations::Conversations;
+
+/// Conversations exported as rows; later ones are not exported.
+const EXPORT_ROWS: usize = 1_000_000;
 use crate::flow::{Limits, Tracker};
 use crate::notes::Notes;
 use crate::pipeline::{self, RunError, Summary};
@@ -319,7 +322,9 @@ pub fn export(
         path: path.to_path_buf(),
         source: std::io::Error::other(e),
     })?;
-    let mut convs = Conversations::default();
+    // The exported table keeps up to a million rows, as before the
+    // conversation table had a default bound.
+    let mut convs = Conversations::with_max_rows(EXPORT_ROWS);
     let mut explainer = Explainer::new(settings.options.clone(), settings.notes.clone());
     let mut times = HttpTimes::default();
     let mut failed: Option<ExportError> = None;

@@ -125,16 +125,47 @@ impl Serialize for History {
     }
 }
 
-/// At most this many rows are kept; later conversations are counted only.
-pub const MAX_ROWS: usize = 1_000_000;
+/// Rows kept by default (`conversations --max-rows`): about 470 bytes
+/// each with its index entry, so the table's share stays near 47 MB.
+pub const MAX_ROWS: usize = 100_000;
 
-#[derive(Default)]
+/// What the table did not list once it held its bound of rows: counted and
+/// summed, never silently left out.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct NotListed {
+    /// TCP conversations (distinct `tcp.stream` numbers) without a row.
+    pub tcp_conversations: u64,
+    /// UDP datagrams of flows without a row (flows are not told apart once
+    /// the table is full: that would take a set growing with the input).
+    pub udp_datagrams: u64,
+    /// Packets and bytes on the wire of everything not listed.
+    pub packets: u64,
+    pub bytes: u64,
+}
+
+impl NotListed {
+    pub fn is_empty(&self) -> bool {
+        self.packets == 0
+    }
+}
+
 pub struct Conversations {
     rows: Vec<Conversation>,
     tcp: HashMap<u64, usize>,
     udp: HashMap<(Endpoint, Endpoint), usize>,
-    /// Conversations not kept because the table was full.
-    pub dropped: u64,
+    max_rows: usize,
+    /// The highest `tcp.stream` counted in `not_listed`: streams are
+    /// numbered in the order they open, so a stream without a row above
+    /// it is a new one.
+    highest_unlisted: Option<u64>,
+    /// What was not listed because the table was full.
+    pub not_listed: NotListed,
+}
+
+impl Default for Conversations {
+    fn default() -> Self {
+        Self::with_max_rows(MAX_ROWS)
+    }
 }
 
 fn port_app(port: u16) -> Option<&'static str> {
@@ -151,8 +182,32 @@ fn port_app(port: u16) -> Option<&'static str> {
 }
 
 impl Conversations {
+    /// A table of at most `max_rows` rows (the first conversations seen);
+    /// later ones are counted in [`Conversations::not_listed`].
+    pub fn with_max_rows(max_rows: usize) -> Self {
+        Conversations {
+            rows: Vec::new(),
+            tcp: HashMap::default(),
+            udp: HashMap::default(),
+            max_rows,
+            highest_unlisted: None,
+            not_listed: NotListed::default(),
+        }
+    }
+
     pub fn rows(&self) -> &[Conversation] {
         &self.rows
+    }
+
+    /// The bound of rows this table was made with.
+    pub fn max_rows(&self) -> usize {
+        self.max_rows
+    }
+
+    /// A packet of a conversation without a row, counted.
+    fn unlisted(&mut self, p: &Packet) {
+        self.not_listed.packets += 1;
+        self.not_listed.bytes += u64::from(p.len);
     }
 
     pub fn observe(&mut self, p: &Packet) {
@@ -177,6 +232,11 @@ impl Conversations {
             None => {
                 let (c, s) = (peers.client, peers.server);
                 let Some(i) = self.push(p, "tcp", Some(stream), c, s) else {
+                    if self.highest_unlisted.is_none_or(|h| stream > h) {
+                        self.highest_unlisted = Some(stream);
+                        self.not_listed.tcp_conversations += 1;
+                    }
+                    self.unlisted(p);
                     return;
                 };
                 self.tcp.insert(stream, i);
@@ -206,6 +266,8 @@ impl Conversations {
             Some(i) => *i,
             None => {
                 let Some(i) = self.push(p, "udp", None, a, b) else {
+                    self.not_listed.udp_datagrams += 1;
+                    self.unlisted(p);
                     return;
                 };
                 self.udp.insert(key, i);
@@ -241,8 +303,7 @@ impl Conversations {
         client: Endpoint,
         server: Endpoint,
     ) -> Option<usize> {
-        if self.rows.len() >= MAX_ROWS {
-            self.dropped += 1;
+        if self.rows.len() >= self.max_rows {
             return None;
         }
         let app = port_app(server.1).or_else(|| port_app(client.1)).map(|s| {

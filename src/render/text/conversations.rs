@@ -152,3 +152,33 @@ pub fn conversations_narrow(
         }
     }
 }
+
+/// The line that says what a full table left out, and the option that
+/// raises its bound; nothing when every conversation has a row.
+pub fn conversations_not_listed(
+    not: &crate::flow::conversations::NotListed,
+    max_rows: usize,
+    out: &mut String,
+) {
+    use std::fmt::Write as _;
+    if not.is_empty() {
+        return;
+    }
+    let mut what = Vec::new();
+    if not.tcp_conversations > 0 {
+        what.push(format!("{} TCP conversation(s)", not.tcp_conversations));
+    }
+    if not.udp_datagrams > 0 {
+        what.push(format!(
+            "{} UDP datagram(s) of flows without a row",
+            not.udp_datagrams
+        ));
+    }
+    let _ = writeln!(
+        out,
+        "not listed: {} beyond the table's {max_rows} rows ({} packets, {} bytes); --max-rows N raises the bound",
+        what.join(" and "),
+        not.packets,
+        not.bytes
+    );
+}

@@ -13,7 +13,7 @@ mod summary;
 mod tunnel;
 mod verbose;
 
-pub use conversations::{conversations, conversations_narrow};
+pub use conversations::{conversations, conversations_narrow, conversations_not_listed};
 pub use packet_line::{
     digits, frame_width, packet_line, packet_line_styled, LineStyle, MIN_FRAME_WIDTH,
 };
