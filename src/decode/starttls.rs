@@ -64,8 +64,8 @@ pub struct TextLine {
     /// A command's verb, upper-cased (IMAP: the tag, then the command),
     /// or a reply line as sent.
     pub text: String,
-    /// The command asks to start TLS, or the reply accepts that: TLS
-    /// starts at the next byte of each direction.
+    /// The reply accepts a request to start TLS: TLS starts at the next
+    /// byte of each direction.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub starts_tls: bool,
     pub frame: u64,
@@ -155,7 +155,7 @@ impl TextStream {
             } else {
                 self.reply(line, conn)
             };
-            let go = l.starts_tls && !self.from_client;
+            let go = l.starts_tls;
             out.push(TextLine { frame, ..l });
             if go {
                 return Switch::Tls(at);
@@ -201,7 +201,7 @@ impl TextStream {
             protocol: self.proto,
             kind: "command",
             text: cut(&shown, MAX_TEXT),
-            starts_tls,
+            starts_tls: false,
             frame: 0,
         }
     }
@@ -295,7 +295,7 @@ mod tests {
         );
         assert_eq!(at, [None, None, None, None, Some(17), Some(0)]);
         assert_eq!(lines[1].text, "EHLO");
-        assert!(lines[4].starts_tls && lines[5].starts_tls);
+        assert!(!lines[4].starts_tls && lines[5].starts_tls);
         assert_eq!(lines[5].text, "220 2.0.0 Ready");
         // The greeting's 220 is not a go-ahead: nothing was asked.
         assert!(!lines[0].starts_tls);

@@ -51,6 +51,9 @@ pub struct DtlsHandshake {
     /// A hello whole in this fragment, read as TLS's.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hello: Option<Box<TlsHandshake>>,
+    /// The index of its record in [`DtlsInfo::records`].
+    #[serde(skip)]
+    pub record: usize,
 }
 
 /// The name of a DTLS version number (RFC 6347 §4.1: 1's complement of
@@ -111,7 +114,7 @@ pub fn parse(p: &[u8]) -> (DtlsInfo, Option<String>) {
         let (epoch, ctype) = (record.epoch, h[0]);
         info.records.push(record);
         if ctype == 22 && epoch == 0 {
-            if let Err(e) = handshakes(body, &mut info.handshakes) {
+            if let Err(e) = handshakes(body, info.records.len() - 1, &mut info.handshakes) {
                 return (info, Some(e));
             }
         } else if ctype == 22 {
@@ -123,6 +126,7 @@ pub fn parse(p: &[u8]) -> (DtlsInfo, Option<String>) {
                 fragment_length: len as u32,
                 cookie_length: None,
                 hello: None,
+                record: info.records.len() - 1,
             });
         }
         at += DTLS_RECORD_HEADER + len;
@@ -135,7 +139,7 @@ fn u24(b: &[u8]) -> u32 {
 }
 
 /// The handshake fragments of one plaintext record.
-fn handshakes(mut body: &[u8], out: &mut Vec<DtlsHandshake>) -> Result<(), String> {
+fn handshakes(mut body: &[u8], record: usize, out: &mut Vec<DtlsHandshake>) -> Result<(), String> {
     while !body.is_empty() {
         let Some(h) = body.get(..DTLS_HANDSHAKE_HEADER) else {
             return Err("DTLS: handshake header cut short".into());
@@ -155,6 +159,7 @@ fn handshakes(mut body: &[u8], out: &mut Vec<DtlsHandshake>) -> Result<(), Strin
             fragment_length: frag_len,
             cookie_length: None,
             hello: None,
+            record,
         };
         let whole = frag_off == 0 && frag_len == length;
         match h[0] {

@@ -32,6 +32,9 @@ pub fn packet_verbose(p: &Packet, l: Lang, out: &mut String) {
         "quic",
         "quic_more",
         "tls",
+        "dtls",
+        "socks",
+        "lines",
         "http",
         "websocket",
         "errors",
@@ -75,6 +78,7 @@ fn layer_title(key: &str, l: Lang) -> String {
         "errors" => l.t("Problems", "问题").into(),
         "arp_generic" => "ARP".into(),
         "pppoe" => "PPPoE".into(),
+        "lines" => l.t("Command and reply lines", "命令与应答行").into(),
         other => other.to_uppercase(),
     }
 }
