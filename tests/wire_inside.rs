@@ -490,3 +490,146 @@ fn dtls_records_and_handshakes_agree_with_tshark() {
     }
     assert_eq!(snis, 2);
 }
+
+/// An IPv4 header (no options, checksum left 0: tshark does not check it
+/// by default) and a TCP header of 20 bytes around `payload`.
+fn tcp_packet(client: bool, seq: u32, ack: u32, flags: u8, payload: &[u8]) -> Vec<u8> {
+    let (src, dst, sport, dport) = if client {
+        ([192, 0, 2, 10], [192, 0, 2, 20], 40000u16, 443u16)
+    } else {
+        ([192, 0, 2, 20], [192, 0, 2, 10], 443, 40000)
+    };
+    let mut tcp = Vec::new();
+    tcp.extend(sport.to_be_bytes());
+    tcp.extend(dport.to_be_bytes());
+    tcp.extend(seq.to_be_bytes());
+    tcp.extend(ack.to_be_bytes());
+    tcp.extend([0x50, flags]);
+    tcp.extend(64240u16.to_be_bytes());
+    tcp.extend([0, 0, 0, 0]);
+    tcp.extend(payload);
+    let mut ip = vec![0x45, 0];
+    ip.extend((20 + tcp.len() as u16).to_be_bytes());
+    ip.extend([0, 1, 0x40, 0, 64, 6, 0, 0]);
+    ip.extend(src);
+    ip.extend(dst);
+    ip.extend(tcp);
+    ip
+}
+
+/// A pcap file of raw IPv4 packets (LINKTYPE_IPV4, 228).
+fn write_raw_ipv4_pcap(path: &Path, packets: &[Vec<u8>]) {
+    let mut f = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    f.extend(65535u32.to_le_bytes());
+    f.extend(228u32.to_le_bytes());
+    for (i, p) in packets.iter().enumerate() {
+        f.extend((1_700_000_000u32 + i as u32).to_le_bytes());
+        f.extend(0u32.to_le_bytes());
+        f.extend((p.len() as u32).to_le_bytes());
+        f.extend((p.len() as u32).to_le_bytes());
+        f.extend(p);
+    }
+    std::fs::write(path, f).unwrap();
+}
+
+/// No program here sends the SSL 2.0-compatible ClientHello (RFC 5246
+/// Appendix E.2), so it is built by hand: a two-byte header with the high
+/// bit set, CLIENT-HELLO (1), version TLS 1.0, three cipher specs (two
+/// TLS suites and SSL 2.0's RC4-MD5), no session id, a 16-byte challenge.
+/// The server answers with a TLS ServerHello; the client's next record (an
+/// alert) must still be read as TLS. tshark reads the same bytes.
+#[test]
+fn the_sslv2_compatible_client_hello_and_the_records_after_it() {
+    if !have_tshark() {
+        return;
+    }
+    let mut v2 = vec![1, 3, 1, 0, 9, 0, 0, 0, 16];
+    v2.extend([0x00, 0x00, 0x2f, 0x00, 0x00, 0x35, 0x01, 0x00, 0x80]);
+    v2.extend(1..=16u8);
+    let mut hello = vec![0x80 | (v2.len() >> 8) as u8, v2.len() as u8];
+    hello.extend(&v2);
+    let mut sh_body = vec![3, 1];
+    sh_body.extend([7u8; 32]);
+    sh_body.extend([0, 0x00, 0x2f, 0]);
+    let mut sh = vec![
+        22,
+        3,
+        1,
+        0,
+        (sh_body.len() + 4) as u8,
+        2,
+        0,
+        0,
+        sh_body.len() as u8,
+    ];
+    sh.extend(&sh_body);
+    let alert = [21, 3, 1, 0, 2, 2, 40];
+    let (c, s) = (1000u32, 5000u32);
+    let hl = hello.len() as u32;
+    let packets = [
+        tcp_packet(true, c, 0, 0x02, &[]),
+        tcp_packet(false, s, c + 1, 0x12, &[]),
+        tcp_packet(true, c + 1, s + 1, 0x10, &[]),
+        tcp_packet(true, c + 1, s + 1, 0x18, &hello),
+        tcp_packet(false, s + 1, c + 1 + hl, 0x18, &sh),
+        tcp_packet(true, c + 1 + hl, s + 1 + sh.len() as u32, 0x18, &alert),
+    ];
+    let dir = fresh_dir("wire_inside_sslv2");
+    let path = dir.join("sslv2-hello.pcap");
+    write_raw_ipv4_pcap(&path, &packets);
+    const F: &[&str] = &[
+        "frame.number",
+        "tls.record.version",
+        "tls.handshake.type",
+        "tls.handshake.version",
+        "tls.handshake.cipherspec",
+        "tls.handshake.ciphersuite",
+        "tls.handshake.challenge_length",
+        "tls.alert_message.desc",
+    ];
+    let theirs = rows(&path, F);
+    let ours = packets_json(&path);
+    let c = |n: usize, f: &str| col(F, &theirs[n - 1], f).to_vec();
+    // tshark: an SSL 2.0 record holding a CLIENT-HELLO of version 0x0301.
+    assert_eq!(c(4, "tls.record.version"), ["0x0002"]);
+    assert_eq!(c(4, "tls.handshake.type"), ["1"]);
+    let p4 = frame(&ours, 4);
+    assert!(p4["errors"].is_null(), "{}", p4["errors"]);
+    let rec = &p4["tls"]["records"][0];
+    assert_eq!(rec["sslv2"], true);
+    assert_eq!(rec["length"].as_u64(), Some(v2.len() as u64));
+    let h = &p4["tls"]["handshakes"][0];
+    assert_eq!(h["type"], "client_hello");
+    assert_eq!(Some(num(&c(4, "tls.handshake.version")[0])), Some(0x0301));
+    assert_eq!(h["version"], "TLS 1.0");
+    // The TLS suites among the cipher specs: tshark lists all three specs.
+    let specs: Vec<u64> = c(4, "tls.handshake.cipherspec")
+        .iter()
+        .map(|v| num(v))
+        .collect();
+    assert_eq!(specs, [0x2f, 0x35, 0x010080]);
+    let suites: Vec<u64> = h["cipher_suites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap())
+        .collect();
+    assert_eq!(suites, [0x2f, 0x35]);
+    // The challenge (tshark 4.0 shows only its length), right-aligned in
+    // the 32-byte random.
+    assert_eq!(c(4, "tls.handshake.challenge_length"), ["16"]);
+    let random = h["random"].as_str().unwrap();
+    assert_eq!(&random[..32], "0".repeat(32));
+    assert_eq!(&random[32..], "0102030405060708090a0b0c0d0e0f10");
+    // The server's ServerHello and the client's next record, as tshark.
+    assert_eq!(c(5, "tls.handshake.ciphersuite"), ["0x002f"]);
+    assert_eq!(
+        frame(&ours, 5)["tls"]["handshakes"][0]["cipher_suite"],
+        0x2f
+    );
+    assert_eq!(c(6, "tls.alert_message.desc"), ["40"]);
+    let alert = &frame(&ours, 6)["tls"]["alerts"][0];
+    assert!(frame(&ours, 6)["errors"].is_null());
+    assert_eq!(alert["level"], "fatal");
+    assert_eq!(alert["description"], "handshake_failure");
+}
