@@ -213,7 +213,7 @@ impl TextStream {
             // A multi-line SMTP or FTP reply ends on "NNN " (RFC 5321
             // §4.2.1, RFC 959 §4.2); only that line decides.
             let final_code = |code: &str| {
-                text.starts_with(code) && text.as_bytes().get(3).map_or(true, |&b| b == b' ')
+                text.starts_with(code) && text.as_bytes().get(3).is_none_or(|&b| b == b' ')
             };
             let (ok, refused) = match self.proto {
                 TextProto::Smtp => (
