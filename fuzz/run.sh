@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 secs=${1:-60}
 shift || true
 targets=("$@")
-[[ ${#targets[@]} -gt 0 ]] || targets=(capture decode_frame dns tls http tcp_options defrag tunnels)
+[[ ${#targets[@]} -gt 0 ]] || targets=(capture decode_frame dns tls http tcp_options defrag tunnels inside)
 
 seed() {
     local t=$1 dir=fuzz/corpus/$1
@@ -52,6 +52,13 @@ seed() {
             printf "\x09\x11\x09\x00\x00\x00\x04\x01\x01\x00\x00" >"$dir/padi"
             printf "\x00\xff\x03\x00\x21$ip" >"$dir/ppp"
             printf "\x08\x02\x00\x00\x05\x20\x00\x09\x00$ip" >"$dir/nflog" ;;
+        inside)
+            # The pick byte: 0x00 DTLS, 0x40 SSDP, then SOCKS (0x84), TLS
+            # (0x8c), SMTP (0x94) … with the split of the two directions.
+            printf '\x00\x16\xfe\xff\x00\x00\x00\x00\x00\x00\x00\x01\x00\x13\x03\x00\x00\x07\x00\x00\x00\x00\x00\x00\x00\x07\xfe\xff\x04\x01\x02\x03\x04' >"$dir/dtls-hvr"
+            printf '\x40M-SEARCH * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\nST: ssdp:all\r\n\r\n' >"$dir/ssdp"
+            printf '\x84\x05\x01\x00\x05\x01\x00\x03\x03abc\x01\xbb\x16\x03\x01\x00\x00\x05\x00\x05\x00\x00\x01\x01\x02\x03\x04\x00\x50' >"$dir/socks5"
+            printf '\x94STARTTLS\r\n\x16\x03\x01\x00\x00220 go\r\n220 ok\r\n\x16\x03\x03\x00\x00' >"$dir/smtp" ;;
         tcp_options) printf '\x02\x04\x05\xb4\x04\x02\x08\x0a\x00\x00\x00\x01\x00\x00\x00\x00\x01\x03\x03\x0a' >"$dir/syn" ;;
     esac
 }

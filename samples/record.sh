@@ -35,7 +35,8 @@
 #
 # After recording, every file is checked: it must show what its sample is
 # for (see verify_*), and hold no address outside the documentation ranges
-# (check_addresses). The script fails otherwise.
+# (check_addresses; the SSDP multicast group 239.255.255.250 is allowed).
+# The script fails otherwise.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -868,7 +869,7 @@ check_addresses() {
             -e arp.src.proto_ipv4 -e arp.dst.proto_ipv4 -e dns.a -e dns.aaaa \
             -e dhcp.ip.your -e dhcp.option.router -e dhcp.option.domain_name_server 2>/dev/null |
         tr '\t,' '\n\n' | sort -u | grep -v '^$' |
-        grep -Ev '^(192\.0\.2\.|198\.51\.100\.|203\.0\.113\.|2001:db8:|fe80::|ff02::|127\.0\.0\.1$|::1$|::$|0\.0\.0\.0$|255\.255\.255\.255$)' || true)
+        grep -Ev '^(192\.0\.2\.|198\.51\.100\.|203\.0\.113\.|2001:db8:|fe80::|ff02::|127\.0\.0\.1$|::1$|::$|0\.0\.0\.0$|255\.255\.255\.255$|239\.255\.255\.250$)' || true)
     if [[ -n $bad ]]; then
         printf '   FAIL  addresses outside the documentation ranges: %s\n' "$(paste -sd' ' - <<<"$bad")"
         FAILED=1

@@ -18,9 +18,10 @@
 use super::error::DecodeError;
 use super::link::{ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6};
 use super::packet::UdpInfo;
+use super::tls::dtls;
 use super::tunnel::{gre, gtp, mpls, ppp, vxlan};
 pub use super::walk::{IpPayload, Next, Walk, MAX_TUNNELS};
-use super::{arp, dhcp, dns, icmp, ip, quic, transport};
+use super::{arp, dhcp, dns, icmp, ip, quic, ssdp, transport};
 
 impl<'a> Walk<'a, '_> {
     /// Decodes from `next` to the innermost layer.
@@ -116,13 +117,21 @@ pub const UDP_ROUTES: &[UdpRoute] = &[
         accepts: any_ports,
         step: gtp::step,
     },
+    UdpRoute {
+        ports: &[ssdp::SSDP_PORT],
+        accepts: any_ports,
+        step: ssdp_step,
+    },
 ];
 
 /// A test of whether a UDP payload looks like one protocol.
 pub type Looks = fn(&[u8]) -> bool;
 
 /// For UDP on no known port: payload test → step.
-pub const UDP_HEURISTICS: &[(Looks, UdpStep)] = &[(quic::looks_like_long_header, quic_step)];
+pub const UDP_HEURISTICS: &[(Looks, UdpStep)] = &[
+    (quic::looks_like_long_header, quic_step),
+    (dtls::looks_like_dtls, dtls_step),
+];
 
 fn lookup<K: PartialEq + Copy, S: Copy>(table: &[(K, S)], key: K) -> Option<S> {
     table.iter().find(|(k, _)| *k == key).map(|(_, s)| *s)
@@ -192,6 +201,23 @@ fn dhcp_step<'a>(w: &mut Walk<'a, '_>, _: &UdpInfo, _: u16, payload: &'a [u8]) -
 
 fn quic_step<'a>(w: &mut Walk<'a, '_>, udp: &UdpInfo, _: u16, payload: &'a [u8]) -> Next<'a> {
     quic::decode_into(w.packet, payload, udp.dst_port == 443);
+    Next::Done
+}
+
+/// HTTP over UDP on port 1900 (SSDP): one message head per datagram.
+fn ssdp_step<'a>(w: &mut Walk<'a, '_>, _: &UdpInfo, _: u16, payload: &'a [u8]) -> Next<'a> {
+    match ssdp::parse(payload, w.packet.frame) {
+        Ok(m) => w.packet.http.push(m),
+        Err(e) => w.packet.errors.push(e),
+    }
+    Next::Done
+}
+
+/// DTLS records, recognised by their header on any port.
+fn dtls_step<'a>(w: &mut Walk<'a, '_>, _: &UdpInfo, _: u16, payload: &'a [u8]) -> Next<'a> {
+    let (info, error) = dtls::parse(payload);
+    w.packet.dtls = Some(Box::new(info));
+    w.packet.errors.extend(error);
     Next::Done
 }
 

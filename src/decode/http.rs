@@ -644,6 +644,50 @@ fn message(version: Option<u8>, headers: &[httparse::Header<'_>], frames: Vec<u6
     }
 }
 
+/// Parses one whole message head that arrives on its own, as HTTP over UDP
+/// sends it (SSDP): a request or status line and header fields, ended by a
+/// blank line or by the end of the bytes. Anything after the blank line is
+/// not read.
+pub fn parse_head(bytes: &[u8], frame: u64) -> Result<HttpMessage, String> {
+    let mut owned;
+    let mut head = match find_blank_line(bytes, 0) {
+        Some(end) => &bytes[..end],
+        None => bytes,
+    };
+    if find_blank_line(head, 0).is_none() {
+        owned = head.to_vec();
+        if !owned.ends_with(b"\n") {
+            owned.extend_from_slice(b"\r\n");
+        }
+        owned.extend_from_slice(b"\r\n");
+        head = &owned;
+    }
+    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let frames = vec![frame];
+    let parsed = if head.starts_with(b"HTTP/") {
+        let mut res = httparse::Response::new(&mut headers);
+        res.parse(head).map(|s| {
+            let mut m = message(res.version, res.headers, frames);
+            m.status = res.code;
+            m.reason = res.reason.map(str::to_owned);
+            (s, m)
+        })
+    } else {
+        let mut req = httparse::Request::new(&mut headers);
+        req.parse(head).map(|s| {
+            let mut m = message(req.version, req.headers, frames);
+            m.method = req.method.map(str::to_owned);
+            m.target = req.path.map(str::to_owned);
+            (s, m)
+        })
+    };
+    match parsed {
+        Ok((httparse::Status::Complete(_), m)) => Ok(m),
+        Ok((httparse::Status::Partial, _)) => Err("message head is incomplete".into()),
+        Err(e) => Err(format!("malformed message head ({e})")),
+    }
+}
+
 /// Index just past the first CRLF CRLF (or LF LF) at or after `from`.
 fn find_blank_line(buf: &[u8], from: usize) -> Option<usize> {
     let mut i = from;

@@ -5,7 +5,7 @@
 use super::layer::Layer;
 use super::link::{EthInfo, SllInfo};
 use super::tunnel_info as tunnel;
-use super::{arp, dhcp, dns, http, ndp, quic, tcp, tls, websocket};
+use super::{arp, dhcp, dns, http, ndp, quic, socks, starttls, tcp, tls, websocket};
 use serde::Serialize;
 use std::net::IpAddr;
 
@@ -76,6 +76,8 @@ pub struct Packet {
     pub dhcp: Option<Box<dhcp::DhcpMessage>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tls: Option<tls::TlsInfo>,
+    /// HTTP/1.x message heads this frame completed (TCP), or the one its
+    /// UDP datagram carries (SSDP on port 1900).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub http: Vec<http::HttpMessage>,
     /// HTTP/1.x bodies completed by this frame (not serialised; the story
@@ -85,6 +87,16 @@ pub struct Packet {
     /// HTTP/2 frames completed by this frame, in decrypted TLS (RFC 9113).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub http2: Vec<super::http2::H2Frame>,
+    /// SOCKS handshake messages this frame completed (RFC 1928, SOCKS4/4a).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub socks: Vec<socks::SocksMessage>,
+    /// SMTP, IMAP, POP3 or FTP command and reply lines this frame
+    /// completed, up to the switch to TLS.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub lines: Vec<starttls::TextLine>,
+    /// DTLS records and handshake messages of the datagram (RFC 6347).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dtls: Option<Box<tls::dtls::DtlsInfo>>,
     /// WebSocket frames completed by this frame (RFC 6455 §5.2).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub websocket: Vec<websocket::WsFrame>,

@@ -12,8 +12,10 @@
 //! keeps the [`Shared`] state of the two directions.
 
 use super::dns::{DnsMessage, DnsTcpStream};
-use super::http::{HttpConn, HttpMessage, HttpStream, Switch};
-use super::tls::{TlsInfo, TlsStream};
+use super::http::{self, HttpConn, HttpMessage, HttpStream, Switch};
+use super::socks::{self, SocksConn, SocksMessage, SocksStream};
+use super::starttls::{self, StarttlsConn, TextLine, TextStream};
+use super::tls::{self, TlsInfo, TlsStream};
 use super::websocket::{WsFrame, WsStream};
 use serde::Serialize;
 
@@ -73,6 +75,10 @@ pub struct Shared {
     /// HTTP/1.x requests waiting for their responses, and whether the
     /// connection switched to WebSocket.
     pub http: HttpConn,
+    /// The SOCKS handshake: the client's version, the server's answers.
+    pub socks: SocksConn,
+    /// Whether STARTTLS (or STLS, AUTH TLS) was asked for and accepted.
+    pub starttls: StarttlsConn,
 }
 
 /// What the decoders of one frame completed, in stream order.
@@ -86,6 +92,9 @@ pub struct StreamOutput {
     /// HTTP/2 frames in decrypted TLS.
     pub http2: Vec<crate::decode::http2::H2Frame>,
     pub websocket: Vec<WsFrame>,
+    pub socks: Vec<SocksMessage>,
+    /// SMTP, IMAP, POP3 or FTP command and reply lines.
+    pub lines: Vec<TextLine>,
     /// Problems, worded for the packet's `errors`.
     pub errors: Vec<String>,
 }
@@ -208,4 +217,121 @@ impl StreamDecoder for HttpStream {
     }
 
     forward_gap_and_buffered!(HttpStream);
+}
+
+/// The decoder of a tunnelled stream, chosen by its first bytes: TLS by
+/// its record header (or the SSLv2-compatible ClientHello), HTTP/1.x by
+/// its request or status line; `None` for anything else.
+pub fn tunnelled(first: &[u8], max_tls: usize) -> Option<Box<dyn StreamDecoder>> {
+    if tls::looks_like_tls(first) {
+        Some(Box::new(TlsStream::new(max_tls)))
+    } else if http::looks_like_http(first) {
+        let from_client = !first.starts_with(b"HTTP/");
+        Some(Box::new(
+            HttpStream::new(from_client).tunnel_tls_bound(max_tls),
+        ))
+    } else {
+        None
+    }
+}
+
+/// A SOCKS handshake (RFC 1928, RFC 1929, SOCKS4/4a), then the tunnel.
+pub struct SocksDecoder {
+    socks: SocksStream,
+    max_tls: usize,
+}
+
+impl SocksDecoder {
+    pub fn new(from_client: bool, max_tls: usize) -> Self {
+        SocksDecoder {
+            socks: SocksStream::new(from_client),
+            max_tls,
+        }
+    }
+}
+
+impl StreamDecoder for SocksDecoder {
+    fn feed(
+        &mut self,
+        bytes: &[u8],
+        at: FrameRef,
+        shared: &mut Shared,
+        out: &mut StreamOutput,
+    ) -> Next {
+        let fed = self.socks.feed(
+            bytes,
+            at.frame,
+            &mut shared.socks,
+            &mut out.socks,
+            &mut out.errors,
+        );
+        match fed {
+            socks::Fed::More => Next::Continue,
+            socks::Fed::Stop => Next::Stop,
+            // Nothing of the tunnel yet: wait for its first bytes.
+            socks::Fed::Tunnel(consumed) if consumed == bytes.len() => Next::Continue,
+            socks::Fed::Tunnel(consumed) => match tunnelled(&bytes[consumed..], self.max_tls) {
+                Some(to) => Next::Handoff { to, consumed },
+                None => Next::Stop,
+            },
+        }
+    }
+
+    fn gap(&mut self, errors: &mut Vec<String>) {
+        self.socks.gap(errors);
+    }
+
+    fn buffered(&self) -> usize {
+        self.socks.buffered()
+    }
+}
+
+/// SMTP, IMAP, POP3 or FTP lines, then TLS from the byte after the
+/// exchange that starts it.
+pub struct TextDecoder {
+    text: TextStream,
+    max_tls: usize,
+}
+
+impl TextDecoder {
+    pub fn new(proto: starttls::TextProto, from_client: bool, max_tls: usize) -> Self {
+        TextDecoder {
+            text: TextStream::new(proto, from_client),
+            max_tls,
+        }
+    }
+}
+
+impl StreamDecoder for TextDecoder {
+    fn feed(
+        &mut self,
+        bytes: &[u8],
+        at: FrameRef,
+        shared: &mut Shared,
+        out: &mut StreamOutput,
+    ) -> Next {
+        let fed = self.text.feed(
+            bytes,
+            at.frame,
+            &mut shared.starttls,
+            &mut out.lines,
+            &mut out.errors,
+        );
+        match fed {
+            starttls::Switch::Continue => Next::Continue,
+            starttls::Switch::Stop => Next::Stop,
+            starttls::Switch::Tls(consumed) => Next::Handoff {
+                to: Box::new(TlsStream::new(self.max_tls)),
+                consumed,
+            },
+        }
+    }
+
+    fn gap(&mut self, errors: &mut Vec<String>) {
+        self.text.gap(errors);
+    }
+
+    fn buffered(&self) -> usize {
+        self.text.buffered()
+    }
 }

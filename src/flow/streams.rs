@@ -7,7 +7,11 @@
 use super::reassembly::Chunk;
 use crate::decode::dns::{self, DnsTcpStream};
 use crate::decode::http::{self, HttpStream};
-use crate::decode::stream::{FrameRef, Next, Shared, StreamDecoder, StreamOutput};
+use crate::decode::socks;
+use crate::decode::starttls::TextProto;
+use crate::decode::stream::{
+    FrameRef, Next, Shared, SocksDecoder, StreamDecoder, StreamOutput, TextDecoder,
+};
 use crate::decode::tls::{self, TlsStream};
 
 /// The largest DNS message over TCP: a two-byte length prefix and up to
@@ -56,9 +60,10 @@ impl Decoder {
 
     /// Picks the decoder from the first bytes of a direction between
     /// ports `sport` and `dport`, unless one was picked already.
-    pub fn choose(&mut self, sport: u16, dport: u16, first: &[u8], max_tls: usize) {
+    /// `from_client`: the direction is the client's (it sent the SYN).
+    pub fn choose(&mut self, dir: Dir, first: &[u8], shared: &Shared, max_tls: usize) {
         if matches!(self, Decoder::Undecided) {
-            *self = match first_decoder(sport, dport, first, max_tls) {
+            *self = match first_decoder(dir, first, shared, max_tls) {
                 Some(d) => Decoder::Active(d),
                 None => Decoder::Done,
             };
@@ -84,16 +89,33 @@ impl Decoder {
     }
 }
 
+/// A direction's ports, and whether it is the client's.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Dir {
+    pub sport: u16,
+    pub dport: u16,
+    pub from_client: bool,
+}
+
 /// DNS by its port (RFC 1035 §4.2.2), else TLS by its record header, else
-/// HTTP/1.x by its request or status line.
+/// SOCKS by its port (1080) or by a client's whole first message (and
+/// the server's answer to one), else SMTP/IMAP/POP3/FTP by port (their
+/// STARTTLS hands on to TLS), else HTTP/1.x by its request or status line.
 fn first_decoder(
-    sport: u16,
-    dport: u16,
+    dir: Dir,
     first: &[u8],
+    shared: &Shared,
     max_tls: usize,
 ) -> Option<Box<dyn StreamDecoder>> {
+    let (sport, dport) = (dir.sport, dir.dport);
+    let socks_port = sport == socks::SOCKS_PORT || dport == socks::SOCKS_PORT;
     if dns::is_dns_tcp_port(sport) || dns::is_dns_tcp_port(dport) {
         Some(Box::new(DnsTcpStream::new(MAX_DNS_TCP_MESSAGE)))
+    } else if socks_port && !tls::looks_like_tls(first) && !http::looks_like_http(first)
+        || dir.from_client && socks::looks_like_socks_client(first)
+        || !dir.from_client && shared.socks.version.is_some()
+    {
+        Some(Box::new(SocksDecoder::new(dir.from_client, max_tls)))
     } else if tls::looks_like_tls(first) {
         Some(Box::new(TlsStream::new(max_tls)))
     } else if http::looks_like_http(first) {
@@ -102,6 +124,8 @@ fn first_decoder(
         Some(Box::new(
             HttpStream::new(from_client).tunnel_tls_bound(max_tls),
         ))
+    } else if let Some((proto, _)) = TextProto::by_port(sport, dport) {
+        Some(Box::new(TextDecoder::new(proto, dir.from_client, max_tls)))
     } else {
         None
     }

@@ -380,12 +380,13 @@ fn stream(
         dir.decoder.gap(&mut out.errors);
     }
     if let Some(first) = delivery.chunks.first() {
-        dir.decoder.choose(
-            tcp.src_port,
-            tcp.dst_port,
-            &first.data,
-            limits.max_tls_message,
-        );
+        let d = super::streams::Dir {
+            sport: tcp.src_port,
+            dport: tcp.dst_port,
+            from_client: seg.side == Side::Client,
+        };
+        dir.decoder
+            .choose(d, &first.data, shared, limits.max_tls_message);
     }
     dir.decoder
         .feed(&delivery.chunks, &mut FeedCtx { shared, out });
@@ -468,6 +469,8 @@ fn put_output(packet: &mut Packet, mut out: StreamOutput) {
     packet.http_bodies = out.http_bodies;
     packet.http2 = out.http2;
     packet.websocket = out.websocket;
+    packet.socks = out.socks;
+    packet.lines = out.lines;
     let mut dns = out.dns.into_iter();
     if let Some(first) = dns.next() {
         packet.dns = Some(Box::new(first));

@@ -15,6 +15,7 @@
 //! - `stream.rs`: [`TlsStream`], which ties them together for TCP.
 
 pub mod certificate;
+pub mod dtls;
 mod error;
 pub mod fingerprint;
 pub mod handshake;

@@ -79,6 +79,11 @@ pub struct TlsRecord {
     /// Record-layer version, e.g. "TLS 1.2".
     pub version: TlsVersion,
     pub length: u16,
+    /// The record is the SSL 2.0-compatible ClientHello form (RFC 5246
+    /// Appendix E.2): a two-byte header with the high bit set, no content
+    /// type; `length` is its two-byte length.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub sslv2: bool,
 }
 
 /// A record header as read from the first [`RECORD_HEADER`] bytes.
@@ -110,14 +115,30 @@ impl RecordHeader {
             content_type: ContentType::from(self.content_type),
             version: TlsVersion::from(self.version),
             length: self.length as u16,
+            sslv2: false,
         }
     }
 }
 
 /// Whether the first bytes of a stream look like a TLS record header:
 /// content type 20–24, major version 3, minor 0–4 (SSL 3.0 to TLS 1.3).
+/// Also the SSL 2.0-compatible ClientHello that opens a stream (RFC 5246
+/// Appendix E.2): the high bit of the first byte set, message type 1
+/// (CLIENT-HELLO), and a version of SSL 3.0 or later.
 pub fn looks_like_tls(first: &[u8]) -> bool {
     first.len() >= 3 && (20..=24).contains(&first[0]) && first[1] == 3 && first[2] <= 4
+        || sslv2_client_hello_header(first).is_some()
+}
+
+/// The length of an SSL 2.0-compatible ClientHello's body (after its
+/// two-byte header) when `b` begins one.
+pub fn sslv2_client_hello_header(b: &[u8]) -> Option<usize> {
+    if b.len() < 5 || b[0] & 0x80 == 0 || b[2] != 1 || b[3] != 3 {
+        return None;
+    }
+    let len = usize::from(u16::from_be_bytes([b[0] & 0x7f, b[1]]));
+    // version (2), three lengths (6), at least one cipher spec (3).
+    (len >= 2 + 6 + 3).then_some(len)
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]

@@ -14,7 +14,11 @@ use super::key_exchange::server_key_exchange;
 use super::messages::{
     certificate_request, certificate_verify, encrypted_extensions, new_session_ticket,
 };
-use super::record::{RecordHeader, TlsAlert, TlsRecord, MAX_RECORD, RECORD_HEADER};
+use super::record::{
+    sslv2_client_hello_header, ContentType, RecordHeader, TlsAlert, TlsRecord, MAX_RECORD,
+    RECORD_HEADER,
+};
+use super::version::TlsVersion;
 use super::{TlsError, TlsInfo};
 
 /// One direction of a TLS connection.
@@ -170,6 +174,24 @@ impl TlsStream {
         let end = self.buf_start + self.buf.len() as u64;
         self.feeds.push((end, frame));
         let mut at = 0usize;
+        // RFC 5246 Appendix E.2: a client that can also speak SSL 2.0 may
+        // open with its ClientHello in SSL 2.0's record form; the records
+        // after it are TLS's.
+        if self.buf_start == 0 {
+            if let Some(len) = sslv2_client_hello_header(&self.buf) {
+                if self.buf.len() < 2 + len {
+                    if self.buf.len() > self.max_message {
+                        self.lost = true;
+                    }
+                    return;
+                }
+                let frames = self.frames_between(0, (2 + len) as u64);
+                let body = self.buf[2..2 + len].to_vec();
+                sslv2_client_hello(&body, &frames, out, errors);
+                at = 2 + len;
+                self.offered_tls13 = false;
+            }
+        }
         while self.buf.len() - at >= RECORD_HEADER {
             let h = &self.buf[at..at + RECORD_HEADER];
             let header = RecordHeader::read(h);
@@ -450,6 +472,53 @@ impl TlsStream {
             _ => {}
         }
     }
+}
+
+/// The SSL 2.0-compatible ClientHello (RFC 5246 Appendix E.2): message
+/// type, version, the lengths of the cipher specs, session id and
+/// challenge, then those. Its three-byte cipher specs that begin with 0
+/// are TLS cipher suites; the challenge, right-aligned in 32 zero bytes,
+/// is the random.
+fn sslv2_client_hello(body: &[u8], frames: &[u64], out: &mut TlsInfo, errors: &mut Vec<String>) {
+    let version = u16::from_be_bytes([body[1], body[2]]);
+    out.records.push(TlsRecord {
+        content_type: ContentType::Handshake,
+        version: TlsVersion::Other(0x0002),
+        length: body.len() as u16,
+        sslv2: true,
+    });
+    let n = |i: usize| usize::from(u16::from_be_bytes([body[i], body[i + 1]]));
+    let (specs, sid, challenge) = (n(3), n(5), n(7));
+    let Some(rest) = body.get(9..9 + specs + sid + challenge) else {
+        errors.push(format!(
+            "TLS: SSL 2.0-compatible ClientHello lengths ({specs} + {sid} + {challenge}) exceed its {} bytes",
+            body.len()
+        ));
+        return;
+    };
+    if specs % 3 != 0 || !(16..=32).contains(&challenge) {
+        errors.push(format!(
+            "TLS: SSL 2.0-compatible ClientHello with cipher specs of {specs} bytes and a {challenge}-byte challenge (RFC 5246 Appendix E.2 wants whole specs, 16 to 32 bytes)"
+        ));
+    }
+    let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+    let c = &rest[specs + sid..];
+    let mut random = vec![0u8; 32usize.saturating_sub(c.len())];
+    random.extend_from_slice(&c[c.len().saturating_sub(32)..]);
+    out.handshakes.push(TlsHandshake {
+        kind: HandshakeKind::ClientHello,
+        version: Some(TlsVersion::from(version)),
+        length: body.len() as u32,
+        cipher_suites: rest[..specs - specs % 3]
+            .chunks(3)
+            .filter(|s| s[0] == 0)
+            .map(|s| u16::from_be_bytes([s[1], s[2]]))
+            .collect(),
+        session_id: Some(hex(&rest[specs..specs + sid])),
+        random: Some(hex(&random)),
+        frames: frames.to_vec(),
+        ..TlsHandshake::default()
+    });
 }
 
 #[cfg(test)]

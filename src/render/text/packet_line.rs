@@ -3,6 +3,9 @@
 
 use super::meaning::*;
 use super::*;
+use crate::decode::socks::SocksMessage;
+use crate::decode::starttls::TextProto;
+use crate::decode::tls::dtls::DtlsInfo;
 
 /// How a packet line is laid out: the time column, the width of the
 /// frame-number column and the language of the meanings.
@@ -246,6 +249,31 @@ fn describe(p: &Packet, l: Lang) -> (&'static str, String, Option<String>) {
         let parts: Vec<String> = p.websocket.iter().map(websocket_summary).collect();
         return ("WebSocket", parts.join("; "), websocket_meaning(f, l));
     }
+    if !p.socks.is_empty() {
+        let parts: Vec<String> = p.socks.iter().map(socks_summary).collect();
+        return ("SOCKS", parts.join("; "), None);
+    }
+    if let Some(first) = p.lines.first() {
+        let parts: Vec<String> = p
+            .lines
+            .iter()
+            .map(|x| escape(&x.text).into_owned())
+            .collect();
+        let mut s = parts.join(" | ");
+        if p.lines.iter().any(|x| x.starts_tls) {
+            s.push_str(l.t(" (TLS starts next)", "（接下来开始 TLS）"));
+        }
+        let label = match first.protocol {
+            TextProto::Smtp => "SMTP",
+            TextProto::Imap => "IMAP",
+            TextProto::Pop3 => "POP3",
+            TextProto::Ftp => "FTP",
+        };
+        return (label, s, None);
+    }
+    if let Some(d) = &p.dtls {
+        return ("DTLS", dtls_summary(d), None);
+    }
     if let Some(t) = &p.tcp {
         let mut s = format!("[{}]", t.flags);
         if let Some(r) = t.rel_seq {
@@ -316,4 +344,62 @@ fn describe(p: &Packet, l: Lang) -> (&'static str, String, Option<String>) {
         return (proto, summary, None);
     }
     ("?", format!("{} bytes", p.caplen), None)
+}
+
+/// "v5 request connect www.google.com:443", "v4 reply 90 (request granted)".
+fn socks_summary(m: &SocksMessage) -> String {
+    let mut s = format!("v{} {}", m.version, m.message.replace('_', " "));
+    if !m.methods.is_empty() {
+        let methods: Vec<String> = m.methods.iter().map(|x| format!("{x:#04x}")).collect();
+        let _ = write!(s, " methods {}", methods.join(","));
+    }
+    if let Some(x) = m.method {
+        let _ = write!(s, " method {x:#04x}");
+    }
+    if let Some(c) = m.command {
+        let _ = write!(s, " {c}");
+    }
+    if let (Some(h), Some(port)) = (&m.host, m.port) {
+        if h.contains(':') {
+            let _ = write!(s, " [{}]:{port}", escape(h));
+        } else {
+            let _ = write!(s, " {}:{port}", escape(h));
+        }
+    }
+    if let (Some(r), Some(t)) = (m.reply, m.reply_text()) {
+        let _ = write!(s, " {r} ({t})");
+    }
+    s
+}
+
+/// Records and handshake messages of a DTLS datagram, in wire order.
+fn dtls_summary(d: &DtlsInfo) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for (i, r) in d.records.iter().enumerate() {
+        if r.content_type.code() != 22 {
+            parts.push(format!(
+                "{} ({} bytes)",
+                r.content_type.to_string().replace('_', " "),
+                r.length
+            ));
+        }
+        for h in d.handshakes.iter().filter(|h| h.record == i) {
+            let mut s = h.kind.to_string();
+            if h.fragment_length != h.length {
+                let _ = write!(
+                    s,
+                    " (fragment {}+{} of {})",
+                    h.fragment_offset, h.fragment_length, h.length
+                );
+            }
+            if let Some(sni) = h.hello.as_ref().and_then(|x| x.sni.as_ref()) {
+                let _ = write!(s, " SNI={}", escape(sni));
+            }
+            parts.push(s);
+        }
+    }
+    match d.records.first() {
+        Some(r) => format!("{} [{}, epoch {}]", parts.join(", "), r.version, r.epoch),
+        None => String::new(),
+    }
 }

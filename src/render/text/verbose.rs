@@ -32,6 +32,9 @@ pub fn packet_verbose(p: &Packet, l: Lang, out: &mut String) {
         "quic",
         "quic_more",
         "tls",
+        "dtls",
+        "socks",
+        "lines",
         "http",
         "http2",
         "websocket",
@@ -77,6 +80,7 @@ fn layer_title(key: &str, l: Lang) -> String {
         "arp_generic" => "ARP".into(),
         "pppoe" => "PPPoE".into(),
         "http2" => "HTTP/2".into(),
+        "lines" => l.t("Command and reply lines", "命令与应答行").into(),
         other => other.to_uppercase(),
     }
 }
