@@ -172,8 +172,17 @@ pub(crate) fn strip_port(host: &str) -> &str {
 /// A connection refused at once (a SYN answered by RST, RFC 9293 §3.10.7.1)
 /// is a page load that failed: no data ever flows, so nothing says which
 /// application tried, and the attempt is told as one.
+///
+/// TLS alone does not make a page load on the ports of mail and file
+/// transfer (SMTP 25 and 587, POP3 110, IMAP 143, FTP 21), where it starts
+/// by STARTTLS or AUTH TLS inside the plain protocol (RFC 3207, RFC 2595,
+/// RFC 4217): there only HTTP on the wire would.
 pub(crate) fn is_web(c: &Conn) -> bool {
-    matches!(c.server.1, 80 | 443) || !c.tls.is_empty() || !c.http.is_empty() || refused(c)
+    let upgraded_port = matches!(c.server.1, 21 | 25 | 110 | 143 | 587);
+    matches!(c.server.1, 80 | 443)
+        || (!c.tls.is_empty() && !upgraded_port)
+        || !c.http.is_empty()
+        || (refused(c) && !upgraded_port)
 }
 
 /// A connection refused at once: its SYN answered by the server's RST
