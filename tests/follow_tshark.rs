@@ -142,8 +142,11 @@ fn follow_gives_the_bytes_tshark_follows() {
                 .into_iter()
                 .filter_map(|r| r.first().and_then(|s| s.parse().ok()))
                 .collect();
-        for s in streams {
-            let (t, o) = (theirs(&path, s), ours(&path, s));
+        // Streams are numbered in order of appearance by both; tshark's
+        // SOCKS dissector takes numbers for proxied connections too, so
+        // its numbers can skip: the nth of tshark's is our nth.
+        for (i, s) in streams.into_iter().enumerate() {
+            let (t, o) = (theirs(&path, s), ours(&path, i as u64));
             streams_checked += 1;
             bytes_checked += t[0].len() + t[1].len();
             for n in 0..2 {
@@ -260,8 +263,11 @@ fn follow_reads_as_tshark_follow_ascii() {
                 .into_iter()
                 .filter_map(|r| r.first().and_then(|s| s.parse().ok()))
                 .collect();
-        for s in streams {
-            let (t, o) = (theirs_ascii(&path, s), ours(&path, s));
+        // Streams are numbered in order of appearance by both; tshark's
+        // SOCKS dissector takes numbers for proxied connections too, so
+        // its numbers can skip: the nth of tshark's is our nth.
+        for (i, s) in streams.into_iter().enumerate() {
+            let (t, o) = (theirs_ascii(&path, s), ours(&path, i as u64));
             streams_checked += 1;
             bytes_checked += t[0].len() + t[1].len();
             for n in 0..2 {

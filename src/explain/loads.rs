@@ -179,6 +179,12 @@ pub(crate) fn strip_port(host: &str) -> &str {
 /// RFC 4217): there only HTTP on the wire would.
 pub(crate) fn is_web(c: &Conn) -> bool {
     let upgraded_port = matches!(c.server.1, 21 | 25 | 110 | 143 | 587);
+    // A connection to a SOCKS proxy (RFC 1928, port 1080) carries the
+    // proxy's handshake first: its address and port are the proxy's, not
+    // the site's, so it is not told as a page load of its own.
+    if c.server.1 == 1080 {
+        return false;
+    }
     matches!(c.server.1, 80 | 443)
         || (!c.tls.is_empty() && !upgraded_port)
         || !c.http.is_empty()

@@ -8,6 +8,7 @@
 
 pub mod evidence;
 mod labels;
+pub use labels::frame_list_in;
 mod loads;
 mod steps;
 mod tally;

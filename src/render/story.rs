@@ -37,31 +37,7 @@ pub fn frame_list(frames: &[u64]) -> String {
     frame_list_in(frames, Lang::En)
 }
 
-/// The same list in a language's punctuation: Chinese separates the
-/// items with 、 ("帧 3、5、7–9").
-pub fn frame_list_in(frames: &[u64], lang: Lang) -> String {
-    let sep = match lang {
-        Lang::En => ", ",
-        Lang::Zh => "、",
-    };
-    let mut parts: Vec<String> = Vec::new();
-    let mut i = 0;
-    while i < frames.len() {
-        let mut j = i;
-        while j + 1 < frames.len() && frames[j + 1] == frames[j] + 1 {
-            j += 1;
-        }
-        parts.push(if j > i + 1 {
-            format!("{}–{}", frames[i], frames[j])
-        } else if j == i + 1 {
-            format!("{}{sep}{}", frames[i], frames[j])
-        } else {
-            frames[i].to_string()
-        });
-        i = j + 1;
-    }
-    parts.join(sep)
-}
+pub use crate::explain::frame_list_in;
 
 /// "frames 3, 5, 7–9, … and 12 more": at most `max` runs, then a count
 /// of the frames left out, so a header line stays short.

@@ -19,7 +19,9 @@ pub use conn::{Conn, H2Rec, HandshakeSummary, HttpRec, Seg, TlsRec, WsEvidence};
 pub use forget::Forget;
 use label::label;
 pub use records::{ArpRec, DhcpRec, DnsRec, IcmpRec, UdpRec, MAX_ICMP};
-pub use segments::{DataSeg, LossEvidence, Repeat, TransferEvidence, TRANSFER_SEGMENTS};
+pub use segments::{
+    DataSeg, LossEvidence, Repeat, RepeatKind, TransferEvidence, TRANSFER_SEGMENTS,
+};
 
 use crate::decode::arp::{ArpKind, ArpOp};
 use crate::decode::dhcp::DhcpMessage;

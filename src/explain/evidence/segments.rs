@@ -23,11 +23,22 @@ pub struct LossEvidence {
     recent: [VecDeque<(u32, u64, f64)>; 2],
 }
 
+/// Why a segment was sent again, as the per-segment analysis judged it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RepeatKind {
+    /// After duplicate ACKs (RFC 5681 §3.2).
+    Fast,
+    /// The first copy had arrived.
+    Spurious,
+    /// No acknowledgement before the timer ran out.
+    Timeout,
+}
+
 #[derive(Debug, Clone)]
 pub struct Repeat {
     pub seg: Seg,
     pub len: u32,
-    pub kind: &'static str,
+    pub kind: RepeatKind,
     pub original: Option<(u64, f64)>,
     /// Its first byte's sequence number as on the wire.
     pub seq: u32,
@@ -74,12 +85,12 @@ impl LossEvidence {
             self.retransmissions[dir] += 1;
             let kind = if has(TcpAnalysis::FastRetransmission) {
                 self.fast_retransmissions[dir] += 1;
-                "fast"
+                RepeatKind::Fast
             } else if has(TcpAnalysis::SpuriousRetransmission) {
                 self.spurious_retransmissions[dir] += 1;
-                "spurious"
+                RepeatKind::Spurious
             } else {
-                "timeout"
+                RepeatKind::Timeout
             };
             if self.repeats.len() < MAX_REPEATS {
                 let original = self.recent[dir]

@@ -3,7 +3,7 @@
 //! application, ping and traceroute, ARP, DHCP and lone UDP datagrams.
 //! Each is told with the steps it shows, like the page load's.
 
-use super::{assemble, dhcp, dns, icmp, neighbours, tcp, tcp_transfer, udp, Ctx};
+use super::{assemble, dhcp, dns, icmp, neighbours, tcp, tcp_loss, tcp_transfer, udp, Ctx};
 use crate::explain::evidence::{Conn, Evidence};
 use crate::explain::{Load, PageLoad, StoryKind};
 use crate::notes::{Lang, Notes};
@@ -82,7 +82,7 @@ pub(in crate::explain) fn other_stories(
         load.end = c.last_ts;
         let ctx = ctx(ev, &load, lang, vec![c]);
         let mut steps = vec![tcp::handshake(&ctx), tcp_transfer::transfer(&ctx)];
-        if let Some(l) = tcp::loss(&ctx) {
+        if let Some(l) = tcp_loss::loss(&ctx) {
             steps.push(l);
         }
         if c.syn_ack.is_some() || !c.fins.is_empty() {

@@ -420,7 +420,7 @@ pub(super) fn dns(ctx: &Ctx) -> Step {
             .collect();
         let from = from.into_iter().collect::<Vec<_>>();
         if !aa.is_empty() {
-            let list = crate::render::story::frame_list_in(&aa, ctx.lang);
+            let list = crate::explain::frame_list_in(&aa, ctx.lang);
             s.line(match ctx.lang {
                 Lang::En => format!(
                     "The answer{} with AA set (frame{} {list}) came from {}, which holds the zone itself: not from a cache, and not by asking the root, the top-level domain and other servers.",

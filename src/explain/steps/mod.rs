@@ -14,6 +14,7 @@ mod quic;
 mod records;
 mod route;
 mod tcp;
+mod tcp_loss;
 mod tcp_transfer;
 mod tls;
 mod tunnel;
@@ -257,7 +258,7 @@ pub(super) fn page_load(
         http::render(&ctx),
         tcp::teardown(&ctx),
     ];
-    if let Some(l) = tcp::loss(&ctx) {
+    if let Some(l) = tcp_loss::loss(&ctx) {
         // Before the teardown, the last of the nine steps.
         let at = steps.len() - 1;
         steps.insert(at, l);

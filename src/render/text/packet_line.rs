@@ -261,7 +261,7 @@ fn describe(p: &Packet, l: Lang) -> (&'static str, String, Option<String>) {
             .collect();
         let mut s = parts.join(" | ");
         if p.lines.iter().any(|x| x.starts_tls) {
-            s.push_str(l.t(" (TLS starts next)", "（接下来开始 TLS）"));
+            s.push_str(" (TLS starts next)");
         }
         let label = match first.protocol {
             TextProto::Smtp => "SMTP",
