@@ -1,6 +1,8 @@
 //! The closed sets of names the story's values take: what a lane is to the
 //! story, and which kind of story a page load or other traffic tells. They
 //! serialise to the JSON names and are compared as values by the renderers.
+//! Also how a list of frame numbers is written in each language, which the
+//! steps' sentences and the renderers share.
 
 use serde::Serialize;
 
