@@ -58,19 +58,7 @@ const FIELDS: &[&str] = &[
 /// One row per frame, each field split into its occurrences (tshark lists
 /// an outer and an inner `ip.src` as "outer,inner").
 fn tshark_rows(path: &Path, decode_as: &[&str]) -> Vec<Vec<Vec<String>>> {
-    let mut options = vec!["-E", "occurrence=a", "-E", "aggregator=|"];
-    options.extend(decode_as);
-    tshark_fields(path, &options, FIELDS)
-        .into_iter()
-        .map(|row| {
-            row.into_iter()
-                .map(|v| match v.as_str() {
-                    "" => Vec::new(),
-                    _ => v.split('|').map(str::to_owned).collect(),
-                })
-                .collect()
-        })
-        .collect()
+    tshark_occurrences(path, decode_as, FIELDS)
 }
 
 fn field<'a>(row: &'a [Vec<String>], name: &str) -> &'a [String] {
@@ -78,10 +66,7 @@ fn field<'a>(row: &'a [Vec<String>], name: &str) -> &'a [String] {
 }
 
 fn num(s: &str) -> u64 {
-    match s.strip_prefix("0x") {
-        Some(h) => u64::from_str_radix(h, 16).unwrap(),
-        None => s.parse().unwrap(),
-    }
+    tshark_num(s)
 }
 
 fn flag_bits(names: &Value) -> u64 {

@@ -15,17 +15,7 @@ use std::path::Path;
 
 /// tshark's fields for a file, each split into its occurrences.
 fn rows(path: &Path, fields: &[&str]) -> Vec<Vec<Vec<String>>> {
-    tshark_fields(path, &["-E", "occurrence=a", "-E", "aggregator=|"], fields)
-        .into_iter()
-        .map(|row| {
-            row.into_iter()
-                .map(|v| match v.as_str() {
-                    "" => Vec::new(),
-                    _ => v.split('|').map(str::to_owned).collect(),
-                })
-                .collect()
-        })
-        .collect()
+    tshark_occurrences(path, &[], fields)
 }
 
 fn col<'a>(fields: &[&str], row: &'a [Vec<String>], name: &str) -> &'a [String] {
@@ -33,10 +23,7 @@ fn col<'a>(fields: &[&str], row: &'a [Vec<String>], name: &str) -> &'a [String] 
 }
 
 fn num(s: &str) -> u64 {
-    match s.strip_prefix("0x") {
-        Some(h) => u64::from_str_radix(h, 16).unwrap(),
-        None => s.parse().unwrap(),
-    }
+    tshark_num(s)
 }
 
 /// The ClientHello of a frame, compared with tshark's SNI, JA3 and the

@@ -139,6 +139,32 @@ pub fn tshark_fields(path: &Path, options: &[&str], fields: &[&str]) -> Vec<Vec<
         .collect()
 }
 
+/// tshark's fields for a file with every occurrence of each (`-E
+/// occurrence=a`), split into a list per field; `options` go first.
+pub fn tshark_occurrences(path: &Path, options: &[&str], fields: &[&str]) -> Vec<Vec<Vec<String>>> {
+    let mut all = vec!["-E", "occurrence=a", "-E", "aggregator=|"];
+    all.extend(options);
+    tshark_fields(path, &all, fields)
+        .into_iter()
+        .map(|row| {
+            row.into_iter()
+                .map(|v| match v.as_str() {
+                    "" => Vec::new(),
+                    _ => v.split('|').map(str::to_owned).collect(),
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// A number as tshark prints it: decimal, or hex after `0x`.
+pub fn tshark_num(s: &str) -> u64 {
+    match s.strip_prefix("0x") {
+        Some(h) => u64::from_str_radix(h, 16).unwrap(),
+        None => s.parse().unwrap(),
+    }
+}
+
 /// The frame with this number (1-based).
 pub fn frame(packets: &[Value], n: u64) -> &Value {
     packets
